@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "engine/hl7/delimiters.hpp"
+#include "engine/hl7/element.hpp"
+
+namespace hisbridge::hl7 {
+
+// A view of one segment of a parsed Message. Field numbers are the spec's: in MSH, field 1 is
+// the field separator and field 2 the encoding characters, both returned as literals (never
+// split into components).
+class Segment {
+ public:
+  Segment() = default;
+
+  std::string_view id() const { return raw_.substr(0, 3); }
+  // 1-based position in the message.
+  std::size_t number() const { return number_; }
+  // The highest field number the sender wrote (trailing empty fields included).
+  std::size_t field_count() const;
+  Element field(std::size_t number) const;
+
+  // The segment text without its terminator.
+  std::string_view raw() const { return raw_; }
+  // What followed the segment in the input: CR, LF, CRLF, blank lines, or nothing at the end.
+  std::string_view terminator() const { return terminator_; }
+  bool is_msh() const { return id() == "MSH"; }
+
+ private:
+  friend class Message;
+  Segment(std::string_view raw, std::string_view terminator, std::span<const std::uint32_t> parts,
+          std::size_t base, const Delimiters& d, std::size_t number)
+      : raw_(raw), terminator_(terminator), parts_(parts), base_(base), delimiters_(d),
+        number_(number) {}
+
+  Element part(std::size_t index) const;
+
+  std::string_view raw_;
+  std::string_view terminator_;
+  std::span<const std::uint32_t> parts_;  // offsets (in the message) where each part begins
+  std::size_t base_ = 0;                   // offset of raw_ in the message
+  Delimiters delimiters_;
+  std::size_t number_ = 0;
+};
+
+}  // namespace hisbridge::hl7
