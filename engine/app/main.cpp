@@ -1,0 +1,46 @@
+// The `hisbridge` binary: one command per job an operator or an interface analyst has.
+// Exit status: 0 success, 2 bad usage or invalid input, 1 any other failure.
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/app/parse_command.hpp"
+
+namespace {
+
+constexpr int kBadUsage = 2;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hisbridge: hospital integration engine for HL7 v2 laboratory and radiology links"};
+  app.set_version_flag("--version", std::string("hisbridge ") + HISBRIDGE_VERSION);
+  app.require_subcommand(1);
+
+  hisbridge::app::ParseOptions parse;
+  auto* parse_cmd = app.add_subcommand("parse", "Print every message in FILE as a tree (or JSON)");
+  parse_cmd->add_option("FILE", parse.file, "HL7 v2 file: one message, a batch, or many")
+      ->required();
+  parse_cmd->add_flag("--json", parse.json, "Print JSON instead of a tree");
+  parse_cmd->add_option("--charset", parse.charset,
+                        "Character set to read the file in, overriding MSH-18 (e.g. CP1258)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kBadUsage;
+  }
+
+  if (parse_cmd->parsed()) {
+    return hisbridge::app::run_parse(parse, std::cout, std::cerr);
+  }
+  return kBadUsage;
+}
