@@ -71,6 +71,16 @@ EchoedHeader sniff(std::string_view bytes) {
   h.sending_facility = field(4);
   h.receiving_application = field(5);
   h.receiving_facility = field(6);
+  if (parts.size() > 8 && parts[1].size() >= 1) {
+    // MSH-9.2 in the sender's component separator, the first character of MSH-2.
+    const std::string_view type = parts[8];
+    const std::size_t caret = type.find(parts[1][0]);
+    if (caret != std::string_view::npos) {
+      h.trigger_event = encode_escapes(type.substr(caret + 1, type.find(parts[1][0], caret + 1) -
+                                                                  (caret + 1)),
+                                       h.delimiters);
+    }
+  }
   h.control_id = field(10);
   h.processing_id = field(11);
   h.version = field(12);
