@@ -35,7 +35,11 @@ class PathReader {
     ParseError e;
     e.code = Error::bad_path;
     e.offset = pos_;
-    e.detail = "'" + std::string(text_) + "': " + std::move(detail);
+    e.detail.reserve(text_.size() + detail.size() + 4);
+    e.detail += '\'';
+    e.detail += text_;
+    e.detail += "': ";
+    e.detail += detail;
     return e;
   }
 
