@@ -1,0 +1,94 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace hisbridge::config {
+
+// The engine's configuration, as `config/hisbridge.json` declares it (JSON with comments).
+// Defaults are the embedded set-up of design.md: SQLite store and HIS database under var/,
+// MLLP for the LIS on 2575 and the RIS on 2576, admin HTTP on 127.0.0.1:8080.
+// Relative paths are taken from the working directory the engine runs in.
+
+struct StoreConfig {
+  // `var/hisbridge.db` (SQLite), `sqlite:PATH`, or a PostgreSQL URI `postgresql://...`.
+  std::string location = "var/hisbridge.db";
+  // The same (sending application, facility, MSH-10) within this window is a duplicate.
+  std::chrono::seconds duplicate_window{std::chrono::hours(24)};
+  // At most this many messages in one group commit.
+  std::size_t max_batch = 2048;
+};
+
+enum class ListenerType { mllp, http, file };
+
+struct ListenerConfig {
+  std::string name;
+  ListenerType type = ListenerType::mllp;
+  std::string host = "0.0.0.0";  // mllp, http
+  std::uint16_t port = 0;        // mllp, http
+  std::string folder;            // file: the drop folder
+  std::size_t max_frame_bytes = 16u << 20;
+  std::size_t max_connections = 1000;
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};  // file
+  // Character set to read this source's messages in, overriding MSH-18 (for senders that
+  // leave it empty or declare the wrong one), e.g. "CP1258".
+  std::string charset;
+};
+
+// A condition on an HL7 path: `PID-3.4` equals `BVDK_SONLA`.
+struct PathCondition {
+  std::string path;
+  std::string equals;
+};
+
+// Every list that is set narrows; an empty filter takes every message of the source.
+struct FilterConfig {
+  std::vector<std::string> message_types;         // "ORU^R01", or "ORU" for every trigger
+  std::vector<std::string> sending_applications;  // MSH-3.1
+  std::vector<std::string> sending_facilities;    // MSH-4.1
+  std::vector<PathCondition> conditions;
+};
+
+struct DestinationConfig {
+  std::string name;
+  std::string type;  // his-db, http, mllp, file
+};
+
+struct ChannelConfig {
+  std::string name;
+  std::string source;  // a listener name
+  FilterConfig filter;
+  std::string mapping;  // mapping file; empty: messages are journalled and acknowledged only
+  std::vector<DestinationConfig> destinations;
+};
+
+struct AdminConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+  // Names, ids and values from messages are masked in logs unless this is true.
+  bool show_patient_data = false;
+};
+
+struct Config {
+  std::filesystem::path file;  // where it was read from
+  std::string timezone = "Asia/Ho_Chi_Minh";
+  StoreConfig store;
+  std::string his_location = "var/his.db";
+  AdminConfig admin;
+  LogConfig log;
+  std::vector<ListenerConfig> listeners;
+  std::vector<ChannelConfig> channels;
+
+  const ListenerConfig* listener(std::string_view name) const;
+};
+
+}  // namespace hisbridge::config

@@ -1,0 +1,307 @@
+#include "engine/config/config_loader.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "engine/config/json_reader.hpp"
+#include "engine/hl7/charset.hpp"
+#include "engine/hl7/path.hpp"
+
+namespace hisbridge::config {
+namespace {
+
+using nlohmann::json;
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) {
+    return false;
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void read_name(ObjectReader& r, ErrorSink& sink, std::string& out) {
+  r.text("name", out, true);
+  if (!out.empty() && !valid_name(out)) {
+    sink.at_value(r.pointer("name"),
+                  "name '" + out + "' may hold only lower-case letters, digits, '-' and '_'");
+  }
+}
+
+void read_store(const json& j, ErrorSink& sink, StoreConfig& out) {
+  ObjectReader r(j, "/store", sink, {"location", "duplicate_window", "max_batch"});
+  r.text("location", out.location, true);
+  std::chrono::milliseconds window = out.duplicate_window;
+  r.duration("duplicate_window", window);
+  out.duplicate_window = std::chrono::duration_cast<std::chrono::seconds>(window);
+  r.count("max_batch", out.max_batch, 1, 100'000);
+}
+
+void read_listener(const json& j, const std::string& pointer, ErrorSink& sink, ListenerConfig& out) {
+  ObjectReader r(j, pointer, sink,
+                 {"name", "type", "host", "port", "folder", "max_frame_bytes", "max_connections",
+                  "idle_timeout", "poll_interval", "charset"});
+  if (!r.valid()) {
+    return;
+  }
+  read_name(r, sink, out.name);
+  std::string type = "mllp";
+  r.text("type", type);
+  if (type == "mllp") {
+    out.type = ListenerType::mllp;
+  } else if (type == "http") {
+    out.type = ListenerType::http;
+  } else if (type == "file") {
+    out.type = ListenerType::file;
+  } else {
+    std::string message = "listener type '" + type + "' is not one of mllp, http, file";
+    const std::string suggestion = closest_match(type, {"mllp", "http", "file"});
+    if (!suggestion.empty()) {
+      message += " (did you mean '" + suggestion + "'?)";
+    }
+    sink.at_value(r.pointer("type"), std::move(message));
+  }
+  r.text("host", out.host);
+  r.port("port", out.port, out.type != ListenerType::file);
+  r.text("folder", out.folder, out.type == ListenerType::file);
+  r.count("max_frame_bytes", out.max_frame_bytes, 1024, std::size_t{1} << 30);
+  r.count("max_connections", out.max_connections, 1, 100'000);
+  r.duration("idle_timeout", out.idle_timeout);
+  r.duration("poll_interval", out.poll_interval);
+  r.text("charset", out.charset);
+  if (!out.charset.empty()) {
+    auto charset = hl7::Charset::resolve(out.charset);
+    if (!charset) {
+      sink.at_value(r.pointer("charset"), charset.error().message());
+    }
+  }
+}
+
+void read_filter(const json& j, const std::string& pointer, ErrorSink& sink, FilterConfig& out) {
+  ObjectReader r(j, pointer, sink,
+                 {"message_types", "sending_applications", "sending_facilities", "conditions"});
+  r.texts("message_types", out.message_types);
+  r.texts("sending_applications", out.sending_applications);
+  r.texts("sending_facilities", out.sending_facilities);
+  const json* conditions = r.member("conditions");
+  if (conditions == nullptr) {
+    return;
+  }
+  if (!conditions->is_array()) {
+    sink.at_value(r.pointer("conditions"), "'conditions' must be a list of {\"path\", \"equals\"}");
+    return;
+  }
+  for (std::size_t i = 0; i < conditions->size(); ++i) {
+    const std::string at = r.pointer("conditions") + "/" + std::to_string(i);
+    ObjectReader c((*conditions)[i], at, sink, {"path", "equals"});
+    PathCondition condition;
+    c.text("path", condition.path, true);
+    c.text("equals", condition.equals);
+    if (!condition.path.empty()) {
+      auto path = hl7::Path::parse(condition.path);
+      if (!path) {
+        sink.at_value(c.pointer("path"), path.error().message());
+      }
+    }
+    out.conditions.push_back(std::move(condition));
+  }
+}
+
+void read_channel(const json& j, const std::string& pointer, ErrorSink& sink, ChannelConfig& out) {
+  ObjectReader r(j, pointer, sink, {"name", "source", "filter", "mapping", "destinations"});
+  if (!r.valid()) {
+    return;
+  }
+  read_name(r, sink, out.name);
+  r.text("source", out.source, true);
+  if (const json* filter = r.member("filter")) {
+    read_filter(*filter, r.pointer("filter"), sink, out.filter);
+  }
+  r.text("mapping", out.mapping);
+  if (!out.mapping.empty() && !std::filesystem::is_regular_file(out.mapping)) {
+    sink.at_value(r.pointer("mapping"), "mapping file '" + out.mapping + "' does not exist");
+  }
+  const json* destinations = r.member("destinations");
+  if (destinations == nullptr) {
+    return;
+  }
+  if (!destinations->is_array()) {
+    sink.at_value(r.pointer("destinations"), "'destinations' must be a list");
+    return;
+  }
+  for (std::size_t i = 0; i < destinations->size(); ++i) {
+    const std::string at = r.pointer("destinations") + "/" + std::to_string(i);
+    ObjectReader d((*destinations)[i], at, sink, {"name", "type"});
+    DestinationConfig destination;
+    read_name(d, sink, destination.name);
+    d.text("type", destination.type, true);
+    const auto types = {std::string_view("his-db"), std::string_view("http"),
+                        std::string_view("mllp"), std::string_view("file")};
+    if (!destination.type.empty() &&
+        std::find(types.begin(), types.end(), destination.type) == types.end()) {
+      std::string message = "destination type '" + destination.type + "' is not one of his-db, http, mllp, file";
+      const std::string suggestion = closest_match(destination.type, types);
+      if (!suggestion.empty()) {
+        message += " (did you mean '" + suggestion + "'?)";
+      }
+      sink.at_value(d.pointer("type"), std::move(message));
+    }
+    out.destinations.push_back(std::move(destination));
+  }
+}
+
+template <class T, class Read>
+void read_list(const json& root, std::string_view key, ErrorSink& sink, std::vector<T>& out, Read read) {
+  auto it = root.find(key);
+  if (it == root.end()) {
+    return;
+  }
+  const std::string pointer = "/" + std::string(key);
+  if (!it->is_array()) {
+    sink.at_value(pointer, "'" + std::string(key) + "' must be a list");
+    return;
+  }
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    T item;
+    read((*it)[i], pointer + "/" + std::to_string(i), sink, item);
+    out.push_back(std::move(item));
+  }
+}
+
+// Rules that span several entries: unique names and ports, channel sources that exist.
+void check_references(const Config& c, ErrorSink& sink) {
+  std::set<std::string> names;
+  std::set<std::pair<std::string, std::uint16_t>> endpoints{{c.admin.host, c.admin.port}};
+  for (std::size_t i = 0; i < c.listeners.size(); ++i) {
+    const ListenerConfig& l = c.listeners[i];
+    const std::string at = "/listeners/" + std::to_string(i);
+    if (!l.name.empty() && !names.insert(l.name).second) {
+      sink.at_value(at + "/name", "listener name '" + l.name + "' is used twice");
+    }
+    if (l.type != ListenerType::file && l.port != 0) {
+      bool clash = false;
+      for (const auto& [host, port] : endpoints) {
+        clash = clash || (port == l.port && (host == l.host || host == "0.0.0.0" || l.host == "0.0.0.0"));
+      }
+      if (clash) {
+        sink.at_value(at + "/port", "port " + std::to_string(l.port) + " is already used by another listener or the admin server");
+      }
+      endpoints.insert({l.host, l.port});
+    }
+  }
+  std::set<std::string> channel_names;
+  for (std::size_t i = 0; i < c.channels.size(); ++i) {
+    const ChannelConfig& ch = c.channels[i];
+    const std::string at = "/channels/" + std::to_string(i);
+    if (!ch.name.empty() && !channel_names.insert(ch.name).second) {
+      sink.at_value(at + "/name", "channel name '" + ch.name + "' is used twice");
+    }
+    if (!ch.source.empty() && c.listener(ch.source) == nullptr) {
+      std::string message = "channel source '" + ch.source + "' is not a listener name";
+      std::string known;
+      for (const auto& l : c.listeners) {
+        known += (known.empty() ? "" : ", ") + l.name;
+      }
+      if (!known.empty()) {
+        message += " (listeners: " + known + ")";
+      }
+      sink.at_value(at + "/source", std::move(message));
+    }
+  }
+}
+
+void read_root(const json& root, ErrorSink& sink, Config& c) {
+  ObjectReader r(root, "", sink,
+                 {"timezone", "store", "his", "admin", "log", "listeners", "channels"});
+  if (!r.valid()) {
+    return;
+  }
+  r.text("timezone", c.timezone);
+  if (const json* store = r.member("store")) {
+    read_store(*store, sink, c.store);
+  }
+  if (const json* his = r.member("his")) {
+    ObjectReader h(*his, "/his", sink, {"location"});
+    h.text("location", c.his_location, true);
+  }
+  if (const json* admin = r.member("admin")) {
+    ObjectReader a(*admin, "/admin", sink, {"host", "port"});
+    a.text("host", c.admin.host);
+    a.port("port", c.admin.port);
+  }
+  if (const json* log = r.member("log")) {
+    ObjectReader l(*log, "/log", sink, {"level", "show_patient_data"});
+    l.text("level", c.log.level);
+    const auto levels = {std::string_view("trace"), std::string_view("debug"),
+                         std::string_view("info"), std::string_view("warn"),
+                         std::string_view("error")};
+    if (std::find(levels.begin(), levels.end(), c.log.level) == levels.end()) {
+      sink.at_value("/log/level", "log level '" + c.log.level + "' is not one of trace, debug, info, warn, error");
+    }
+    l.flag("show_patient_data", c.log.show_patient_data);
+  }
+  read_list(root, "listeners", sink, c.listeners, read_listener);
+  read_list(root, "channels", sink, c.channels, read_channel);
+  check_references(c, sink);
+}
+
+}  // namespace
+
+const ListenerConfig* Config::listener(std::string_view name) const {
+  for (const auto& l : listeners) {
+    if (l.name == name) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<ConfigError> check_config_text(std::string_view text, const std::filesystem::path& file,
+                                           Config* out) {
+  const SourceMap map = SourceMap::build(text);
+  ErrorSink sink(file.string(), map);
+  json root;
+  try {
+    root = json::parse(text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    // The byte nlohmann reports is one past where it stopped reading.
+    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    std::string what = e.what();
+    const std::size_t colon = what.rfind(": ");
+    sink.at(position_at(text, offset),
+            "not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    return sink.errors();
+  }
+  Config config;
+  config.file = file;
+  read_root(root, sink, config);
+  if (out != nullptr) {
+    *out = std::move(config);
+  }
+  return sink.errors();
+}
+
+std::vector<ConfigError> check_config(const std::filesystem::path& file, Config* out) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return {{file.string(), 0, 0, "cannot open the config file"}};
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return check_config_text(text, file, out);
+}
+
+Config load_config(const std::filesystem::path& file) {
+  Config config;
+  auto errors = check_config(file, &config);
+  if (!errors.empty()) {
+    throw ConfigErrors(std::move(errors));
+  }
+  return config;
+}
+
+}  // namespace hisbridge::config

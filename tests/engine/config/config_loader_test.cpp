@@ -1,0 +1,122 @@
+#include "engine/config/config_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace hisbridge::config {
+namespace {
+
+std::vector<ConfigError> check(std::string_view text, Config* out = nullptr) {
+  return check_config_text(text, "test.json", out);
+}
+
+std::string all(const std::vector<ConfigError>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    out += e.to_string() + "\n";
+  }
+  return out;
+}
+
+TEST(ConfigLoaderTest, TheShippedDefaultIsValid) {
+  const std::filesystem::path file =
+      std::filesystem::path(HISBRIDGE_FIXTURES_DIR) / ".." / ".." / "config" / "hisbridge.json";
+  Config c;
+  const auto errors = check_config(file, &c);
+  EXPECT_TRUE(errors.empty()) << all(errors);
+  EXPECT_EQ(c.store.location, "var/hisbridge.db");
+  EXPECT_EQ(c.his_location, "var/his.db");
+  EXPECT_EQ(c.timezone, "Asia/Ho_Chi_Minh");
+  EXPECT_EQ(c.admin.host, "127.0.0.1");
+  EXPECT_EQ(c.admin.port, 8080);
+  ASSERT_NE(c.listener("lis"), nullptr);
+  EXPECT_EQ(c.listener("lis")->port, 2575);
+  ASSERT_NE(c.listener("ris"), nullptr);
+  EXPECT_EQ(c.listener("ris")->port, 2576);
+}
+
+TEST(ConfigLoaderTest, ReadsEverySetting) {
+  Config c;
+  const auto errors = check(R"({
+    "store": {"location": "postgresql://h/db", "duplicate_window": "2h", "max_batch": 64},
+    "log": {"level": "debug", "show_patient_data": true},
+    "listeners": [
+      {"name": "lis", "port": 3000, "idle_timeout": "90s", "charset": "CP1258", "max_frame_bytes": 2048},
+      {"name": "drop", "type": "file", "folder": "var/inbox", "poll_interval": "250ms"},
+      {"name": "web", "type": "http", "host": "127.0.0.1", "port": 3001}
+    ],
+    "channels": [{"name": "results", "source": "lis",
+                  "filter": {"message_types": ["ORU^R01"], "conditions": [{"path": "MSH-4.1", "equals": "LAB"}]},
+                  "destinations": [{"name": "his", "type": "his-db"}]}]
+  })", &c);
+  ASSERT_TRUE(errors.empty()) << all(errors);
+  EXPECT_EQ(c.store.duplicate_window, std::chrono::hours(2));
+  EXPECT_EQ(c.store.max_batch, 64u);
+  EXPECT_TRUE(c.log.show_patient_data);
+  EXPECT_EQ(c.listeners[0].idle_timeout, std::chrono::seconds(90));
+  EXPECT_EQ(c.listeners[0].charset, "CP1258");
+  EXPECT_EQ(c.listeners[1].type, ListenerType::file);
+  EXPECT_EQ(c.listeners[1].poll_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.listeners[2].type, ListenerType::http);
+  ASSERT_EQ(c.channels.size(), 1u);
+  EXPECT_EQ(c.channels[0].filter.conditions[0].path, "MSH-4.1");
+  EXPECT_EQ(c.channels[0].destinations[0].type, "his-db");
+}
+
+TEST(ConfigLoaderTest, UnknownKeySuggestsTheNearestWithLineAndColumn) {
+  const auto errors = check("{\n  \"listeners\": [\n    {\"name\": \"lis\", \"prot\": 2575}\n  ]\n}\n");
+  ASSERT_FALSE(errors.empty());
+  const std::string text = all(errors);
+  EXPECT_NE(text.find("test.json:3:21: unknown key 'prot' (did you mean 'port'?)"), std::string::npos) << text;
+  EXPECT_NE(text.find("missing 'port'"), std::string::npos) << text;
+}
+
+TEST(ConfigLoaderTest, ReportsEveryProblemAtItsPlace) {
+  const auto errors = check(R"({
+"listeners": [
+  {"name": "lis", "port": 70000},
+  {"name": "lis", "type": "mlp", "port": 2576},
+  {"name": "Bad Name", "port": 2576},
+  {"name": "x", "port": 2577, "charset": "NO-SUCH-CHARSET"}
+],
+"channels": [{"name": "c", "source": "lsi", "mapping": "no/such/file.json",
+              "filter": {"conditions": [{"path": "PID-"}]},
+              "destinations": [{"name": "d", "type": "hisdb"}]}],
+"log": {"level": "verbose"},
+"store": {"duplicate_window": "soon"}
+})");
+  const std::string text = all(errors);
+  EXPECT_NE(text.find("test.json:3:27: 'port' must be a port number from 1 to 65535"), std::string::npos) << text;
+  EXPECT_NE(text.find("'mlp' is not one of mllp, http, file (did you mean 'mllp'?)"), std::string::npos) << text;
+  EXPECT_NE(text.find("listener name 'lis' is used twice"), std::string::npos) << text;
+  EXPECT_NE(text.find("may hold only lower-case letters"), std::string::npos) << text;
+  EXPECT_NE(text.find("port 2576 is already used"), std::string::npos) << text;
+  EXPECT_NE(text.find("NO-SUCH-CHARSET"), std::string::npos) << text;
+  EXPECT_NE(text.find("channel source 'lsi' is not a listener name"), std::string::npos) << text;
+  EXPECT_NE(text.find("mapping file 'no/such/file.json' does not exist"), std::string::npos) << text;
+  EXPECT_NE(text.find("PID-"), std::string::npos) << text;
+  EXPECT_NE(text.find("(did you mean 'his-db'?)"), std::string::npos) << text;
+  EXPECT_NE(text.find("log level 'verbose'"), std::string::npos) << text;
+  EXPECT_NE(text.find("'duplicate_window' must be a duration"), std::string::npos) << text;
+}
+
+TEST(ConfigLoaderTest, MalformedJsonIsPlaced) {
+  const auto errors = check("{\n  \"store\": {\n    \"location\": \"x\",\n  }\n}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 4u) << errors[0].to_string();
+  EXPECT_NE(errors[0].message.find("not valid JSON"), std::string::npos);
+}
+
+TEST(ConfigLoaderTest, LoadThrowsWithAllErrorsAndMissingFileIsAnError) {
+  EXPECT_THROW(load_config("no/such/config.json"), ConfigErrors);
+  try {
+    load_config("no/such/config.json");
+  } catch (const ConfigErrors& e) {
+    ASSERT_EQ(e.errors().size(), 1u);
+    EXPECT_NE(std::string(e.what()).find("cannot open"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace hisbridge::config
