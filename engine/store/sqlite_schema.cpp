@@ -1,0 +1,121 @@
+#include "engine/store/sqlite_schema.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/store/sqlite_db.hpp"
+
+namespace hisbridge::store::sqlite {
+namespace {
+
+// Version 1. `raw` comes last so reading the small columns never walks its overflow pages.
+// Ids are the rowid without AUTOINCREMENT: rows are never deleted from the top, so the
+// largest id only grows, and no sqlite_sequence row is updated per insert.
+constexpr const char* kCreateV1 = R"sql(
+CREATE TABLE hisbridge_schema(version INTEGER NOT NULL);
+CREATE TABLE hisbridge_messages(
+  id INTEGER PRIMARY KEY,
+  received_at_us INTEGER NOT NULL,
+  updated_at_us INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  peer TEXT NOT NULL,
+  control_id TEXT NOT NULL,
+  sending_application TEXT NOT NULL,
+  sending_facility TEXT NOT NULL,
+  message_type TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT NOT NULL,
+  duplicate_of INTEGER NOT NULL DEFAULT 0,
+  raw BLOB NOT NULL
+);
+CREATE INDEX hisbridge_messages_duplicate
+  ON hisbridge_messages(control_id, sending_application, sending_facility, received_at_us);
+CREATE INDEX hisbridge_messages_pending
+  ON hisbridge_messages(source, id) WHERE status = 'received';
+CREATE INDEX hisbridge_messages_received_at ON hisbridge_messages(received_at_us);
+CREATE INDEX hisbridge_messages_patient ON hisbridge_messages(patient_id);
+CREATE TABLE hisbridge_counts(status TEXT PRIMARY KEY, messages INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO hisbridge_counts(status, messages) VALUES
+  ('received', 0), ('processed', 0), ('error', 0), ('rejected', 0), ('duplicate', 0);
+INSERT INTO hisbridge_schema(version) VALUES(1);
+)sql";
+
+// -1 when the query returns no row.
+Result<std::int64_t> query_int(sqlite3* db, std::string_view sql) {
+  auto statement = prepare(db, sql);
+  if (!statement) {
+    return statement.error();
+  }
+  const int rc = sqlite3_step(statement->get());
+  if (rc == SQLITE_ROW) {
+    return sqlite3_column_int64(statement->get(), 0);
+  }
+  if (rc == SQLITE_DONE) {
+    return -1;
+  }
+  return fail(db, rc, "read schema");
+}
+
+Result<void> create_or_migrate(sqlite3* db) {
+  auto has_schema = query_int(
+      db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'hisbridge_schema'");
+  if (!has_schema) {
+    return has_schema.error();
+  }
+  if (*has_schema == 0) {
+    auto tables = query_int(db, "SELECT count(*) FROM sqlite_master");
+    if (!tables) {
+      return tables.error();
+    }
+    if (*tables != 0) {
+      spdlog::error("store: the database holds other tables and no hisbridge journal; refusing it");
+      return StoreError::corrupt;
+    }
+    return exec(db, kCreateV1);
+  }
+  auto version = query_int(db, "SELECT version FROM hisbridge_schema");
+  if (!version) {
+    return version.error();
+  }
+  if (*version == kSchemaVersion) {
+    return {};
+  }
+  // Later versions add their steps here: `if (*version == 1) { ...; version = 2; }`.
+  spdlog::error("store: journal schema version {} is not one this build knows (it knows {})",
+                *version, kSchemaVersion);
+  return StoreError::corrupt;
+}
+
+}  // namespace
+
+Result<void> ensure_schema(sqlite3* db) {
+  if (auto begun = exec(db, "BEGIN IMMEDIATE"); !begun) {
+    return begun;
+  }
+  auto done = create_or_migrate(db);
+  if (!done) {
+    exec(db, "ROLLBACK");
+    return done;
+  }
+  return exec(db, "COMMIT");
+}
+
+void read_message(sqlite3_stmt* s, StoredMessage& out) {
+  out.id = sqlite3_column_int64(s, 0);
+  NewMessage& m = out.message;
+  m.received_at_us = sqlite3_column_int64(s, 1);
+  out.updated_at_us = sqlite3_column_int64(s, 2);
+  m.source = column_text(s, 3);
+  m.peer = column_text(s, 4);
+  m.control_id = column_text(s, 5);
+  m.sending_application = column_text(s, 6);
+  m.sending_facility = column_text(s, 7);
+  m.message_type = column_text(s, 8);
+  m.patient_id = column_text(s, 9);
+  m.status = status_from_string(column_text(s, 10)).value_or(MessageStatus::error);
+  m.error = column_text(s, 11);
+  out.duplicate_of = sqlite3_column_int64(s, 12);
+  m.raw = column_blob(s, 13);
+}
+
+}  // namespace hisbridge::store::sqlite

@@ -1,0 +1,407 @@
+#include "engine/store/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <string>
+
+#include "engine/store/query_sql.hpp"
+#include "engine/store/sqlite_schema.hpp"
+#include "engine/store/text.hpp"
+
+namespace hisbridge::store {
+namespace fs = std::filesystem;
+using sqlite::bind_blob;
+using sqlite::bind_int;
+using sqlite::bind_text;
+using sqlite::fail;
+using sqlite::ResetOnExit;
+
+namespace {
+
+std::int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t saturating_sub(std::int64_t a, std::int64_t b) {
+  if (b > 0 && a < std::numeric_limits<std::int64_t>::min() + b) {
+    return std::numeric_limits<std::int64_t>::min();
+  }
+  return a - b;
+}
+
+// Makes a new file's directory entry durable, so the first committed batch survives a power
+// cut that comes before the file system has written the directory on its own.
+void sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+Result<void> configure(sqlite3* db, const SqliteOptions& o) {
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, o.busy_timeout_ms);
+  // page_size first: it only takes effect before the first table exists and WAL is on.
+  const std::string pragmas =
+      "PRAGMA page_size=" + std::to_string(o.page_size) +
+      ";PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA temp_store=MEMORY" +
+      ";PRAGMA cache_size=-" + std::to_string(o.cache_size_kib) +
+      ";PRAGMA wal_autocheckpoint=" + std::to_string(o.wal_autocheckpoint_pages) +
+      ";PRAGMA journal_size_limit=" + std::to_string(64 * 1024 * 1024);
+  if (auto done = sqlite::exec(db, pragmas.c_str()); !done) {
+    return done;
+  }
+  // journal_mode answers with the mode it got: a file system without shared memory support
+  // keeps the old one, and then commits would not be what this class promises.
+  auto check = sqlite::prepare(db, "PRAGMA journal_mode");
+  if (!check) {
+    return check.error();
+  }
+  const int rc = sqlite3_step(check->get());
+  if (rc != SQLITE_ROW || sqlite::column_text(check->get(), 0) != "wal") {
+    spdlog::error("store: sqlite could not switch the journal to WAL mode");
+    return StoreError::unavailable;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
+                                                       const SqliteOptions& options) {
+  std::error_code ec;
+  const bool existed = fs::exists(file, ec);
+  if (file.has_parent_path() && !fs::is_directory(file.parent_path(), ec)) {
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) {
+      spdlog::error("store: cannot create {}: {}", file.parent_path().string(), ec.message());
+      return StoreError::unavailable;
+    }
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  sqlite::Db db(raw);
+  if (rc != SQLITE_OK) {
+    return fail(raw, rc, "open " + file.string());
+  }
+  if (auto done = configure(db.get(), options); !done) {
+    return done.error();
+  }
+  if (auto done = sqlite::ensure_schema(db.get()); !done) {
+    return done.error();
+  }
+  if (!existed) {
+    sync_directory(file.parent_path());
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(file, std::move(db)));
+  if (auto done = store->prepare_statements(); !done) {
+    return done.error();
+  }
+  return store;
+}
+
+SqliteStore::SqliteStore(fs::path file, sqlite::Db db) : file_(std::move(file)), db_(std::move(db)) {}
+
+Result<void> SqliteStore::prepare_statements() {
+  const std::string columns(sqlite::kMessageColumns);
+  const std::pair<sqlite::Statement*, std::string> all[] = {
+      {&begin_, "BEGIN IMMEDIATE"},
+      {&commit_, "COMMIT"},
+      {&rollback_, "ROLLBACK"},
+      {&find_original_,
+       "SELECT id FROM hisbridge_messages WHERE control_id = ?1 AND sending_application = ?2"
+       " AND sending_facility = ?3 AND received_at_us BETWEEN ?4 AND ?5"
+       " AND status NOT IN ('rejected', 'duplicate') ORDER BY id LIMIT 1"},
+      {&insert_,
+       "INSERT INTO hisbridge_messages(received_at_us, updated_at_us, source, peer, control_id,"
+       " sending_application, sending_facility, message_type, patient_id, status, error,"
+       " duplicate_of, raw) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
+      {&add_count_, "UPDATE hisbridge_counts SET messages = messages + ?2 WHERE status = ?1"},
+      {&get_, "SELECT " + columns + " FROM hisbridge_messages WHERE id = ?1"},
+      {&pending_, "SELECT " + columns +
+                      " FROM hisbridge_messages WHERE source = ?1 AND status = 'received'"
+                      " AND id > ?2 ORDER BY id LIMIT ?3"},
+      {&status_of_, "SELECT status FROM hisbridge_messages WHERE id = ?1"},
+      {&update_status_,
+       "UPDATE hisbridge_messages SET status = ?2, error = ?3, updated_at_us = ?4 WHERE id = ?1"},
+      {&counts_, "SELECT status, messages FROM hisbridge_counts"},
+  };
+  for (const auto& [statement, sql] : all) {
+    auto prepared = sqlite::prepare(db_.get(), sql);
+    if (!prepared) {
+      return prepared.error();
+    }
+    *statement = std::move(*prepared);
+  }
+  return {};
+}
+
+SqliteStore::Fields SqliteStore::clean_fields(const NewMessage& m) {
+  const std::string* in[kFields] = {&m.source,       &m.peer,           &m.control_id,
+                                     &m.sending_application, &m.sending_facility,
+                                     &m.message_type, &m.patient_id,     &m.error};
+  Fields out;
+  for (std::size_t i = 0; i < kFields; ++i) {
+    out[i] = clean_text(*in[i], scratch_[i]);
+  }
+  return out;
+}
+
+// The id of the first stored original this message repeats, or 0.
+Result<std::int64_t> SqliteStore::find_original(const Fields& f, std::int64_t received_at_us,
+                                                std::int64_t window_us) {
+  sqlite3_stmt* s = find_original_.get();
+  const ResetOnExit reset(s);
+  bind_text(s, 1, f[kControlId]);
+  bind_text(s, 2, f[kApplication]);
+  bind_text(s, 3, f[kFacility]);
+  bind_int(s, 4, saturating_sub(received_at_us, window_us));
+  bind_int(s, 5, received_at_us);
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    return sqlite3_column_int64(s, 0);
+  }
+  if (rc == SQLITE_DONE) {
+    return 0;
+  }
+  return fail(db_.get(), rc, "duplicate lookup");
+}
+
+Result<std::int64_t> SqliteStore::insert(const NewMessage& m, const Fields& f,
+                                         MessageStatus status, std::int64_t duplicate_of,
+                                         std::int64_t now) {
+  sqlite3_stmt* s = insert_.get();
+  const ResetOnExit reset(s);
+  bind_int(s, 1, m.received_at_us);
+  bind_int(s, 2, now);
+  bind_text(s, 3, f[kSource]);
+  bind_text(s, 4, f[kPeer]);
+  bind_text(s, 5, f[kControlId]);
+  bind_text(s, 6, f[kApplication]);
+  bind_text(s, 7, f[kFacility]);
+  bind_text(s, 8, f[kType]);
+  bind_text(s, 9, f[kPatient]);
+  bind_text(s, 10, to_string(status));
+  bind_text(s, 11, f[kError]);
+  bind_int(s, 12, duplicate_of);
+  const int bound = bind_blob(s, 13, m.raw);
+  if (bound != SQLITE_OK) {
+    return fail(db_.get(), bound, "bind message");  // SQLITE_TOOBIG
+  }
+  const int rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE) {
+    return fail(db_.get(), rc, "insert");
+  }
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+Result<void> SqliteStore::add_count(MessageStatus status, std::int64_t delta) {
+  sqlite3_stmt* s = add_count_.get();
+  bind_text(s, 1, to_string(status));
+  bind_int(s, 2, delta);
+  return sqlite::run(db_.get(), s, "count");
+}
+
+Result<void> SqliteStore::append_rows(std::span<const NewMessage> batch, std::int64_t window_us,
+                                      std::vector<Appended>& out) {
+  const std::int64_t now = now_us();
+  std::array<std::int64_t, 5> counts{};
+  for (const NewMessage& m : batch) {
+    const Fields f = clean_fields(m);
+    MessageStatus status = m.status;
+    std::int64_t original = 0;
+    if (status == MessageStatus::received && !f[kControlId].empty() && window_us > 0) {
+      auto found = find_original(f, m.received_at_us, window_us);
+      if (!found) {
+        return found.error();
+      }
+      original = *found;
+      if (original != 0) {
+        status = MessageStatus::duplicate;
+      }
+    }
+    auto id = insert(m, f, status, original, now);
+    if (!id) {
+      return id.error();
+    }
+    out.push_back(Appended{*id, original != 0, original});
+    ++counts[static_cast<std::size_t>(status)];
+  }
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] != 0) {
+      if (auto done = add_count(static_cast<MessageStatus>(i), counts[i]); !done) {
+        return done;
+      }
+    }
+  }
+  return {};
+}
+
+// Commits when `work` succeeded; otherwise, or when the commit fails, rolls back (SQLite may
+// have done so already after an I/O error) and returns the first error.
+Result<void> SqliteStore::commit_or_rollback(Result<void> work) {
+  if (work) {
+    work = sqlite::run(db_.get(), commit_.get(), "commit");
+  }
+  if (!work && sqlite3_get_autocommit(db_.get()) == 0) {
+    (void)sqlite::run(db_.get(), rollback_.get(), "rollback");
+  }
+  return work;
+}
+
+Result<std::vector<Appended>> SqliteStore::append(std::span<const NewMessage> batch,
+                                                  std::int64_t duplicate_window_us) {
+  std::vector<Appended> out;
+  if (batch.empty()) {
+    return out;
+  }
+  out.reserve(batch.size());
+  if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
+    return begun.error();
+  }
+  auto done = commit_or_rollback(append_rows(batch, duplicate_window_us, out));
+  if (!done) {
+    return done.error();
+  }
+  return out;
+}
+
+Result<void> SqliteStore::change_status(std::int64_t id, MessageStatus status,
+                                        std::string_view error) {
+  MessageStatus old = MessageStatus::error;
+  {
+    sqlite3_stmt* s = status_of_.get();
+    const ResetOnExit reset(s);
+    bind_int(s, 1, id);
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+      return StoreError::not_found;
+    }
+    if (rc != SQLITE_ROW) {
+      return fail(db_.get(), rc, "read status");
+    }
+    old = status_from_string(sqlite::column_text(s, 0)).value_or(MessageStatus::error);
+  }
+  std::string scratch;
+  sqlite3_stmt* s = update_status_.get();
+  bind_int(s, 1, id);
+  bind_text(s, 2, to_string(status));
+  bind_text(s, 3, clean_text(error, scratch));
+  bind_int(s, 4, now_us());
+  if (auto done = sqlite::run(db_.get(), s, "set status"); !done) {
+    return done;
+  }
+  if (old == status) {
+    return {};
+  }
+  if (auto done = add_count(old, -1); !done) {
+    return done;
+  }
+  return add_count(status, 1);
+}
+
+Result<void> SqliteStore::set_status(std::int64_t id, MessageStatus status,
+                                     std::string_view error) {
+  if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
+    return begun;
+  }
+  return commit_or_rollback(change_status(id, status, error));
+}
+
+Result<std::vector<StoredMessage>> SqliteStore::read_rows(sqlite3_stmt* s, std::size_t expected,
+                                                          std::string_view what) {
+  const ResetOnExit reset(s);
+  std::vector<StoredMessage> out;
+  out.reserve(std::min<std::size_t>(expected, 1024));
+  for (;;) {
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+      return out;
+    }
+    if (rc != SQLITE_ROW) {
+      return fail(db_.get(), rc, what);
+    }
+    sqlite::read_message(s, out.emplace_back());
+  }
+}
+
+Result<StoredMessage> SqliteStore::get(std::int64_t id) {
+  bind_int(get_.get(), 1, id);
+  auto rows = read_rows(get_.get(), 1, "get");
+  if (!rows) {
+    return rows.error();
+  }
+  if (rows->empty()) {
+    return StoreError::not_found;
+  }
+  return std::move(rows->front());
+}
+
+Result<std::vector<StoredMessage>> SqliteStore::pending(std::string_view source,
+                                                        std::int64_t after_id,
+                                                        std::size_t limit) {
+  std::string scratch;
+  sqlite3_stmt* s = pending_.get();
+  bind_text(s, 1, clean_text(source, scratch));
+  bind_int(s, 2, after_id);
+  bind_int(s, 3, sql_limit(limit));
+  return read_rows(s, limit, "pending");
+}
+
+Result<std::vector<StoredMessage>> SqliteStore::find(const MessageQuery& query) {
+  const QuerySql q = find_sql(query, sqlite::kMessageColumns, '?');
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db_.get(), q.sql.c_str(), static_cast<int>(q.sql.size()),
+                                    &raw, nullptr);
+  const sqlite::Statement s(raw);
+  if (rc != SQLITE_OK) {
+    return fail(db_.get(), rc, "prepare find");
+  }
+  for (std::size_t i = 0; i < q.params.size(); ++i) {
+    const int index = static_cast<int>(i + 1);
+    if (q.params[i].is_text) {
+      bind_text(raw, index, q.params[i].text);
+    } else {
+      bind_int(raw, index, q.params[i].integer);
+    }
+  }
+  return read_rows(raw, query.limit, "find");
+}
+
+Result<StoreStats> SqliteStore::stats() {
+  StoreStats out;
+  sqlite3_stmt* s = counts_.get();
+  const ResetOnExit reset(s);
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const std::int64_t n = sqlite3_column_int64(s, 1);
+    switch (status_from_string(sqlite::column_text(s, 0)).value_or(MessageStatus::error)) {
+      case MessageStatus::received: out.received = n; break;
+      case MessageStatus::processed: out.processed = n; break;
+      case MessageStatus::error: out.error = n; break;
+      case MessageStatus::rejected: out.rejected = n; break;
+      case MessageStatus::duplicate: out.duplicate = n; break;
+    }
+    out.messages += n;
+  }
+  if (rc != SQLITE_DONE) {
+    return fail(db_.get(), rc, "stats");
+  }
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal"}) {
+    const auto size = fs::file_size(fs::path(file_.string() + suffix), ec);
+    out.size_bytes += ec ? 0 : static_cast<std::int64_t>(size);
+  }
+  return out;
+}
+
+}  // namespace hisbridge::store

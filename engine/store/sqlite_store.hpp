@@ -1,0 +1,97 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "engine/store/sqlite_db.hpp"
+#include "engine/store/store.hpp"
+
+namespace hisbridge::store {
+
+struct SqliteOptions {
+  // How long a call waits for another connection's lock before it fails with StoreError::busy.
+  int busy_timeout_ms = 5000;
+  // Database page size; only takes effect when the file is created. Bigger pages pack more
+  // 2 KiB messages per page but write more bytes for every index page a commit touches.
+  int page_size = 4096;
+  // The connection's page cache, in KiB.
+  int cache_size_kib = 32 * 1024;
+  // A commit that leaves more WAL pages than this copies them back into the database file
+  // (a checkpoint). Larger values mean fewer, longer checkpoints and a larger WAL file.
+  int wal_autocheckpoint_pages = 8192;
+};
+
+// The journal in one SQLite file: WAL mode with synchronous=FULL, so append() returns after
+// the WAL holding the batch is fsync'ed, one fsync per batch. The other files SQLite keeps
+// beside it (`-wal`, `-shm`) belong to it and must be copied with it.
+//
+// One SqliteStore is one connection: calls come from one thread at a time (Store contract).
+// Several SqliteStore objects may open the same file (one writer at a time; readers run
+// alongside the writer and see committed data).
+class SqliteStore final : public Store {
+ public:
+  // Opens `file`, creating it and its parent folders when missing, and creates or migrates the
+  // schema. Fails with StoreError::unavailable when the file cannot be opened or created and
+  // StoreError::corrupt when it is damaged or is some other database.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& file,
+                                                   const SqliteOptions& options = {});
+
+  ~SqliteStore() override = default;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<std::vector<Appended>> append(std::span<const NewMessage> batch,
+                                       std::int64_t duplicate_window_us) override;
+  Result<std::vector<StoredMessage>> pending(std::string_view source, std::int64_t after_id,
+                                             std::size_t limit) override;
+  Result<void> set_status(std::int64_t id, MessageStatus status,
+                          std::string_view error) override;
+  Result<StoredMessage> get(std::int64_t id) override;
+  Result<std::vector<StoredMessage>> find(const MessageQuery& query) override;
+  Result<StoreStats> stats() override;
+
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  // Header fields of NewMessage that go into text columns, cleaned (text.hpp).
+  enum Field : std::size_t {
+    kSource, kPeer, kControlId, kApplication, kFacility, kType, kPatient, kError, kFields
+  };
+  using Fields = std::array<std::string_view, kFields>;
+
+  SqliteStore(std::filesystem::path file, sqlite::Db db);
+  Result<void> prepare_statements();
+
+  Fields clean_fields(const NewMessage& m);
+  Result<std::int64_t> find_original(const Fields& f, std::int64_t received_at_us,
+                                     std::int64_t window_us);
+  Result<std::int64_t> insert(const NewMessage& m, const Fields& f, MessageStatus status,
+                              std::int64_t duplicate_of, std::int64_t now_us);
+  Result<void> add_count(MessageStatus status, std::int64_t delta);
+  Result<void> append_rows(std::span<const NewMessage> batch, std::int64_t window_us,
+                           std::vector<Appended>& out);
+  Result<void> change_status(std::int64_t id, MessageStatus status, std::string_view error);
+  Result<void> commit_or_rollback(Result<void> work);
+  Result<std::vector<StoredMessage>> read_rows(sqlite3_stmt* s, std::size_t expected,
+                                               std::string_view what);
+
+  std::filesystem::path file_;
+  sqlite::Db db_;
+  sqlite::Statement begin_;
+  sqlite::Statement commit_;
+  sqlite::Statement rollback_;
+  sqlite::Statement find_original_;
+  sqlite::Statement insert_;
+  sqlite::Statement add_count_;
+  sqlite::Statement get_;
+  sqlite::Statement pending_;
+  sqlite::Statement status_of_;
+  sqlite::Statement update_status_;
+  sqlite::Statement counts_;
+  std::array<std::string, kFields> scratch_;  // cleaned copies, reused from row to row
+};
+
+}  // namespace hisbridge::store

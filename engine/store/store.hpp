@@ -1,0 +1,115 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/result.hpp"
+#include "engine/store/error.hpp"
+
+namespace hisbridge::store {
+
+// Where a stored message is in its life. `received` is the only state processing picks up.
+enum class MessageStatus { received, processed, error, rejected, duplicate };
+
+std::string_view to_string(MessageStatus status);
+std::optional<MessageStatus> status_from_string(std::string_view text);
+
+// A message as ingest received it, before it has an id. Times are microseconds since the Unix
+// epoch (UTC): one integer compares and indexes the same way in SQLite and PostgreSQL.
+struct NewMessage {
+  std::string raw;                  // the bytes exactly as received, before any transcoding
+  std::int64_t received_at_us = 0;
+  std::string source;               // the listener (channel source) name, e.g. "lis"
+  std::string peer;                 // remote address, "10.1.2.3:51234"
+  std::string control_id;           // MSH-10
+  std::string sending_application;  // MSH-3
+  std::string sending_facility;     // MSH-4
+  std::string message_type;         // MSH-9 code^trigger, e.g. "ORU^R01"
+  std::string patient_id;           // PID-3 CX-1 of the first repetition, for search
+  MessageStatus status = MessageStatus::received;  // `rejected` for what could not be read
+  std::string error;                // why, for rejected and error
+};
+
+struct StoredMessage {
+  std::int64_t id = 0;
+  NewMessage message;
+  std::int64_t updated_at_us = 0;
+  std::int64_t duplicate_of = 0;  // for status `duplicate`: the id of the first one, else 0
+};
+
+// The outcome of appending one message.
+struct Appended {
+  std::int64_t id = 0;
+  // Status `duplicate`: the same (sending application, sending facility, control id) had been
+  // stored within the duplicate window; `duplicate_of` is the id of the first one.
+  bool duplicate = false;
+  std::int64_t duplicate_of = 0;
+};
+
+// Search over stored messages; every set member narrows, results newest first.
+struct MessageQuery {
+  std::optional<std::int64_t> from_us;  // received_at >= from
+  std::optional<std::int64_t> to_us;    // received_at < to
+  std::optional<std::string> message_type;  // "ORU^R01", or "ORU" for every trigger
+  std::optional<std::string> control_id;
+  std::optional<std::string> patient_id;
+  std::optional<MessageStatus> status;
+  std::optional<std::string> source;
+  std::optional<std::int64_t> before_id;  // paging: ids below this one
+  std::size_t limit = 100;
+};
+
+struct StoreStats {
+  std::int64_t messages = 0;
+  std::int64_t received = 0;
+  std::int64_t processed = 0;
+  std::int64_t error = 0;
+  std::int64_t rejected = 0;
+  std::int64_t duplicate = 0;
+  std::int64_t size_bytes = 0;  // the database's size on disk
+};
+
+// The message journal. Every implementation makes the same promises (one contract test suite
+// runs against each):
+// - append() returns only after the transaction holding the whole batch is durable (fsync'ed
+//   / committed with synchronous commit). An ACK may be sent as soon as it returns.
+// - Ids grow in append order; pending() gives received messages of a source in that order,
+//   which is what processing resumes from after a crash.
+// - Calls on one Store object come from one thread at a time (the store's own executor); open
+//   a second Store on the same database for readers such as the admin API.
+// - Failures are StoreError values (busy, io, ...); the driver's text goes to the log.
+// - Header fields go into text columns: bytes that are not UTF-8 (and NUL bytes) are stored as
+//   U+FFFD there. `raw` is always stored and returned byte for byte.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores the whole batch in one transaction; the result has one Appended per message, in
+  // batch order. On failure nothing of the batch is stored.
+  // Duplicates: a message with a non-empty control id and status `received` is stored as
+  // `duplicate` when an earlier message (earlier in the same batch included) with the same
+  // (sending application, sending facility, control id), not itself rejected or a duplicate,
+  // was received within `duplicate_window_us` before it (its received_at_us in
+  // [received_at_us - window, received_at_us]). A window <= 0 turns the check off.
+  virtual Result<std::vector<Appended>> append(std::span<const NewMessage> batch,
+                                               std::int64_t duplicate_window_us) = 0;
+  // Messages of `source` with status `received` and an id above `after_id`, oldest first.
+  virtual Result<std::vector<StoredMessage>> pending(std::string_view source,
+                                                     std::int64_t after_id,
+                                                     std::size_t limit) = 0;
+  // Sets status, error text and updated_at; StoreError::not_found for an unknown id.
+  virtual Result<void> set_status(std::int64_t id, MessageStatus status,
+                                  std::string_view error) = 0;
+  // StoreError::not_found for an unknown id.
+  virtual Result<StoredMessage> get(std::int64_t id) = 0;
+  virtual Result<std::vector<StoredMessage>> find(const MessageQuery& query) = 0;
+  virtual Result<StoreStats> stats() = 0;
+};
+
+}  // namespace hisbridge::store
