@@ -1,0 +1,88 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/store/store.hpp"
+
+namespace hisbridge::store {
+
+struct GroupCommitterOptions {
+  // The most messages one append() (one transaction, one fsync) carries.
+  std::size_t max_batch = 2048;
+  // Passed to Store::append(): how far back a repeated control id counts as a duplicate.
+  std::int64_t duplicate_window_us = 10LL * 60 * 1000 * 1000;
+};
+
+// Group commit in front of a Store: many connections' messages share one transaction and so
+// one fsync, which is what lets a journal that acknowledges only durable messages take tens of
+// thousands of messages a second on a disk that does a few thousand fsyncs.
+//
+// A writer thread owns the store. While it commits one batch, submissions queue up; when the
+// commit returns it takes everything queued since (in submission order, at most max_batch per
+// append) as the next batch. Nothing waits for a batch to fill: a lone message is committed
+// at once, so latency under light load is one commit.
+class GroupCommitter {
+ public:
+  // Runs on the writer thread, once per submitted message, after the transaction holding the
+  // message committed (or failed: then nothing of that batch was stored and the sender must
+  // get a negative answer, never an AA). Must be quick and must not throw: post the answer to
+  // the caller's own strand. Must not call stop() or destroy the committer.
+  using Done = std::function<void(Result<Appended>)>;
+
+  struct Counters {
+    std::uint64_t commits = 0;         // successful append() calls
+    std::uint64_t messages = 0;        // messages in them
+    std::uint64_t failed_commits = 0;  // append() calls that returned an error
+    std::uint64_t last_batch = 0;      // size of the most recent batch, committed or not
+  };
+
+  // Takes the store; from here on only the writer thread calls it.
+  explicit GroupCommitter(std::unique_ptr<Store> store, GroupCommitterOptions options = {});
+  // stop().
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Thread-safe; queues and returns. `done` runs on the writer thread; dones run in submission
+  // order. After stop() has begun, `done` runs at once on the caller's thread with
+  // StoreError::unavailable.
+  void submit(NewMessage message, Done done);
+
+  // Commits everything submitted before the call, runs its dones, then joins the writer.
+  // Idempotent; call from any thread but the writer (a `done`).
+  void stop();
+
+  Counters counters() const;
+
+ private:
+  void run();
+  void commit(std::span<const NewMessage> batch, std::span<Done> dones);
+
+  std::unique_ptr<Store> store_;
+  const GroupCommitterOptions options_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<NewMessage> queued_;  // guarded by mutex_
+  std::vector<Done> queued_done_;   // guarded by mutex_, parallel to queued_
+  bool stopping_ = false;           // guarded by mutex_
+  bool writer_idle_ = false;        // guarded by mutex_: notify only a waiting writer
+
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> messages_{0};
+  std::atomic<std::uint64_t> failed_commits_{0};
+  std::atomic<std::uint64_t> last_batch_{0};
+
+  std::mutex join_mutex_;  // serializes concurrent stop() calls
+  std::thread writer_;     // last: starts once everything above exists
+};
+
+}  // namespace hisbridge::store

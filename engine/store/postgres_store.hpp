@@ -1,0 +1,83 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/store/pg_connection.hpp"
+#include "engine/store/store.hpp"
+
+namespace hisbridge::store {
+
+struct PostgresOptions {
+  // Seconds to wait for a connection; the connection string's own setting wins.
+  int connect_timeout_s = 10;
+  // Milliseconds unacknowledged data may wait on a silent network before the connection is
+  // dropped (TCP_USER_TIMEOUT), so a call fails instead of hanging.
+  int tcp_user_timeout_ms = 30000;
+};
+
+// The journal in PostgreSQL through libpq. append() sends the whole batch in pipeline mode
+// inside one transaction (one round trip for the rows, one for the counters and the commit)
+// and returns after COMMIT has returned; the session runs with synchronous_commit on (raised
+// from `off` if the server defaults to it). `raw` travels as binary bytea, byte for byte.
+//
+// A lost connection fails the call in progress with StoreError::unavailable (a commit whose
+// answer was lost counts as failed: the sender retransmits and the duplicate check finds it),
+// and the next call connects again.
+//
+// One PostgresStore is one connection: calls come from one thread at a time (Store contract).
+class PostgresStore final : public Store {
+ public:
+  // `conninfo`: a libpq URI (postgresql://user@host:5432/db) or key=value string. Fails with
+  // StoreError::bad_config when libpq cannot parse it and StoreError::unavailable when the
+  // server cannot be reached; creates or migrates the schema.
+  static Result<std::unique_ptr<PostgresStore>> open(std::string_view conninfo,
+                                                     const PostgresOptions& options = {});
+
+  ~PostgresStore() override = default;
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+
+  Result<std::vector<Appended>> append(std::span<const NewMessage> batch,
+                                       std::int64_t duplicate_window_us) override;
+  Result<std::vector<StoredMessage>> pending(std::string_view source, std::int64_t after_id,
+                                             std::size_t limit) override;
+  Result<void> set_status(std::int64_t id, MessageStatus status,
+                          std::string_view error) override;
+  Result<StoredMessage> get(std::int64_t id) override;
+  Result<std::vector<StoredMessage>> find(const MessageQuery& query) override;
+  Result<StoreStats> stats() override;
+
+ private:
+  enum Field : std::size_t {
+    kSource, kPeer, kControlId, kApplication, kFacility, kType, kPatient, kError, kFields
+  };
+
+  PostgresStore(std::string conninfo, const PostgresOptions& options);
+  Result<void> connect();
+  Result<void> prepare_statements();
+  Result<PGconn*> connection();
+  boost::system::error_code failed(const PGresult* result, std::string_view what);
+
+  Result<void> send_rows(PGconn* conn, std::span<const NewMessage> batch,
+                         std::int64_t window_us);
+  Result<void> read_rows_appended(PGconn* conn, std::span<const NewMessage> batch,
+                                  std::vector<Appended>& out,
+                                  std::array<std::int64_t, 5>& counts);
+  Result<void> commit_counts(PGconn* conn, const std::array<std::int64_t, 5>& counts);
+  Result<std::vector<Appended>> append_pipelined(PGconn* conn, std::span<const NewMessage> batch,
+                                                 std::int64_t window_us);
+  Result<std::vector<StoredMessage>> query_rows(const char* statement, int n_params,
+                                                const char* const* values, const int* lengths,
+                                                const int* formats, std::string_view what);
+
+  std::string conninfo_;
+  PostgresOptions options_;
+  pg::Connection conn_;
+  std::array<std::string, kFields> scratch_;  // cleaned copies, reused from row to row
+};
+
+}  // namespace hisbridge::store
