@@ -40,7 +40,12 @@ std::size_t Element::count(char delimiter) const {
   return n;
 }
 
+// Every accessor starts from "absent stays absent": an absent field has no first repetition
+// to descend into, and descending anyway would recurse without end.
 Element Element::repetition(std::size_t number) const {
+  if (!exists_) {
+    return {};
+  }
   if (level_ != Level::field) {
     return number == 1 ? *this : Element();
   }
@@ -48,6 +53,9 @@ Element Element::repetition(std::size_t number) const {
 }
 
 Element Element::component(std::size_t number) const {
+  if (!exists_) {
+    return {};
+  }
   switch (level_) {
     case Level::field: return repetition(1).component(number);
     case Level::repetition: return child(delimiters_.component, number, Level::component);
@@ -56,6 +64,9 @@ Element Element::component(std::size_t number) const {
 }
 
 Element Element::subcomponent(std::size_t number) const {
+  if (!exists_) {
+    return {};
+  }
   switch (level_) {
     case Level::field:
     case Level::repetition: return component(1).subcomponent(number);
@@ -69,6 +80,9 @@ std::size_t Element::repetition_count() const {
 }
 
 std::size_t Element::component_count() const {
+  if (!exists_) {
+    return 0;
+  }
   switch (level_) {
     case Level::field: return repetition(1).component_count();
     case Level::repetition: return count(delimiters_.component);
@@ -77,6 +91,9 @@ std::size_t Element::component_count() const {
 }
 
 std::size_t Element::subcomponent_count() const {
+  if (!exists_) {
+    return 0;
+  }
   switch (level_) {
     case Level::field:
     case Level::repetition: return component(1).subcomponent_count();

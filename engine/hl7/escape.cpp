@@ -42,20 +42,23 @@ std::optional<std::string> decode_hex(std::string_view body) {
 // for; false when it is not one hisbridge decodes.
 bool append_sequence(std::string& out, std::string_view body, const Delimiters& d) {
   if (body.size() == 1) {
+    char delimiter = '\0';
     switch (body[0]) {
-      case 'F': out += d.field; return true;
-      case 'S': out += d.component; return true;
-      case 'T': out += d.subcomponent; return true;
-      case 'R': out += d.repetition; return true;
-      case 'E': out += d.escape; return true;
-      case 'P':
-        if (d.truncation != '\0') {
-          out += d.truncation;
-          return true;
-        }
-        return false;
-      default: return false;
+      case 'F': delimiter = d.field; break;
+      case 'S': delimiter = d.component; break;
+      case 'T': delimiter = d.subcomponent; break;
+      case 'R': delimiter = d.repetition; break;
+      case 'E': delimiter = d.escape; break;
+      case 'P': delimiter = d.truncation; break;
+      default: break;
     }
+    // A delimiter the message does not declare (MSH-2 of `^~\` has no sub-component
+    // separator) has nothing to stand for: the sequence stays as written.
+    if (delimiter == '\0') {
+      return false;
+    }
+    out += delimiter;
+    return true;
   }
   if (body == ".br") {
     out += '\n';

@@ -41,3 +41,17 @@ TEST(EscapeTest, EncodeThenDecodeGivesTheTextBack) {
 
 }  // namespace
 }  // namespace hisbridge::hl7
+
+namespace hisbridge::hl7 {
+namespace {
+
+TEST(EscapeTest, UndeclaredDelimiterEscapesStayVerbatim) {
+  Delimiters d;
+  d.escape = '}';
+  d.subcomponent = '\0';
+  EXPECT_EQ(decode_escapes("X}T}Y", d), "X}T}Y");
+  EXPECT_EQ(decode_escapes("X}S}Y", d), "X^Y");
+}
+
+}  // namespace
+}  // namespace hisbridge::hl7

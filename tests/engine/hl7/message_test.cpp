@@ -190,3 +190,23 @@ TEST(MessageTest, KeepsTrailingEmptyFields) {
 
 }  // namespace
 }  // namespace hisbridge::hl7
+
+namespace hisbridge::hl7 {
+namespace {
+
+TEST(MessageTest, AbsentFieldsStayAbsentAtEveryLevel) {
+  // MSH ends at MSH-7: the header's reads of MSH-9 components and beyond find nothing.
+  auto m = Message::parse("MSH|^~\\&|A|B|C|D|20200101\rPID|1\r");
+  ASSERT_TRUE(m);
+  const MessageHeader h = m->header();
+  EXPECT_EQ(h.message_code, "");
+  EXPECT_EQ(h.version, "");
+  EXPECT_FALSE(m->get("PID-5.1.2").exists());
+  EXPECT_FALSE(m->get("PID-5[2].1").exists());
+  EXPECT_FALSE(m->get("MSH-9.2").exists());
+  EXPECT_EQ(m->get("PID-9").component_count(), 0u);
+  EXPECT_EQ(m->get("PID-9").subcomponent_count(), 0u);
+}
+
+}  // namespace
+}  // namespace hisbridge::hl7
