@@ -1,0 +1,119 @@
+#include "engine/router/ingest.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <optional>
+
+#include "engine/hl7/ack.hpp"
+#include "engine/hl7/charset.hpp"
+#include "engine/hl7/message.hpp"
+
+namespace hisbridge::router {
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 4096;
+
+// The MSH line as the sender wrote it: all an ACK needs, kept instead of the whole message
+// while the commit is under way (the raw bytes themselves move into the store).
+std::string first_line(std::string_view raw) {
+  if (raw.starts_with("\xEF\xBB\xBF")) {
+    raw.remove_prefix(3);
+  }
+  const std::size_t end = raw.find_first_of("\r\n");
+  return std::string(raw.substr(0, std::min(end, kMaxHeaderBytes)));
+}
+
+std::string message_type(const hl7::MessageHeader& h) {
+  return h.trigger_event.empty() ? h.message_code : h.message_code + "^" + h.trigger_event;
+}
+
+struct Pending {
+  std::string header_line;
+  std::optional<hl7::ParseError> parse_error;
+  ReplyHandler reply;
+};
+
+std::string answer(const Pending& p, hl7::AckCode code, std::span<const hl7::AckIssue> issues,
+                   const std::string& control_id) {
+  const hl7::AckOptions options{control_id, hl7_now_utc()};
+  if (!p.parse_error) {
+    if (auto msh = hl7::Message::parse(p.header_line)) {
+      return hl7::build_ack(*msh, code, issues, options);
+    }
+  }
+  hl7::ParseError error = p.parse_error.value_or(hl7::ParseError{});
+  if (!issues.empty()) {
+    error.detail = issues.front().diagnostic;
+  }
+  return hl7::build_reject(p.header_line, error, options);
+}
+
+}  // namespace
+
+std::string hl7_now_utc() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%d%H%M%S+0000", &utc);
+  return text;
+}
+
+Ingest::Ingest(store::GroupCommitter& committer, CharsetOverrides charsets, StoredHook on_stored)
+    : committer_(committer), charsets_(std::move(charsets)), on_stored_(std::move(on_stored)) {}
+
+void Ingest::on_message(Envelope message, ReplyHandler reply) {
+  counters_.received.fetch_add(1, std::memory_order_relaxed);
+  store::NewMessage record;
+  record.received_at_us = message.received_at_us;
+  record.source = message.source;
+  record.peer = std::move(message.peer);
+
+  hl7::DecodeOptions options;
+  if (auto it = charsets_.find(message.source); it != charsets_.end()) {
+    options.charset_override = it->second;
+  }
+  Pending pending{first_line(message.raw), std::nullopt, std::move(reply)};
+  auto decoded = hl7::decode(message.raw, options);
+  if (decoded) {
+    const hl7::MessageHeader h = decoded->header();
+    record.control_id = h.control_id;
+    record.sending_application = h.sending_application;
+    record.sending_facility = h.sending_facility;
+    record.message_type = message_type(h);
+    record.patient_id = decoded->get("PID-3[1].1").value();
+  } else {
+    pending.parse_error = decoded.error();
+    record.status = store::MessageStatus::rejected;
+    record.error = decoded.error().message();
+  }
+  record.raw = std::move(message.raw);
+  const std::string source = record.source;
+
+  committer_.submit(std::move(record), [this, source, pending = std::move(pending)](
+                                           Result<store::Appended> stored) {
+    if (!stored) {
+      counters_.store_failures.fetch_add(1, std::memory_order_relaxed);
+      hl7::AckIssue issue;
+      issue.hl7_code = 207;
+      issue.diagnostic = "message not stored (" + stored.error().message() + "); send it again";
+      pending.reply({answer(pending, hl7::AckCode::reject, {&issue, 1}, "HBFAIL"), false, 0});
+      return;
+    }
+    const std::string control_id = "HB" + std::to_string(stored->id);
+    if (pending.parse_error) {
+      counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+      pending.reply({answer(pending, hl7::AckCode::reject, {}, control_id), false, stored->id});
+      return;
+    }
+    counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+    if (stored->duplicate) {
+      counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+    } else if (on_stored_) {
+      on_stored_(source, stored->id);
+    }
+    pending.reply({answer(pending, hl7::AckCode::accept, {}, control_id), true, stored->id});
+  });
+}
+
+}  // namespace hisbridge::router

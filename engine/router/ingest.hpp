@@ -1,0 +1,48 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "engine/router/source.hpp"
+#include "engine/store/group_committer.hpp"
+
+namespace hisbridge::router {
+
+struct IngestCounters {
+  std::atomic<std::uint64_t> received{0};        // every message handed in
+  std::atomic<std::uint64_t> accepted{0};        // stored and answered AA/CA (duplicates too)
+  std::atomic<std::uint64_t> rejected{0};        // unreadable: stored as rejected, answered AR/CR
+  std::atomic<std::uint64_t> duplicates{0};      // accepted, but seen before within the window
+  std::atomic<std::uint64_t> store_failures{0};  // could not be stored: answered AR/CR, 207
+};
+
+// The step between the inbound adapters and the journal: reads the header, stores the message
+// through the group committer, and only when its commit has returned builds the answer.
+// Unreadable bytes are stored too (status rejected), so nothing a sender sent is dropped.
+class Ingest final : public SourceCallbacks {
+ public:
+  // Per source: the character set to read its messages in when MSH-18 cannot be trusted.
+  using CharsetOverrides = std::map<std::string, std::string, std::less<>>;
+  // Called on the writer thread after each stored message that processing should pick up.
+  using StoredHook = std::function<void(const std::string& source, std::int64_t id)>;
+
+  Ingest(store::GroupCommitter& committer, CharsetOverrides charsets, StoredHook on_stored = {});
+
+  void on_message(Envelope message, ReplyHandler reply) override;
+
+  const IngestCounters& counters() const { return counters_; }
+
+ private:
+  store::GroupCommitter& committer_;
+  CharsetOverrides charsets_;
+  StoredHook on_stored_;
+  IngestCounters counters_;
+};
+
+// The current time as an HL7 DTM in UTC, `YYYYMMDDHHMMSS+0000`, for ACK MSH-7.
+std::string hl7_now_utc();
+
+}  // namespace hisbridge::router

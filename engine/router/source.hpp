@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace hisbridge::router {
+
+// One message as an inbound adapter received it, before anything is decided about it.
+struct Envelope {
+  std::string raw;              // the bytes exactly as received (MLLP framing removed)
+  std::string source;           // the listener's name
+  std::string peer;             // "10.1.2.3:51234", or the file name for a drop folder
+  std::int64_t received_at_us;  // microseconds since the Unix epoch, UTC
+};
+
+// What the sender is told.
+struct Reply {
+  std::string ack;        // the ACK message (ER7, unframed)
+  bool accepted = false;  // AA/CA: the message is durably stored
+  std::int64_t message_id = 0;  // its id in the store; 0 when it could not be stored
+};
+
+using ReplyHandler = std::function<void(Reply)>;
+
+// What a Source (an inbound adapter) calls for every received message. Implemented by Ingest.
+class SourceCallbacks {
+ public:
+  virtual ~SourceCallbacks() = default;
+  // Takes ownership of `message`. `reply` runs exactly once, on the store's writer thread,
+  // after the message is durably stored (or stored as rejected, or storing failed); the
+  // adapter posts it to its own executor. It never runs inside on_message.
+  virtual void on_message(Envelope message, ReplyHandler reply) = 0;
+};
+
+}  // namespace hisbridge::router
