@@ -1,0 +1,195 @@
+#include "adapters/mllp/mllp_client.hpp"
+
+#include <array>
+#include <optional>
+#include <utility>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+namespace hisbridge::mllp {
+namespace {
+
+namespace net = boost::asio;
+using boost::system::error_code;
+using tcp = net::ip::tcp;
+
+bool peer_closed(const error_code& ec) {
+  return ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::error::connection_aborted;
+}
+
+}  // namespace
+
+// One exchange at a time: send() starts the chain, runs the io_context until the chain
+// finishes or the timeout passes, and returns what finish() recorded. Handlers capture `this`
+// rather than a shared_from_this: the io_context belongs to the Impl and send() returns only
+// after every handler it started has run, so none can outlive it.
+class MllpClient::Impl {
+ public:
+  Impl(std::string host, std::uint16_t port, ClientOptions options)
+      : host_(std::move(host)), port_(port), options_(options), resolver_(ioc_), socket_(ioc_),
+        framer_(FramerOptions{options.max_frame_bytes}) {}
+
+  Result<std::string> send(std::string_view message);
+  bool connected() const noexcept { return socket_.is_open(); }
+  void close() noexcept;
+
+ private:
+  bool peer_still_there();
+  void do_resolve();
+  void on_resolve(const error_code& ec, const tcp::resolver::results_type& endpoints);
+  void on_connect(const error_code& ec);
+  void do_write();
+  void on_write(const error_code& ec, std::size_t bytes);
+  void do_read();
+  void on_read(const error_code& ec, std::size_t bytes);
+  void finish(Result<std::string> outcome);
+
+  std::string host_;
+  std::uint16_t port_;
+  ClientOptions options_;
+  net::io_context ioc_;
+  tcp::resolver resolver_;
+  tcp::socket socket_;
+  Framer framer_;
+  std::string frame_;  // the framed message being written
+  std::array<char, std::size_t{16} * 1024> read_buffer_{};
+  std::optional<Result<std::string>> outcome_;
+};
+
+Result<std::string> MllpClient::Impl::send(std::string_view message) {
+  if (has_block_byte(message)) {
+    return make_error_code(Error::forbidden_byte);
+  }
+  frame_ = encode_frame(message);
+  framer_.reset();
+  outcome_.reset();
+  ioc_.restart();
+  if (socket_.is_open() && peer_still_there()) {
+    do_write();
+  } else {
+    close();
+    do_resolve();
+  }
+  ioc_.run_for(options_.timeout);
+  if (!outcome_) {
+    // Out of time: record the timeout first, so that the aborted handlers change nothing,
+    // then let them run to completion before the next exchange starts.
+    finish(make_error_code(Error::timeout));
+    ioc_.restart();
+    ioc_.run();
+  }
+  return std::move(*outcome_);
+}
+
+// A reused connection may have been closed by the peer since the last ACK. Looks without
+// blocking; bytes left over from an earlier exchange answer nothing now and are dropped.
+bool MllpClient::Impl::peer_still_there() {
+  error_code ec;
+  socket_.non_blocking(true, ec);
+  std::size_t bytes = 1;
+  while (!ec && bytes != 0) {
+    bytes = socket_.read_some(net::buffer(read_buffer_), ec);
+  }
+  const bool alive = ec == net::error::would_block;
+  socket_.non_blocking(false, ec);
+  return alive;
+}
+
+void MllpClient::Impl::close() noexcept {
+  error_code ignored;
+  resolver_.cancel();
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void MllpClient::Impl::do_resolve() {
+  resolver_.async_resolve(host_, std::to_string(port_),
+                          [this](const error_code& ec, const tcp::resolver::results_type& r) {
+                            on_resolve(ec, r);
+                          });
+}
+
+void MllpClient::Impl::on_resolve(const error_code& ec,
+                                  const tcp::resolver::results_type& endpoints) {
+  if (ec) {
+    return finish(ec == net::error::operation_aborted ? ec
+                                                      : make_error_code(Error::resolve_failed));
+  }
+  // Tries each address in turn (::1, then 127.0.0.1 for "localhost").
+  net::async_connect(socket_, endpoints,
+                     [this](const error_code& connect_ec, const tcp::endpoint&) {
+                       on_connect(connect_ec);
+                     });
+}
+
+void MllpClient::Impl::on_connect(const error_code& ec) {
+  if (ec) {
+    return finish(ec == net::error::connection_refused ? make_error_code(Error::connection_refused)
+                                                       : ec);
+  }
+  error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);  // one small frame, then a wait: send now
+  do_write();
+}
+
+void MllpClient::Impl::do_write() {
+  net::async_write(socket_, net::buffer(frame_),
+                   [this](const error_code& ec, std::size_t bytes) { on_write(ec, bytes); });
+}
+
+void MllpClient::Impl::on_write(const error_code& ec, std::size_t /*bytes*/) {
+  if (ec) {
+    return finish(peer_closed(ec) ? make_error_code(Error::closed_before_ack) : ec);
+  }
+  do_read();
+}
+
+void MllpClient::Impl::do_read() {
+  socket_.async_read_some(net::buffer(read_buffer_),
+                          [this](const error_code& ec, std::size_t bytes) { on_read(ec, bytes); });
+}
+
+void MllpClient::Impl::on_read(const error_code& ec, std::size_t bytes) {
+  if (ec) {
+    return finish(peer_closed(ec) ? make_error_code(Error::closed_before_ack) : ec);
+  }
+  framer_.feed(std::string_view(read_buffer_.data(), bytes));
+  if (auto event = framer_.next()) {
+    return finish(std::move(*event));  // the ACK, or frame_too_large
+  }
+  do_read();
+}
+
+// Records the first outcome only: after a timeout, the aborted handlers still end here.
+void MllpClient::Impl::finish(Result<std::string> outcome) {
+  if (outcome_) {
+    return;
+  }
+  if (outcome.has_error()) {
+    close();
+  }
+  outcome_ = std::move(outcome);
+}
+
+MllpClient::MllpClient(std::string host, std::uint16_t port, ClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(host), port, options)) {}
+
+MllpClient::~MllpClient() = default;
+
+Result<std::string> MllpClient::send(std::string_view message) { return impl_->send(message); }
+
+bool MllpClient::connected() const noexcept { return impl_->connected(); }
+
+void MllpClient::close() noexcept { impl_->close(); }
+
+Result<std::string> send_message(const std::string& host, std::uint16_t port,
+                                 std::string_view message, const ClientOptions& options) {
+  MllpClient client(host, port, options);
+  return client.send(message);
+}
+
+}  // namespace hisbridge::mllp

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "adapters/mllp/error.hpp"
+#include "adapters/mllp/framer.hpp"
+#include "engine/core/result.hpp"
+
+namespace hisbridge::mllp {
+
+struct ClientOptions {
+  // Bounds each `send` as a whole: resolving and connecting when needed, writing the message
+  // and reading its ACK.
+  std::chrono::milliseconds timeout{10000};
+  // The largest ACK accepted; a longer one fails with Error::frame_too_large.
+  std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+};
+
+// A blocking MLLP sender for command-line tools and tests: one connection, one message at a
+// time, each waiting for its ACK before the next is sent (HL7 v2.5.1 Appendix C). Runs its own
+// io_context on the calling thread; not thread-safe. Asio stays inside mllp_client.cpp.
+//
+// The connection is opened by the first `send` and kept for the next ones. A send that fails
+// closes it, so the next send reconnects; so does a peer that closed it between two sends
+// (servers that close after every ACK). A failed send is never retried: the peer may have
+// stored the message already.
+class MllpClient {
+ public:
+  MllpClient(std::string host, std::uint16_t port, ClientOptions options = {});
+  ~MllpClient();
+  MllpClient(const MllpClient&) = delete;
+  MllpClient& operator=(const MllpClient&) = delete;
+
+  // Sends `message` in one frame and returns the message of the first frame that comes back
+  // (the ACK, framing removed, not interpreted). Errors: Error::forbidden_byte (nothing sent),
+  // resolve_failed, connection_refused, timeout, closed_before_ack, frame_too_large, or the
+  // system's error_code for other socket failures.
+  Result<std::string> send(std::string_view message);
+
+  bool connected() const noexcept;
+  void close() noexcept;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One connection, one message, one ACK.
+Result<std::string> send_message(const std::string& host, std::uint16_t port,
+                                 std::string_view message, const ClientOptions& options = {});
+
+}  // namespace hisbridge::mllp
