@@ -61,13 +61,15 @@ constexpr const char* kAddCounts =
     "UPDATE hisbridge_counts AS c SET messages = c.messages + d.n"
     " FROM unnest($1::text[], $2::bigint[]) AS d(status, n) WHERE c.status = d.status";
 
+// One statement: the row is locked (FOR UPDATE) before its old status is read, so two
+// sessions changing the same message keep the counters right.
 constexpr const char* kSetStatus =
-    "WITH old AS (SELECT status FROM hisbridge_messages WHERE id = $1 FOR UPDATE),"
-    " upd AS (UPDATE hisbridge_messages SET status = $2, error = $3, updated_at_us = $4"
-    " WHERE id = $1 RETURNING 1),"
-    " cnt AS (UPDATE hisbridge_counts AS c SET messages = c.messages"
-    " + CASE WHEN c.status = $2 THEN 1 ELSE 0 END - CASE WHEN c.status = old.status THEN 1 ELSE 0 END"
-    " FROM old WHERE c.status IN (old.status, $2) AND old.status <> $2)"
+    "WITH upd AS (UPDATE hisbridge_messages AS m SET status = $2, error = $3, updated_at_us = $4"
+    " FROM (SELECT id, status FROM hisbridge_messages WHERE id = $1 FOR UPDATE) AS old"
+    " WHERE m.id = old.id RETURNING old.status AS old_status),"
+    " cnt AS (UPDATE hisbridge_counts AS c"
+    " SET messages = c.messages + CASE WHEN c.status = $2 THEN 1 ELSE -1 END"
+    " FROM upd WHERE c.status IN (upd.old_status, $2) AND upd.old_status <> $2)"
     " SELECT count(*) FROM upd";
 constexpr Oid kSetStatusTypes[] = {pg::kInt8, pg::kText, pg::kText, pg::kInt8};
 

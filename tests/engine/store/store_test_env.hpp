@@ -1,0 +1,56 @@
+#pragma once
+
+// Test fixtures shared by the store tests: a temporary folder, and a throw-away PostgreSQL
+// database on the server that HISBRIDGE_TEST_PG names (scripts/test starts one).
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace hisbridge::store::testing {
+
+// A new empty folder under the system's temp folder, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The connection URI in HISBRIDGE_TEST_PG, when set and not empty.
+std::optional<std::string> pg_test_server();
+
+// The message a test skips PostgreSQL with when HISBRIDGE_TEST_PG is unset.
+inline constexpr const char* kNoPgServer =
+    "HISBRIDGE_TEST_PG is not set: PostgreSQL not tested (scripts/test starts a server and "
+    "sets it, e.g. postgresql://postgres@127.0.0.1:55432/postgres)";
+
+// A database created fresh on the test server for one test and dropped afterwards, so tests
+// (and test runs) sharing a server never see each other's rows.
+class PgTestDatabase {
+ public:
+  // nullptr (with the reason logged to stderr) when the server cannot be reached.
+  static std::unique_ptr<PgTestDatabase> create(const std::string& server);
+  ~PgTestDatabase();
+  PgTestDatabase(const PgTestDatabase&) = delete;
+  PgTestDatabase& operator=(const PgTestDatabase&) = delete;
+
+  const std::string& name() const { return name_; }
+  // A libpq key=value string: the server's settings with this database.
+  const std::string& conninfo() const { return conninfo_; }
+  // Runs SQL on the server's own database (not this one); false on failure.
+  bool admin(const std::string& sql) const;
+
+ private:
+  PgTestDatabase(std::string server, std::string name, std::string conninfo);
+  std::string server_;
+  std::string name_;
+  std::string conninfo_;
+};
+
+}  // namespace hisbridge::store::testing
