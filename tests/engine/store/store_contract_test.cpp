@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ using testing::PgTestDatabase;
 using testing::TempDir;
 
 enum class Backend { sqlite, postgres };
+
+void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::sqlite ? "sqlite" : "postgres"); }
 
 constexpr std::int64_t kMinute = 60LL * 1000 * 1000;
 constexpr std::int64_t kWindow = 10 * kMinute;
