@@ -1,11 +1,14 @@
 // The `hisbridge` binary: one command per job an operator or an interface analyst has.
 // Exit status: 0 success, 2 bad usage or invalid input, 1 any other failure.
+#include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "engine/app/parse_command.hpp"
+#include "engine/app/send_command.hpp"
 
 namespace {
 
@@ -26,6 +29,19 @@ int main(int argc, char** argv) {
   parse_cmd->add_option("--charset", parse.charset,
                         "Character set to read the file in, overriding MSH-18 (e.g. CP1258)");
 
+  hisbridge::app::SendOptions send;
+  std::int64_t timeout_ms = send.timeout.count();
+  auto* send_cmd = app.add_subcommand("send", "Send messages over MLLP and print each ACK");
+  send_cmd->add_option("--host", send.host, "Receiver host name or address")
+      ->capture_default_str();
+  send_cmd->add_option("--port", send.port, "Receiver MLLP port")->required();
+  send_cmd->add_option("--timeout-ms", timeout_ms, "How long to wait for each ACK")
+      ->capture_default_str();
+  send_cmd->add_option("--charset", send.charset,
+                       "Character set the files are in, overriding MSH-18");
+  send_cmd->add_option("FILE", send.files, "HL7 v2 files: one message, a batch, or many")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -41,6 +57,10 @@ int main(int argc, char** argv) {
 
   if (parse_cmd->parsed()) {
     return hisbridge::app::run_parse(parse, std::cout, std::cerr);
+  }
+  if (send_cmd->parsed()) {
+    send.timeout = std::chrono::milliseconds(timeout_ms);
+    return hisbridge::app::run_send(send, std::cout, std::cerr);
   }
   return kBadUsage;
 }
