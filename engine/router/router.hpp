@@ -1,0 +1,67 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/config/config.hpp"
+#include "engine/store/store.hpp"
+
+namespace hisbridge::router {
+
+struct RouterCounters {
+  std::atomic<std::uint64_t> processed{0};  // messages taken by at least one channel
+  std::atomic<std::uint64_t> unrouted{0};   // messages no channel's filter took
+  std::atomic<std::uint64_t> failed{0};     // messages marked error
+  std::atomic<std::uint64_t> store_errors{0};
+};
+
+// Processing after the ACK: for every source, the stored messages still `received` are taken
+// in receive order, each channel of that source whose filter matches runs it, and the message
+// is marked processed (or error, with the reason). Work comes from the store, never from
+// memory, so a crash between ACK and processing loses nothing: at start-up the router resumes
+// from whatever is still `received`.
+//
+// Runs on its own thread with its own Store connection (a reader and a light writer beside the
+// group committer). `notify` is the cheap wake-up the ingest calls after each commit.
+class Router {
+ public:
+  Router(std::unique_ptr<store::Store> store, config::Config config);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  void start();
+  // Thread-safe: there is new work for `source`.
+  void notify(const std::string& source);
+  // Finishes the message in hand and joins the thread.
+  void stop();
+
+  const RouterCounters& counters() const { return counters_; }
+
+ private:
+  void run();
+  // Processes one batch of `source`; false when there was nothing to do.
+  bool process_batch(const std::string& source);
+  // False when the store could not record the outcome.
+  bool process(const store::StoredMessage& stored);
+
+  std::unique_ptr<store::Store> store_;
+  config::Config config_;
+  std::map<std::string, std::int64_t> last_id_;  // per source: the last message taken
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool work_ = true;       // guarded by mutex_; true at start to resume from the store
+  bool stopping_ = false;  // guarded by mutex_
+  RouterCounters counters_;
+  std::thread worker_;
+};
+
+}  // namespace hisbridge::router

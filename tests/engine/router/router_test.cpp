@@ -1,0 +1,113 @@
+#include "engine/router/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "engine/store/open_store.hpp"
+
+namespace hisbridge::router {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RouterTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("hisbridge-router-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config_.listeners.push_back({});
+    config_.listeners[0].name = "lis";
+    config::ChannelConfig results;
+    results.name = "results";
+    results.source = "lis";
+    results.filter.message_types = {"ORU^R01"};
+    config_.channels.push_back(results);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<store::Store> open() {
+    auto s = store::open_store((dir_ / "store.db").string());
+    EXPECT_TRUE(s) << (s ? "" : s.error().message());
+    return std::move(*s);
+  }
+
+  static store::NewMessage message(std::string type, std::string control_id,
+                                   store::MessageStatus status = store::MessageStatus::received) {
+    store::NewMessage m;
+    m.raw = "MSH|^~\\&|LIS|LAB|HIS|H|2026||" + type + "|" + control_id + "|P|2.5\rPID|1||X\r";
+    m.source = "lis";
+    m.control_id = control_id;
+    m.message_type = type;
+    m.status = status;
+    m.received_at_us = 1;
+    return m;
+  }
+
+  // Waits (bounded) until no message is left `received`.
+  static void wait_until_done(store::Store& s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto stats = s.stats();
+      ASSERT_TRUE(stats);
+      if (stats->received == 0) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    FAIL() << "messages still received after 20 s";
+  }
+
+  fs::path dir_;
+  config::Config config_;
+};
+
+TEST_F(RouterTest, ResumesFromTheStoreAtStartAndKeepsReceiveOrder) {
+  auto writer = open();
+  std::vector<store::NewMessage> batch;
+  for (int i = 0; i < 600; ++i) {
+    batch.push_back(message(i % 3 == 0 ? "ADT^A04" : "ORU^R01", "C" + std::to_string(i)));
+  }
+  batch.push_back(message("ORU^R01", "BAD", store::MessageStatus::rejected));
+  ASSERT_TRUE(writer->append(batch, 0));
+
+  Router router(open(), config_);
+  router.start();
+  wait_until_done(*writer);
+  router.stop();
+  EXPECT_EQ(router.counters().processed, 600u);
+  EXPECT_EQ(router.counters().unrouted, 200u);
+  auto stats = writer->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->processed, 600);
+  EXPECT_EQ(stats->rejected, 1) << "rejected messages are never processed";
+}
+
+TEST_F(RouterTest, NotifiedWorkIsProcessedAndUndecodableMessagesAreMarkedError) {
+  auto writer = open();
+  Router router(open(), config_);
+  router.start();
+  std::vector<store::NewMessage> batch = {message("ORU^R01", "A1")};
+  batch.push_back(message("ORU^R01", "A2"));
+  batch.back().raw = "not hl7 at all";
+  ASSERT_TRUE(writer->append(batch, 0));
+  router.notify("lis");
+  wait_until_done(*writer);
+  router.stop();
+  EXPECT_EQ(router.counters().processed, 1u);
+  EXPECT_EQ(router.counters().failed, 1u);
+  store::MessageQuery q;
+  q.status = store::MessageStatus::error;
+  auto errors = writer->find(q);
+  ASSERT_TRUE(errors);
+  ASSERT_EQ(errors->size(), 1u);
+  EXPECT_NE(errors->front().message.error.find("MSH"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hisbridge::router
