@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/app/check_config_command.hpp"
 #include "engine/app/parse_command.hpp"
 #include "engine/app/send_command.hpp"
 
@@ -42,6 +43,11 @@ int main(int argc, char** argv) {
   send_cmd->add_option("FILE", send.files, "HL7 v2 files: one message, a batch, or many")
       ->required();
 
+  std::string config_file = "config/hisbridge.json";
+  auto* check_cmd =
+      app.add_subcommand("check-config", "Validate the config and the files it names");
+  check_cmd->add_option("--config", config_file, "Config file")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -57,6 +63,9 @@ int main(int argc, char** argv) {
 
   if (parse_cmd->parsed()) {
     return hisbridge::app::run_parse(parse, std::cout, std::cerr);
+  }
+  if (check_cmd->parsed()) {
+    return hisbridge::app::run_check_config(config_file, std::cout, std::cerr);
   }
   if (send_cmd->parsed()) {
     send.timeout = std::chrono::milliseconds(timeout_ms);

@@ -160,7 +160,9 @@ int run_parse(const ParseOptions& options, std::ostream& out, std::ostream& err)
   for (std::size_t i = 0; i < batch.messages.size(); ++i) {
     auto message = hl7::decode(batch.messages[i], decode_options);
     if (!message) {
-      err << options.file << ": message " << i + 1 << ": " << message.error().message() << "\n";
+      // file:LINE names the message's MSH line, as compilers name a line, for editors.
+      err << options.file << ":" << batch.message_lines[i] << ": message " << i + 1 << ": "
+          << message.error().message() << "\n";
       status = 2;
       continue;
     }
