@@ -24,6 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const Message& m = *parsed;
+  (void)m.header();
+  (void)m.get("PID-99.1.1");
   std::size_t total = 0;
   for (std::size_t s = 1; s <= m.segment_count(); ++s) {
     const Segment seg = m.segment(s);

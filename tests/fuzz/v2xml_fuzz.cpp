@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (m.segment_count() == 0 || !m.segment(1).is_msh()) {
     __builtin_trap();
   }
+  (void)m.header();
   const std::string er7 = m.to_er7();
   auto again = Message::parse(er7, options);
   if (!again || again->segment_count() != m.segment_count() || again->to_er7() != er7) {
