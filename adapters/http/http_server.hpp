@@ -1,0 +1,143 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/result.hpp"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace hisbridge::http {
+
+// A small asynchronous HTTP/1.1 server over Boost.Beast, shared by the ingest endpoint and the
+// admin API. Beast stays inside http_server.cpp: this header speaks only of the types below,
+// so code that serves HTTP does not compile Beast.
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+// One complete request, body included, as the server hands it to its handler.
+struct HttpRequest {
+  std::string method;  // as sent: "POST" (methods are case-sensitive, RFC 9110 §9.1)
+  std::string target;  // origin-form as sent, not percent-decoded: "/ingest/lis?x=1"
+  std::vector<HttpHeader> headers;
+  std::string body;
+  std::string peer;  // the client's address, "10.1.2.3:51234" or "[::1]:51234"
+
+  // The value of the first header named `name` (compared without regard to case); empty when
+  // there is none.
+  std::string_view header(std::string_view name) const;
+  // The target without its query: "/ingest/lis".
+  std::string_view path() const;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  // Content-Type, Retry-After, Allow, ... The server sets Content-Length, Connection and
+  // Server itself.
+  std::vector<HttpHeader> headers;
+  std::string body;
+
+  // A `text/plain; charset=utf-8` response: for errors a person reads.
+  static HttpResponse text(unsigned status, std::string body);
+};
+
+namespace detail {
+// Where a Responder delivers: implemented by the connection in http_server.cpp.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  virtual void respond(std::function<HttpResponse()> make) = 0;
+};
+}  // namespace detail
+
+// The way back to the connection a request came in on. Cheap to copy; keeps the connection
+// alive until it is used. Call it exactly once per request, from any thread: the response is
+// written on the connection's strand. Later calls are ignored.
+class HttpResponder {
+ public:
+  explicit HttpResponder(std::shared_ptr<detail::ResponseSink> sink) : sink_(std::move(sink)) {}
+
+  void operator()(HttpResponse response) const;
+  // Runs `make` on the connection's strand and sends what it returns: for responses that take
+  // work to build when the caller is a thread that must stay quick (the store's writer).
+  void build_on_strand(std::function<HttpResponse()> make) const;
+
+ private:
+  std::shared_ptr<detail::ResponseSink> sink_;
+};
+
+// What the server calls for every complete request.
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  // Runs on the connection's strand. Must not block: answer through `respond`, now or later
+  // from another thread. The connection reads its next request only after the response is
+  // written (one request in flight per connection).
+  virtual void handle(HttpRequest request, HttpResponder respond) = 0;
+};
+
+struct HttpServerOptions {
+  // A larger body is answered 413 and the connection closed, before the body is read when
+  // Content-Length announces it.
+  std::size_t max_body_bytes = 16u << 20;
+  // Request line and headers together; larger is answered 431 and the connection closed.
+  std::size_t max_header_bytes = 16u << 10;
+  // From the moment the server waits for a request until its header has arrived. A kept-alive
+  // connection that sends nothing for this long is closed.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(30)};
+  // Reading the body, once the header has arrived.
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(60)};
+  // Writing one response.
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+  // Keep connections open between requests when the client asks to (HTTP/1.1's default).
+  bool keep_alive = true;
+  // Connections beyond this are answered 503 at once and closed.
+  std::size_t max_connections = 1000;
+};
+
+// Accepts connections on host:port and serves each on its own strand of `ioc`, following
+// Beast's asynchronous server example: a connection owns itself, one request and one write in
+// flight at a time, a timeout on every read and write.
+//
+// Lifetime: `ioc` and `handler` must outlive every handler the server started, i.e. destroy
+// them only after the io_context has stopped running (or after stop() and connections() == 0);
+// a Responder held elsewhere (by the store's writer) keeps its connection, which needs `ioc`.
+class HttpServer {
+ public:
+  // `host` is an address or a name ("0.0.0.0", "::", "127.0.0.1", "localhost"); port 0 lets
+  // the system choose (see port()).
+  HttpServer(boost::asio::io_context& ioc, std::string host, std::uint16_t port,
+             HttpHandler& handler, HttpServerOptions options = {});
+  // stop().
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting. Errors: the system's (address in use, permission denied,
+  // host not found). Call once, before or while the io_context runs.
+  Result<void> start();
+  // The bound port (the system's choice when 0 was asked for); 0 before start().
+  std::uint16_t port() const;
+  // Stops accepting and closes every connection, cutting a response that is being written.
+  // Thread-safe and idempotent.
+  void stop();
+  // Open connections, for metrics and tests.
+  std::size_t connections() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace hisbridge::http
