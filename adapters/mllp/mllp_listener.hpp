@@ -1,0 +1,100 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "adapters/mllp/framer.hpp"
+#include "engine/core/result.hpp"
+#include "engine/router/source.hpp"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace hisbridge::mllp {
+
+struct MllpListenerOptions {
+  std::string name;              // the source name every Envelope carries, e.g. "lis"
+  std::string host = "0.0.0.0";  // an IP address to bind (IPv4 or IPv6)
+  std::uint16_t port = 0;        // 0: a free port the system picks (see MllpListener::port)
+  // The largest message (framing excluded) a frame may carry; a longer one is answered AR and
+  // its connection closed.
+  std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+  // Connections open at once; one more is accepted and closed at once.
+  std::size_t max_connections = 1024;
+  // A connection that sent no byte and took no ACK for this long, while none of its messages
+  // awaits an answer, is closed.
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  // Messages of one connection handed to the engine and not yet answered; at the limit the
+  // connection stops reading until answers come back (at least 1).
+  std::size_t max_in_flight = 64;
+};
+
+// What the listener has seen since it was made, for logs and metrics. Read with relaxed loads.
+struct MllpListenerCounters {
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_open{0};
+  std::atomic<std::uint64_t> connections_refused_over_limit{0};
+  std::atomic<std::uint64_t> frames{0};             // complete frames handed to the engine
+  std::atomic<std::uint64_t> frames_too_large{0};   // answered AR, connection closed
+  std::atomic<std::uint64_t> idle_timeouts{0};      // connections closed for idleness
+  std::atomic<std::uint64_t> bytes_ignored{0};      // bytes outside any frame
+  // Unfinished frames dropped: restarted by a new <SB>, or cut short by the peer closing.
+  std::atomic<std::uint64_t> frames_abandoned{0};
+  std::atomic<std::uint64_t> messages_answered{0};  // ACKs handed to the socket
+  std::atomic<std::uint64_t> negative_acks{0};      // of those, the ones not AA/CA
+};
+
+// The MLLP source (HL7 v2.5.1 Appendix C): accepts connections from LIS/RIS senders, frames the
+// bytes into messages, hands each to `callbacks.on_message` and writes back the ACK that the
+// engine's reply carries, and only that: the listener never acknowledges by itself, so an ACK
+// always means the message was stored. Asio stays inside mllp_listener.cpp.
+//
+// Each connection runs on its own strand of `ioc`, which any number of threads may run.
+// Pipelining: a sender may send many messages without awaiting their ACKs; they are answered
+// in the order they arrived, each exactly once, however the replies complete. At
+// max_in_flight unanswered messages a connection stops reading (back-pressure to the sender).
+//
+// Lifetime: `callbacks` must outlive the listener and its connections. A connection lives on
+// until every reply it awaits has run, even after stop(); every reply must therefore run
+// while `ioc` is still being run (stop the callbacks, e.g. drain the group committer, before
+// stopping `ioc`), and `ioc` must outlive all replies.
+class MllpListener {
+ public:
+  MllpListener(boost::asio::io_context& ioc, MllpListenerOptions options,
+               router::SourceCallbacks& callbacks);
+  // stop().
+  ~MllpListener();
+  MllpListener(const MllpListener&) = delete;
+  MllpListener& operator=(const MllpListener&) = delete;
+
+  // Binds and listens, then accepts on `ioc`. Fails with the system's error (address in use,
+  // permission denied, an unparsable host: invalid_argument) and logs why. Call once.
+  Result<void> start();
+
+  // The port bound by start(); 0 before.
+  std::uint16_t port() const;
+
+  // Stops accepting and closes every connection; ACKs still owed are not sent (the senders
+  // will resend). Thread-safe and idempotent; the work runs on `ioc`, so it takes effect as
+  // `ioc` runs.
+  void stop();
+
+  // An engine-wide switch: while on, no connection hands new messages to the engine and none
+  // reads further bytes (a read already under way completes, and its frames wait). Reading
+  // resumes when switched off. Thread-safe.
+  void pause_reading(bool paused);
+
+  const MllpListenerCounters& counters() const;
+  const MllpListenerOptions& options() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace hisbridge::mllp

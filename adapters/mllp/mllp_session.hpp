@@ -1,0 +1,149 @@
+#pragma once
+
+// Internal to the MLLP listener: included by mllp_listener.cpp and mllp_session.cpp only, so
+// that Asio stays out of the listener's public header.
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "adapters/mllp/framer.hpp"
+#include "adapters/mllp/mllp_listener.hpp"
+#include "engine/router/source.hpp"
+
+namespace hisbridge::mllp::detail {
+
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
+using SessionTimer = boost::asio::basic_waitable_timer<
+    std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>, Strand>;
+
+class MllpSession;
+
+// What the listener and its sessions share. Sessions hold it, so it outlives the listener
+// while any session is still closing.
+struct ListenerShared {
+  ListenerShared(MllpListenerOptions o, router::SourceCallbacks& c)
+      : options(std::move(o)), callbacks(c) {}
+
+  // Registers a new session; false once the listener stops (the session is dropped).
+  bool enlist(const std::shared_ptr<MllpSession>& session);
+  // Unregisters a closed session.
+  void forget(const MllpSession* session);
+  // Parks a session while the pause switch is on; false when it is off (go on reading).
+  bool park(const std::shared_ptr<MllpSession>& session);
+
+  const MllpListenerOptions options;
+  router::SourceCallbacks& callbacks;
+  MllpListenerCounters counters;
+  std::atomic<bool> paused{false};  // the engine-wide pause switch
+
+  // Taken on accept, close and the pause switch, never per message.
+  std::mutex mutex;
+  bool stopped = false;  // guarded by mutex
+  std::unordered_map<const MllpSession*, std::weak_ptr<MllpSession>> sessions;  // guarded
+  std::vector<std::shared_ptr<MllpSession>> parked;  // guarded: held by the pause switch
+};
+
+// One accepted connection, in the shape of Beast's async server sessions: it owns itself
+// through shared_from_this, runs every handler on its own strand, and keeps one read and one
+// write in flight at most.
+//
+// Messages are numbered in arrival order. Message n waits for its reply in slot n % capacity;
+// the reply, run on whatever thread the engine runs it on, fills the slot and wakes the
+// strand, which writes the ready slots from the oldest unanswered one on, in one write. So
+// ACKs leave in arrival order however the replies complete, each exactly once. With every
+// slot taken the session reads no more (back-pressure).
+//
+// While replies are owed the session pins itself (pin_), because a reply refers to it by a
+// plain pointer: a reply must not allocate, and std::function stores only trivially copyable
+// callables of two words without allocating.
+class MllpSession : public std::enable_shared_from_this<MllpSession> {
+ public:
+  MllpSession(SessionSocket socket, Strand strand, std::string peer,
+              std::shared_ptr<ListenerShared> shared);
+  ~MllpSession();
+  MllpSession(const MllpSession&) = delete;
+  MllpSession& operator=(const MllpSession&) = delete;
+
+  // Each posts to the session's strand; callable from any thread.
+  void start();
+  void stop();    // the listener stops: close now, owed ACKs are not sent
+  void resume();  // the pause switch went off
+
+ private:
+  struct Slot {
+    std::string ack;
+    bool accepted = false;
+    std::atomic<bool> ready{false};  // stored by the replying thread, loaded on the strand
+  };
+  // The reply handed to the engine: two words, trivially copyable (see the class comment).
+  struct ReplyTo {
+    MllpSession* session;
+    std::uint64_t sequence;
+    void operator()(router::Reply reply) const { session->complete(sequence, std::move(reply)); }
+  };
+
+  void pump();
+  void dispatch_frames();
+  void dispatch(std::string raw);
+  void answer_too_large();
+  void complete(std::uint64_t sequence, router::Reply reply);
+  void on_replies();
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t bytes);
+  void do_write();
+  void on_write(const boost::system::error_code& ec, std::size_t bytes);
+  void do_discard();
+  void on_discard(const boost::system::error_code& ec, std::size_t bytes);
+  void arm_timer(std::chrono::steady_clock::duration after);
+  void on_timer(const boost::system::error_code& ec);
+  void finish(const boost::system::error_code& ec, const char* what);
+  void maybe_close();
+  void linger();
+  void close();
+  void release_if_done();
+  bool held_by_switch();
+  bool awaiting_reply() const;
+  void note_framer_stats();
+  void note_cut_frame();
+  Slot& slot(std::uint64_t sequence) { return slots_[sequence % capacity_]; }
+  std::uint64_t in_flight() const { return next_seq_ - write_seq_; }
+
+  std::shared_ptr<ListenerShared> shared_;
+  Strand strand_;
+  SessionSocket socket_;
+  SessionTimer timer_;
+  const std::string peer_;  // "ip:port", for envelopes and logs
+  Framer framer_;
+  FramerStats seen_;  // the framer's stats already added to the listener's counters
+  std::unique_ptr<char[]> read_buffer_;
+  const std::size_t capacity_;     // max_in_flight
+  std::unique_ptr<Slot[]> slots_;  // capacity_ of them
+  std::uint64_t next_seq_ = 0;     // the number the next message gets
+  std::uint64_t write_seq_ = 0;    // the oldest message whose ACK is not yet in write_buffer_
+  std::atomic<bool> wake_posted_{false};  // an on_replies is posted and has not yet begun
+  std::shared_ptr<MllpSession> pin_;      // set while replies may be owed
+  std::string write_buffer_;              // the ACK frames of the write in flight
+  std::chrono::steady_clock::time_point last_activity_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool frames_waiting_ = false;  // the framer may hold events not yet taken
+  bool read_done_ = false;       // the peer finished sending: answer what is owed, then close
+  bool draining_ = false;        // an oversize frame: answer what came before it, then close
+  bool lingering_ = false;       // sending is shut down; reading and discarding until closed
+  bool parked_ = false;          // held by the pause switch
+  bool closed_ = false;
+};
+
+}  // namespace hisbridge::mllp::detail
