@@ -1,0 +1,325 @@
+#include "adapters/file/drop_folder_listener.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/file/file_job.hpp"
+#include "engine/hl7/charset.hpp"
+
+namespace hisbridge::file {
+
+namespace fs = std::filesystem;
+namespace net = boost::asio;
+using error_code = boost::system::error_code;
+
+namespace {
+
+constexpr std::array<std::string_view, 4> kPartialSuffixes = {".tmp", ".part", ".filepart", "~"};
+
+bool ends_with_nocase(std::string_view text, std::string_view suffix) {
+  if (text.size() < suffix.size()) {
+    return false;
+  }
+  return std::equal(suffix.begin(), suffix.end(), text.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+                    [](char a, char b) {
+                      return std::tolower(static_cast<unsigned char>(a)) ==
+                             std::tolower(static_cast<unsigned char>(b));
+                    });
+}
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+error_code to_error(const std::error_code& ec) {
+  return error_code(ec.value(), ec.category() == std::system_category()
+                                    ? boost::system::system_category()
+                                    : boost::system::generic_category());
+}
+
+// What a scan remembers of a file: a file whose size or modification time differs from the
+// previous scan is still being written.
+struct Seen {
+  std::uintmax_t size = 0;
+  fs::file_time_type modified;
+  bool operator==(const Seen&) const = default;
+};
+
+std::optional<Seen> seen_now(const fs::path& path) {
+  std::error_code ec;
+  Seen s;
+  s.size = fs::file_size(path, ec);
+  if (!ec) {
+    s.modified = fs::last_write_time(path, ec);
+  }
+  return ec ? std::nullopt : std::optional<Seen>(s);
+}
+
+}  // namespace
+
+bool is_drop_candidate(std::string_view name) {
+  if (name.empty() || name.front() == '.') {
+    return false;
+  }
+  return std::none_of(kPartialSuffixes.begin(), kPartialSuffixes.end(),
+                      [&](std::string_view suffix) { return ends_with_nocase(name, suffix); });
+}
+
+fs::path unique_destination(const fs::path& folder, const std::string& name) {
+  auto taken = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::exists(p, ec) || fs::exists(p.string() + ".reason.txt", ec);
+  };
+  fs::path candidate = folder / name;
+  const fs::path plain(name);
+  const std::string stem = plain.stem().string();
+  const std::string extension = plain.extension().string();
+  for (std::size_t n = 1; taken(candidate); ++n) {
+    candidate = folder / (stem + "_" + std::to_string(n) + extension);
+  }
+  return candidate;
+}
+
+class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(net::io_context& ioc, DropFolderOptions options, router::SourceCallbacks& callbacks)
+      : strand_(net::make_strand(ioc)), timer_(strand_), options_(std::move(options)),
+        callbacks_(callbacks) {}
+
+  Result<void> start();
+  void stop() {
+    net::post(strand_, [self = shared_from_this()] {
+      self->stopped_ = true;
+      self->timer_.cancel();
+    });
+  }
+  DropFolderCounters counters() const {
+    return {files_done_.load(), files_failed_.load(), files_retried_.load(), messages_.load()};
+  }
+
+ private:
+  void do_wait();
+  void on_wait(error_code ec);
+  void scan();
+  void process_next();
+  bool begin(const std::string& name, const Seen& seen);
+  void on_reply(std::size_t index, const router::Reply& reply);
+  void finish(const FileJob& job);
+  void file_away(const FileJob& job, const fs::path& into, const std::string& reason);
+
+  net::strand<net::io_context::executor_type> strand_;
+  net::steady_timer timer_;
+  const DropFolderOptions options_;
+  router::SourceCallbacks& callbacks_;
+  FileJobOptions job_options_;
+
+  // Only touched on the strand.
+  bool stopped_ = false;
+  std::map<std::string, Seen> seen_;   // every candidate of the last scan
+  std::map<std::string, Seen> stuck_;  // could not be moved: left alone until it changes
+  std::map<std::string, std::chrono::steady_clock::time_point> retry_at_;  // after a store failure
+  std::deque<std::pair<std::string, Seen>> queue_;  // ready files, in name order
+  std::shared_ptr<FileJob> job_;                     // the file whose replies are awaited
+
+  std::atomic<std::uint64_t> files_done_{0};
+  std::atomic<std::uint64_t> files_failed_{0};
+  std::atomic<std::uint64_t> files_retried_{0};
+  std::atomic<std::uint64_t> messages_{0};
+};
+
+Result<void> DropFolderListener::Impl::start() {
+  std::error_code ec;
+  if (!fs::exists(options_.folder, ec)) {
+    return make_error_code(boost::system::errc::no_such_file_or_directory);
+  }
+  if (!fs::is_directory(options_.folder, ec)) {
+    return make_error_code(boost::system::errc::not_a_directory);
+  }
+  for (const char* sub : {"done", "error"}) {
+    if (fs::create_directories(options_.folder / sub, ec); ec) {
+      return to_error(ec);
+    }
+  }
+  if (!options_.charset.empty()) {
+    auto charset = hl7::Charset::resolve(options_.charset);
+    if (!charset) {
+      return make_error_code(boost::system::errc::invalid_argument);
+    }
+    job_options_.whole_file = charset->form() == hl7::Charset::Form::wide;
+  }
+  job_options_.max_file_bytes = options_.max_file_bytes;
+  net::post(strand_, [self = shared_from_this()] {
+    self->scan();
+    self->process_next();
+  });
+  return {};
+}
+
+void DropFolderListener::Impl::do_wait() {
+  timer_.expires_after(options_.poll_interval);
+  timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_wait(ec); });
+}
+
+void DropFolderListener::Impl::on_wait(error_code ec) {
+  if (ec || stopped_) {
+    return;
+  }
+  scan();
+  process_next();
+}
+
+// Lists the folder and queues, in name order, each file that is unchanged since the last
+// scan and is not waiting for a retry or stuck.
+void DropFolderListener::Impl::scan() {
+  std::map<std::string, Seen> now;
+  std::error_code ec;
+  for (fs::directory_iterator it(options_.folder, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::error_code entry_ec;
+    if (!is_drop_candidate(name) || !it->is_regular_file(entry_ec)) {
+      continue;
+    }
+    if (auto seen = seen_now(it->path())) {
+      now.emplace(std::move(name), *seen);
+    }
+  }
+  if (ec) {
+    spdlog::warn("drop folder {}: cannot list {}: {}", options_.name, options_.folder.string(),
+                 ec.message());
+  }
+  const auto clock = std::chrono::steady_clock::now();
+  for (const auto& [name, seen] : now) {
+    const auto before = seen_.find(name);
+    if (before == seen_.end() || before->second != seen) {
+      continue;  // new, or still being written
+    }
+    if (auto stuck = stuck_.find(name); stuck != stuck_.end() && stuck->second == seen) {
+      continue;
+    }
+    if (auto retry = retry_at_.find(name); retry != retry_at_.end() && retry->second > clock) {
+      continue;
+    }
+    queue_.emplace_back(name, seen);
+  }
+  std::erase_if(stuck_, [&](const auto& e) { return !now.contains(e.first); });
+  std::erase_if(retry_at_, [&](const auto& e) { return !now.contains(e.first); });
+  seen_ = std::move(now);
+}
+
+void DropFolderListener::Impl::process_next() {
+  while (!stopped_ && !queue_.empty()) {
+    auto [name, seen] = std::move(queue_.front());
+    queue_.pop_front();
+    if (begin(name, seen)) {
+      return;  // on_reply continues when the file's last reply is in
+    }
+  }
+  if (!stopped_) {
+    do_wait();
+  }
+}
+
+// Reads the file and hands each of its messages to Ingest. False when there is nothing to
+// wait for: the file is gone or changed since the scan, or was filed away at once.
+bool DropFolderListener::Impl::begin(const std::string& name, const Seen& seen) {
+  const fs::path path = options_.folder / name;
+  if (seen_now(path) != seen) {
+    return false;  // gone, or written to again: the next scans decide
+  }
+  auto job = std::make_shared<FileJob>(FileJob::load(path, name, job_options_));
+  if (job->failed()) {
+    finish(*job);
+    return false;
+  }
+  job_ = job;
+  messages_.fetch_add(job->message_count());
+  for (std::size_t i = 0; i < job->message_count(); ++i) {
+    router::Envelope envelope{std::string(job->message(i)), options_.name, name, now_us()};
+    callbacks_.on_message(std::move(envelope), [self = shared_from_this(), i](router::Reply r) {
+      net::post(self->strand_, [self, i, r = std::move(r)] { self->on_reply(i, r); });
+    });
+  }
+  return true;
+}
+
+void DropFolderListener::Impl::on_reply(std::size_t index, const router::Reply& reply) {
+  if (!job_ || !job_->record(index, reply)) {
+    return;
+  }
+  const std::shared_ptr<FileJob> job = std::move(job_);
+  finish(*job);
+  process_next();
+}
+
+void DropFolderListener::Impl::finish(const FileJob& job) {
+  seen_.erase(job.name());  // a new file of the same name must prove itself stable again
+  if (!job.failed() && job.any_not_stored()) {
+    spdlog::warn("drop folder {}: {}: not every message could be stored; sending it again in {} ms",
+                 options_.name, job.name(), options_.store_retry_delay.count());
+    retry_at_[job.name()] = std::chrono::steady_clock::now() + options_.store_retry_delay;
+    files_retried_.fetch_add(1);
+    return;
+  }
+  if (job.all_accepted()) {
+    file_away(job, options_.folder / "done", {});
+    return;
+  }
+  const std::string reason = job.reason();
+  spdlog::warn("drop folder {}: {}", options_.name, reason.substr(0, reason.find('\n')));
+  file_away(job, options_.folder / "error", reason);
+}
+
+void DropFolderListener::Impl::file_away(const FileJob& job, const fs::path& into,
+                                         const std::string& reason) {
+  const fs::path target = unique_destination(into, job.name());
+  std::error_code ec;
+  fs::rename(options_.folder / job.name(), target, ec);
+  if (ec) {
+    spdlog::error("drop folder {}: cannot move {} to {}: {}; leaving it until it changes",
+                  options_.name, job.name(), into.filename().string(), ec.message());
+    if (auto seen = seen_now(options_.folder / job.name())) {
+      stuck_[job.name()] = *seen;
+    }
+    return;
+  }
+  (reason.empty() ? files_done_ : files_failed_).fetch_add(1);
+  if (reason.empty()) {
+    return;
+  }
+  std::ofstream out(target.string() + ".reason.txt", std::ios::binary | std::ios::trunc);
+  out << reason;
+  if (!out.flush()) {
+    spdlog::error("drop folder {}: cannot write the reason for {}", options_.name,
+                  target.filename().string());
+  }
+}
+
+DropFolderListener::DropFolderListener(net::io_context& ioc, DropFolderOptions options,
+                                       router::SourceCallbacks& callbacks)
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), callbacks)) {}
+
+DropFolderListener::~DropFolderListener() { stop(); }
+
+Result<void> DropFolderListener::start() { return impl_->start(); }
+
+void DropFolderListener::stop() { impl_->stop(); }
+
+DropFolderCounters DropFolderListener::counters() const { return impl_->counters(); }
+
+}  // namespace hisbridge::file
