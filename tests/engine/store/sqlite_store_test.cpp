@@ -1,0 +1,152 @@
+#include "engine/store/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <string>
+
+#include "tests/engine/store/store_test_env.hpp"
+
+namespace hisbridge::store {
+namespace {
+namespace fs = std::filesystem;
+
+// Runs SQL on the file through a separate plain connection; the first column of the first
+// row, or "" when there is none.
+std::string sql(const fs::path& file, const std::string& text) {
+  sqlite3* db = nullptr;
+  sqlite3_open(file.c_str(), &db);
+  std::string out;
+  sqlite3_exec(
+      db, text.c_str(),
+      [](void* p, int, char** values, char**) {
+        auto* s = static_cast<std::string*>(p);
+        if (s->empty() && values[0] != nullptr) {
+          *s = values[0];
+        }
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+};
+
+TEST_F(SqliteStoreTest, CreatesTheFileAndItsParentFolders) {
+  const fs::path file = dir_.path() / "var" / "nested" / "hisbridge.db";
+  auto store = SqliteStore::open(file);
+  ASSERT_TRUE(store) << store.error().message();
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_EQ((*store)->file(), file);
+}
+
+TEST_F(SqliteStoreTest, UsesWalModeAndRecordsTheSchemaVersion) {
+  const fs::path file = dir_.path() / "j.db";
+  ASSERT_TRUE(SqliteStore::open(file));
+  EXPECT_EQ(sql(file, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sql(file, "SELECT version FROM hisbridge_schema"), "1");
+  EXPECT_EQ(sql(file, "PRAGMA page_size"), "8192");
+  // The indexes the hot paths rely on.
+  for (const char* index : {"hisbridge_messages_duplicate", "hisbridge_messages_pending",
+                            "hisbridge_messages_received_at", "hisbridge_messages_patient"}) {
+    EXPECT_EQ(sql(file, std::string("SELECT name FROM sqlite_master WHERE name = '") + index +
+                            "'"),
+              index);
+  }
+}
+
+TEST_F(SqliteStoreTest, PageSizeOptionAppliesToNewFiles) {
+  const fs::path file = dir_.path() / "j.db";
+  SqliteOptions options;
+  options.page_size = 16384;
+  ASSERT_TRUE(SqliteStore::open(file, options));
+  EXPECT_EQ(sql(file, "PRAGMA page_size"), "16384");
+}
+
+TEST_F(SqliteStoreTest, PendingUsesItsPartialIndex) {
+  const fs::path file = dir_.path() / "j.db";
+  ASSERT_TRUE(SqliteStore::open(file));
+  sqlite3* db = nullptr;
+  sqlite3_open(file.c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db,
+                     "EXPLAIN QUERY PLAN SELECT id FROM hisbridge_messages WHERE source = 'lis' "
+                     "AND status = 'received' AND id > 5 ORDER BY id LIMIT 10",
+                     -1, &s, nullptr);
+  std::string pending_plan;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    pending_plan += reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  EXPECT_NE(pending_plan.find("hisbridge_messages_pending"), std::string::npos) << pending_plan;
+}
+
+TEST_F(SqliteStoreTest, RefusesADatabaseThatIsNotAJournal) {
+  const fs::path file = dir_.path() / "his.db";
+  sql(file, "CREATE TABLE his_patient(patient_id TEXT PRIMARY KEY)");
+  auto store = SqliteStore::open(file);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error(), make_error_code(StoreError::corrupt));
+  EXPECT_EQ(sql(file, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'hisbridge%'"), "0");
+}
+
+TEST_F(SqliteStoreTest, RefusesAFileThatIsNotSqlite) {
+  const fs::path file = dir_.path() / "notes.txt";
+  std::ofstream(file) << "This is not a database, but it is long enough to have a header. "
+                         "0123456789012345678901234567890123456789012345678901234567890123\n";
+  auto store = SqliteStore::open(file);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error(), make_error_code(StoreError::corrupt));
+}
+
+TEST_F(SqliteStoreTest, RefusesASchemaNewerThanThisBuild) {
+  const fs::path file = dir_.path() / "j.db";
+  ASSERT_TRUE(SqliteStore::open(file));
+  sql(file, "UPDATE hisbridge_schema SET version = 99");
+  auto store = SqliteStore::open(file);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error(), make_error_code(StoreError::corrupt));
+}
+
+TEST_F(SqliteStoreTest, UnusableLocationIsUnavailable) {
+  const fs::path blocker = dir_.path() / "file";
+  std::ofstream(blocker) << "x";
+  auto store = SqliteStore::open(blocker / "journal.db");  // a folder that cannot be made
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error(), make_error_code(StoreError::unavailable));
+}
+
+TEST_F(SqliteStoreTest, BatchIsOneTransaction) {
+  const fs::path file = dir_.path() / "j.db";
+  auto store = SqliteStore::open(file);
+  ASSERT_TRUE(store);
+  // A trigger makes the third row fail: nothing of the batch may remain.
+  sql(file,
+      "CREATE TRIGGER fail_third BEFORE INSERT ON hisbridge_messages WHEN NEW.control_id = 'C3' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  std::vector<NewMessage> batch(4);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].control_id = "C" + std::to_string(i + 1);
+    batch[i].raw = "MSH|";
+    batch[i].source = "lis";
+  }
+  auto appended = (*store)->append(batch, 1000);
+  ASSERT_FALSE(appended);
+  EXPECT_EQ(appended.error(), make_error_code(StoreError::constraint));
+  EXPECT_EQ(sql(file, "SELECT count(*) FROM hisbridge_messages"), "0");
+  EXPECT_EQ((*store)->stats()->messages, 0);
+  // The store goes on working after a failed batch.
+  batch.pop_back();
+  batch.pop_back();
+  ASSERT_TRUE((*store)->append(batch, 1000));
+  EXPECT_EQ((*store)->stats()->messages, 2);
+}
+
+}  // namespace
+}  // namespace hisbridge::store
