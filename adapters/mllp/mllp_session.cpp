@@ -248,6 +248,7 @@ void MllpSession::do_write() {
     shared_->counters.negative_acks.fetch_add(negative, std::memory_order_relaxed);
   }
   writing_ = true;
+  last_activity_ = Clock::now();
   net::async_write(socket_, net::buffer(write_buffer_),
                    [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
                      self->on_write(ec, bytes);
@@ -295,8 +296,10 @@ void MllpSession::on_timer(const error_code& ec) {
     return close();
   }
   const auto idle = shared_->options.idle_timeout;
-  if (parked_ || awaiting_reply()) {
-    return arm_timer(idle);  // waiting on the engine is not the peer's idleness
+  if (parked_ || (!writing_ && in_flight() != 0)) {
+    // Waiting on the engine (or on the strand to write a reply that just came) is not the
+    // peer's idleness. A write the peer does not take counts from when it began.
+    return arm_timer(idle);
   }
   const auto quiet = Clock::now() - last_activity_;
   if (quiet < idle) {
