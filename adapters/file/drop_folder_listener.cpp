@@ -6,7 +6,6 @@
 #include <cctype>
 #include <deque>
 #include <fstream>
-#include <map>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -18,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/file/file_job.hpp"
+#include "adapters/file/stable_files.hpp"
 #include "engine/hl7/charset.hpp"
 
 namespace hisbridge::file {
@@ -53,22 +53,14 @@ error_code to_error(const std::error_code& ec) {
                                     : boost::system::generic_category());
 }
 
-// What a scan remembers of a file: a file whose size or modification time differs from the
-// previous scan is still being written.
-struct Seen {
-  std::uintmax_t size = 0;
-  fs::file_time_type modified;
-  bool operator==(const Seen&) const = default;
-};
-
-std::optional<Seen> seen_now(const fs::path& path) {
+std::optional<FileState> state_of(const fs::path& path) {
   std::error_code ec;
-  Seen s;
+  FileState s;
   s.size = fs::file_size(path, ec);
   if (!ec) {
     s.modified = fs::last_write_time(path, ec);
   }
-  return ec ? std::nullopt : std::optional<Seen>(s);
+  return ec ? std::nullopt : std::optional<FileState>(s);
 }
 
 }  // namespace
@@ -110,7 +102,8 @@ class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
     });
   }
   DropFolderCounters counters() const {
-    return {files_done_.load(), files_failed_.load(), files_retried_.load(), messages_.load()};
+    return {files_done_.load(), files_failed_.load(), files_retried_.load(), messages_.load(),
+            scans_.load()};
   }
 
  private:
@@ -118,7 +111,7 @@ class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
   void on_wait(error_code ec);
   void scan();
   void process_next();
-  bool begin(const std::string& name, const Seen& seen);
+  bool begin(const std::string& name, const FileState& seen);
   void on_reply(std::size_t index, const router::Reply& reply);
   void finish(const FileJob& job);
   void file_away(const FileJob& job, const fs::path& into, const std::string& reason);
@@ -131,16 +124,15 @@ class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
 
   // Only touched on the strand.
   bool stopped_ = false;
-  std::map<std::string, Seen> seen_;   // every candidate of the last scan
-  std::map<std::string, Seen> stuck_;  // could not be moved: left alone until it changes
-  std::map<std::string, std::chrono::steady_clock::time_point> retry_at_;  // after a store failure
-  std::deque<std::pair<std::string, Seen>> queue_;  // ready files, in name order
+  StableFiles files_;
+  std::deque<std::pair<std::string, FileState>> queue_;  // ready files, in name order
   std::shared_ptr<FileJob> job_;                     // the file whose replies are awaited
 
   std::atomic<std::uint64_t> files_done_{0};
   std::atomic<std::uint64_t> files_failed_{0};
   std::atomic<std::uint64_t> files_retried_{0};
   std::atomic<std::uint64_t> messages_{0};
+  std::atomic<std::uint64_t> scans_{0};
 };
 
 Result<void> DropFolderListener::Impl::start() {
@@ -184,10 +176,9 @@ void DropFolderListener::Impl::on_wait(error_code ec) {
   process_next();
 }
 
-// Lists the folder and queues, in name order, each file that is unchanged since the last
-// scan and is not waiting for a retry or stuck.
+// Lists the folder and queues the files StableFiles finds ready.
 void DropFolderListener::Impl::scan() {
-  std::map<std::string, Seen> now;
+  StableFiles::Listing listing;
   std::error_code ec;
   for (fs::directory_iterator it(options_.folder, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
@@ -195,31 +186,18 @@ void DropFolderListener::Impl::scan() {
     if (!is_drop_candidate(name) || !it->is_regular_file(entry_ec)) {
       continue;
     }
-    if (auto seen = seen_now(it->path())) {
-      now.emplace(std::move(name), *seen);
+    if (auto state = state_of(it->path())) {
+      listing.emplace(std::move(name), *state);
     }
   }
   if (ec) {
     spdlog::warn("drop folder {}: cannot list {}: {}", options_.name, options_.folder.string(),
                  ec.message());
   }
-  const auto clock = std::chrono::steady_clock::now();
-  for (const auto& [name, seen] : now) {
-    const auto before = seen_.find(name);
-    if (before == seen_.end() || before->second != seen) {
-      continue;  // new, or still being written
-    }
-    if (auto stuck = stuck_.find(name); stuck != stuck_.end() && stuck->second == seen) {
-      continue;
-    }
-    if (auto retry = retry_at_.find(name); retry != retry_at_.end() && retry->second > clock) {
-      continue;
-    }
-    queue_.emplace_back(name, seen);
+  for (auto& ready : files_.update(std::move(listing), StableFiles::Clock::now())) {
+    queue_.push_back(std::move(ready));
   }
-  std::erase_if(stuck_, [&](const auto& e) { return !now.contains(e.first); });
-  std::erase_if(retry_at_, [&](const auto& e) { return !now.contains(e.first); });
-  seen_ = std::move(now);
+  scans_.fetch_add(1);
 }
 
 void DropFolderListener::Impl::process_next() {
@@ -237,9 +215,9 @@ void DropFolderListener::Impl::process_next() {
 
 // Reads the file and hands each of its messages to Ingest. False when there is nothing to
 // wait for: the file is gone or changed since the scan, or was filed away at once.
-bool DropFolderListener::Impl::begin(const std::string& name, const Seen& seen) {
+bool DropFolderListener::Impl::begin(const std::string& name, const FileState& seen) {
   const fs::path path = options_.folder / name;
-  if (seen_now(path) != seen) {
+  if (state_of(path) != seen) {
     return false;  // gone, or written to again: the next scans decide
   }
   auto job = std::make_shared<FileJob>(FileJob::load(path, name, job_options_));
@@ -268,11 +246,11 @@ void DropFolderListener::Impl::on_reply(std::size_t index, const router::Reply& 
 }
 
 void DropFolderListener::Impl::finish(const FileJob& job) {
-  seen_.erase(job.name());  // a new file of the same name must prove itself stable again
+  files_.forget(job.name());
   if (!job.failed() && job.any_not_stored()) {
     spdlog::warn("drop folder {}: {}: not every message could be stored; sending it again in {} ms",
                  options_.name, job.name(), options_.store_retry_delay.count());
-    retry_at_[job.name()] = std::chrono::steady_clock::now() + options_.store_retry_delay;
+    files_.hold_until(job.name(), StableFiles::Clock::now() + options_.store_retry_delay);
     files_retried_.fetch_add(1);
     return;
   }
@@ -293,8 +271,8 @@ void DropFolderListener::Impl::file_away(const FileJob& job, const fs::path& int
   if (ec) {
     spdlog::error("drop folder {}: cannot move {} to {}: {}; leaving it until it changes",
                   options_.name, job.name(), into.filename().string(), ec.message());
-    if (auto seen = seen_now(options_.folder / job.name())) {
-      stuck_[job.name()] = *seen;
+    if (auto state = state_of(options_.folder / job.name())) {
+      files_.hold_until_changed(job.name(), *state);
     }
     return;
   }

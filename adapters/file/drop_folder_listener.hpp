@@ -36,6 +36,7 @@ struct DropFolderCounters {
   std::uint64_t files_failed = 0;   // moved to error/
   std::uint64_t files_retried = 0;  // left in place after a store failure, to be sent again
   std::uint64_t messages = 0;       // handed to Ingest
+  std::uint64_t scans = 0;          // folder listings made
 };
 
 // Whether a file name in a drop folder may be taken: not hidden (`.name`) and not what
@@ -56,7 +57,8 @@ std::filesystem::path unique_destination(const std::filesystem::path& folder,
 //     the same on local disks and on the SMB/NFS shares exports often land on, where inotify
 //     does not see writes made by other machines, and the stability rule needs a scan anyway.
 //   - A file is taken when it is a regular file, is_drop_candidate(), and its size and
-//     modification time are the same in two scans in a row (stable for one poll interval).
+//     modification time are the same in two scans in a row (stable for one poll interval;
+//     StableFiles holds the rule).
 //   - Ready files are taken in name order (export names usually sort by time), one file at a
 //     time: every message of a file is handed to Ingest (FileJob says what a message is;
 //     Envelope::peer is the file name) and the next file starts when every reply is in, so

@@ -44,6 +44,9 @@ std::string_view field_type(std::string_view segment, std::size_t field) {
 }
 
 bool is_composite(std::string_view type) {
+  if (type == kUnknownComposite) {
+    return true;
+  }
   for (std::string_view c : kComposites) {
     if (c == type) {
       return true;
