@@ -10,6 +10,7 @@
 #include "engine/app/check_config_command.hpp"
 #include "engine/app/parse_command.hpp"
 #include "engine/app/send_command.hpp"
+#include "engine/app/serve_command.hpp"
 
 namespace {
 
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
       ->required();
 
   std::string config_file = "config/hisbridge.json";
+  auto* serve_cmd = app.add_subcommand("serve", "Run the engine until SIGINT or SIGTERM");
+  serve_cmd->add_option("--config", config_file, "Config file")->capture_default_str();
   auto* check_cmd =
       app.add_subcommand("check-config", "Validate the config and the files it names");
   check_cmd->add_option("--config", config_file, "Config file")->capture_default_str();
@@ -63,6 +66,9 @@ int main(int argc, char** argv) {
 
   if (parse_cmd->parsed()) {
     return hisbridge::app::run_parse(parse, std::cout, std::cerr);
+  }
+  if (serve_cmd->parsed()) {
+    return hisbridge::app::run_serve(config_file);
   }
   if (check_cmd->parsed()) {
     return hisbridge::app::run_check_config(config_file, std::cout, std::cerr);

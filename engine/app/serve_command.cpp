@@ -1,0 +1,46 @@
+#include "engine/app/serve_command.hpp"
+
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/app/engine.hpp"
+#include "engine/config/config_loader.hpp"
+
+namespace hisbridge::app {
+namespace {
+
+void configure_logging(const config::LogConfig& log) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(log.level));
+  if (log.show_patient_data) {
+    spdlog::warn("PATIENT DATA IN LOGS: log.show_patient_data is on; turn it off after debugging");
+  }
+}
+
+}  // namespace
+
+int run_serve(const std::string& config_file) {
+  config::Config config;
+  try {
+    config = config::load_config(config_file);
+  } catch (const config::ConfigErrors& e) {
+    for (const auto& error : e.errors()) {
+      std::cerr << error.to_string() << "\n";
+    }
+    return 2;
+  }
+  configure_logging(config.log);
+  spdlog::info("hisbridge starting: config {}, store {}", config_file, config.store.location);
+  Engine engine(config);
+  if (auto started = engine.start(); !started) {
+    spdlog::error("cannot start: {}", started.error());
+    return 1;
+  }
+  spdlog::info("ready");
+  engine.run_until_signal();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace hisbridge::app
