@@ -187,7 +187,7 @@ std::string FileJob::reason() const {
   }
   std::size_t accepted = 0;
   for (const Outcome& o : outcomes_) {
-    accepted += o.accepted ? 1 : 0;
+    accepted += o.accepted ? 1u : 0u;
   }
   std::string out = name_ + ": " + std::to_string(accepted) + " of " +
                     std::to_string(spans_.size()) + " messages accepted\n";
