@@ -36,9 +36,9 @@ struct MllpListenerOptions {
 
 // What the listener has seen since it was made, for logs and metrics. Read with relaxed loads.
 struct MllpListenerCounters {
-  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_accepted{0};  // served; refused ones not included
   std::atomic<std::uint64_t> connections_open{0};
-  std::atomic<std::uint64_t> connections_refused_over_limit{0};
+  std::atomic<std::uint64_t> connections_refused_over_limit{0};  // accepted and closed at once
   std::atomic<std::uint64_t> frames{0};             // complete frames handed to the engine
   std::atomic<std::uint64_t> frames_too_large{0};   // answered AR, connection closed
   std::atomic<std::uint64_t> idle_timeouts{0};      // connections closed for idleness

@@ -126,19 +126,20 @@ void MllpSession::pump() {
 }
 
 void MllpSession::dispatch_frames() {
-  while (frames_waiting_ && !draining_ && in_flight() < capacity_) {
-    if (held_by_switch()) {
-      return;
-    }
+  std::uint64_t handed = 0;
+  while (frames_waiting_ && !draining_ && in_flight() < capacity_ && !held_by_switch()) {
     std::optional<Result<std::string>> event = framer_.next();
     if (!event) {
       frames_waiting_ = false;
-      return;
+    } else if (event->has_error()) {
+      answer_too_large();
+    } else {
+      dispatch(std::move(**event));
+      ++handed;
     }
-    if (event->has_error()) {
-      return answer_too_large();
-    }
-    dispatch(std::move(**event));
+  }
+  if (handed != 0) {
+    shared_->counters.frames.fetch_add(handed, std::memory_order_relaxed);
   }
 }
 
@@ -147,7 +148,6 @@ void MllpSession::dispatch(std::string raw) {
   if (!pin_) {
     pin_ = shared_from_this();
   }
-  shared_->counters.frames.fetch_add(1, std::memory_order_relaxed);
   shared_->callbacks.on_message(
       router::Envelope{std::move(raw), shared_->options.name, peer_, now_us()},
       ReplyTo{this, sequence});
