@@ -69,8 +69,8 @@ class MllpListener::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<ListenerShared> shared_;
   Strand strand_;
   net::basic_socket_acceptor<tcp, Strand> acceptor_;
-  net::basic_waitable_timer<std::chrono::steady_clock,
-                            net::wait_traits<std::chrono::steady_clock>, Strand>
+  net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>,
+                            Strand>
       retry_;
   Strand next_strand_;  // the strand of the connection being accepted
   std::atomic<std::uint16_t> port_{0};
@@ -171,8 +171,7 @@ void MllpListener::Impl::on_accept(const error_code& ec, SessionSocket socket) {
     return;  // stopped
   }
   if (ec) {
-    spdlog::warn("mllp {}: accepting a connection failed: {}", shared_->options.name,
-                 ec.message());
+    spdlog::warn("mllp {}: accepting a connection failed: {}", shared_->options.name, ec.message());
     retry_.expires_after(kAcceptRetry);
     return retry_.async_wait([self = shared_from_this()](const error_code& wait_ec) {
       if (!wait_ec && self->acceptor_.is_open()) {
@@ -195,15 +194,14 @@ void MllpListener::Impl::admit(SessionSocket socket) {
   const std::uint64_t open = counters.connections_open.load(std::memory_order_relaxed);
   if (open >= shared_->options.max_connections) {
     counters.connections_refused_over_limit.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("mllp {}: {}: connection refused, {} are open (the limit)",
-                 shared_->options.name, peer, open);
+    spdlog::warn("mllp {}: {}: connection refused, {} are open (the limit)", shared_->options.name,
+                 peer, open);
     socket.close(ec);
     return;
   }
   // ACKs are small and awaited: send each write at once rather than waiting to fill a segment.
   socket.set_option(tcp::no_delay(true), ec);
-  auto session =
-      std::make_shared<MllpSession>(std::move(socket), next_strand_, peer, shared_);
+  auto session = std::make_shared<MllpSession>(std::move(socket), next_strand_, peer, shared_);
   if (!shared_->enlist(session)) {
     return;
   }

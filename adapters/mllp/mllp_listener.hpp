@@ -39,10 +39,10 @@ struct MllpListenerCounters {
   std::atomic<std::uint64_t> connections_accepted{0};  // served; refused ones not included
   std::atomic<std::uint64_t> connections_open{0};
   std::atomic<std::uint64_t> connections_refused_over_limit{0};  // accepted and closed at once
-  std::atomic<std::uint64_t> frames{0};             // complete frames handed to the engine
-  std::atomic<std::uint64_t> frames_too_large{0};   // answered AR, connection closed
-  std::atomic<std::uint64_t> idle_timeouts{0};      // connections closed for idleness
-  std::atomic<std::uint64_t> bytes_ignored{0};      // bytes outside any frame
+  std::atomic<std::uint64_t> frames{0};            // complete frames handed to the engine
+  std::atomic<std::uint64_t> frames_too_large{0};  // answered AR, connection closed
+  std::atomic<std::uint64_t> idle_timeouts{0};     // connections closed for idleness
+  std::atomic<std::uint64_t> bytes_ignored{0};     // bytes outside any frame
   // Unfinished frames dropped: restarted by a new <SB>, or cut short by the peer closing.
   std::atomic<std::uint64_t> frames_abandoned{0};
   std::atomic<std::uint64_t> messages_answered{0};  // ACKs handed to the socket

@@ -408,8 +408,8 @@ void MllpSession::note_framer_stats() {
   if (stats.bytes_ignored != seen_.bytes_ignored) {
     const std::uint64_t bytes = stats.bytes_ignored - seen_.bytes_ignored;
     shared_->counters.bytes_ignored.fetch_add(bytes, std::memory_order_relaxed);
-    spdlog::debug("mllp {}: {}: {} bytes outside any frame ignored", shared_->options.name,
-                  peer_, bytes);
+    spdlog::debug("mllp {}: {}: {} bytes outside any frame ignored", shared_->options.name, peer_,
+                  bytes);
   }
   if (stats.frames_abandoned != seen_.frames_abandoned) {
     const std::uint64_t frames = stats.frames_abandoned - seen_.frames_abandoned;

@@ -25,8 +25,9 @@ namespace hisbridge::mllp::detail {
 
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
-using SessionTimer = boost::asio::basic_waitable_timer<
-    std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>, Strand>;
+using SessionTimer =
+    boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                      boost::asio::wait_traits<std::chrono::steady_clock>, Strand>;
 
 class MllpSession;
 
@@ -48,11 +49,11 @@ struct ListenerShared {
   MllpListenerCounters counters;
   std::atomic<bool> paused{false};  // the engine-wide pause switch
 
-  // Taken on accept, close and the pause switch, never per message.
+  // Guards what follows; taken on accept, close and the pause switch, never per message.
   std::mutex mutex;
-  bool stopped = false;  // guarded by mutex
-  std::unordered_map<const MllpSession*, std::weak_ptr<MllpSession>> sessions;  // guarded
-  std::vector<std::shared_ptr<MllpSession>> parked;  // guarded: held by the pause switch
+  bool stopped = false;
+  std::unordered_map<const MllpSession*, std::weak_ptr<MllpSession>> sessions;
+  std::vector<std::shared_ptr<MllpSession>> parked;  // held by the pause switch
 };
 
 // One accepted connection, in the shape of Beast's async server sessions: it owns itself

@@ -140,7 +140,7 @@ TEST_F(MllpIngestTest, EveryAcknowledgedMessageIsInTheStoreExactlyAsSent) {
   for (int i = 0; i < 20; ++i) {
     sent.push_back(oru("C" + std::to_string(i)));
   }
-  sent.push_back(oru("ENH1", "|||AL|NE"));  // enhanced mode: accept ACK is CA
+  sent.push_back(oru("ENH1", "|||AL|NE"));       // enhanced mode: accept ACK is CA
   sent.push_back("\xEF\xBB\xBF" + oru("BOM1"));  // a BOM is kept in the raw bytes
 
   for (const std::string& message : sent) {

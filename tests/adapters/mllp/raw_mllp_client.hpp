@@ -81,9 +81,12 @@ class RawMllpClient {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       switch (read_some(deadline)) {
-        case Got::data: continue;
-        case Got::closed: return true;
-        case Got::timeout: return false;
+        case Got::data:
+          continue;
+        case Got::closed:
+          return true;
+        case Got::timeout:
+          return false;
       }
     }
   }
