@@ -10,6 +10,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/file/drop_folder_listener.hpp"
+#include "adapters/http/http_ingest_listener.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
 #include "engine/router/ingest.hpp"
 #include "engine/router/router.hpp"
@@ -64,8 +66,8 @@ class Engine::Impl {
   }
 
   std::uint16_t port(std::string_view name) const {
-    auto it = mllp_.find(std::string(name));
-    return it == mllp_.end() ? 0 : it->second->port();
+    auto it = listeners_.find(std::string(name));
+    return it == listeners_.end() ? 0 : it->second->port();
   }
 
   void run_until_signal() {
@@ -79,7 +81,7 @@ class Engine::Impl {
   }
 
   void stop() {
-    for (auto& [name, listener] : mllp_) {
+    for (auto& [name, listener] : listeners_) {
       listener->stop();
     }
     // The commits in flight finish and their answers are posted before the pool stops.
@@ -95,28 +97,89 @@ class Engine::Impl {
     if (router_) {
       router_->stop();
     }
-    mllp_.clear();
+    listeners_.clear();
   }
 
  private:
-  Result<void, std::string> start_listener(const config::ListenerConfig& l) {
-    if (l.type != config::ListenerType::mllp) {
-      return "listener " + l.name + ": type not available in this build yet";
+  // One started inbound adapter, whatever its protocol.
+  class Running {
+   public:
+    virtual ~Running() = default;
+    virtual void stop() = 0;
+    virtual std::uint16_t port() const = 0;
+  };
+
+  template <class Listener>
+  class RunningListener final : public Running {
+   public:
+    explicit RunningListener(std::unique_ptr<Listener> listener) : listener_(std::move(listener)) {}
+    void stop() override { listener_->stop(); }
+    std::uint16_t port() const override {
+      if constexpr (requires { listener_->port(); }) {
+        return listener_->port();
+      } else {
+        return 0;
+      }
     }
-    mllp::MllpListenerOptions options;
-    options.name = l.name;
-    options.host = l.host;
-    options.port = l.port;
-    options.max_frame_bytes = l.max_frame_bytes;
-    options.max_connections = l.max_connections;
-    options.idle_timeout = l.idle_timeout;
-    auto listener = std::make_unique<mllp::MllpListener>(ioc_, options, *ingest_);
+
+   private:
+    std::unique_ptr<Listener> listener_;
+  };
+
+  // Starts `listener` and keeps it; the error names the listener and what went wrong.
+  template <class Listener>
+  Result<void, std::string> keep(const config::ListenerConfig& l,
+                                 std::unique_ptr<Listener> listener, std::string_view where) {
     if (auto started = listener->start(); !started) {
-      return "listener " + l.name + " (" + l.host + ":" + std::to_string(l.port) +
-             "): " + started.error().message();
+      return "listener " + l.name + " (" + std::string(where) + "): " + started.error().message();
     }
-    mllp_[l.name] = std::move(listener);
+    listeners_[l.name] = std::make_unique<RunningListener<Listener>>(std::move(listener));
     return {};
+  }
+
+  Result<void, std::string> start_listener(const config::ListenerConfig& l) {
+    const std::string endpoint = l.host + ":" + std::to_string(l.port);
+    switch (l.type) {
+      case config::ListenerType::mllp: {
+        mllp::MllpListenerOptions options;
+        options.name = l.name;
+        options.host = l.host;
+        options.port = l.port;
+        options.max_frame_bytes = l.max_frame_bytes;
+        options.max_connections = l.max_connections;
+        options.idle_timeout = l.idle_timeout;
+        return keep(l, std::make_unique<mllp::MllpListener>(ioc_, options, *ingest_), endpoint);
+      }
+      case config::ListenerType::http: {
+        http::HttpIngestOptions options;
+        options.sources = {l.name};
+        options.host = l.host;
+        options.port = l.port;
+        options.server.max_body_bytes = l.max_frame_bytes;
+        options.server.max_connections = l.max_connections;
+        auto listener = std::make_unique<http::HttpIngestListener>(ioc_, options, *ingest_);
+        auto kept = keep(l, std::move(listener), endpoint);
+        if (kept) {
+          spdlog::info("http {}: POST /ingest/{} on {}:{}", l.name, l.name, l.host, port(l.name));
+        }
+        return kept;
+      }
+      case config::ListenerType::file: {
+        file::DropFolderOptions options;
+        options.name = l.name;
+        options.folder = l.folder;
+        options.poll_interval = l.poll_interval;
+        options.charset = l.charset;
+        options.max_file_bytes = std::max<std::size_t>(options.max_file_bytes, l.max_frame_bytes);
+        auto kept = keep(l, std::make_unique<file::DropFolderListener>(ioc_, options, *ingest_),
+                         l.folder);
+        if (kept) {
+          spdlog::info("file {}: watching {}", l.name, l.folder);
+        }
+        return kept;
+      }
+    }
+    return "listener " + l.name + ": unknown type";
   }
 
   config::Config config_;
@@ -126,7 +189,7 @@ class Engine::Impl {
   std::unique_ptr<store::GroupCommitter> committer_;
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<router::Ingest> ingest_;
-  std::map<std::string, std::unique_ptr<mllp::MllpListener>> mllp_;
+  std::map<std::string, std::unique_ptr<Running>> listeners_;
 };
 
 Engine::Engine(config::Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
