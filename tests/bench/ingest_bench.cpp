@@ -1,0 +1,515 @@
+// End-to-end MLLP ingest: messages/s and ACK latency (p50/p99) of the engine `hisbridge serve`
+// runs (app::Engine: MLLP listener, ingest, group commit, journal, and the router processing
+// after the ACK), driven over loopback by the load generator in mllp_load.cpp: K connections,
+// W messages in flight on each, every ACK checked against the MSH-10 it answers. Measured in
+// the same run:
+//   (1) SQLite journal, durable (WAL fsync'ed before each ACK);
+//   (2) PostgreSQL journal, durable (skipped unless HISBRIDGE_TEST_PG names a server);
+//   (3) the same listener and ingest answering without storing (a journal that writes
+//       nothing), the ceiling the disk leaves out;
+//   (4) the disk's own limits on the store's folder: single-row commits (a 2 KiB write and
+//       fdatasync) per second, and 1,000-row commits (2,000 KiB and fdatasync) per second.
+// The closing table gives each figure with its target and the ratio. A wrong, negative or
+// missing ACK fails the run (exit status 1); a missed target is reported, not failed, since the
+// figures depend on the machine.
+//
+// Each scenario runs HISBRIDGE_BENCH_SECONDS (default 3) after a warm-up; with
+// --benchmark_min_time below 1 (scripts/test passes 0.05) or HISBRIDGE_BENCH_QUICK=1 it runs
+// a fraction of a second, as a smoke test. The store's folder is HISBRIDGE_BENCH_DIR when set,
+// else the system temp folder.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "adapters/mllp/mllp_listener.hpp"
+#include "engine/app/engine.hpp"
+#include "engine/config/config.hpp"
+#include "engine/router/ingest.hpp"
+#include "engine/store/group_committer.hpp"
+#include "engine/store/open_store.hpp"
+#include "tests/bench/mllp_load.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace hisbridge;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kRowBytes = 2048;
+
+// ---- settings ----
+
+struct Settings {
+  bool quick = false;
+  std::chrono::milliseconds warmup{500};
+  std::chrono::milliseconds measure{3000};
+  double disk_seconds = 2.0;
+};
+
+Settings& settings() {
+  static Settings s;
+  return s;
+}
+
+// --benchmark_min_time=X with X < 1, or HISBRIDGE_BENCH_QUICK=1: a short smoke run.
+void read_settings(int argc, char** argv) {
+  Settings& s = settings();
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    constexpr std::string_view kMinTime = "--benchmark_min_time=";
+    if (arg.starts_with(kMinTime) && std::atof(argv[i] + kMinTime.size()) < 1.0) {
+      s.quick = true;
+    }
+  }
+  if (const char* v = std::getenv("HISBRIDGE_BENCH_QUICK"); v != nullptr && *v == '1') {
+    s.quick = true;
+  }
+  if (s.quick) {
+    s.warmup = std::chrono::milliseconds(100);
+    s.measure = std::chrono::milliseconds(400);
+    s.disk_seconds = 0.25;
+  }
+  if (const char* v = std::getenv("HISBRIDGE_BENCH_SECONDS"); v != nullptr && std::atof(v) > 0) {
+    s.measure = std::chrono::milliseconds(static_cast<long>(std::atof(v) * 1000));
+  }
+}
+
+const fs::path& bench_dir() {
+  static const fs::path dir = [] {
+    const char* env = std::getenv("HISBRIDGE_BENCH_DIR");
+    fs::path base = env != nullptr && *env != '\0' ? fs::path(env) : fs::temp_directory_path();
+    fs::path d = base / ("hisbridge_ingest_bench_" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+// A fresh folder per scenario, removed when it ends.
+class ScenarioDir {
+ public:
+  ScenarioDir() : path_(bench_dir() / ("s" + std::to_string(next_++))) {
+    fs::create_directories(path_);
+  }
+  ~ScenarioDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int next_ = 0;
+  fs::path path_;
+};
+
+// ---- results ----
+
+struct Row {
+  std::string name;
+  bench::LoadResult load;
+  std::string note;
+};
+
+std::vector<Row>& rows() {
+  static std::vector<Row> r;
+  return r;
+}
+
+bool g_failed = false;
+double g_disk_commits = 0;   // single-row commits/s
+double g_disk_rows = 0;      // rows/s in 1,000-row commits
+unsigned g_run_number = 0;   // keeps MSH-10 unique across the runs of one journal
+
+void record(benchmark::State& state, const std::string& name, const bench::LoadResult& r,
+            std::string note = {}) {
+  state.SetIterationTime(r.seconds > 0 ? r.seconds : 1e-9);
+  state.counters["msgs_per_s"] = r.messages_per_second;
+  state.counters["p50_ms"] = r.p50_ms;
+  state.counters["p99_ms"] = r.p99_ms;
+  if (!r.ok()) {
+    g_failed = true;
+    std::fprintf(stderr, "%s: FAILED: %s (negative %llu, mismatched %llu, unanswered %llu)\n",
+                 name.c_str(), r.error.c_str(), static_cast<unsigned long long>(r.negative),
+                 static_cast<unsigned long long>(r.mismatched),
+                 static_cast<unsigned long long>(r.unanswered));
+    state.SkipWithError(r.error.empty() ? "ACK check failed" : r.error.c_str());
+  }
+  rows().push_back(Row{name, r, std::move(note)});
+}
+
+// ---- the disk's limits ----
+
+// Commits of `rows` 2 KiB rows: one write of rows * 2 KiB and an fdatasync, in place in a file
+// written once beforehand (as SQLite's WAL is rewritten in place after each checkpoint).
+double disk_commits_per_second(std::size_t row_count) {
+  const fs::path file = bench_dir() / "disk.probe";
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return 0;
+  }
+  const std::size_t bytes = row_count * kRowBytes;
+  const std::size_t span = std::max<std::size_t>(bytes * 16, std::size_t{32} << 20);
+  const std::string block(bytes, 'x');
+  for (std::size_t at = 0; at < span; at += bytes) {
+    if (::pwrite(fd, block.data(), bytes, static_cast<off_t>(at)) < 0) {
+      break;
+    }
+  }
+  ::fsync(fd);
+  std::size_t commits = 0;
+  std::size_t at = 0;
+  const Clock::time_point start = Clock::now();
+  double elapsed = 0;
+  while (elapsed < settings().disk_seconds) {
+    if (::pwrite(fd, block.data(), bytes, static_cast<off_t>(at)) !=
+            static_cast<ssize_t>(bytes) ||
+        ::fdatasync(fd) != 0) {
+      commits = 0;
+      break;
+    }
+    ++commits;
+    at = at + 2 * bytes > span ? 0 : at + bytes;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  ::close(fd);
+  fs::remove(file);
+  return elapsed > 0 ? static_cast<double>(commits) / elapsed : 0;
+}
+
+void BM_DiskSingleRowCommits(benchmark::State& state) {
+  for (auto _ : state) {
+    g_disk_commits = disk_commits_per_second(1);
+    state.SetIterationTime(settings().disk_seconds);
+  }
+  state.counters["commits_per_s"] = g_disk_commits;
+}
+
+void BM_DiskThousandRowCommits(benchmark::State& state) {
+  for (auto _ : state) {
+    g_disk_rows = 1000 * disk_commits_per_second(1000);
+    state.SetIterationTime(settings().disk_seconds);
+  }
+  state.counters["rows_per_s"] = g_disk_rows;
+}
+
+// ---- the engine ----
+
+struct Shape {
+  std::size_t connections;
+  std::size_t window;
+  double rate;  // 0: closed loop
+};
+
+std::string shape_text(const Shape& s) {
+  char text[64];
+  if (s.rate > 0) {
+    std::snprintf(text, sizeof text, "%zu x %zu, %.0f msg/s offered", s.connections, s.window,
+                  s.rate);
+  } else {
+    std::snprintf(text, sizeof text, "%zu conn x window %zu", s.connections, s.window);
+  }
+  return text;
+}
+
+bench::LoadResult drive(std::uint16_t port, const Shape& shape) {
+  bench::LoadOptions o;
+  o.port = port;
+  o.connections = shape.connections;
+  o.window = shape.window;
+  o.rate = shape.rate;
+  o.warmup = settings().warmup;
+  o.measure = settings().measure;
+  o.run_number = ++g_run_number;
+  return bench::run_load(o);
+}
+
+// The configuration `hisbridge serve` would run with: one MLLP listener on a free loopback
+// port, one channel taking all its messages, the journal at `location`.
+config::Config engine_config(const std::string& location) {
+  config::Config c;
+  c.store.location = location;
+  config::ListenerConfig lis;
+  lis.name = "lis";
+  lis.host = "127.0.0.1";
+  lis.port = 0;
+  c.listeners.push_back(lis);
+  config::ChannelConfig results;
+  results.name = "lab-results";
+  results.source = "lis";
+  c.channels.push_back(results);
+  return c;
+}
+
+// How far the router got: processed of all stored, read once the engine has stopped.
+std::string router_note(const std::string& location) {
+  auto store = store::open_store(location);
+  if (!store) {
+    return {};
+  }
+  auto stats = (*store)->stats();
+  if (!stats || stats->messages == 0) {
+    return {};
+  }
+  char text[96];
+  std::snprintf(text, sizeof text, "router processed %.0f%% of %lld stored",
+                100.0 * static_cast<double>(stats->processed) /
+                    static_cast<double>(stats->messages),
+                static_cast<long long>(stats->messages));
+  return text;
+}
+
+void run_engine(benchmark::State& state, const std::string& name, const std::string& location,
+                const Shape& shape) {
+  for (auto _ : state) {
+    bench::LoadResult result;
+    {
+      app::Engine engine(engine_config(location));
+      if (auto started = engine.start(); !started) {
+        g_failed = true;
+        state.SkipWithError(started.error().c_str());
+        return;
+      }
+      result = drive(engine.port("lis"), shape);
+      engine.stop();
+    }
+    record(state, name, result, router_note(location));
+  }
+}
+
+void BM_Sqlite(benchmark::State& state, Shape shape) {
+  const ScenarioDir dir;
+  run_engine(state, "sqlite durable, " + shape_text(shape),
+             (dir.path() / "hisbridge.db").string(), shape);
+}
+
+// A throw-away database on the HISBRIDGE_TEST_PG server per scenario.
+class PgDatabase {
+ public:
+  explicit PgDatabase(std::string server)
+      : server_(std::move(server)),
+        name_("hisbridge_ingest_bench_" + std::to_string(::getpid()) + "_" +
+              std::to_string(next_++)) {
+    ok_ = run("CREATE DATABASE " + name_);
+  }
+  ~PgDatabase() { run("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)"); }
+  bool ok() const { return ok_; }
+  // key=value, dbname first (so open_store reads it as libpq keywords).
+  std::string conninfo() const {
+    std::string out = "dbname='" + name_ + "'";
+    PQconninfoOption* options = PQconninfoParse(server_.c_str(), nullptr);
+    for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+      if (o->val != nullptr && std::string_view(o->keyword) != "dbname") {
+        out.append(" ").append(o->keyword).append("='").append(o->val).append("'");
+      }
+    }
+    PQconninfoFree(options);
+    return out;
+  }
+
+ private:
+  bool run(const std::string& sql) const {
+    PGconn* conn = PQconnectdb(server_.c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    PQfinish(conn);
+    return ok;
+  }
+
+  static inline int next_ = 0;
+  std::string server_;
+  std::string name_;
+  bool ok_ = false;
+};
+
+void BM_Postgres(benchmark::State& state, Shape shape) {
+  const char* server = std::getenv("HISBRIDGE_TEST_PG");
+  if (server == nullptr || *server == '\0') {
+    state.SkipWithError("HISBRIDGE_TEST_PG not set: PostgreSQL scenario skipped");
+    return;
+  }
+  const PgDatabase db(server);
+  if (!db.ok()) {
+    state.SkipWithError("the HISBRIDGE_TEST_PG server refused a new database");
+    return;
+  }
+  run_engine(state, "postgresql durable, " + shape_text(shape), db.conninfo(), shape);
+}
+
+// A journal that keeps nothing: every append "succeeds" at once with the next id.
+class NullStore final : public store::Store {
+ public:
+  Result<std::vector<store::Appended>> append(std::span<const store::NewMessage> batch,
+                                              std::int64_t) override {
+    std::vector<store::Appended> out(batch.size());
+    for (store::Appended& a : out) {
+      a.id = ++last_id_;
+    }
+    return out;
+  }
+  Result<std::vector<store::StoredMessage>> pending(std::string_view, std::int64_t,
+                                                    std::size_t) override {
+    return std::vector<store::StoredMessage>{};
+  }
+  Result<void> set_status(std::int64_t, store::MessageStatus, std::string_view) override {
+    return {};
+  }
+  Result<store::StoredMessage> get(std::int64_t) override { return store::StoreError::not_found; }
+  Result<std::vector<store::StoredMessage>> find(const store::MessageQuery&) override {
+    return std::vector<store::StoredMessage>{};
+  }
+  Result<store::StoreStats> stats() override { return store::StoreStats{}; }
+
+ private:
+  std::int64_t last_id_ = 0;
+};
+
+// The same listener, ingest and group committer as the engine's, on as many threads, with a
+// journal that keeps nothing: what the MLLP path costs without the disk.
+void BM_NoStore(benchmark::State& state, Shape shape) {
+  for (auto _ : state) {
+    store::GroupCommitter committer(std::make_unique<NullStore>());
+    router::Ingest ingest(committer, {});
+    boost::asio::io_context ioc;
+    auto guard = boost::asio::make_work_guard(ioc);
+    mllp::MllpListenerOptions options;
+    options.name = "lis";
+    options.host = "127.0.0.1";
+    mllp::MllpListener listener(ioc, options, ingest);
+    if (auto started = listener.start(); !started) {
+      g_failed = true;
+      state.SkipWithError(started.error().message().c_str());
+      return;
+    }
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i) {
+      threads.emplace_back([&ioc] { ioc.run(); });
+    }
+    const bench::LoadResult result = drive(listener.port(), shape);
+    listener.stop();
+    committer.stop();
+    guard.reset();
+    for (auto& t : threads) {
+      t.join();
+    }
+    record(state, "no store (answers unstored), " + shape_text(shape), result);
+  }
+}
+
+// ---- the closing table ----
+
+const Row* find_row(std::string_view name) {
+  for (const Row& r : rows()) {
+    if (r.name == name) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+struct Target {
+  const char* scenario;
+  const char* text;
+  std::function<double(const Row&)> ratio;  // >= 1: met
+};
+
+void print_table() {
+  const Settings& s = settings();
+  std::printf("\ningest_bench: %u cores, store folder %s, %.1f s per scenario after %.1f s "
+              "warm-up%s\n",
+              std::thread::hardware_concurrency(), bench_dir().parent_path().c_str(),
+              static_cast<double>(s.measure.count()) / 1000.0,
+              static_cast<double>(s.warmup.count()) / 1000.0, s.quick ? " (quick run)" : "");
+  std::printf("disk: single-row commits (2 KiB write + fdatasync): %.0f/s; 1,000-row commits: "
+              "%.0f rows/s\n",
+              g_disk_commits, g_disk_rows);
+  std::printf("%-56s %9s %8s %8s %8s\n", "scenario", "msgs/s", "p50 ms", "p99 ms", "max ms");
+  for (const Row& r : rows()) {
+    std::printf("%-56s %9.0f %8.2f %8.2f %8.2f%s%s\n", r.name.c_str(),
+                r.load.messages_per_second, r.load.p50_ms, r.load.p99_ms, r.load.max_ms,
+                r.note.empty() ? "" : "  ", r.note.c_str());
+  }
+  const Target targets[] = {
+      {"sqlite durable, 8 conn x window 16", ">= 30,000 msg/s",
+       [](const Row& r) { return r.load.messages_per_second / 30000.0; }},
+      {"sqlite durable, 8 conn x window 1", ">= 10,000 msg/s",
+       [](const Row& r) { return r.load.messages_per_second / 10000.0; }},
+      {"sqlite durable, 1 conn x window 1", ">= 70% of single-row commits/s",
+       [](const Row& r) {
+         return g_disk_commits > 0 ? r.load.messages_per_second / (0.7 * g_disk_commits) : 0;
+       }},
+      {"sqlite durable, 8 x 16, 1000 msg/s offered", "p99 ACK latency <= 3 ms",
+       [](const Row& r) { return r.load.p99_ms > 0 ? 3.0 / r.load.p99_ms : 0; }},
+  };
+  std::printf("\n%-44s %-32s %7s\n", "target", "wanted", "ratio");
+  for (const Target& t : targets) {
+    const Row* r = find_row(t.scenario);
+    if (r == nullptr) {
+      std::printf("%-44s %-32s %7s  not run\n", t.scenario, t.text, "-");
+      continue;
+    }
+    const double ratio = t.ratio(*r);
+    std::printf("%-44s %-32s %7.2f  %s\n", t.scenario, t.text, ratio,
+                ratio >= 1.0 ? "met" : "MISSED");
+  }
+  std::printf("ingest_bench: %s\n", g_failed ? "FAILED (see the errors above)"
+                                             : "every ACK matched its message");
+}
+
+void register_scenarios() {
+  benchmark::RegisterBenchmark("disk/single_row_commits", BM_DiskSingleRowCommits)
+      ->Iterations(1)
+      ->UseManualTime();
+  benchmark::RegisterBenchmark("disk/1000_row_commits", BM_DiskThousandRowCommits)
+      ->Iterations(1)
+      ->UseManualTime();
+  const Shape shapes[] = {{8, 16, 0}, {8, 1, 0}, {1, 1, 0}, {8, 16, 1000}};
+  const std::pair<const char*, void (*)(benchmark::State&, Shape)> kinds[] = {
+      {"sqlite", BM_Sqlite}, {"postgres", BM_Postgres}, {"no_store", BM_NoStore}};
+  for (const auto& [kind, function] : kinds) {
+    for (const Shape& shape : shapes) {
+      if (function == BM_NoStore && shape.rate > 0) {
+        continue;
+      }
+      std::string name = std::string(kind) + "/" + std::to_string(shape.connections) + "x" +
+                         std::to_string(shape.window);
+      if (shape.rate > 0) {
+        name += "/rate_" + std::to_string(static_cast<int>(shape.rate));
+      }
+      benchmark::RegisterBenchmark(name.c_str(), function, shape)->Iterations(1)->UseManualTime();
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  read_settings(argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+  register_scenarios();
+  benchmark::Initialize(&argc, argv);
+  benchmark::ConsoleReporter reporter(benchmark::ConsoleReporter::OO_Tabular);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  print_table();
+  benchmark::Shutdown();
+  std::error_code ec;
+  fs::remove_all(bench_dir(), ec);
+  return g_failed ? 1 : 0;
+}
