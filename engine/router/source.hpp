@@ -27,9 +27,10 @@ using ReplyHandler = std::function<void(Reply)>;
 class SourceCallbacks {
  public:
   virtual ~SourceCallbacks() = default;
-  // Takes ownership of `message`. `reply` runs exactly once, on the store's writer thread,
-  // after the message is durably stored (or stored as rejected, or storing failed); the
-  // adapter posts it to its own executor. It never runs inside on_message.
+  // Takes ownership of `message`. `reply` runs exactly once, after the message is durably
+  // stored (or stored as rejected, or storing failed): on the store's writer thread, or, once
+  // the store has stopped, inside on_message itself with a failure. Either way the adapter
+  // hands it to its own executor rather than writing from the calling thread.
   virtual void on_message(Envelope message, ReplyHandler reply) = 0;
 };
 
