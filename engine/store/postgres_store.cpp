@@ -6,8 +6,10 @@
 #include <chrono>
 #include <limits>
 #include <string>
+#include <unordered_set>
 
 #include "engine/store/pg_pipeline.hpp"
+#include "engine/store/pg_row_arrays.hpp"
 #include "engine/store/postgres_schema.hpp"
 #include "engine/store/query_sql.hpp"
 #include "engine/store/text.hpp"
@@ -37,29 +39,48 @@ void log_notice(void*, const char* message) {
   spdlog::debug("store: postgresql says: {}", text);
 }
 
-// The row and its original are found in one statement, so rows sent earlier in the same
-// pipeline (the same transaction) count as originals too. $13 is false when the message takes
-// no part in the duplicate check; $14 is the start of the window.
-constexpr const char* kInsert =
-    "INSERT INTO hisbridge_messages(received_at_us, updated_at_us, source, peer, control_id,"
-    " sending_application, sending_facility, message_type, patient_id, status, error,"
-    " duplicate_of, raw)"
-    " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9,"
-    " CASE WHEN o.id IS NULL THEN $10 ELSE 'duplicate' END, $11, COALESCE(o.id, 0), $12"
-    " FROM (SELECT (SELECT m.id FROM hisbridge_messages m WHERE $13 AND m.control_id = $5"
-    " AND m.sending_application = $6 AND m.sending_facility = $7"
-    " AND m.received_at_us BETWEEN $14 AND $1"
-    " AND m.status NOT IN ('rejected', 'duplicate') ORDER BY m.id LIMIT 1) AS id) AS o"
-    " RETURNING id, duplicate_of";
-constexpr Oid kInsertTypes[] = {pg::kInt8, pg::kInt8, pg::kText, pg::kText, pg::kText,
-                                pg::kText, pg::kText, pg::kText, pg::kText, pg::kText,
-                                pg::kText, pg::kBytea, pg::kBool, pg::kInt8};
+// A whole round of messages in one statement: the columns arrive as binary arrays
+// (pg_row_arrays.hpp), each message's original is looked up among the rows already stored
+// (earlier rounds of the same batch included: same transaction), ids are drawn from the
+// sequence after sorting by position in the batch (PostgreSQL evaluates volatile output
+// expressions after ORDER BY), so sorting the returned rows by id gives batch order, and the
+// status counters move once per statement.
+constexpr const char* kInsertBatch =
+    "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[],"
+    " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+    " $11::text[], $12::text[], $13::bytea[]) WITH ORDINALITY AS t(received_at_us,"
+    " window_start, check_duplicate, source, peer, control_id, sending_application,"
+    " sending_facility, message_type, patient_id, status, error, raw, ord)),"
+    " numbered AS (SELECT i.*, o.id AS original, nextval('hisbridge_messages_id_seq') AS id"
+    " FROM input AS i LEFT JOIN LATERAL (SELECT m.id FROM hisbridge_messages AS m"
+    " WHERE i.check_duplicate AND m.control_id = i.control_id"
+    " AND m.sending_application = i.sending_application"
+    " AND m.sending_facility = i.sending_facility"
+    " AND m.received_at_us BETWEEN i.window_start AND i.received_at_us"
+    " AND m.status NOT IN ('rejected', 'duplicate') ORDER BY m.id LIMIT 1) AS o ON true"
+    " ORDER BY i.ord),"
+    " ins AS (INSERT INTO hisbridge_messages(id, received_at_us, updated_at_us, source, peer,"
+    " control_id, sending_application, sending_facility, message_type, patient_id, status,"
+    " error, duplicate_of, raw) SELECT id, received_at_us, $14, source, peer, control_id,"
+    " sending_application, sending_facility, message_type, patient_id,"
+    " CASE WHEN original IS NULL THEN status ELSE 'duplicate' END, error,"
+    " COALESCE(original, 0), raw FROM numbered RETURNING id, status, duplicate_of),"
+    " counted AS (UPDATE hisbridge_counts AS c SET messages = c.messages + d.n"
+    " FROM (SELECT status, count(*) AS n FROM ins GROUP BY status) AS d"
+    " WHERE c.status = d.status)"
+    " SELECT id, duplicate_of FROM ins ORDER BY id";
+constexpr Oid kInt8Array = 1016;
+constexpr Oid kBoolArray = 1000;
+constexpr Oid kTextArray = 1009;
+constexpr Oid kByteaArray = 1001;
+constexpr Oid kInsertBatchTypes[] = {
+    kInt8Array, kInt8Array, kBoolArray, kTextArray, kTextArray, kTextArray, kTextArray,
+    kTextArray, kTextArray, kTextArray, kTextArray, kTextArray, kByteaArray, pg::kInt8};
 
-// One statement per batch. Two engine nodes appending at once wait on these rows for each
-// other's commit; a deadlock between them would come back as StoreError::busy.
-constexpr const char* kAddCounts =
-    "UPDATE hisbridge_counts AS c SET messages = c.messages + d.n"
-    " FROM unnest($1::text[], $2::bigint[]) AS d(status, n) WHERE c.status = d.status";
+// A round ends before the message that would repeat a key already in it (its original must be
+// stored by an earlier statement to be seen) and once it holds this many bytes of messages
+// (a parameter may not pass 1 GiB).
+constexpr std::size_t kRoundRawBytes = 64 << 20;
 
 // One statement: the row is locked (FOR UPDATE) before its old status is read, so two
 // sessions changing the same message keep the counters right.
@@ -72,6 +93,56 @@ constexpr const char* kSetStatus =
     " FROM upd WHERE c.status IN (upd.old_status, $2) AND upd.old_status <> $2)"
     " SELECT count(*) FROM upd";
 constexpr Oid kSetStatusTypes[] = {pg::kInt8, pg::kText, pg::kText, pg::kInt8};
+
+// Many messages in one statement. The rows are locked in id order before their old status is
+// read, so sessions changing the same messages keep the counters right and cannot deadlock on
+// each other; an id given twice takes its last update. Returns how many rows changed and how
+// many distinct ids were asked for: fewer rows means an unknown id.
+constexpr const char* kSetStatuses =
+    "WITH input AS (SELECT DISTINCT ON (id) id, status, error FROM unnest($1::bigint[],"
+    " $2::text[], $3::text[]) WITH ORDINALITY AS u(id, status, error, ord)"
+    " ORDER BY id, ord DESC),"
+    " old AS (SELECT m.id, m.status FROM hisbridge_messages AS m JOIN input AS i ON m.id = i.id"
+    " ORDER BY m.id FOR UPDATE OF m),"
+    " upd AS (UPDATE hisbridge_messages AS m SET status = i.status, error = i.error,"
+    " updated_at_us = $4 FROM input AS i JOIN old AS o ON o.id = i.id WHERE m.id = i.id"
+    " RETURNING o.status AS old_status, i.status AS new_status),"
+    " moves AS (SELECT status, sum(delta) AS n FROM (SELECT old_status AS status, -1 AS delta"
+    " FROM upd UNION ALL SELECT new_status, 1 FROM upd) AS d GROUP BY status),"
+    " counted AS (UPDATE hisbridge_counts AS c SET messages = c.messages + moves.n FROM moves"
+    " WHERE c.status = moves.status AND moves.n <> 0)"
+    " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM input)";
+constexpr Oid kSetStatusesTypes[] = {1016, 1009, 1009, pg::kInt8};  // int8[], text[], text[]
+
+// A one-dimensional array in the binary wire format (array_send): ndim, has-nulls, element
+// type, length, lower bound, then each element as a 4-byte length and its bytes.
+class BinaryArray {
+ public:
+  explicit BinaryArray(Oid element) : bytes_(20, '\0') {
+    put_int4(0, 1);
+    put_int4(8, element);
+    put_int4(16, 1);
+  }
+  void add(std::string_view element) {
+    char length[4];
+    encode_int4(length, static_cast<std::uint32_t>(element.size()));
+    bytes_.append(length, 4).append(element);
+    put_int4(12, ++count_);
+  }
+  const char* data() const { return bytes_.data(); }
+  int size() const { return static_cast<int>(bytes_.size()); }
+
+ private:
+  static void encode_int4(char* out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) {
+      out[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+    }
+  }
+  void put_int4(std::size_t at, std::uint32_t v) { encode_int4(bytes_.data() + at, v); }
+
+  std::string bytes_;
+  std::uint32_t count_ = 0;
+};
 
 struct Prepared {
   const char* name;
@@ -145,6 +216,14 @@ Result<void> PostgresStore::connect() {
       return set.error();
     }
   }
+  // The batch insert's plan does not depend on its parameters (arrays, one index lookup per
+  // row). Left to choose, PostgreSQL keeps planning it anew on every call when small batches
+  // make those custom plans look cheaper: that tripled the time of a one-message append.
+  if (auto set = pg::exec(conn.get(), "SET plan_cache_mode = force_generic_plan",
+                          PGRES_COMMAND_OK, "set plan_cache_mode");
+      !set) {
+    return set.error();
+  }
   conn_ = std::move(conn);
   return {};
 }
@@ -182,8 +261,7 @@ Result<void> PostgresStore::prepare_statements() {
   const Oid get_types[] = {pg::kInt8};
   const Oid pending_types[] = {pg::kText, pg::kInt8, pg::kInt8};
   const Prepared all[] = {
-      {"hb_insert", kInsert, 14, kInsertTypes},
-      {"hb_add_counts", kAddCounts, 2, nullptr},
+      {"hb_insert_batch", kInsertBatch, 14, kInsertBatchTypes},
       {"hb_set_status", kSetStatus, 4, kSetStatusTypes},
       {"hb_get", select_where("id = $1"), 1, get_types},
       {"hb_pending", select_where("source = $1 AND status = 'received' AND id > $2"
@@ -193,6 +271,7 @@ Result<void> PostgresStore::prepare_statements() {
        "SELECT status, messages, pg_total_relation_size('hisbridge_messages')"
        " FROM hisbridge_counts",
        0, nullptr},
+      {"hb_set_statuses", kSetStatuses, 4, kSetStatusesTypes},
   };
   for (const Prepared& p : all) {
     const PgResult r(PQprepare(conn_.get(), p.name, p.sql.c_str(), p.n_params, p.types));
@@ -203,20 +282,11 @@ Result<void> PostgresStore::prepare_statements() {
   return {};
 }
 
-// Sends BEGIN, one insert per message and a sync point; nothing is read yet.
-Result<void> PostgresStore::send_rows(PGconn* conn, std::span<const NewMessage> batch,
-                                      std::int64_t window_us) {
-  if (PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
-    return pg::fail(conn, nullptr, "send begin");
-  }
-  const std::int64_t now = now_us();
-  char received[8];
-  char updated[8];
-  char window_start[8];
-  pg::put_int8(updated, now);
-  const char* values[14];
-  int lengths[14];
-  const int formats[14] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+// Splits the batch into rounds (usually one) of binary column arrays.
+std::size_t PostgresStore::plan_rounds(std::span<const NewMessage> batch,
+                                       std::int64_t window_us) {
+  std::size_t used = 0;
+  std::unordered_set<std::string> keys;
   for (const NewMessage& m : batch) {
     const std::string* text[kFields] = {&m.source,       &m.peer,         &m.control_id,
                                          &m.sending_application, &m.sending_facility,
@@ -225,105 +295,113 @@ Result<void> PostgresStore::send_rows(PGconn* conn, std::span<const NewMessage> 
     for (std::size_t i = 0; i < kFields; ++i) {
       f[i] = clean_text(*text[i], scratch_[i]);
     }
-    const bool check = m.status == MessageStatus::received && !f[kControlId].empty() &&
-                       window_us > 0;
-    const std::string_view status = to_string(m.status);
-    pg::put_int8(received, m.received_at_us);
-    pg::put_int8(window_start, saturating_sub(m.received_at_us, window_us));
-    const std::string_view params[14] = {
-        {received, 8}, {updated, 8}, f[kSource], f[kPeer], f[kControlId], f[kApplication],
-        f[kFacility], f[kType], f[kPatient], status, f[kError], m.raw,
-        check ? std::string_view("\1", 1) : std::string_view("\0", 1), {window_start, 8}};
-    for (std::size_t i = 0; i < 14; ++i) {
-      values[i] = params[i].data();
-      lengths[i] = static_cast<int>(params[i].size());
+    const bool check =
+        m.status == MessageStatus::received && !f[kControlId].empty() && window_us > 0;
+    std::string key;
+    if (check) {
+      key.append(f[kControlId]).append(1, '\x1f').append(f[kApplication]).append(1, '\x1f');
+      key.append(f[kFacility]);
     }
-    if (PQsendQueryPrepared(conn, "hb_insert", 14, values, lengths, formats, 1) == 0) {
+    if (used == 0 || rounds_[used - 1].raw_bytes() >= kRoundRawBytes ||
+        (check && keys.contains(key))) {
+      if (rounds_.size() == used) {
+        rounds_.emplace_back();
+      }
+      rounds_[used++].clear();
+      keys.clear();
+    }
+    if (check) {
+      keys.insert(std::move(key));
+    }
+    rounds_[used - 1].add(m,
+                          {f[kSource], f[kPeer], f[kControlId], f[kApplication], f[kFacility],
+                           f[kType], f[kPatient], f[kError]},
+                          check, saturating_sub(m.received_at_us, window_us));
+  }
+  return used;
+}
+
+// Sends BEGIN, one statement per round, COMMIT and a sync point; nothing is read yet.
+Result<void> PostgresStore::send_batch(PGconn* conn, std::size_t rounds) {
+  if (PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
+    return pg::fail(conn, nullptr, "send begin");
+  }
+  constexpr int kParams = pg::RowArrays::kColumns + 1;
+  const char* values[kParams];
+  int lengths[kParams];
+  int formats[kParams];
+  std::fill(std::begin(formats), std::end(formats), 1);
+  char now[8];
+  pg::put_int8(now, now_us());
+  for (std::size_t r = 0; r < rounds; ++r) {
+    rounds_[r].parameters(values, lengths);
+    values[kParams - 1] = now;
+    lengths[kParams - 1] = 8;
+    if (PQsendQueryPrepared(conn, "hb_insert_batch", kParams, values, lengths, formats, 1) ==
+        0) {
       return pg::fail(conn, nullptr, "send insert");
     }
   }
-  if (PQpipelineSync(conn) == 0) {
-    return pg::fail(conn, nullptr, "send sync");
+  if (PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 0 ||
+      PQpipelineSync(conn) == 0) {
+    return pg::fail(conn, nullptr, "send commit");
   }
   return {};
 }
 
-Result<void> PostgresStore::read_rows_appended(PGconn* conn, std::span<const NewMessage> batch,
-                                               std::vector<Appended>& out,
-                                               std::array<std::int64_t, 5>& counts) {
+// Reads what send_batch() sent: success only when every round returned its rows and the
+// server answered COMMIT with COMMIT. On failure the rest of the segment is drained.
+Result<void> PostgresStore::read_batch(PGconn* conn, std::size_t rounds,
+                                       std::vector<Appended>& out) {
+  auto fail = [conn](boost::system::error_code ec) {
+    pg::drain_to_sync(conn);
+    return ec;
+  };
   if (auto begun = pg::next_result(conn, PGRES_COMMAND_OK, "begin"); !begun) {
-    pg::drain_to_sync(conn);
-    return begun.error();
+    return fail(begun.error());
   }
-  for (const NewMessage& m : batch) {
-    auto r = pg::next_result(conn, PGRES_TUPLES_OK, "insert");
-    if (!r || PQntuples(r->get()) != 1) {
-      pg::drain_to_sync(conn);
-      return r ? make_error_code(StoreError::io) : r.error();
+  for (std::size_t r = 0; r < rounds; ++r) {
+    auto result = pg::next_result(conn, PGRES_TUPLES_OK, "insert");
+    if (!result) {
+      return fail(result.error());
     }
-    const std::int64_t original = pg::cell_int8(r->get(), 0, 1);
-    out.push_back(Appended{pg::cell_int8(r->get(), 0, 0), original != 0, original});
-    const MessageStatus status = original != 0 ? MessageStatus::duplicate : m.status;
-    ++counts[static_cast<std::size_t>(status)];
-  }
-  return pg::read_sync(conn);
-}
-
-// Sends the counter update and COMMIT, and reads both: success only when the server answers
-// COMMIT with COMMIT.
-Result<void> PostgresStore::commit_counts(PGconn* conn,
-                                          const std::array<std::int64_t, 5>& counts) {
-  std::string statuses = "{";
-  std::string deltas = "{";
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    if (counts[i] != 0) {
-      statuses.append(statuses.size() > 1 ? "," : "")
-          .append(to_string(static_cast<MessageStatus>(i)));
-      deltas.append(deltas.size() > 1 ? "," : "").append(std::to_string(counts[i]));
+    const PGresult* rows = result->get();
+    if (static_cast<std::size_t>(PQntuples(rows)) != rounds_[r].rows()) {
+      spdlog::error("store: postgresql insert returned {} rows for {}", PQntuples(rows),
+                    rounds_[r].rows());
+      return fail(make_error_code(StoreError::io));
     }
-  }
-  statuses += "}";
-  deltas += "}";
-  const char* values[2] = {statuses.c_str(), deltas.c_str()};
-  if (PQsendQueryPrepared(conn, "hb_add_counts", 2, values, nullptr, nullptr, 0) == 0 ||
-      PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 0 ||
-      PQpipelineSync(conn) == 0) {
-    return pg::fail(conn, nullptr, "send commit");
-  }
-  if (auto added = pg::next_result(conn, PGRES_COMMAND_OK, "count"); !added) {
-    pg::drain_to_sync(conn);
-    return added.error();
+    for (int i = 0; i < PQntuples(rows); ++i) {
+      const std::int64_t original = pg::cell_int8(rows, i, 1);
+      out.push_back(Appended{pg::cell_int8(rows, i, 0), original != 0, original});
+    }
   }
   auto committed = pg::next_result(conn, PGRES_COMMAND_OK, "commit");
   if (!committed) {
-    pg::drain_to_sync(conn);
-    return committed.error();
+    return fail(committed.error());
   }
   if (std::string_view(PQcmdStatus(committed->get())) != "COMMIT") {
     spdlog::error("store: postgresql commit answered {}", PQcmdStatus(committed->get()));
-    pg::drain_to_sync(conn);
-    return StoreError::io;
+    return fail(make_error_code(StoreError::io));
   }
   return pg::read_sync(conn);
 }
 
+// BEGIN, the rounds and COMMIT travel together in pipeline mode: one round trip per batch.
 Result<std::vector<Appended>> PostgresStore::append_pipelined(PGconn* conn,
                                                               std::span<const NewMessage> batch,
                                                               std::int64_t window_us) {
   std::vector<Appended> out;
   out.reserve(batch.size());
-  std::array<std::int64_t, 5> counts{};
+  const std::size_t rounds = plan_rounds(batch, window_us);
   if (PQenterPipelineMode(conn) == 0) {
     return failed(nullptr, "enter pipeline mode");
   }
-  if (auto sent = send_rows(conn, batch, window_us); !sent) {
+  if (auto sent = send_batch(conn, rounds); !sent) {
     conn_.reset();  // queries in flight without a sync point: the session cannot be reused
     return sent.error();
   }
-  Result<void> done = read_rows_appended(conn, batch, out, counts);
-  if (done) {
-    done = commit_counts(conn, counts);
-  }
+  const Result<void> done = read_batch(conn, rounds, out);
   if (PQexitPipelineMode(conn) == 0 || PQstatus(conn) != CONNECTION_OK) {
     conn_.reset();
     return done ? make_error_code(StoreError::unavailable) : done.error();
@@ -427,6 +505,52 @@ Result<void> PostgresStore::set_status(std::int64_t id, MessageStatus status,
     return StoreError::not_found;
   }
   return {};
+}
+
+// Store contract: not forced to disk. synchronous_commit=off for this transaction only: the
+// commit record goes to the WAL without waiting for the flush, and the next append's commit,
+// which waits, flushes the WAL up to its own record and so this one with it.
+Result<void> PostgresStore::set_statuses(std::span<const StatusUpdate> updates) {
+  if (updates.empty()) {
+    return {};
+  }
+  auto conn = connection();
+  if (!conn) {
+    return conn.error();
+  }
+  BinaryArray ids(pg::kInt8);
+  BinaryArray statuses(pg::kText);
+  BinaryArray errors(pg::kText);
+  std::string scratch;
+  for (const StatusUpdate& u : updates) {
+    char key[8];
+    pg::put_int8(key, u.id);
+    ids.add({key, 8});
+    statuses.add(to_string(u.status));
+    errors.add(clean_text(u.error, scratch));
+  }
+  char now[8];
+  pg::put_int8(now, now_us());
+  const char* values[] = {ids.data(), statuses.data(), errors.data(), now};
+  const int lengths[] = {ids.size(), statuses.size(), errors.size(), 8};
+  const int formats[] = {1, 1, 1, 1};
+  if (auto begun = pg::exec(*conn, "BEGIN; SET LOCAL synchronous_commit TO off",
+                            PGRES_COMMAND_OK, "begin");
+      !begun) {
+    return begun.error();  // connection() rolls back or reconnects on the next call
+  }
+  const PgResult r(PQexecPrepared(*conn, "hb_set_statuses", 4, values, lengths, formats, 1));
+  Result<void> done;
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    done = failed(r.get(), "set statuses");
+  } else if (pg::cell_int8(r.get(), 0, 0) != pg::cell_int8(r.get(), 0, 1)) {
+    done = make_error_code(StoreError::not_found);
+  }
+  const char* end = done ? "COMMIT" : "ROLLBACK";
+  if (auto ended = pg::exec(*conn, end, PGRES_COMMAND_OK, end); !ended && done) {
+    return ended.error();
+  }
+  return done;
 }
 
 Result<std::vector<StoredMessage>> PostgresStore::find(const MessageQuery& query) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "engine/store/pg_connection.hpp"
+#include "engine/store/pg_row_arrays.hpp"
 #include "engine/store/store.hpp"
 
 namespace hisbridge::store {
@@ -19,9 +20,10 @@ struct PostgresOptions {
   int tcp_user_timeout_ms = 30000;
 };
 
-// The journal in PostgreSQL through libpq. append() sends the whole batch in pipeline mode
-// inside one transaction (one round trip for the rows, one for the counters and the commit)
-// and returns after COMMIT has returned; the session runs with synchronous_commit on (raised
+// The journal in PostgreSQL through libpq. append() sends BEGIN, the batch as one
+// INSERT ... SELECT FROM unnest(binary arrays) (more only when a control id repeats inside the
+// batch) and COMMIT in pipeline mode: one round trip and one statement per batch; it returns
+// after COMMIT has returned; the session runs with synchronous_commit on (raised
 // from `off` if the server defaults to it). `raw` travels as binary bytea, byte for byte.
 //
 // A lost connection fails the call in progress with StoreError::unavailable (a commit whose
@@ -47,6 +49,7 @@ class PostgresStore final : public Store {
                                              std::size_t limit) override;
   Result<void> set_status(std::int64_t id, MessageStatus status,
                           std::string_view error) override;
+  Result<void> set_statuses(std::span<const StatusUpdate> updates) override;
   Result<StoredMessage> get(std::int64_t id) override;
   Result<std::vector<StoredMessage>> find(const MessageQuery& query) override;
   Result<StoreStats> stats() override;
@@ -62,12 +65,9 @@ class PostgresStore final : public Store {
   Result<PGconn*> connection();
   boost::system::error_code failed(const PGresult* result, std::string_view what);
 
-  Result<void> send_rows(PGconn* conn, std::span<const NewMessage> batch,
-                         std::int64_t window_us);
-  Result<void> read_rows_appended(PGconn* conn, std::span<const NewMessage> batch,
-                                  std::vector<Appended>& out,
-                                  std::array<std::int64_t, 5>& counts);
-  Result<void> commit_counts(PGconn* conn, const std::array<std::int64_t, 5>& counts);
+  std::size_t plan_rounds(std::span<const NewMessage> batch, std::int64_t window_us);
+  Result<void> send_batch(PGconn* conn, std::size_t rounds);
+  Result<void> read_batch(PGconn* conn, std::size_t rounds, std::vector<Appended>& out);
   Result<std::vector<Appended>> append_pipelined(PGconn* conn, std::span<const NewMessage> batch,
                                                  std::int64_t window_us);
   Result<std::vector<StoredMessage>> query_rows(const char* statement, int n_params,
@@ -78,6 +78,7 @@ class PostgresStore final : public Store {
   PostgresOptions options_;
   pg::Connection conn_;
   std::array<std::string, kFields> scratch_;  // cleaned copies, reused from row to row
+  std::vector<pg::RowArrays> rounds_;         // reused from batch to batch
 };
 
 }  // namespace hisbridge::store

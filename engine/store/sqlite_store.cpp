@@ -134,6 +134,8 @@ Result<void> SqliteStore::prepare_statements() {
       {&update_status_,
        "UPDATE hisbridge_messages SET status = ?2, error = ?3, updated_at_us = ?4 WHERE id = ?1"},
       {&counts_, "SELECT status, messages FROM hisbridge_counts"},
+      {&sync_normal_, "PRAGMA synchronous=NORMAL"},
+      {&sync_full_, "PRAGMA synchronous=FULL"},
   };
   for (const auto& [statement, sql] : all) {
     auto prepared = sqlite::prepare(db_.get(), sql);
@@ -265,6 +267,9 @@ Result<std::vector<Appended>> SqliteStore::append(std::span<const NewMessage> ba
     return out;
   }
   out.reserve(batch.size());
+  if (auto full = restore_full_sync(); !full) {
+    return full.error();
+  }
   if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
     return begun.error();
   }
@@ -275,8 +280,11 @@ Result<std::vector<Appended>> SqliteStore::append(std::span<const NewMessage> ba
   return out;
 }
 
+// Changes one row and notes the move between statuses in `deltas`; the caller adds them to
+// the counters once for the whole transaction.
 Result<void> SqliteStore::change_status(std::int64_t id, MessageStatus status,
-                                        std::string_view error) {
+                                        std::string_view error, std::int64_t now,
+                                        std::array<std::int64_t, 5>& deltas) {
   MessageStatus old = MessageStatus::error;
   {
     sqlite3_stmt* s = status_of_.get();
@@ -291,30 +299,79 @@ Result<void> SqliteStore::change_status(std::int64_t id, MessageStatus status,
     }
     old = status_from_string(sqlite::column_text(s, 0)).value_or(MessageStatus::error);
   }
-  std::string scratch;
   sqlite3_stmt* s = update_status_.get();
   bind_int(s, 1, id);
   bind_text(s, 2, to_string(status));
-  bind_text(s, 3, clean_text(error, scratch));
-  bind_int(s, 4, now_us());
+  bind_text(s, 3, clean_text(error, scratch_[kError]));
+  bind_int(s, 4, now);
   if (auto done = sqlite::run(db_.get(), s, "set status"); !done) {
     return done;
   }
-  if (old == status) {
-    return {};
+  --deltas[static_cast<std::size_t>(old)];
+  ++deltas[static_cast<std::size_t>(status)];
+  return {};
+}
+
+Result<void> SqliteStore::change_statuses(std::span<const StatusUpdate> updates) {
+  const std::int64_t now = now_us();
+  std::array<std::int64_t, 5> deltas{};
+  for (const StatusUpdate& u : updates) {
+    if (auto done = change_status(u.id, u.status, u.error, now, deltas); !done) {
+      return done;
+    }
   }
-  if (auto done = add_count(old, -1); !done) {
-    return done;
+  for (std::size_t i = 0; i < deltas.size(); ++i) {
+    if (deltas[i] != 0) {
+      if (auto done = add_count(static_cast<MessageStatus>(i), deltas[i]); !done) {
+        return done;
+      }
+    }
   }
-  return add_count(status, 1);
+  return {};
 }
 
 Result<void> SqliteStore::set_status(std::int64_t id, MessageStatus status,
                                      std::string_view error) {
+  if (auto full = restore_full_sync(); !full) {
+    return full;
+  }
   if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
     return begun;
   }
-  return commit_or_rollback(change_status(id, status, error));
+  const StatusUpdate update{id, status, std::string(error)};
+  return commit_or_rollback(change_statuses({&update, 1}));
+}
+
+// Store contract: not forced to disk. In WAL mode synchronous=NORMAL commits without an fsync;
+// the frames go to the WAL in order, so the next append's fsync (synchronous=FULL) makes them
+// durable too.
+Result<void> SqliteStore::set_statuses(std::span<const StatusUpdate> updates) {
+  if (updates.empty()) {
+    return {};
+  }
+  full_sync_ = false;
+  Result<void> done = sqlite::run(db_.get(), sync_normal_.get(), "relax sync");
+  if (done) {
+    done = sqlite::run(db_.get(), begin_.get(), "begin");
+    if (done) {
+      done = commit_or_rollback(change_statuses(updates));
+    }
+  }
+  const Result<void> restored = restore_full_sync();
+  return done ? restored : done;
+}
+
+// append() depends on it: a connection left at synchronous=NORMAL would acknowledge
+// messages that are not yet on disk, so append() refuses to run until this succeeds.
+Result<void> SqliteStore::restore_full_sync() {
+  if (full_sync_) {
+    return {};
+  }
+  if (auto done = sqlite::run(db_.get(), sync_full_.get(), "restore sync"); !done) {
+    return done;
+  }
+  full_sync_ = true;
+  return {};
 }
 
 Result<std::vector<StoredMessage>> SqliteStore::read_rows(sqlite3_stmt* s, std::size_t expected,

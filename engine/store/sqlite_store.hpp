@@ -28,7 +28,8 @@ struct SqliteOptions {
 };
 
 // The journal in one SQLite file: WAL mode with synchronous=FULL, so append() returns after
-// the WAL holding the batch is fsync'ed, one fsync per batch. The other files SQLite keeps
+// the WAL holding the batch is fsync'ed, one fsync per batch. set_statuses() commits at
+// synchronous=NORMAL: no fsync of its own, durable with the next append (Store contract). The other files SQLite keeps
 // beside it (`-wal`, `-shm`) belong to it and must be copied with it.
 //
 // One SqliteStore is one connection: calls come from one thread at a time (Store contract).
@@ -52,6 +53,7 @@ class SqliteStore final : public Store {
                                              std::size_t limit) override;
   Result<void> set_status(std::int64_t id, MessageStatus status,
                           std::string_view error) override;
+  Result<void> set_statuses(std::span<const StatusUpdate> updates) override;
   Result<StoredMessage> get(std::int64_t id) override;
   Result<std::vector<StoredMessage>> find(const MessageQuery& query) override;
   Result<StoreStats> stats() override;
@@ -76,7 +78,10 @@ class SqliteStore final : public Store {
   Result<void> add_count(MessageStatus status, std::int64_t delta);
   Result<void> append_rows(std::span<const NewMessage> batch, std::int64_t window_us,
                            std::vector<Appended>& out);
-  Result<void> change_status(std::int64_t id, MessageStatus status, std::string_view error);
+  Result<void> change_status(std::int64_t id, MessageStatus status, std::string_view error,
+                             std::int64_t now, std::array<std::int64_t, 5>& deltas);
+  Result<void> change_statuses(std::span<const StatusUpdate> updates);
+  Result<void> restore_full_sync();
   Result<void> commit_or_rollback(Result<void> work);
   Result<std::vector<StoredMessage>> read_rows(sqlite3_stmt* s, std::size_t expected,
                                                std::string_view what);
@@ -94,6 +99,9 @@ class SqliteStore final : public Store {
   sqlite::Statement status_of_;
   sqlite::Statement update_status_;
   sqlite::Statement counts_;
+  sqlite::Statement sync_normal_;
+  sqlite::Statement sync_full_;
+  bool full_sync_ = true;  // false while set_statuses() runs at synchronous=NORMAL
   std::array<std::string, kFields> scratch_;  // cleaned copies, reused from row to row
 };
 

@@ -52,6 +52,13 @@ struct Appended {
   std::int64_t duplicate_of = 0;
 };
 
+// A message's next state, for Store::set_statuses().
+struct StatusUpdate {
+  std::int64_t id = 0;
+  MessageStatus status = MessageStatus::processed;
+  std::string error;  // why, for `error`; empty otherwise
+};
+
 // Search over stored messages; every set member narrows, results newest first.
 struct MessageQuery {
   std::optional<std::int64_t> from_us;  // received_at >= from
@@ -106,6 +113,15 @@ class Store {
   // Sets status, error text and updated_at; StoreError::not_found for an unknown id.
   virtual Result<void> set_status(std::int64_t id, MessageStatus status,
                                   std::string_view error) = 0;
+  // The same for many messages in one transaction: every update or, on failure, none
+  // (StoreError::not_found when an id is unknown). An id may appear more than once; the last
+  // update wins. What processing writes after the ACK, so it is not forced to disk on its own:
+  // it becomes durable with the next append() to the same database, which waits for the disk
+  // and covers every earlier commit (the WAL is one sequence), or when the database flushes by
+  // itself. After a crash a message may therefore be `received` again and be processed a
+  // second time, which processing must tolerate in any case (the crash can come between the
+  // processing and the status).
+  virtual Result<void> set_statuses(std::span<const StatusUpdate> updates) = 0;
   // StoreError::not_found for an unknown id.
   virtual Result<StoredMessage> get(std::int64_t id) = 0;
   virtual Result<std::vector<StoredMessage>> find(const MessageQuery& query) = 0;

@@ -54,6 +54,9 @@ class GatedStore final : public Store {
   Result<void> set_status(std::int64_t id, MessageStatus s, std::string_view e) override {
     return inner_->set_status(id, s, e);
   }
+  Result<void> set_statuses(std::span<const StatusUpdate> updates) override {
+    return inner_->set_statuses(updates);
+  }
   Result<StoredMessage> get(std::int64_t id) override { return inner_->get(id); }
   Result<std::vector<StoredMessage>> find(const MessageQuery& q) override {
     return inner_->find(q);

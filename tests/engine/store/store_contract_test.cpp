@@ -221,6 +221,35 @@ TEST_P(StoreContractTest, RepeatsWithinOneBatchAreDuplicates) {
   EXPECT_EQ(out[3].duplicate_of, out[0].id);
 }
 
+TEST_P(StoreContractTest, EachResultBelongsToItsMessageInALongMixedBatch) {
+  // Every 7th message repeats the control id of the one 5 before it; some are rejected.
+  std::vector<NewMessage> batch;
+  for (int i = 0; i < 60; ++i) {
+    const int key = i % 7 == 6 ? i - 5 : i;
+    NewMessage m = message("K" + std::to_string(key), kT0 + i);
+    m.raw += "NTE|" + std::to_string(i) + "\r";
+    if (i % 11 == 3) {
+      m.status = MessageStatus::rejected;
+    }
+    batch.push_back(std::move(m));
+  }
+  const auto out = append(batch);
+  ASSERT_EQ(out.size(), batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    SCOPED_TRACE(i);
+    if (i > 0) {
+      EXPECT_GT(out[i].id, out[i - 1].id);
+    }
+    const StoredMessage stored = get(out[i].id);
+    EXPECT_EQ(stored.message.raw, batch[i].raw);
+    const std::size_t key = i % 7 == 6 ? i - 5 : i;
+    const bool original_counts = key != i && batch[key].status == MessageStatus::received;
+    const bool expect_duplicate = original_counts && batch[i].status == MessageStatus::received;
+    EXPECT_EQ(out[i].duplicate, expect_duplicate);
+    EXPECT_EQ(out[i].duplicate_of, expect_duplicate ? out[key].id : 0);
+  }
+}
+
 TEST_P(StoreContractTest, DuplicateKeyIsApplicationFacilityAndControlId) {
   append_one(message("C1", kT0));
   NewMessage other_app = message("C1", kT0 + 1);
@@ -311,6 +340,61 @@ TEST_P(StoreContractTest, UnknownIdIsNotFound) {
   ASSERT_FALSE(set);
   EXPECT_EQ(set.error(), make_error_code(StoreError::not_found));
   EXPECT_EQ(store_->stats()->processed, 0);
+}
+
+TEST_P(StoreContractTest, SetStatusesChangesABatchAndTheCounters) {
+  const auto out = append({message("A", kT0), message("B", kT0), message("C", kT0),
+                           message("D", kT0)});
+  ASSERT_EQ(out.size(), 4U);
+  const std::vector<StatusUpdate> updates = {
+      {out[0].id, MessageStatus::processed, ""},
+      {out[2].id, MessageStatus::error, "mapping: PID-3 empty \xff"},
+      {out[3].id, MessageStatus::error, "first"},
+      {out[3].id, MessageStatus::processed, ""},  // the last update of an id wins
+  };
+  ASSERT_TRUE(store_->set_statuses(updates));
+  EXPECT_EQ(ids(store_->pending("lis", 0, 10)), std::vector<std::int64_t>{out[1].id});
+  EXPECT_EQ(get(out[0].id).message.status, MessageStatus::processed);
+  const StoredMessage failed = get(out[2].id);
+  EXPECT_EQ(failed.message.status, MessageStatus::error);
+  EXPECT_EQ(failed.message.error, "mapping: PID-3 empty \xEF\xBF\xBD");
+  EXPECT_GE(failed.updated_at_us, get(out[1].id).updated_at_us);
+  EXPECT_EQ(get(out[3].id).message.status, MessageStatus::processed);
+  EXPECT_EQ(get(out[3].id).message.error, "");
+  const auto stats = store_->stats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->received, 1);
+  EXPECT_EQ(stats->processed, 2);
+  EXPECT_EQ(stats->error, 1);
+  EXPECT_EQ(stats->messages, 4);
+
+  // Back to received (a replay), and an empty batch changes nothing.
+  ASSERT_TRUE(store_->set_statuses(std::vector<StatusUpdate>{{out[0].id, MessageStatus::received, ""}}));
+  ASSERT_TRUE(store_->set_statuses({}));
+  EXPECT_EQ(ids(store_->pending("lis", 0, 10)), (std::vector<std::int64_t>{out[0].id, out[1].id}));
+  EXPECT_EQ(store_->stats()->received, 2);
+}
+
+TEST_P(StoreContractTest, SetStatusesWithAnUnknownIdChangesNothing) {
+  const auto out = append({message("A", kT0), message("B", kT0)});
+  ASSERT_EQ(out.size(), 2U);
+  const std::vector<StatusUpdate> updates = {{out[0].id, MessageStatus::processed, ""},
+                                             {999999, MessageStatus::processed, ""},
+                                             {out[1].id, MessageStatus::error, "x"}};
+  const auto set = store_->set_statuses(updates);
+  ASSERT_FALSE(set);
+  EXPECT_EQ(set.error(), make_error_code(StoreError::not_found));
+  EXPECT_EQ(ids(store_->pending("lis", 0, 10)), (std::vector<std::int64_t>{out[0].id, out[1].id}));
+  EXPECT_EQ(store_->stats()->received, 2);
+  EXPECT_EQ(store_->stats()->processed, 0);
+  // The store goes on working, and appends after it are durable as before.
+  ASSERT_TRUE(store_->set_statuses(std::vector<StatusUpdate>{{out[1].id, MessageStatus::processed, ""}}));
+  const std::int64_t later = append_one(message("C", kT0));
+  store_.reset();
+  store_ = open();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(get(out[1].id).message.status, MessageStatus::processed);
+  EXPECT_EQ(get(later).message.control_id, "C");
 }
 
 class StoreFindTest : public StoreContractTest {
