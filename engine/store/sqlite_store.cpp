@@ -109,7 +109,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
   return store;
 }
 
-SqliteStore::SqliteStore(fs::path file, sqlite::Db db) : file_(std::move(file)), db_(std::move(db)) {}
+SqliteStore::SqliteStore(fs::path file, sqlite::Db db)
+    : file_(std::move(file)), db_(std::move(db)) {}
 
 Result<void> SqliteStore::prepare_statements() {
   const std::string columns(sqlite::kMessageColumns);

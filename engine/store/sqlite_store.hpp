@@ -29,8 +29,9 @@ struct SqliteOptions {
 
 // The journal in one SQLite file: WAL mode with synchronous=FULL, so append() returns after
 // the WAL holding the batch is fsync'ed, one fsync per batch. set_statuses() commits at
-// synchronous=NORMAL: no fsync of its own, durable with the next append (Store contract). The other files SQLite keeps
-// beside it (`-wal`, `-shm`) belong to it and must be copied with it.
+// synchronous=NORMAL: no fsync of its own, durable with the next append (Store contract).
+// The other files SQLite keeps beside it (`-wal`, `-shm`) belong to it and must be copied
+// with it.
 //
 // One SqliteStore is one connection: calls come from one thread at a time (Store contract).
 // Several SqliteStore objects may open the same file (one writer at a time; readers run

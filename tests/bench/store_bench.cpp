@@ -348,8 +348,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
 void print_ratios(const RatioReporter& r) {
   const double fsyncs = r.value("BM_DiskFdatasync", "items_per_second");
   const double disk_mb = r.value("BM_DiskWriteMiB", "bytes_per_second") / 1e6;
-  std::printf("\ndisk (%s): %.0f fdatasync'ed 2 KiB writes/s; %.0f MB/s with an fdatasync per MiB\n",
-              bench_dir().parent_path().c_str(), fsyncs, disk_mb);
+  std::printf(
+      "\ndisk (%s): %.0f fdatasync'ed 2 KiB writes/s; %.0f MB/s with an fdatasync per MiB\n",
+      bench_dir().parent_path().c_str(), fsyncs, disk_mb);
   for (const char* store : {"BM_SqliteAppend", "BM_PostgresAppend"}) {
     for (const int batch : {1, 16, 256, 1000}) {
       const double msgs =
@@ -362,7 +363,8 @@ void print_ratios(const RatioReporter& r) {
           "%-18s batch %4d: %8.0f msgs/s, %6.0f commits/s = %5.1f%% of fdatasync/s, "
           "%5.1f MB/s of messages = %5.1f%% of disk bandwidth\n",
           store + 3, batch, msgs, commits, fsyncs > 0 ? 100.0 * commits / fsyncs : 0.0,
-          msgs * kMessageBytes / 1e6, disk_mb > 0 ? 100.0 * msgs * kMessageBytes / 1e6 / disk_mb : 0.0);
+          msgs * kMessageBytes / 1e6,
+          disk_mb > 0 ? 100.0 * msgs * kMessageBytes / 1e6 / disk_mb : 0.0);
     }
   }
   for (const int senders : {16, 64, 256}) {
