@@ -40,7 +40,13 @@ class Engine::Impl {
     commit_options.duplicate_window_us =
         std::chrono::duration_cast<std::chrono::microseconds>(config_.store.duplicate_window).count();
     committer_ = std::make_unique<store::GroupCommitter>(std::move(*writer), commit_options);
-    router_ = std::make_unique<router::Router>(std::move(*reader), config_);
+    // The router reads through its own connection and writes its outcomes through the
+    // committer's writer thread: one writer, so it never waits for the journal's write lock.
+    router_ = std::make_unique<router::Router>(
+        std::move(*reader), config_,
+        [this](std::span<const store::StatusUpdate> updates) {
+          return committer_->set_statuses(updates);
+        });
     router::Ingest::CharsetOverrides charsets;
     for (const auto& l : config_.listeners) {
       if (!l.charset.empty()) {
@@ -84,6 +90,11 @@ class Engine::Impl {
     for (auto& [name, listener] : listeners_) {
       listener->stop();
     }
+    // The router writes through the committer, so it stops first; what it leaves `received`
+    // it resumes from at the next start.
+    if (router_) {
+      router_->stop();
+    }
     // The commits in flight finish and their answers are posted before the pool stops.
     if (committer_) {
       committer_->stop();
@@ -94,9 +105,6 @@ class Engine::Impl {
       t.join();
     }
     threads_.clear();
-    if (router_) {
-      router_->stop();
-    }
     listeners_.clear();
   }
 

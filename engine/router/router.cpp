@@ -14,8 +14,16 @@ constexpr std::size_t kBatch = 256;
 
 }  // namespace
 
-Router::Router(std::unique_ptr<store::Store> store, config::Config config)
-    : store_(std::move(store)), config_(std::move(config)) {
+Router::Router(std::unique_ptr<store::Store> store, config::Config config,
+               StatusWriter write_statuses)
+    : store_(std::move(store)),
+      config_(std::move(config)),
+      write_statuses_(std::move(write_statuses)) {
+  if (!write_statuses_) {
+    write_statuses_ = [this](std::span<const store::StatusUpdate> updates) {
+      return store_->set_statuses(updates);
+    };
+  }
   for (const auto& listener : config_.listeners) {
     last_id_[listener.name] = 0;
   }
@@ -70,6 +78,8 @@ void Router::run() {
   }
 }
 
+// The outcomes of a batch are written in one call: one short transaction per batch instead of
+// one per message.
 bool Router::process_batch(const std::string& source) {
   auto batch = store_->pending(source, last_id_[source], kBatch);
   if (!batch) {
@@ -78,52 +88,53 @@ bool Router::process_batch(const std::string& source) {
                   batch.error().message());
     return false;
   }
-  for (const store::StoredMessage& stored : *batch) {
-    if (!process(stored)) {
-      // The store refused the status: leave the message `received` and come back to it,
-      // after a pause, rather than skip past it.
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
-      work_ = true;
-      return false;
-    }
-    last_id_[source] = stored.id;
+  if (batch->empty()) {
+    return false;
   }
+  updates_.clear();
+  std::uint64_t unrouted = 0;
+  for (const store::StoredMessage& stored : *batch) {
+    updates_.push_back(outcome(stored, unrouted));
+  }
+  if (auto updated = write_statuses_(updates_); !updated) {
+    // Leave the batch `received` and come back to it, after a pause, rather than skip it.
+    counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("router: marking messages {} to {} failed: {}", batch->front().id,
+                  batch->back().id, updated.error().message());
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    work_ = true;
+    return false;
+  }
+  std::uint64_t failed = 0;
+  for (const store::StatusUpdate& u : updates_) {
+    failed += u.status == store::MessageStatus::error ? 1 : 0;
+  }
+  counters_.unrouted.fetch_add(unrouted, std::memory_order_relaxed);
+  counters_.failed.fetch_add(failed, std::memory_order_relaxed);
+  counters_.processed.fetch_add(updates_.size() - failed, std::memory_order_relaxed);
+  last_id_[source] = batch->back().id;
   return batch->size() == kBatch;
 }
 
-bool Router::process(const store::StoredMessage& stored) {
+store::StatusUpdate Router::outcome(const store::StoredMessage& stored, std::uint64_t& unrouted) {
   const config::ListenerConfig* listener = config_.listener(stored.message.source);
   hl7::DecodeOptions options;
   if (listener != nullptr) {
     options.charset_override = listener->charset;
   }
   auto message = hl7::decode(stored.message.raw, options);
-  store::MessageStatus status = store::MessageStatus::processed;
-  std::string error;
   if (!message) {
-    status = store::MessageStatus::error;
-    error = message.error().message();
-  } else {
-    std::size_t taken = 0;
-    for (const auto& channel : config_.channels) {
-      if (channel.source == stored.message.source && filter_matches(channel.filter, *message)) {
-        ++taken;  // mapping and destinations run here once channels have them
-      }
-    }
-    if (taken == 0) {
-      counters_.unrouted.fetch_add(1, std::memory_order_relaxed);
+    return {stored.id, store::MessageStatus::error, message.error().message()};
+  }
+  std::size_t taken = 0;
+  for (const auto& channel : config_.channels) {
+    if (channel.source == stored.message.source && filter_matches(channel.filter, *message)) {
+      ++taken;  // mapping and destinations run here once channels have them
     }
   }
-  auto updated = store_->set_status(stored.id, status, error);
-  if (!updated) {
-    counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
-    spdlog::error("router: marking message {} failed: {}", stored.id, updated.error().message());
-    return false;
-  }
-  (status == store::MessageStatus::processed ? counters_.processed : counters_.failed)
-      .fetch_add(1, std::memory_order_relaxed);
-  return true;
+  unrouted += taken == 0 ? 1 : 0;
+  return {stored.id, store::MessageStatus::processed, {}};
 }
 
 }  // namespace hisbridge::router

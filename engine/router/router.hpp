@@ -3,9 +3,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,13 +28,19 @@ struct RouterCounters {
 // in receive order, each channel of that source whose filter matches runs it, and the message
 // is marked processed (or error, with the reason). Work comes from the store, never from
 // memory, so a crash between ACK and processing loses nothing: at start-up the router resumes
-// from whatever is still `received`.
+// from whatever is still `received`. The outcomes of a batch are written together
+// (Store::set_statuses: one transaction, not forced to disk on its own).
 //
-// Runs on its own thread with its own Store connection (a reader and a light writer beside the
-// group committer). `notify` is the cheap wake-up the ingest calls after each commit.
+// Runs on its own thread with its own Store connection, which reads. The outcomes go to
+// `write_statuses` when given (the engine passes GroupCommitter::set_statuses, so that the
+// journal has one writer), else to the router's own store. `notify` is the cheap wake-up the
+// ingest calls after each commit.
 class Router {
  public:
-  Router(std::unique_ptr<store::Store> store, config::Config config);
+  using StatusWriter = std::function<Result<void>(std::span<const store::StatusUpdate>)>;
+
+  Router(std::unique_ptr<store::Store> store, config::Config config,
+         StatusWriter write_statuses = {});
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
@@ -49,12 +57,15 @@ class Router {
   void run();
   // Processes one batch of `source`; false when there was nothing to do.
   bool process_batch(const std::string& source);
-  // False when the store could not record the outcome.
-  bool process(const store::StoredMessage& stored);
+  // Runs the channels of one message; what its status becomes. Counts it in `unrouted` when
+  // no channel took it.
+  store::StatusUpdate outcome(const store::StoredMessage& stored, std::uint64_t& unrouted);
 
   std::unique_ptr<store::Store> store_;
   config::Config config_;
+  StatusWriter write_statuses_;
   std::map<std::string, std::int64_t> last_id_;  // per source: the last message taken
+  std::vector<store::StatusUpdate> updates_;      // a batch's outcomes, reused
 
   std::mutex mutex_;
   std::condition_variable wake_;

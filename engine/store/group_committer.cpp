@@ -27,6 +27,25 @@ void GroupCommitter::submit(NewMessage message, Done done) {
   }
 }
 
+Result<void> GroupCommitter::set_statuses(std::span<const StatusUpdate> updates) {
+  if (updates.empty()) {
+    return {};
+  }
+  StatusRequest request{updates, {}, false};
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    return StoreError::unavailable;
+  }
+  queued_statuses_.push_back(&request);
+  const bool wake = writer_idle_;
+  writer_idle_ = false;
+  if (wake) {
+    wake_.notify_one();
+  }
+  statuses_written_.wait(lock, [&] { return request.done; });
+  return request.result;
+}
+
 void GroupCommitter::stop() {
   {
     const std::lock_guard lock(mutex_);
@@ -53,19 +72,27 @@ void GroupCommitter::run() {
   const std::size_t max_batch = std::max<std::size_t>(options_.max_batch, 1);
   std::vector<NewMessage> backlog;
   std::vector<Done> backlog_done;
+  std::vector<StatusRequest*> statuses;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      while (queued_.empty() && !stopping_) {
+      while (queued_.empty() && queued_statuses_.empty() && !stopping_) {
         writer_idle_ = true;
         wake_.wait(lock);
       }
       writer_idle_ = false;
-      if (queued_.empty()) {
+      if (queued_.empty() && queued_statuses_.empty()) {
         return;  // stopping, and everything submitted has been answered
       }
       std::swap(backlog, queued_);
       std::swap(backlog_done, queued_done_);
+      std::swap(statuses, queued_statuses_);
+    }
+    // Status changes first: they are not forced to disk on their own, and the append that
+    // follows makes them durable with its own fsync.
+    if (!statuses.empty()) {
+      write_statuses(statuses);
+      statuses.clear();
     }
     const std::span<const NewMessage> all(backlog);
     const std::span<Done> all_done(backlog_done);
@@ -76,6 +103,19 @@ void GroupCommitter::run() {
     backlog.clear();
     backlog_done.clear();
   }
+}
+
+void GroupCommitter::write_statuses(std::span<StatusRequest* const> requests) {
+  for (StatusRequest* r : requests) {
+    r->result = store_->set_statuses(r->updates);
+  }
+  {
+    const std::lock_guard lock(mutex_);
+    for (StatusRequest* r : requests) {
+      r->done = true;
+    }
+  }
+  statuses_written_.notify_all();
 }
 
 void GroupCommitter::commit(std::span<const NewMessage> batch, std::span<Done> dones) {

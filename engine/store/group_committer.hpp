@@ -56,6 +56,13 @@ class GroupCommitter {
   // StoreError::unavailable.
   void submit(NewMessage message, Done done);
 
+  // Writes status changes (Store::set_statuses) on the writer thread, between two batches of
+  // messages, and returns its outcome: with one thread writing both, processing never competes
+  // with the appends for the database's write lock (SQLite has one writer at a time, and a
+  // waiting connection sleeps). StoreError::unavailable once stop() has begun. Thread-safe;
+  // blocks the caller, so never call it from the writer thread (a `done`).
+  Result<void> set_statuses(std::span<const StatusUpdate> updates);
+
   // Commits everything submitted before the call, runs its dones, then joins the writer.
   // Idempotent; call from any thread but the writer (a `done`).
   void stop();
@@ -63,7 +70,15 @@ class GroupCommitter {
   Counters counters() const;
 
  private:
+  // A set_statuses() call waiting for the writer; lives on the caller's stack.
+  struct StatusRequest {
+    std::span<const StatusUpdate> updates;
+    Result<void> result;
+    bool done = false;  // guarded by mutex_
+  };
+
   void run();
+  void write_statuses(std::span<StatusRequest* const> requests);
   void commit(std::span<const NewMessage> batch, std::span<Done> dones);
 
   std::unique_ptr<Store> store_;
@@ -73,6 +88,8 @@ class GroupCommitter {
   std::condition_variable wake_;
   std::vector<NewMessage> queued_;  // guarded by mutex_
   std::vector<Done> queued_done_;   // guarded by mutex_, parallel to queued_
+  std::vector<StatusRequest*> queued_statuses_;  // guarded by mutex_
+  std::condition_variable statuses_written_;
   bool stopping_ = false;           // guarded by mutex_
   bool writer_idle_ = false;        // guarded by mutex_: notify only a waiting writer
 

@@ -55,6 +55,10 @@ class GatedStore final : public Store {
     return inner_->set_status(id, s, e);
   }
   Result<void> set_statuses(std::span<const StatusUpdate> updates) override {
+    {
+      const std::lock_guard lock(mutex_);
+      statuses_thread_ = std::this_thread::get_id();
+    }
     return inner_->set_statuses(updates);
   }
   Result<StoredMessage> get(std::int64_t id) override { return inner_->get(id); }
@@ -76,6 +80,10 @@ class GatedStore final : public Store {
     const std::lock_guard lock(mutex_);
     return sizes_;
   }
+  std::thread::id statuses_thread() {
+    const std::lock_guard lock(mutex_);
+    return statuses_thread_;
+  }
   bool fail_ = false;  // set before the committer starts
 
  private:
@@ -85,6 +93,7 @@ class GatedStore final : public Store {
   std::vector<std::size_t> sizes_;
   bool entered_ = false;
   bool released_ = false;
+  std::thread::id statuses_thread_;
 };
 
 // What the dones saw, in the order they ran.
@@ -94,6 +103,7 @@ struct Answers {
   std::vector<Result<Appended>> results;       // indexed by submission number
   std::vector<int> calls;                      // calls per submission number
   std::thread::id thread;                      // the thread dones ran on
+  std::condition_variable answered;
   explicit Answers(std::size_t n) : results(n, make_error_code(StoreError::busy)), calls(n) {}
 
   GroupCommitter::Done done(int n) {
@@ -103,7 +113,12 @@ struct Answers {
       results[static_cast<std::size_t>(n)] = r;
       ++calls[static_cast<std::size_t>(n)];
       thread = std::this_thread::get_id();
+      answered.notify_all();
     };
+  }
+  void wait_for(std::size_t n) {
+    std::unique_lock lock(mutex);
+    answered.wait(lock, [&] { return order.size() >= n; });
   }
 };
 
@@ -256,6 +271,35 @@ TEST_F(GroupCommitterTest, StopCommitsWhatWasSubmittedThenRefusesMore) {
   ASSERT_FALSE(answers.results[51]);
   EXPECT_EQ(answers.results[51].error(), make_error_code(StoreError::unavailable));
   committer.stop();  // again: nothing happens
+}
+
+TEST_F(GroupCommitterTest, StatusesAreWrittenByTheWriterThread) {
+  auto gated = std::make_unique<GatedStore>(sqlite());
+  GatedStore* gate = gated.get();
+  gate->release();
+  GroupCommitter committer(std::move(gated));
+  Answers answers(2);
+  committer.submit(message(0), answers.done(0));
+  committer.submit(message(1), answers.done(1));
+  answers.wait_for(2);
+  ASSERT_TRUE(answers.results[0] && answers.results[1]);
+  const std::int64_t first = answers.results[0]->id;
+  const std::vector<StatusUpdate> updates = {{first, MessageStatus::processed, ""}};
+  ASSERT_TRUE(committer.set_statuses(updates));
+  EXPECT_EQ(gate->statuses_thread(), answers.thread);
+  const std::vector<StatusUpdate> unknown = {{999999, MessageStatus::processed, ""}};
+  const auto refused = committer.set_statuses(unknown);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), make_error_code(StoreError::not_found));
+  committer.stop();
+  const auto after_stop = committer.set_statuses(updates);
+  ASSERT_FALSE(after_stop);
+  EXPECT_EQ(after_stop.error(), make_error_code(StoreError::unavailable));
+
+  auto reader = sqlite();
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->get(first)->message.status, MessageStatus::processed);
+  EXPECT_EQ(reader->get(answers.results[1]->id)->message.status, MessageStatus::received);
 }
 
 TEST_F(GroupCommitterTest, DuplicateWindowComesFromTheOptions) {
