@@ -206,8 +206,11 @@ void Connection::on_connect(const error_code& ec) {
 void Connection::send(Clock::time_point due) {
   Sent s{};
   char id[24];
-  std::snprintf(id, sizeof id, "R%02uC%03zuN%013llu", load_.run_number() % 100, index_ % 1000,
-                static_cast<unsigned long long>(next_number_++));
+  const int length = std::snprintf(id, sizeof id, "R%02uC%03zuN%012llu", load_.run_number() % 100,
+                                   index_ % 1000, static_cast<unsigned long long>(next_number_++));
+  if (length != static_cast<int>(kIdMark.size())) {
+    return load_.failed("MSH-10 does not fit its place");
+  }
   std::memcpy(s.control_id, id, sizeof s.control_id);
   s.due = due;
   std::memcpy(message_.data() + id_at_, id, kIdMark.size());
