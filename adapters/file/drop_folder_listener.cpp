@@ -34,8 +34,8 @@ bool ends_with_nocase(std::string_view text, std::string_view suffix) {
   if (text.size() < suffix.size()) {
     return false;
   }
-  return std::equal(suffix.begin(), suffix.end(), text.end() - static_cast<std::ptrdiff_t>(suffix.size()),
-                    [](char a, char b) {
+  return std::equal(suffix.begin(), suffix.end(),
+                    text.end() - static_cast<std::ptrdiff_t>(suffix.size()), [](char a, char b) {
                       return std::tolower(static_cast<unsigned char>(a)) ==
                              std::tolower(static_cast<unsigned char>(b));
                     });
@@ -91,7 +91,9 @@ fs::path unique_destination(const fs::path& folder, const std::string& name) {
 class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(net::io_context& ioc, DropFolderOptions options, router::SourceCallbacks& callbacks)
-      : strand_(net::make_strand(ioc)), timer_(strand_), options_(std::move(options)),
+      : strand_(net::make_strand(ioc)),
+        timer_(strand_),
+        options_(std::move(options)),
         callbacks_(callbacks) {}
 
   Result<void> start();
@@ -126,7 +128,7 @@ class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
   bool stopped_ = false;
   StableFiles files_;
   std::deque<std::pair<std::string, FileState>> queue_;  // ready files, in name order
-  std::shared_ptr<FileJob> job_;                     // the file whose replies are awaited
+  std::shared_ptr<FileJob> job_;                         // the file whose replies are awaited
 
   std::atomic<std::uint64_t> files_done_{0};
   std::atomic<std::uint64_t> files_failed_{0};

@@ -18,8 +18,8 @@ class io_context;
 namespace hisbridge::file {
 
 struct DropFolderOptions {
-  std::string name;                    // the source name: each message's Envelope::source
-  std::filesystem::path folder;        // the drop folder; done/ and error/ are made inside it
+  std::string name;              // the source name: each message's Envelope::source
+  std::filesystem::path folder;  // the drop folder; done/ and error/ are made inside it
   std::chrono::milliseconds poll_interval{1000};
   // The source's configured character set (empty: MSH-18 decides). Ingest applies it when it
   // reads the messages; here it only matters for UTF-16 and UTF-32, whose files are handed

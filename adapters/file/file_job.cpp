@@ -129,8 +129,8 @@ void FileJob::split(const FileJobOptions& options) {
       failure_ = "the file holds no HL7 message (no line starts with MSH)";
       return;
     }
-    const bool plain = spans_.size() == 1 && notes_.empty() && batch.file_header.empty() &&
-                       batch.batches.empty();
+    const bool plain =
+        spans_.size() == 1 && notes_.empty() && batch.file_header.empty() && batch.batches.empty();
     if (plain) {
       spans_.front() = {0, bytes_.size(), 1};  // nothing else in the file: store it as it is
     }
@@ -200,8 +200,8 @@ std::string FileJob::reason() const {
       continue;
     }
     out += o.ack_code.empty() ? "no ACK" : o.ack_code;
-    out += o.message_id != 0 ? ", stored as message " + std::to_string(o.message_id)
-                             : ", not stored";
+    out +=
+        o.message_id != 0 ? ", stored as message " + std::to_string(o.message_id) : ", not stored";
     out += o.errors.empty() ? "\n" : ": " + o.errors + "\n";
   }
   for (const std::string& note : notes_) {

@@ -37,9 +37,7 @@ class StableFiles {
   // prove itself stable again.
   void forget(const std::string& name) { previous_.erase(name); }
   // A file that could not be moved: not ready again until it changes.
-  void hold_until_changed(const std::string& name, const FileState& state) {
-    stuck_[name] = state;
-  }
+  void hold_until_changed(const std::string& name, const FileState& state) { stuck_[name] = state; }
   // A file to send again later: not ready before `when`.
   void hold_until(const std::string& name, Clock::time_point when) { retry_at_[name] = when; }
 

@@ -101,7 +101,8 @@ HttpResponse answer(const router::Reply& reply, BodyKind kind, const std::string
 
 HttpIngestListener::HttpIngestListener(boost::asio::io_context& ioc, HttpIngestOptions options,
                                        router::SourceCallbacks& callbacks)
-    : options_(std::move(options)), callbacks_(callbacks),
+    : options_(std::move(options)),
+      callbacks_(callbacks),
       server_(ioc, options_.host, options_.port, *this, options_.server) {}
 
 HttpIngestListener::~HttpIngestListener() { server_.stop(); }
@@ -113,7 +114,8 @@ void HttpIngestListener::stop() { server_.stop(); }
 void HttpIngestListener::handle(HttpRequest request, HttpResponder respond) {
   const std::string_view path = request.path();
   if (!path.starts_with(kPrefix)) {
-    return respond(HttpResponse::text(404, "no such resource; messages go to POST /ingest/{channel}"));
+    return respond(
+        HttpResponse::text(404, "no such resource; messages go to POST /ingest/{channel}"));
   }
   const std::string_view channel = path.substr(kPrefix.size());
   if (std::find(options_.sources.begin(), options_.sources.end(), channel) ==
@@ -129,22 +131,22 @@ void HttpIngestListener::handle(HttpRequest request, HttpResponder respond) {
   const BodyKind kind = kind_of(type);
   if (kind == BodyKind::unsupported) {
     return respond(HttpResponse::text(
-        415, "unsupported Content-Type; send HL7 ER7 as x-application/hl7-v2+er7 (or "
-             "application/hl7-v2, text/plain) or XML as application/xml (or text/xml)"));
+        415,
+        "unsupported Content-Type; send HL7 ER7 as x-application/hl7-v2+er7 (or "
+        "application/hl7-v2, text/plain) or XML as application/xml (or text/xml)"));
   }
   if (paused_.load()) {
-    return respond(unavailable("ingest is paused; send the message again later",
-                               options_.retry_after));
+    return respond(
+        unavailable("ingest is paused; send the message again later", options_.retry_after));
   }
-  router::Envelope envelope{std::move(request.body), std::string(channel),
-                            std::move(request.peer), now_us()};
+  router::Envelope envelope{std::move(request.body), std::string(channel), std::move(request.peer),
+                            now_us()};
   // The reply comes on the store's writer thread, which must stay quick: the answer (an XML
   // one takes a parse and a write) is built on the connection's strand.
   callbacks_.on_message(std::move(envelope), [respond, kind, type = std::move(type),
                                               retry = options_.retry_after](router::Reply reply) {
-    respond.build_on_strand([reply = std::move(reply), kind, type, retry] {
-      return answer(reply, kind, type, retry);
-    });
+    respond.build_on_strand(
+        [reply = std::move(reply), kind, type, retry] { return answer(reply, kind, type, retry); });
   });
 }
 

@@ -96,7 +96,8 @@ std::string peer_of(const tcp::socket& socket) {
 // Header values come from handlers; a line break in one would let it write headers of its own.
 std::string one_line(std::string_view value) {
   std::string out(value);
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
   return out;
 }
 
@@ -121,7 +122,9 @@ struct ServerState {
 class Session final : public detail::ResponseSink, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<ServerState> state)
-      : executor_(socket.get_executor()), peer_(peer_of(socket)), stream_(std::move(socket)),
+      : executor_(socket.get_executor()),
+        peer_(peer_of(socket)),
+        stream_(std::move(socket)),
         state_(std::move(state)) {
     state_->connections.fetch_add(1, std::memory_order_relaxed);
   }
@@ -175,7 +178,12 @@ void Session::run(bool over_capacity) {
     const std::lock_guard lock(state_->mutex);
     state_->sessions.emplace(this, weak_from_this());
   }
+  // Registered before this check, so a stop() that runs meanwhile either finds the connection
+  // registered or has set `stopped` by now.
   net::dispatch(executor_, [self = shared_from_this(), over_capacity] {
+    if (self->state_->stopped.load()) {
+      return self->finish({}, "stop");
+    }
     if (over_capacity) {
       return self->answer_and_close(503, "too many connections; try again later");
     }
@@ -255,7 +263,8 @@ void Session::read_failed(error_code ec, std::string_view what) {
     return answer_and_close(431, "request header larger than " +
                                      std::to_string(state_->options.max_header_bytes) + " bytes");
   }
-  if (!is_benign(ec) && ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+  if (!is_benign(ec) &&
+      ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
     return answer_and_close(400, "malformed HTTP request: " + ec.message());
   }
   finish(ec, what);
@@ -278,9 +287,8 @@ void Session::hand_over() {
 }
 
 void Session::respond(std::function<HttpResponse()> make) {
-  net::post(executor_, [self = shared_from_this(), make = std::move(make)] {
-    self->on_response(make());
-  });
+  net::post(executor_,
+            [self = shared_from_this(), make = std::move(make)] { self->on_response(make()); });
 }
 
 void Session::on_response(HttpResponse response) {
@@ -366,7 +374,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(net::io_context& ioc, std::string host, std::uint16_t port, HttpHandler& handler,
        HttpServerOptions options)
-      : ioc_(ioc), host_(std::move(host)), port_(port), acceptor_(net::make_strand(ioc)),
+      : ioc_(ioc),
+        host_(std::move(host)),
+        port_(port),
+        acceptor_(net::make_strand(ioc)),
         retry_timer_(acceptor_.get_executor()),
         state_(std::make_shared<ServerState>(handler, std::move(options))) {}
 
@@ -391,9 +402,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
 Result<void> HttpServer::Impl::start() {
   error_code ec;
   tcp::resolver resolver(ioc_);
-  const auto endpoints = resolver.resolve(host_, std::to_string(port_),
-                                          tcp::resolver::passive | tcp::resolver::numeric_service,
-                                          ec);
+  const auto endpoints = resolver.resolve(
+      host_, std::to_string(port_), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec) {
     return ec;
   }

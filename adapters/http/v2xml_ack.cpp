@@ -13,14 +13,14 @@ namespace {
 
 // v2.5 data types of the fields of the segments an ACK holds (chapter 2, segment
 // definitions); index 0 is field 1. Primitive types (ST, ID, NM, TX, IS) are written as text.
-constexpr std::array<std::string_view, 21> kMsh = {
-    "ST", "ST", "HD", "HD", "HD", "HD", "TS", "ST", "MSG", "ST", "PT",
-    "VID", "NM", "ST", "ID", "ID", "ID", "ID", "CE", "ID", "EI"};
+constexpr std::array<std::string_view, 21> kMsh = {"ST", "ST",  "HD", "HD", "HD",  "HD", "TS",
+                                                   "ST", "MSG", "ST", "PT", "VID", "NM", "ST",
+                                                   "ID", "ID",  "ID", "ID", "CE",  "ID", "EI"};
 constexpr std::array<std::string_view, 6> kMsa = {"ID", "ST", "ST", "NM", "ID", "CE"};
 constexpr std::array<std::string_view, 12> kErr = {"ELD", "ERL", "CWE", "ID",  "CWE", "ST",
                                                    "TX",  "TX",  "IS",  "CWE", "CWE", "XTN"};
 
-constexpr std::array<std::string_view, 11> kComposites = {"HD", "TS",  "MSG", "PT", "VID", "CE",
+constexpr std::array<std::string_view, 11> kComposites = {"HD",  "TS",  "MSG", "PT", "VID", "CE",
                                                           "CWE", "ELD", "ERL", "EI", "XTN"};
 constexpr std::string_view kUnknownComposite = "varies";
 
@@ -69,10 +69,18 @@ bool is_xml_char(unsigned char c) { return c >= 0x20 || c == '\t' || c == '\n' |
 void append_valid(std::string& out, std::string_view text) {
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\r': out += "&#13;"; break;  // a raw CR would be read back as LF (XML 1.0 §2.11)
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;  // a raw CR would be read back as LF (XML 1.0 §2.11)
       default:
         if (is_xml_char(static_cast<unsigned char>(c))) {
           out += c;
@@ -160,7 +168,8 @@ hl7::ParseResult<std::string> ack_to_v2xml(std::string_view er7) {
     return parsed.error();
   }
   const hl7::Message& message = *parsed;
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ACK xmlns=\"urn:hl7-org:v2xml\">\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ACK xmlns=\"urn:hl7-org:v2xml\">\n";
   for (std::size_t s = 1; s <= message.segment_count(); ++s) {
     const hl7::Segment segment = message.segment(s);
     out += "  <";

@@ -75,8 +75,8 @@ class DropFolderIntegrationTest : public ::testing::Test {
 
 TEST_F(DropFolderIntegrationTest, DroppedFilesAreStoredByteForByteBeforeTheyMove) {
   const std::string single = "\xEF\xBB\xBF" + oru("F1") + "\r\n";  // BOM and a trailing newline
-  const std::string batch = "FHS|^~\\&|LIS|LAB\rBHS|^~\\&|LIS|LAB\r" + oru("F2") + oru("F3") +
-                            "BTS|2\rFTS|1\r";
+  const std::string batch =
+      "FHS|^~\\&|LIS|LAB\rBHS|^~\\&|LIS|LAB\r" + oru("F2") + oru("F3") + "BTS|2\rFTS|1\r";
   drop_file(folder() / "LAB_0001.hl7", single);
   ASSERT_TRUE(wait_until([&] { return fs::exists(folder() / "done" / "LAB_0001.hl7"); }));
   drop_file(folder() / "LAB_0002.hl7", batch);

@@ -37,16 +37,14 @@ TEST(StableFilesTest, AFileThatGrowsOrIsTouchedIsNotReady) {
   files.update({{"a.hl7", state(10, 1)}}, kT0);
   EXPECT_TRUE(files.update({{"a.hl7", state(20, 1)}}, kT0).empty());  // grew
   EXPECT_TRUE(files.update({{"a.hl7", state(20, 2)}}, kT0).empty());  // written again
-  EXPECT_EQ(names(files.update({{"a.hl7", state(20, 2)}}, kT0)),
-            std::vector<std::string>{"a.hl7"});
+  EXPECT_EQ(names(files.update({{"a.hl7", state(20, 2)}}, kT0)), std::vector<std::string>{"a.hl7"});
 }
 
 TEST(StableFilesTest, ReadyFilesComeInNameOrder) {
   StableFiles files;
-  const StableFiles::Listing listing = {
-      {"LAB_20260305_0903.hl7", state(1, 1)},
-      {"LAB_20260305_0801.hl7", state(1, 1)},
-      {"LAB_20260305_0802.hl7", state(1, 1)}};
+  const StableFiles::Listing listing = {{"LAB_20260305_0903.hl7", state(1, 1)},
+                                        {"LAB_20260305_0801.hl7", state(1, 1)},
+                                        {"LAB_20260305_0802.hl7", state(1, 1)}};
   files.update(listing, kT0);
   EXPECT_EQ(names(files.update(listing, kT0)),
             (std::vector<std::string>{"LAB_20260305_0801.hl7", "LAB_20260305_0802.hl7",
@@ -84,7 +82,7 @@ TEST(StableFilesTest, HoldsOnFilesThatAreGoneAreDropped) {
   StableFiles files;
   files.update({{"a.hl7", state(10, 1)}}, kT0);
   files.hold_until("a.hl7", kT0 + 30s);
-  files.update({}, kT0);  // moved away by someone
+  files.update({}, kT0);                         // moved away by someone
   files.update({{"a.hl7", state(10, 1)}}, kT0);  // a new file of the same name
   EXPECT_EQ(files.update({{"a.hl7", state(10, 1)}}, kT0).size(), 1u);
 }

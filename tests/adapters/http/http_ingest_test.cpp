@@ -38,10 +38,9 @@ const std::string kV2xml =
 // The fake's stand-in for reading v2.xml: accepts kV2xml with the ACK its MSH would get.
 router::Reply accept_v2xml_too(const router::Envelope& e, std::int64_t id) {
   if (e.raw == kV2xml) {
-    auto msh = hl7::Message::parse(
-        "MSH|^~\\&|LIS|LAB|||||ORU^R01|XML0001|P|2.5\r");
-    return {hl7::build_ack(*msh, hl7::AckCode::accept, {}, {"HB" + std::to_string(id), "1"}),
-            true, id};
+    auto msh = hl7::Message::parse("MSH|^~\\&|LIS|LAB|||||ORU^R01|XML0001|P|2.5\r");
+    return {hl7::build_ack(*msh, hl7::AckCode::accept, {}, {"HB" + std::to_string(id), "1"}), true,
+            id};
   }
   return testing::ingest_like(e, id);
 }
@@ -165,8 +164,8 @@ TEST_F(HttpIngestTest, ApplicationErrorAnswers422) {
 TEST_F(HttpIngestTest, UnknownChannelOrPathAnswers404) {
   start();
   TestHttpClient client(listener_->port());
-  for (const std::string target : {"/ingest/pharmacy", "/ingest/", "/ingest/lis/x", "/metrics",
-                                   "/"}) {
+  for (const std::string target :
+       {"/ingest/pharmacy", "/ingest/", "/ingest/lis/x", "/metrics", "/"}) {
     auto response = client.post_to(target, kEr7, kOru);
     ASSERT_TRUE(response) << target;
     EXPECT_EQ(response->status, 404u) << target;
@@ -277,9 +276,9 @@ TEST_F(HttpIngestTest, ConnectionCloseIsHonoured) {
 TEST_F(HttpIngestTest, AnswersExpect100ContinueBeforeReadingTheBody) {
   start();
   TestHttpClient client(listener_->port());
-  const std::string header = "POST /ingest/lis HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " +
-                             std::string(kEr7) + "\r\nContent-Length: " +
-                             std::to_string(kOru.size()) + "\r\nExpect: 100-continue\r\n\r\n";
+  const std::string header =
+      "POST /ingest/lis HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + std::string(kEr7) +
+      "\r\nContent-Length: " + std::to_string(kOru.size()) + "\r\nExpect: 100-continue\r\n\r\n";
   auto interim = client.exchange_raw(header, "\r\n\r\n");
   ASSERT_TRUE(interim) << client.error().message();
   EXPECT_TRUE(interim->starts_with("HTTP/1.1 100 Continue\r\n")) << *interim;

@@ -36,8 +36,8 @@ class TestHttpClient {
  public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  explicit TestHttpClient(std::uint16_t port, std::chrono::milliseconds timeout =
-                                                  std::chrono::seconds(10))
+  explicit TestHttpClient(std::uint16_t port,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10))
       : stream_(ioc_), timeout_(timeout) {
     stream_.expires_after(timeout_);
     const boost::asio::ip::tcp::endpoint to(boost::asio::ip::make_address("127.0.0.1"), port);
@@ -63,10 +63,8 @@ class TestHttpClient {
     }
     request_ = std::move(req);
     stream_.expires_after(timeout_);
-    boost::beast::http::async_write(stream_, request_,
-                                    [this](boost::system::error_code ec, std::size_t) {
-                                      error_ = ec;
-                                    });
+    boost::beast::http::async_write(
+        stream_, request_, [this](boost::system::error_code ec, std::size_t) { error_ = ec; });
     run();
     return read_response();
   }
@@ -92,18 +90,16 @@ class TestHttpClient {
     raw_ = std::move(bytes);
     std::string received;
     stream_.expires_after(timeout_);
-    boost::asio::async_write(stream_, boost::asio::buffer(raw_),
-                             [&, this](boost::system::error_code ec, std::size_t) {
-                               if (ec) {
-                                 error_ = ec;
-                                 return;
-                               }
-                               boost::asio::async_read_until(
-                                   stream_, boost::asio::dynamic_buffer(received), until,
-                                   [this](boost::system::error_code read_ec, std::size_t) {
-                                     error_ = read_ec;
-                                   });
-                             });
+    boost::asio::async_write(
+        stream_, boost::asio::buffer(raw_), [&, this](boost::system::error_code ec, std::size_t) {
+          if (ec) {
+            error_ = ec;
+            return;
+          }
+          boost::asio::async_read_until(
+              stream_, boost::asio::dynamic_buffer(received), until,
+              [this](boost::system::error_code read_ec, std::size_t) { error_ = read_ec; });
+        });
     run();
     if (error_) {
       return std::nullopt;
