@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "engine/hl7/ack.hpp"
-#include "engine/hl7/charset.hpp"
 #include "engine/hl7/message.hpp"
+#include "engine/router/read_message.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -69,12 +69,16 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
   record.source = message.source;
   record.peer = std::move(message.peer);
 
-  hl7::DecodeOptions options;
+  std::string_view charset;
   if (auto it = charsets_.find(message.source); it != charsets_.end()) {
-    options.charset_override = it->second;
+    charset = it->second;
   }
   Pending pending{first_line(message.raw), std::nullopt, std::move(reply)};
-  auto decoded = hl7::decode(message.raw, options);
+  auto decoded = read_message(message.raw, charset);
+  if (decoded && looks_like_xml(message.raw)) {
+    // The ACK echoes MSH, which for v2.xml only exists in the ER7 the reader wrote.
+    pending.header_line = first_line(decoded->raw());
+  }
   if (decoded) {
     const hl7::MessageHeader h = decoded->header();
     record.control_id = h.control_id;

@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/hl7/charset.hpp"
+#include "engine/router/read_message.hpp"
 #include "engine/router/filter.hpp"
 
 namespace hisbridge::router {
@@ -119,11 +119,8 @@ bool Router::process_batch(const std::string& source) {
 
 store::StatusUpdate Router::outcome(const store::StoredMessage& stored, std::uint64_t& unrouted) {
   const config::ListenerConfig* listener = config_.listener(stored.message.source);
-  hl7::DecodeOptions options;
-  if (listener != nullptr) {
-    options.charset_override = listener->charset;
-  }
-  auto message = hl7::decode(stored.message.raw, options);
+  auto message =
+      read_message(stored.message.raw, listener != nullptr ? listener->charset : std::string());
   if (!message) {
     return {stored.id, store::MessageStatus::error, message.error().message()};
   }
