@@ -1,0 +1,350 @@
+"""Shared pieces of the end-to-end tests (e2e_*.py): the real `hisbridge` binary run as a
+subprocess in a temporary folder with its own config and store, MLLP over raw sockets, and
+reads of the SQLite journal with Python's own sqlite3 module.
+
+Every test is hermetic: a fresh temporary folder, loopback ports the OS reported free (bound
+to port 0, then closed and written into the config), and an engine that is always killed at
+the end. Every wait has a deadline; the whole script is bounded by `watchdog()`.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+EXIT_SKIP = 77
+HOST = "127.0.0.1"
+SB = b"\x0b"
+EB = b"\x1c"
+CR = b"\r"
+ANSI = re.compile(rb"\x1b\[[0-9;]*m")
+
+
+class TestFailure(Exception):
+    """A check failed; the message says which and why."""
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def watchdog(seconds):
+    """Fails the script (and so kills its engines, in their `finally`) after `seconds`."""
+
+    def expired(signum, frame):
+        raise TestFailure("the test ran longer than %d s" % seconds)
+
+    signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+
+
+def run_main(main):
+    """Runs `main()` and turns its outcome into an exit status: 0 passed, 1 failed."""
+    started = time.monotonic()
+    try:
+        main()
+    except TestFailure as e:
+        print("FAILED: %s" % e, flush=True)
+        return 1
+    finally:
+        signal.alarm(0)
+        print("time: %.1f s" % (time.monotonic() - started), flush=True)
+    print("PASSED", flush=True)
+    return 0
+
+
+def free_ports(count):
+    """`count` distinct loopback ports the OS reports free: all bound at once, then closed."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((HOST, 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@contextlib.contextmanager
+def temp_folder(prefix):
+    """A fresh folder, removed afterwards unless HISBRIDGE_E2E_KEEP is set (for debugging)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield path
+    finally:
+        if os.environ.get("HISBRIDGE_E2E_KEEP"):
+            print("kept %s" % path)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def write_config(folder, config, name="hisbridge.json"):
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+    return name
+
+
+def base_config(admin_port, listeners, log_level="info"):
+    """A config with a channel per listener; the store is var/hisbridge.db in the folder."""
+    return {
+        "timezone": "Asia/Ho_Chi_Minh",
+        "store": {"location": "var/hisbridge.db", "duplicate_window": "24h"},
+        "his": {"location": "var/his.db"},
+        "admin": {"host": HOST, "port": admin_port},
+        "log": {"level": log_level, "show_patient_data": False},
+        "listeners": listeners,
+        "channels": [{"name": l["name"] + "-inbound", "source": l["name"]} for l in listeners],
+    }
+
+
+class Engine:
+    """`hisbridge serve --config CONFIG` run in `folder`, its stdout and stderr in a log file.
+
+    Use as a context manager: on the way out the process is killed if it still runs."""
+
+    def __init__(self, binary, folder, config_name="hisbridge.json"):
+        self.binary = binary
+        self.folder = folder
+        self.config_name = config_name
+        self.process = None
+        self.runs = 0
+        self.log_path = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+    def start(self, timeout=20.0):
+        """Starts the engine and waits for its `ready` line; fails when it exits or the
+        deadline passes first."""
+        check(self.process is None or self.process.poll() is not None, "engine already running")
+        self.runs += 1
+        self.log_path = os.path.join(self.folder, "engine-%d.log" % self.runs)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [self.binary, "serve", "--config", self.config_name],
+                cwd=self.folder,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(line.endswith(" ready") for line in self.log_lines()):
+                return
+            if self.process.poll() is not None:
+                raise TestFailure(
+                    "the engine exited with %d before it was ready; its log:\n%s"
+                    % (self.process.returncode, self.log_text())
+                )
+            time.sleep(0.02)
+        raise TestFailure("no `ready` line within %.0f s; log:\n%s" % (timeout, self.log_text()))
+
+    def log_text(self, run=None):
+        path = self.log_path if run is None else os.path.join(self.folder, "engine-%d.log" % run)
+        if path is None or not os.path.exists(path):
+            return ""
+        with open(path, "rb") as f:
+            return ANSI.sub(b"", f.read()).decode("utf-8", "replace")
+
+    def all_logs(self):
+        return "".join(self.log_text(run) for run in range(1, self.runs + 1))
+
+    def log_lines(self):
+        return self.log_text().splitlines()
+
+    def wait_for_log(self, pattern, timeout=5.0):
+        """Waits until a line of the current run's log matches `pattern` (a regex)."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.log_lines():
+                if regex.search(line):
+                    return line
+            time.sleep(0.02)
+        raise TestFailure("no log line matching %r within %.0f s; log:\n%s"
+                          % (pattern, timeout, self.log_text()))
+
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def sigkill(self):
+        """SIGKILL: no shutdown code runs, as in a power cut of the process."""
+        check(self.running(), "the engine died before it was killed; log:\n" + self.log_text())
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, and the engine must exit 0 within `timeout` (no hang on shutdown)."""
+        check(self.running(), "the engine is not running; log:\n" + self.log_text())
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise TestFailure("the engine did not exit within %.0f s of SIGTERM; log:\n%s"
+                              % (timeout, self.log_text()))
+        check(code == 0, "the engine exited with %d after SIGTERM; log:\n%s"
+              % (code, self.log_text()))
+
+    def kill(self):
+        if self.running():
+            self.process.kill()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+# ---------------------------------------------------------------- HL7 and MLLP
+
+def frame(message):
+    return SB + message + EB + CR
+
+
+def segments(message):
+    return [s for s in re.split(rb"\r\n|\r|\n", message) if s]
+
+
+def msh_field(message, number):
+    """MSH-`number` of an ER7 message (bytes), with the message's own field separator."""
+    msh = segments(message)[0]
+    check(msh.startswith(b"MSH") and len(msh) > 3, "not an MSH segment: %r" % msh[:40])
+    if number == 1:
+        return msh[3:4]
+    fields = msh.split(msh[3:4])  # fields[n - 1] is MSH-n for n >= 2
+    return fields[number - 1] if number - 1 < len(fields) else b""
+
+
+class Ack:
+    """An ACK as the engine sends it: MSA-1, MSA-2 and its ERR segments."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        segs = segments(raw)
+        check(segs and segs[0].startswith(b"MSH"), "an ACK without MSH: %r" % raw[:200])
+        separator = segs[0][3:4]
+        self.msa = next((s.split(separator) for s in segs if s.startswith(b"MSA")), None)
+        check(self.msa is not None, "an ACK without MSA: %r" % raw[:300])
+        self.code = self.msa[1].decode("ascii", "replace")
+        self.control_id = self.msa[2] if len(self.msa) > 2 else b""
+        self.errors = [s for s in segs if s.startswith(b"ERR")]
+
+    @property
+    def positive(self):
+        return self.code in ("AA", "CA")
+
+    def __repr__(self):
+        return "Ack(%s, %r, %d ERR)" % (self.code, self.control_id, len(self.errors))
+
+
+class MllpConnection:
+    """A raw MLLP client socket: whole frames out, frames (or the close) in."""
+
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.buffer = b""
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def send_message(self, message):
+        self.sock.sendall(frame(message))
+
+    def read_frame(self):
+        """The next frame's content, or None when the peer closed first."""
+        while True:
+            start = self.buffer.find(SB)
+            end = self.buffer.find(EB + CR, max(start, 0))
+            if start != -1 and end != -1:
+                content = self.buffer[start + 1:end]
+                self.buffer = self.buffer[end + 2:]
+                return content
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+
+    def read_ack(self):
+        raw = self.read_frame()
+        check(raw is not None, "the connection closed before an ACK")
+        return Ack(raw)
+
+    def read_until_closed(self, timeout=5.0):
+        """Reads until the engine closes; returns what came. Fails if it stays open."""
+        self.sock.settimeout(timeout)
+        got = self.buffer
+        self.buffer = b""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return got
+                got += chunk
+        except ConnectionResetError:
+            return got
+        except socket.timeout:
+            raise TestFailure("the engine kept the connection open longer than %.0f s" % timeout)
+
+
+def exchange(port, message):
+    """Sends one message on a connection of its own and returns its ACK."""
+    with MllpConnection(port) as c:
+        c.send_message(message)
+        return c.read_ack()
+
+
+# ---------------------------------------------------------------- the journal
+
+def open_store(folder):
+    return sqlite3.connect(os.path.join(folder, "var", "hisbridge.db"), timeout=10)
+
+
+def query(folder, sql, params=()):
+    with contextlib.closing(open_store(folder)) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def wait_until_processed(folder, expected_rows, timeout=20.0):
+    """Waits until the journal holds at least `expected_rows` rows and none is `received`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if os.path.exists(os.path.join(folder, "var", "hisbridge.db")):
+            last = query(folder, "SELECT COUNT(*), COALESCE(SUM(status = 'received'), 0)"
+                                 " FROM hisbridge_messages")[0]
+            if last[0] >= expected_rows and last[1] == 0:
+                return
+        time.sleep(0.05)
+    raise TestFailure("processing not done within %.0f s: (rows, still received) = %r, "
+                      "expected %d rows" % (timeout, last, expected_rows))
+
+
+def binary_from_argv():
+    if len(sys.argv) < 2 or not os.access(sys.argv[1], os.X_OK):
+        print("usage: %s HISBRIDGE [...]: HISBRIDGE must be the hisbridge binary" % sys.argv[0])
+        sys.exit(2)
+    return os.path.abspath(sys.argv[1])
