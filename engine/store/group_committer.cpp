@@ -6,7 +6,10 @@
 namespace hisbridge::store {
 
 GroupCommitter::GroupCommitter(std::unique_ptr<Store> store, GroupCommitterOptions options)
-    : store_(std::move(store)), options_(options), writer_([this] { run(); }) {}
+    : store_(std::move(store)),
+      options_(options),
+      syncer_([this] { run_syncer(); }),
+      writer_([this] { run(); }) {}
 
 GroupCommitter::~GroupCommitter() { stop(); }
 
@@ -56,12 +59,16 @@ void GroupCommitter::stop() {
   if (writer_.joinable()) {
     writer_.join();
   }
+  if (syncer_.joinable()) {
+    syncer_.join();
+  }
 }
 
 GroupCommitter::Counters GroupCommitter::counters() const {
   return Counters{commits_.load(std::memory_order_relaxed),
                   messages_.load(std::memory_order_relaxed),
                   failed_commits_.load(std::memory_order_relaxed),
+                  syncs_.load(std::memory_order_relaxed),
                   last_batch_.load(std::memory_order_relaxed)};
 }
 
@@ -82,14 +89,16 @@ void GroupCommitter::run() {
       }
       writer_idle_ = false;
       if (queued_.empty() && queued_statuses_.empty()) {
-        return;  // stopping, and everything submitted has been answered
+        writer_done_ = true;  // stopping, and everything submitted is committed
+        sync_wake_.notify_one();
+        return;
       }
       std::swap(backlog, queued_);
       std::swap(backlog_done, queued_done_);
       std::swap(statuses, queued_statuses_);
     }
-    // Status changes first: they are not forced to disk on their own, and the append that
-    // follows makes them durable with its own fsync.
+    // Status changes first: they are not forced to disk on their own, and the sync that
+    // follows the next batch makes them durable with it.
     if (!statuses.empty()) {
       write_statuses(statuses);
       statuses.clear();
@@ -98,7 +107,7 @@ void GroupCommitter::run() {
     const std::span<Done> all_done(backlog_done);
     for (std::size_t at = 0; at < all.size(); at += max_batch) {
       const std::size_t n = std::min(max_batch, all.size() - at);
-      commit(all.subspan(at, n), all_done.subspan(at, n));
+      commit(all.subspan(at, n), all_done.subspan(at, n), at + n == all.size());
     }
     backlog.clear();
     backlog_done.clear();
@@ -118,21 +127,83 @@ void GroupCommitter::write_statuses(std::span<StatusRequest* const> requests) {
   statuses_written_.notify_all();
 }
 
-void GroupCommitter::commit(std::span<const NewMessage> batch, std::span<Done> dones) {
+// Commits without waiting for the disk. With more work waiting, the batch goes to the syncing
+// thread, so its sync overlaps the next commit; with nothing waiting (light load) and nothing
+// left to answer, the writer syncs and answers it itself, which saves the sender a thread
+// hand-off. Either way every batch's dones run after those of the batches before it.
+void GroupCommitter::commit(std::span<const NewMessage> batch, std::span<Done> dones,
+                            bool last_of_backlog) {
   last_batch_.store(batch.size(), std::memory_order_relaxed);
-  auto appended = store_->append(batch, options_.duplicate_window_us);
+  std::vector<Committed> c(1);
+  auto appended = store_->append_unsynced(batch, options_.duplicate_window_us);
   if (!appended || appended->size() != batch.size()) {
     failed_commits_.fetch_add(1, std::memory_order_relaxed);
-    const auto error = appended ? make_error_code(StoreError::io) : appended.error();
-    for (Done& done : dones) {
-      done(error);
-    }
-    return;
+    c[0].error = appended ? make_error_code(StoreError::io) : appended.error();
+  } else {
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    messages_.fetch_add(batch.size(), std::memory_order_relaxed);
+    c[0].appended = std::move(*appended);
   }
-  commits_.fetch_add(1, std::memory_order_relaxed);
-  messages_.fetch_add(batch.size(), std::memory_order_relaxed);
-  for (std::size_t i = 0; i < dones.size(); ++i) {
-    dones[i]((*appended)[i]);
+  c[0].dones.assign(std::make_move_iterator(dones.begin()),
+                    std::make_move_iterator(dones.end()));
+  {
+    std::unique_lock lock(mutex_);
+    const bool inline_answer =
+        last_of_backlog && queued_.empty() && committed_.empty() && !answering_;
+    if (!inline_answer) {
+      committed_.push_back(std::move(c[0]));
+      lock.unlock();
+      sync_wake_.notify_one();
+      return;
+    }
+    answering_ = true;
+  }
+  answer(c);
+  const std::lock_guard lock(mutex_);
+  answering_ = false;
+}
+
+// One sync() covers every batch committed before it began: while it waits for the disk, the
+// writer commits the next batches, and the sync after takes them all.
+void GroupCommitter::run_syncer() {
+  std::vector<Committed> batches;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      sync_wake_.wait(lock, [&] {
+        return (!committed_.empty() && !answering_) || (committed_.empty() && writer_done_);
+      });
+      if (committed_.empty()) {
+        return;  // the writer has left and every batch is answered
+      }
+      std::swap(batches, committed_);
+      answering_ = true;
+    }
+    answer(batches);
+    batches.clear();
+    const std::lock_guard lock(mutex_);
+    answering_ = false;
+  }
+}
+
+void GroupCommitter::answer(std::vector<Committed>& batches) {
+  const bool any_committed = std::any_of(batches.begin(), batches.end(),
+                                         [](const Committed& c) { return !c.error; });
+  Result<void> synced;
+  if (any_committed) {
+    synced = store_->sync();
+    (synced ? syncs_ : failed_commits_).fetch_add(1, std::memory_order_relaxed);
+  }
+  for (Committed& c : batches) {
+    for (std::size_t i = 0; i < c.dones.size(); ++i) {
+      if (c.error) {
+        c.dones[i](c.error);
+      } else if (!synced) {
+        c.dones[i](synced.error());
+      } else {
+        c.dones[i](c.appended[i]);
+      }
+    }
   }
 }
 

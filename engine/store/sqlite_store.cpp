@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -112,6 +114,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
 SqliteStore::SqliteStore(fs::path file, sqlite::Db db)
     : file_(std::move(file)), db_(std::move(db)) {}
 
+SqliteStore::~SqliteStore() {
+  if (wal_fd_ >= 0) {
+    ::close(wal_fd_);
+  }
+}
+
 Result<void> SqliteStore::prepare_statements() {
   const std::string columns(sqlite::kMessageColumns);
   const std::pair<sqlite::Statement*, std::string> all[] = {
@@ -135,8 +143,6 @@ Result<void> SqliteStore::prepare_statements() {
       {&update_status_,
        "UPDATE hisbridge_messages SET status = ?2, error = ?3, updated_at_us = ?4 WHERE id = ?1"},
       {&counts_, "SELECT status, messages FROM hisbridge_counts"},
-      {&sync_normal_, "PRAGMA synchronous=NORMAL"},
-      {&sync_full_, "PRAGMA synchronous=FULL"},
   };
   for (const auto& [statement, sql] : all) {
     auto prepared = sqlite::prepare(db_.get(), sql);
@@ -263,22 +269,52 @@ Result<void> SqliteStore::commit_or_rollback(Result<void> work) {
 
 Result<std::vector<Appended>> SqliteStore::append(std::span<const NewMessage> batch,
                                                   std::int64_t duplicate_window_us) {
+  return append_batch(batch, duplicate_window_us, true);
+}
+
+Result<std::vector<Appended>> SqliteStore::append_unsynced(std::span<const NewMessage> batch,
+                                                           std::int64_t duplicate_window_us) {
+  return append_batch(batch, duplicate_window_us, false);
+}
+
+Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const NewMessage> batch,
+                                                        std::int64_t window_us, bool wait) {
   std::vector<Appended> out;
   if (batch.empty()) {
     return out;
   }
   out.reserve(batch.size());
-  if (auto full = restore_full_sync(); !full) {
-    return full.error();
+  if (auto mode = use_full_sync(wait); !mode) {
+    return mode.error();
   }
   if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
     return begun.error();
   }
-  auto done = commit_or_rollback(append_rows(batch, duplicate_window_us, out));
+  auto done = commit_or_rollback(append_rows(batch, window_us, out));
   if (!done) {
     return done.error();
   }
   return out;
+}
+
+// Every commit is in the WAL, written in order: an fdatasync of the WAL makes all of them
+// durable, whichever connection wrote them. The descriptor is our own, so this runs safely
+// beside the connection's work on another thread.
+Result<void> SqliteStore::sync() {
+  if (wal_fd_ < 0) {
+    wal_fd_ = ::open((file_.string() + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0) {
+      spdlog::error("store: cannot open the WAL of {} to sync it: {}", file_.string(),
+                    std::strerror(errno));
+      return StoreError::io;
+    }
+  }
+  if (::fdatasync(wal_fd_) != 0) {
+    spdlog::error("store: fdatasync of the WAL of {} failed: {}", file_.string(),
+                  std::strerror(errno));
+    return StoreError::io;
+  }
+  return {};
 }
 
 // Changes one row and notes the move between statuses in `deltas`; the caller adds them to
@@ -333,8 +369,8 @@ Result<void> SqliteStore::change_statuses(std::span<const StatusUpdate> updates)
 
 Result<void> SqliteStore::set_status(std::int64_t id, MessageStatus status,
                                      std::string_view error) {
-  if (auto full = restore_full_sync(); !full) {
-    return full;
+  if (auto mode = use_full_sync(true); !mode) {
+    return mode;
   }
   if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
     return begun;
@@ -344,34 +380,36 @@ Result<void> SqliteStore::set_status(std::int64_t id, MessageStatus status,
 }
 
 // Store contract: not forced to disk. In WAL mode synchronous=NORMAL commits without an fsync;
-// the frames go to the WAL in order, so the next append's fsync (synchronous=FULL) makes them
-// durable too.
+// the frames go to the WAL in order, so the next append's or sync's fsync makes them durable.
 Result<void> SqliteStore::set_statuses(std::span<const StatusUpdate> updates) {
   if (updates.empty()) {
     return {};
   }
-  full_sync_ = false;
-  Result<void> done = sqlite::run(db_.get(), sync_normal_.get(), "relax sync");
-  if (done) {
-    done = sqlite::run(db_.get(), begin_.get(), "begin");
-    if (done) {
-      done = commit_or_rollback(change_statuses(updates));
-    }
+  if (auto mode = use_full_sync(false); !mode) {
+    return mode;
   }
-  const Result<void> restored = restore_full_sync();
-  return done ? restored : done;
+  if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
+    return begun;
+  }
+  return commit_or_rollback(change_statuses(updates));
 }
 
-// append() depends on it: a connection left at synchronous=NORMAL would acknowledge
-// messages that are not yet on disk, so append() refuses to run until this succeeds.
-Result<void> SqliteStore::restore_full_sync() {
-  if (full_sync_) {
+// synchronous=FULL: each commit fsyncs the WAL before it returns; NORMAL: it does not (the WAL
+// is still synced before every checkpoint, so the database stays consistent). When switching
+// to FULL fails, the flag stays false and the next call that needs FULL tries again: append()
+// never runs at NORMAL.
+Result<void> SqliteStore::use_full_sync(bool full) {
+  if (full_sync_ == full) {
     return {};
   }
-  if (auto done = sqlite::run(db_.get(), sync_full_.get(), "restore sync"); !done) {
+  full_sync_ = false;
+  // Not a kept statement: PRAGMA synchronous takes effect when it is compiled, not when run.
+  if (auto done = sqlite::exec(db_.get(), full ? "PRAGMA synchronous=FULL"
+                                               : "PRAGMA synchronous=NORMAL");
+      !done) {
     return done;
   }
-  full_sync_ = true;
+  full_sync_ = full;
   return {};
 }
 

@@ -27,9 +27,11 @@ struct SqliteOptions {
   int wal_autocheckpoint_pages = 4096;  // 32 MiB with 8 KiB pages
 };
 
-// The journal in one SQLite file: WAL mode with synchronous=FULL, so append() returns after
-// the WAL holding the batch is fsync'ed, one fsync per batch. set_statuses() commits at
-// synchronous=NORMAL: no fsync of its own, durable with the next append (Store contract).
+// The journal in one SQLite file, in WAL mode. append() runs at synchronous=FULL: it returns
+// after the WAL holding the batch is fsync'ed, one fsync per batch. append_unsynced() and
+// set_statuses() commit at synchronous=NORMAL, without an fsync of their own; sync() is an
+// fdatasync of the WAL on a descriptor of its own, so it may run on another thread while the
+// connection goes on with the next batch (Store contract).
 // The other files SQLite keeps beside it (`-wal`, `-shm`) belong to it and must be copied
 // with it.
 //
@@ -44,12 +46,15 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& file,
                                                    const SqliteOptions& options = {});
 
-  ~SqliteStore() override = default;
+  ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   Result<std::vector<Appended>> append(std::span<const NewMessage> batch,
                                        std::int64_t duplicate_window_us) override;
+  Result<std::vector<Appended>> append_unsynced(std::span<const NewMessage> batch,
+                                                std::int64_t duplicate_window_us) override;
+  Result<void> sync() override;
   Result<std::vector<StoredMessage>> pending(std::string_view source, std::int64_t after_id,
                                              std::size_t limit) override;
   Result<void> set_status(std::int64_t id, MessageStatus status,
@@ -82,7 +87,9 @@ class SqliteStore final : public Store {
   Result<void> change_status(std::int64_t id, MessageStatus status, std::string_view error,
                              std::int64_t now, std::array<std::int64_t, 5>& deltas);
   Result<void> change_statuses(std::span<const StatusUpdate> updates);
-  Result<void> restore_full_sync();
+  Result<void> use_full_sync(bool full);
+  Result<std::vector<Appended>> append_batch(std::span<const NewMessage> batch,
+                                             std::int64_t window_us, bool wait);
   Result<void> commit_or_rollback(Result<void> work);
   Result<std::vector<StoredMessage>> read_rows(sqlite3_stmt* s, std::size_t expected,
                                                std::string_view what);
@@ -100,9 +107,8 @@ class SqliteStore final : public Store {
   sqlite::Statement status_of_;
   sqlite::Statement update_status_;
   sqlite::Statement counts_;
-  sqlite::Statement sync_normal_;
-  sqlite::Statement sync_full_;
-  bool full_sync_ = true;  // false while set_statuses() runs at synchronous=NORMAL
+  bool full_sync_ = true;  // the connection runs at synchronous=FULL (else NORMAL)
+  int wal_fd_ = -1;        // sync()'s own descriptor of the WAL, opened at the first sync()
   std::array<std::string, kFields> scratch_;  // cleaned copies, reused from row to row
 };
 

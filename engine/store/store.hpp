@@ -88,8 +88,8 @@ struct StoreStats {
 //   / committed with synchronous commit). An ACK may be sent as soon as it returns.
 // - Ids grow in append order; pending() gives received messages of a source in that order,
 //   which is what processing resumes from after a crash.
-// - Calls on one Store object come from one thread at a time (the store's own executor); open
-//   a second Store on the same database for readers such as the admin API.
+// - Calls on one Store object come from one thread at a time (the store's own executor), but
+//   for sync(); open a second Store on the same database for readers such as the admin API.
 // - Failures are StoreError values (busy, io, ...); the driver's text goes to the log.
 // - Header fields go into text columns: bytes that are not UTF-8 (and NUL bytes) are stored as
 //   U+FFFD there. `raw` is always stored and returned byte for byte.
@@ -106,6 +106,17 @@ class Store {
   // [received_at_us - window, received_at_us]). A window <= 0 turns the check off.
   virtual Result<std::vector<Appended>> append(std::span<const NewMessage> batch,
                                                std::int64_t duplicate_window_us) = 0;
+  // append() in two halves, so that group commit can overlap one batch's wait for the disk
+  // with the work on the next: append_unsynced() commits the batch (other connections see
+  // it) without waiting for the disk, and sync() makes every batch committed before the call
+  // durable. Until such a sync() has returned, a crash may lose the batch. The defaults, for
+  // stores that cannot split the two, wait in append_unsynced() and make sync() a no-op.
+  virtual Result<std::vector<Appended>> append_unsynced(std::span<const NewMessage> batch,
+                                                        std::int64_t duplicate_window_us) {
+    return append(batch, duplicate_window_us);
+  }
+  // The one call that may run on another thread while a call on the store is under way.
+  virtual Result<void> sync() { return {}; }
   // Messages of `source` with status `received` and an id above `after_id`, oldest first.
   virtual Result<std::vector<StoredMessage>> pending(std::string_view source,
                                                      std::int64_t after_id,
@@ -116,9 +127,9 @@ class Store {
   // The same for many messages in one transaction: every update or, on failure, none
   // (StoreError::not_found when an id is unknown). An id may appear more than once; the last
   // update wins. What processing writes after the ACK, so it is not forced to disk on its own:
-  // it becomes durable with the next append() to the same database, which waits for the disk
-  // and covers every earlier commit (the WAL is one sequence), or when the database flushes by
-  // itself. After a crash a message may therefore be `received` again and be processed a
+  // it becomes durable with the next append() or sync() on the same database, which wait for
+  // the disk and cover every earlier commit (the WAL is one sequence), or when the database
+  // flushes by itself. After a crash a message may therefore be `received` again and be processed a
   // second time, which processing must tolerate in any case (the crash can come between the
   // processing and the status).
   virtual Result<void> set_statuses(std::span<const StatusUpdate> updates) = 0;

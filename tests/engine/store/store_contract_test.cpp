@@ -6,6 +6,7 @@
 #include <ostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/store/open_store.hpp"
@@ -373,6 +374,33 @@ TEST_P(StoreContractTest, SetStatusesChangesABatchAndTheCounters) {
   ASSERT_TRUE(store_->set_statuses({}));
   EXPECT_EQ(ids(store_->pending("lis", 0, 10)), (std::vector<std::int64_t>{out[0].id, out[1].id}));
   EXPECT_EQ(store_->stats()->received, 2);
+}
+
+TEST_P(StoreContractTest, AppendUnsyncedThenSyncKeepsTheBatchesAcrossAReopen) {
+  auto first = store_->append_unsynced(std::vector<NewMessage>{message("A", kT0)}, kWindow);
+  ASSERT_TRUE(first) << first.error().message();
+  ASSERT_EQ(first->size(), 1U);
+  // The sync runs on another thread while the next batch is appended: the one call that may.
+  Result<void> synced;
+  std::thread syncer([&] { synced = store_->sync(); });
+  auto second = store_->append_unsynced(
+      std::vector<NewMessage>{message("B", kT0 + 1), message("A", kT0 + 2)}, kWindow);
+  syncer.join();
+  ASSERT_TRUE(synced) << synced.error().message();
+  ASSERT_TRUE(second) << second.error().message();
+  ASSERT_EQ(second->size(), 2U);
+  EXPECT_GT((*second)[0].id, (*first)[0].id);
+  EXPECT_TRUE((*second)[1].duplicate);
+  EXPECT_EQ((*second)[1].duplicate_of, (*first)[0].id);
+  ASSERT_TRUE(store_->sync());
+
+  store_.reset();
+  store_ = open();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(get((*first)[0].id).message.control_id, "A");
+  EXPECT_EQ(get((*second)[0].id).message.control_id, "B");
+  EXPECT_EQ(get((*second)[1].id).message.status, MessageStatus::duplicate);
+  EXPECT_EQ(store_->stats()->messages, 3);
 }
 
 TEST_P(StoreContractTest, SetStatusesWithAnUnknownIdChangesNothing) {
