@@ -111,9 +111,13 @@ class SourceMapBuilder {
     } else if (c == '"') {
       string_token();
     } else {
+      const std::size_t start = pos_;
       while (!at_end() && std::string_view(",]} \t\r\n/").find(text_[pos_]) == std::string_view::npos) {
         ++pos_;
       }
+      // A stray '}' in an array, ']' in an object or a lone '/' starts no value: stop here
+      // rather than record the same place forever.
+      ok = pos_ != start;
     }
     --depth_;
     return ok;

@@ -29,7 +29,8 @@ TEST(SourceMapTest, PlacesValuesAndKeysByPointer) {
 }
 
 TEST(SourceMapTest, SurvivesMalformedText) {
-  for (std::string_view text : {"", "{", "{\"a\":", "[1,2", "{\"a\" 1}", "\"open", "/* open"}) {
+  for (std::string_view text : {"", "{", "{\"a\":", "[1,2", "{\"a\" 1}", "\"open", "/* open",
+                                "[1,}", "{\"a\": /}", "[\":\"x\"}]"}) {
     const SourceMap map = SourceMap::build(text);
     EXPECT_GE(map.value("/a").line, 1u);
   }
