@@ -55,7 +55,7 @@ class Engine::Impl {
     }
     ingest_ = std::make_unique<router::Ingest>(
         *committer_, std::move(charsets),
-        [this](const std::string& source, std::int64_t) { router_->notify(source); });
+        [this](const std::string& source, std::int64_t id) { router_->notify(source, id); });
     router_->start();
     for (const auto& l : config_.listeners) {
       if (auto started = start_listener(l); !started) {

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,7 +35,12 @@ struct RouterCounters {
 // Runs on its own thread with its own Store connection, which reads. The outcomes go to
 // `write_statuses` when given (the engine passes GroupCommitter::set_statuses, so that the
 // journal has one writer), else to the router's own store. `notify` is the cheap wake-up the
-// ingest calls after each commit.
+// ingest calls after each durable commit; the router then lets a burst gather for a moment
+// (kLinger) so that light traffic, too, is processed and marked in batches.
+//
+// Only durable messages are processed: a commit is visible to readers a moment before the
+// disk has it (GroupCommitter syncs beside the next commit), so the router takes messages up
+// to the newest id it was notified of, or that the store held when the router started.
 class Router {
  public:
   using StatusWriter = std::function<Result<void>(std::span<const store::StatusUpdate>)>;
@@ -45,9 +51,13 @@ class Router {
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
+  // Reads the newest stored id (everything stored before the start is durable) and starts
+  // the thread.
   void start();
-  // Thread-safe: there is new work for `source`.
-  void notify(const std::string& source);
+  // Thread-safe: there is new work for `source`, and every message up to `durable_id` is
+  // durably stored (by default: every message stored).
+  void notify(const std::string& source,
+              std::int64_t durable_id = std::numeric_limits<std::int64_t>::max());
   // Finishes the message in hand and joins the thread.
   void stop();
 
@@ -71,6 +81,8 @@ class Router {
   std::condition_variable wake_;
   bool work_ = true;       // guarded by mutex_; true at start to resume from the store
   bool stopping_ = false;  // guarded by mutex_
+  std::size_t notified_ = 0;       // guarded by mutex_: notifications since the last wake-up
+  std::int64_t durable_id_ = 0;    // guarded by mutex_: messages up to it may be processed
   RouterCounters counters_;
   std::thread worker_;
 };

@@ -109,5 +109,32 @@ TEST_F(RouterTest, NotifiedWorkIsProcessedAndUndecodableMessagesAreMarkedError) 
   EXPECT_NE(errors->front().message.error.find("MSH"), std::string::npos);
 }
 
+TEST_F(RouterTest, TakesOnlyMessagesNotifiedAsDurable) {
+  auto writer = open();
+  Router router(open(), config_);
+  router.start();  // the store is empty: nothing is durable yet
+  auto appended = writer->append(
+      std::vector<store::NewMessage>{message("ORU^R01", "D1"), message("ORU^R01", "D2"),
+                                     message("ORU^R01", "D3")},
+      0);
+  ASSERT_TRUE(appended);
+  router.notify("lis", (*appended)[0].id);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (router.counters().processed.load() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(router.counters().processed.load(), 1u);
+  // A later wake-up without news about D2 and D3 leaves them alone.
+  router.notify("lis", (*appended)[0].id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(router.counters().processed.load(), 1u);
+  EXPECT_EQ(writer->get((*appended)[1].id)->message.status, store::MessageStatus::received);
+
+  router.notify("lis", (*appended)[2].id);
+  wait_until_done(*writer);
+  router.stop();
+  EXPECT_EQ(router.counters().processed.load(), 3u);
+}
+
 }  // namespace
 }  // namespace hisbridge::router
