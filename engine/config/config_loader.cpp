@@ -276,6 +276,10 @@ std::vector<ConfigError> check_config_text(std::string_view text, const std::fil
     sink.at(position_at(text, offset),
             "not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
     return sink.errors();
+  } catch (const json::exception& e) {
+    // A number too large for any C++ type, for one: nlohmann names no position for it.
+    sink.at({1, 1}, std::string("not valid JSON: ") + e.what());
+    return sink.errors();
   }
   Config config;
   config.file = file;

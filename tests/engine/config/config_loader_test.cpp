@@ -120,3 +120,15 @@ TEST(ConfigLoaderTest, LoadThrowsWithAllErrorsAndMissingFileIsAnError) {
 
 }  // namespace
 }  // namespace hisbridge::config
+
+namespace hisbridge::config {
+namespace {
+
+TEST(ConfigLoaderTest, NumbersBeyondAnyTypeAreAnErrorNotACrash) {
+  const auto errors = check_config_text("{\"store\": {\"max_batch\": 1e999}}", "t.json");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("not valid JSON"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hisbridge::config
