@@ -31,7 +31,31 @@ struct Pending {
   std::string header_line;
   std::optional<hl7::ParseError> parse_error;
   ReplyHandler reply;
+  // The accept ACK of a readable message, written as it arrives on the adapter's thread; its
+  // MSH-10 is "HB" and the store id goes in at `id_at` once the commit returns, so the
+  // committer's thread only fills in a number.
+  std::string accept_ack;
+  std::size_t id_at = std::string::npos;
 };
+
+// Where MSH-10's value begins in an ER7 message: MSH-1 is the separator at offset 3, and each
+// later field starts after the next separator. npos when MSH has fewer fields.
+std::size_t msh10_at(std::string_view er7) {
+  if (er7.size() < 4 || !er7.starts_with("MSH")) {
+    return std::string_view::npos;
+  }
+  const char separator = er7[3];
+  const std::size_t segment_end = std::min(er7.find_first_of("\r\n"), er7.size());
+  std::size_t at = 4;
+  for (int field = 3; field <= 10; ++field) {
+    const std::size_t next = er7.find(separator, at);
+    if (next >= segment_end) {
+      return std::string_view::npos;
+    }
+    at = next + 1;
+  }
+  return at;
+}
 
 std::string answer(const Pending& p, hl7::AckCode code, std::span<const hl7::AckIssue> issues,
                    const std::string& control_id) {
@@ -51,11 +75,16 @@ std::string answer(const Pending& p, hl7::AckCode code, std::span<const hl7::Ack
 }  // namespace
 
 std::string hl7_now_utc() {
+  // Formatted once a second per thread: every ACK asks for it.
+  thread_local std::time_t last = -1;
+  thread_local char text[32];
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d%H%M%S+0000", &utc);
+  if (now != last) {
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::strftime(text, sizeof text, "%Y%m%d%H%M%S+0000", &utc);
+    last = now;
+  }
   return text;
 }
 
@@ -73,7 +102,8 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
   if (auto it = charsets_.find(message.source); it != charsets_.end()) {
     charset = it->second;
   }
-  Pending pending{first_line(message.raw), std::nullopt, std::move(reply)};
+  Pending pending{first_line(message.raw), std::nullopt, std::move(reply), {},
+                  std::string::npos};
   auto decoded = read_message(message.raw, charset);
   if (decoded && looks_like_xml(message.raw)) {
     // The ACK echoes MSH, which for v2.xml only exists in the ER7 the reader wrote.
@@ -86,6 +116,14 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     record.sending_facility = h.sending_facility;
     record.message_type = message_type(h);
     record.patient_id = decoded->get("PID-3[1].1").value();
+    pending.accept_ack = answer(pending, hl7::AckCode::accept, {}, "HB");
+    pending.id_at = msh10_at(pending.accept_ack);
+    const std::string_view ack = pending.accept_ack;
+    if (pending.id_at != std::string::npos &&
+        (ack.substr(pending.id_at, 2) != "HB" ||
+         ack.substr(pending.id_at + 2, 1) != ack.substr(3, 1))) {
+      pending.id_at = std::string::npos;  // written some other way: built again at the answer
+    }
   } else {
     pending.parse_error = decoded.error();
     record.status = store::MessageStatus::rejected;
@@ -95,7 +133,7 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
   const std::string source = record.source;
 
   committer_.submit(std::move(record), [this, source, pending = std::move(pending)](
-                                           Result<store::Appended> stored) {
+                                           Result<store::Appended> stored) mutable {
     if (!stored) {
       counters_.store_failures.fetch_add(1, std::memory_order_relaxed);
       hl7::AckIssue issue;
@@ -116,7 +154,12 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     } else if (on_stored_) {
       on_stored_(source, stored->id);
     }
-    pending.reply({answer(pending, hl7::AckCode::accept, {}, control_id), true, stored->id});
+    if (pending.id_at == std::string::npos) {
+      pending.reply({answer(pending, hl7::AckCode::accept, {}, control_id), true, stored->id});
+      return;
+    }
+    pending.accept_ack.insert(pending.id_at + 2, control_id, 2);
+    pending.reply({std::move(pending.accept_ack), true, stored->id});
   });
 }
 

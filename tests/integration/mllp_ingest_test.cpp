@@ -163,6 +163,24 @@ TEST_F(MllpIngestTest, EveryAcknowledgedMessageIsInTheStoreExactlyAsSent) {
   EXPECT_EQ(ingest_->counters().accepted.load(), sent.size());
 }
 
+TEST_F(MllpIngestTest, AckInTheSendersOwnDelimitersCarriesTheStoredId) {
+  // '^' separates fields and '~' components: the ACK is written the same way, and its MSH-10
+  // names the stored row.
+  const std::string message =
+      "MSH^~|\\&^SENDER^FAC^RECV^FAC^20260101120000^^ADT~A04~ADT_A01^CTRL42^P^2.3\r"
+      "EVN^A04^20260101120000\rPID^1^^ID1~~X\\S\\Y|ID2~~~~MR^^Ph\xE1\xBA\xA1m~V\xC4\x83n\r";
+  auto answer = mllp::send_message("127.0.0.1", port(), message);
+  ASSERT_TRUE(answer.has_value()) << answer.error().message();
+  ASSERT_TRUE(answer->starts_with("MSH^~|\\&^RECV^FAC^SENDER^FAC^")) << *answer;
+  auto ack = hl7::Message::parse(*answer);
+  ASSERT_TRUE(ack.has_value()) << *answer;
+  EXPECT_EQ(ack->get("MSA-1").value(), "AA");
+  EXPECT_EQ(ack->get("MSA-2").value(), "CTRL42");
+  const std::string own_id = ack->get("MSH-10").value();
+  ASSERT_TRUE(own_id.starts_with("HB")) << *answer;
+  EXPECT_EQ(stored(std::stoll(own_id.substr(2))).message.raw, message);
+}
+
 TEST_F(MllpIngestTest, NonHl7PayloadIsAnsweredArAndStoredAsRejected) {
   const std::string payload = "hello, this is not HL7\r";
   auto answer = mllp::send_message("127.0.0.1", port(), payload);
