@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/app/engine.hpp"
@@ -11,6 +12,9 @@ namespace hisbridge::app {
 namespace {
 
 void configure_logging(const config::LogConfig& log) {
+  // Standard error, so that a service manager (journald) takes the log and standard output
+  // stays free.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hisbridge"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(log.level));
   if (log.show_patient_data) {

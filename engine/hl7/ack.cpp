@@ -183,6 +183,9 @@ AckIssue issue_from(const ParseError& error) {
   AckIssue issue;
   issue.hl7_code = hl7_error_code(error.code);
   issue.segment_sequence = error.segment;
+  if (error.segment == 1) {
+    issue.segment_id = "MSH";  // the only segment whose id is known before it is read
+  }
   issue.field = error.field;
   issue.diagnostic = error.message();
   return issue;

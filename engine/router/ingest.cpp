@@ -4,6 +4,8 @@
 #include <ctime>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/hl7/ack.hpp"
 #include "engine/hl7/message.hpp"
 #include "engine/router/read_message.hpp"
@@ -128,6 +130,15 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     pending.parse_error = decoded.error();
     record.status = store::MessageStatus::rejected;
     record.error = decoded.error().message();
+    // When only the character set failed, MSH still reads as bytes: keep its identifiers so
+    // the rejected message can be found by control id like any other.
+    if (auto bytes = hl7::Message::parse(message.raw)) {
+      const hl7::MessageHeader h = bytes->header();
+      record.control_id = h.control_id;
+      record.sending_application = h.sending_application;
+      record.sending_facility = h.sending_facility;
+      record.message_type = message_type(h);
+    }
   }
   record.raw = std::move(message.raw);
   const std::string source = record.source;
@@ -145,6 +156,10 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     const std::string control_id = "HB" + std::to_string(stored->id);
     if (pending.parse_error) {
       counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+      // The error's kind and position only: its detail may quote message text.
+      spdlog::info("{}: message {} rejected: {} (segment {}, byte {})", source, control_id,
+                   hl7::error_category().message(static_cast<int>(pending.parse_error->code)),
+                   pending.parse_error->segment, pending.parse_error->offset);
       pending.reply({answer(pending, hl7::AckCode::reject, {}, control_id), false, stored->id});
       return;
     }
