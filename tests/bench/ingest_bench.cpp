@@ -23,6 +23,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -133,8 +135,6 @@ std::vector<Row>& rows() {
 }
 
 bool g_failed = false;
-double g_disk_commits = 0;   // single-row commits/s
-double g_disk_rows = 0;      // rows/s in 1,000-row commits
 unsigned g_run_number = 0;   // keeps MSH-10 unique across the runs of one journal
 
 void record(benchmark::State& state, const std::string& name, const bench::LoadResult& r,
@@ -156,13 +156,43 @@ void record(benchmark::State& state, const std::string& name, const bench::LoadR
 
 // ---- the disk's limits ----
 
-// Commits of `rows` 2 KiB rows: one write of rows * 2 KiB and an fdatasync, in place in a file
-// written once beforehand (as SQLite's WAL is rewritten in place after each checkpoint).
-double disk_commits_per_second(std::size_t row_count) {
+// Commits of `row_count` 2 KiB rows: one write of row_count * 2 KiB and an fdatasync, in
+// place in a file written once beforehand (as SQLite's WAL is rewritten in place after each
+// checkpoint). Gives commits per second and the latency of one commit (p50, p99).
+//
+// With `keep_awake` a second thread spins meanwhile. On a virtual machine an idle guest may
+// notice the flush's completion only at its next timer tick (4 ms at HZ=250) when the host is
+// busy; a busy guest notices at once. The engine under load is busy, so the awake figure is
+// the disk's own limit, and the idle one shows what a lone waiting thread sees.
+struct DiskFigures {
+  double commits_per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+DiskFigures disk_commits(std::size_t row_count, bool keep_awake) {
+  std::atomic<bool> finished{false};
+  std::thread spinner;
+  if (keep_awake) {
+    spinner = std::thread([&] {
+      while (!finished.load(std::memory_order_relaxed)) {
+      }
+    });
+  }
+  struct Join {
+    std::atomic<bool>& finished;
+    std::thread& t;
+    ~Join() {
+      finished = true;
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+  } join{finished, spinner};
   const fs::path file = bench_dir() / "disk.probe";
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return 0;
+    return {};
   }
   const std::size_t bytes = row_count * kRowBytes;
   const std::size_t span = std::max<std::size_t>(bytes * 16, std::size_t{32} << 20);
@@ -173,40 +203,57 @@ double disk_commits_per_second(std::size_t row_count) {
     }
   }
   ::fsync(fd);
-  std::size_t commits = 0;
+  std::vector<double> latencies_ms;
   std::size_t at = 0;
   const Clock::time_point start = Clock::now();
-  double elapsed = 0;
-  while (elapsed < settings().disk_seconds) {
+  Clock::time_point now = start;
+  while (now - start < std::chrono::duration<double>(settings().disk_seconds)) {
     if (::pwrite(fd, block.data(), bytes, static_cast<off_t>(at)) !=
             static_cast<ssize_t>(bytes) ||
         ::fdatasync(fd) != 0) {
-      commits = 0;
+      latencies_ms.clear();
       break;
     }
-    ++commits;
+    const Clock::time_point done = Clock::now();
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(done - now).count());
+    now = done;
     at = at + 2 * bytes > span ? 0 : at + bytes;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   }
   ::close(fd);
   fs::remove(file);
-  return elapsed > 0 ? static_cast<double>(commits) / elapsed : 0;
+  if (latencies_ms.empty()) {
+    return {};
+  }
+  const double elapsed = std::chrono::duration<double>(now - start).count();
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  const auto at_quantile = [&](double q) {
+    return latencies_ms[static_cast<std::size_t>(q * static_cast<double>(latencies_ms.size() - 1))];
+  };
+  return {static_cast<double>(latencies_ms.size()) / elapsed, at_quantile(0.5), at_quantile(0.99)};
 }
+
+DiskFigures g_disk_single;       // single-row commits, CPUs kept awake: the disk's limit
+DiskFigures g_disk_single_idle;  // single-row commits from an otherwise idle process
+DiskFigures g_disk_thousand;     // 1,000-row commits
 
 void BM_DiskSingleRowCommits(benchmark::State& state) {
   for (auto _ : state) {
-    g_disk_commits = disk_commits_per_second(1);
-    state.SetIterationTime(settings().disk_seconds);
+    g_disk_single = disk_commits(1, true);
+    g_disk_single_idle = disk_commits(1, false);
+    state.SetIterationTime(2 * settings().disk_seconds);
   }
-  state.counters["commits_per_s"] = g_disk_commits;
+  state.counters["commits_per_s"] = g_disk_single.commits_per_second;
+  state.counters["p50_ms"] = g_disk_single.p50_ms;
+  state.counters["p99_ms"] = g_disk_single.p99_ms;
+  state.counters["idle_commits_per_s"] = g_disk_single_idle.commits_per_second;
 }
 
 void BM_DiskThousandRowCommits(benchmark::State& state) {
   for (auto _ : state) {
-    g_disk_rows = 1000 * disk_commits_per_second(1000);
+    g_disk_thousand = disk_commits(1000, true);
     state.SetIterationTime(settings().disk_seconds);
   }
-  state.counters["rows_per_s"] = g_disk_rows;
+  state.counters["rows_per_s"] = 1000 * g_disk_thousand.commits_per_second;
 }
 
 // ---- the engine ----
@@ -431,11 +478,58 @@ const Row* find_row(std::string_view name) {
   return nullptr;
 }
 
+// A target, and what the disk alone allows in the same shape: a sender waits for its ACK, and
+// an ACK waits for at least one commit, so K connections with W messages in flight cannot pass
+// K * W commits' worth per second, nor can an ACK come sooner than a commit's latency.
 struct Target {
   const char* scenario;
   const char* text;
   std::function<double(const Row&)> ratio;  // >= 1: met
+  std::function<std::string()> disk_allows;
 };
+
+std::string per_second(double v) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.0f msg/s", v);
+  return text;
+}
+
+void print_targets() {
+  const DiskFigures& d = g_disk_single;
+  const Target targets[] = {
+      {"sqlite durable, 8 conn x window 16", ">= 30,000 msg/s",
+       [](const Row& r) { return r.load.messages_per_second / 30000.0; },
+       [&] { return per_second(8 * 16 * d.commits_per_second); }},
+      {"sqlite durable, 8 conn x window 1", ">= 10,000 msg/s",
+       [](const Row& r) { return r.load.messages_per_second / 10000.0; },
+       [&] { return per_second(8 * d.commits_per_second); }},
+      {"sqlite durable, 1 conn x window 1", ">= 70% of single-row commits/s",
+       [&](const Row& r) {
+         return d.commits_per_second > 0
+                    ? r.load.messages_per_second / (0.7 * d.commits_per_second)
+                    : 0;
+       },
+       [&] { return per_second(d.commits_per_second); }},
+      {"sqlite durable, 8 x 16, 1000 msg/s offered", "p99 ACK latency <= 3 ms",
+       [](const Row& r) { return r.load.p99_ms > 0 ? 3.0 / r.load.p99_ms : 0; },
+       [&] {
+         char text[48];
+         std::snprintf(text, sizeof text, "p99 >= %.2f ms", d.p99_ms);
+         return std::string(text);
+       }},
+  };
+  std::printf("\n%-44s %-32s %7s %-8s %s\n", "target", "wanted", "ratio", "", "the disk allows");
+  for (const Target& t : targets) {
+    const Row* r = find_row(t.scenario);
+    if (r == nullptr) {
+      std::printf("%-44s %-32s %7s  not run\n", t.scenario, t.text, "-");
+      continue;
+    }
+    const double ratio = t.ratio(*r);
+    std::printf("%-44s %-32s %7.2f %-8s %s\n", t.scenario, t.text, ratio,
+                ratio >= 1.0 ? "met" : "MISSED", t.disk_allows().c_str());
+  }
+}
 
 void print_table() {
   const Settings& s = settings();
@@ -444,38 +538,19 @@ void print_table() {
               std::thread::hardware_concurrency(), bench_dir().parent_path().c_str(),
               static_cast<double>(s.measure.count()) / 1000.0,
               static_cast<double>(s.warmup.count()) / 1000.0, s.quick ? " (quick run)" : "");
-  std::printf("disk: single-row commits (2 KiB write + fdatasync): %.0f/s; 1,000-row commits: "
+  std::printf("disk: single-row commits (2 KiB write + fdatasync): %.0f/s, each p50 %.2f ms, "
+              "p99 %.2f ms (from an idle process: %.0f/s, p50 %.2f ms); 1,000-row commits: "
               "%.0f rows/s\n",
-              g_disk_commits, g_disk_rows);
+              g_disk_single.commits_per_second, g_disk_single.p50_ms, g_disk_single.p99_ms,
+              g_disk_single_idle.commits_per_second, g_disk_single_idle.p50_ms,
+              1000 * g_disk_thousand.commits_per_second);
   std::printf("%-56s %9s %8s %8s %8s\n", "scenario", "msgs/s", "p50 ms", "p99 ms", "max ms");
   for (const Row& r : rows()) {
     std::printf("%-56s %9.0f %8.2f %8.2f %8.2f%s%s\n", r.name.c_str(),
                 r.load.messages_per_second, r.load.p50_ms, r.load.p99_ms, r.load.max_ms,
                 r.note.empty() ? "" : "  ", r.note.c_str());
   }
-  const Target targets[] = {
-      {"sqlite durable, 8 conn x window 16", ">= 30,000 msg/s",
-       [](const Row& r) { return r.load.messages_per_second / 30000.0; }},
-      {"sqlite durable, 8 conn x window 1", ">= 10,000 msg/s",
-       [](const Row& r) { return r.load.messages_per_second / 10000.0; }},
-      {"sqlite durable, 1 conn x window 1", ">= 70% of single-row commits/s",
-       [](const Row& r) {
-         return g_disk_commits > 0 ? r.load.messages_per_second / (0.7 * g_disk_commits) : 0;
-       }},
-      {"sqlite durable, 8 x 16, 1000 msg/s offered", "p99 ACK latency <= 3 ms",
-       [](const Row& r) { return r.load.p99_ms > 0 ? 3.0 / r.load.p99_ms : 0; }},
-  };
-  std::printf("\n%-44s %-32s %7s\n", "target", "wanted", "ratio");
-  for (const Target& t : targets) {
-    const Row* r = find_row(t.scenario);
-    if (r == nullptr) {
-      std::printf("%-44s %-32s %7s  not run\n", t.scenario, t.text, "-");
-      continue;
-    }
-    const double ratio = t.ratio(*r);
-    std::printf("%-44s %-32s %7.2f  %s\n", t.scenario, t.text, ratio,
-                ratio >= 1.0 ? "met" : "MISSED");
-  }
+  print_targets();
   std::printf("ingest_bench: %s\n", g_failed ? "FAILED (see the errors above)"
                                              : "every ACK matched its message");
 }
