@@ -1,5 +1,7 @@
 #include "engine/router/router.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -76,6 +78,7 @@ void Router::stop() {
 }
 
 void Router::run() {
+  pthread_setname_np(pthread_self(), "hb-router");  // for top -H and perf
   for (;;) {
     {
       std::unique_lock lock(mutex_);

@@ -1,5 +1,7 @@
 #include "engine/store/group_committer.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -76,6 +78,7 @@ GroupCommitter::Counters GroupCommitter::counters() const {
 // from the swapped-out vectors: no copies, and the vectors' capacity goes back and forth
 // between the queue and the writer instead of being allocated again.
 void GroupCommitter::run() {
+  pthread_setname_np(pthread_self(), "hb-commit");  // for top -H and perf
   const std::size_t max_batch = std::max<std::size_t>(options_.max_batch, 1);
   std::vector<NewMessage> backlog;
   std::vector<Done> backlog_done;
@@ -166,6 +169,7 @@ void GroupCommitter::commit(std::span<const NewMessage> batch, std::span<Done> d
 // One sync() covers every batch committed before it began: while it waits for the disk, the
 // writer commits the next batches, and the sync after takes them all.
 void GroupCommitter::run_syncer() {
+  pthread_setname_np(pthread_self(), "hb-sync");
   std::vector<Committed> batches;
   for (;;) {
     {

@@ -1,11 +1,14 @@
 #include "tests/bench/mllp_load.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/connect.hpp>
@@ -512,8 +515,14 @@ std::string bench_oru_template() {
 }
 
 LoadResult run_load(const LoadOptions& options) {
-  Load load(options);
-  return load.run();
+  LoadResult result;
+  std::thread client([&] {
+    pthread_setname_np(pthread_self(), "load");
+    Load load(options);
+    result = load.run();
+  });
+  client.join();
+  return result;
 }
 
 }  // namespace hisbridge::bench
