@@ -5,5 +5,5 @@ function(hisbridge_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast -Wcast-align
     -Woverloaded-virtual -Wconversion -Wsign-conversion
-    -Wimplicit-fallthrough -Wformat=2 -Wno-restrict)
+    -Wimplicit-fallthrough -Wformat=2 $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 endfunction()
