@@ -16,6 +16,7 @@ GroupCommitter::GroupCommitter(std::unique_ptr<Store> store, GroupCommitterOptio
 GroupCommitter::~GroupCommitter() { stop(); }
 
 void GroupCommitter::submit(NewMessage message, Done done) {
+  store_->prepare(message);  // on the submitting thread: see Store::prepare
   std::unique_lock lock(mutex_);
   if (stopping_) {
     lock.unlock();

@@ -7,7 +7,8 @@
 namespace hisbridge::store::sqlite {
 namespace {
 
-// Version 1. `raw` comes last so reading the small columns never walks its overflow pages.
+// Version 1. `raw` comes last so reading the small columns never walks its overflow pages
+// (raw_format, added by version 2, is read only together with raw).
 // Ids are the rowid without AUTOINCREMENT: rows are never deleted from the top, so the
 // largest id only grows, and no sqlite_sequence row is updated per insert.
 constexpr const char* kCreateV1 = R"sql(
@@ -38,6 +39,12 @@ CREATE TABLE hisbridge_counts(status TEXT PRIMARY KEY, messages INTEGER NOT NULL
 INSERT INTO hisbridge_counts(status, messages) VALUES
   ('received', 0), ('processed', 0), ('error', 0), ('rejected', 0), ('duplicate', 0);
 INSERT INTO hisbridge_schema(version) VALUES(1);
+)sql";
+
+// Version 2: `raw` may be stored compressed (RawFormat); rows of version 1 read as stored.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+ALTER TABLE hisbridge_messages ADD COLUMN raw_format INTEGER NOT NULL DEFAULT 0;
+UPDATE hisbridge_schema SET version = 2;
 )sql";
 
 // -1 when the query returns no row.
@@ -71,16 +78,24 @@ Result<void> create_or_migrate(sqlite3* db) {
       spdlog::error("store: the database holds other tables and no hisbridge journal; refusing it");
       return StoreError::corrupt;
     }
-    return exec(db, kCreateV1);
+    if (auto created = exec(db, kCreateV1); !created) {
+      return created;
+    }
   }
   auto version = query_int(db, "SELECT version FROM hisbridge_schema");
   if (!version) {
     return version.error();
   }
+  // Each step moves one version forward; later versions add theirs below.
+  if (*version == 1) {
+    if (auto migrated = exec(db, kMigrateV1ToV2); !migrated) {
+      return migrated;
+    }
+    *version = 2;
+  }
   if (*version == kSchemaVersion) {
     return {};
   }
-  // Later versions add their steps here: `if (*version == 1) { ...; version = 2; }`.
   spdlog::error("store: journal schema version {} is not one this build knows (it knows {})",
                 *version, kSchemaVersion);
   return StoreError::corrupt;
@@ -100,7 +115,7 @@ Result<void> ensure_schema(sqlite3* db) {
   return exec(db, "COMMIT");
 }
 
-void read_message(sqlite3_stmt* s, StoredMessage& out) {
+bool read_message(sqlite3_stmt* s, StoredMessage& out, RawCodec& codec) {
   out.id = sqlite3_column_int64(s, 0);
   NewMessage& m = out.message;
   m.received_at_us = sqlite3_column_int64(s, 1);
@@ -115,7 +130,8 @@ void read_message(sqlite3_stmt* s, StoredMessage& out) {
   m.status = status_from_string(column_text(s, 10)).value_or(MessageStatus::error);
   m.error = column_text(s, 11);
   out.duplicate_of = sqlite3_column_int64(s, 12);
-  m.raw = column_blob(s, 13);
+  const auto format = static_cast<RawFormat>(sqlite3_column_int(s, 14));
+  return codec.decode(column_blob(s, 13), format, m.raw);
 }
 
 }  // namespace hisbridge::store::sqlite

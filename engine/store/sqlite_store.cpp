@@ -104,15 +104,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
   if (!existed) {
     sync_directory(file.parent_path());
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(file, std::move(db)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(file, std::move(db), options));
   if (auto done = store->prepare_statements(); !done) {
     return done.error();
   }
   return store;
 }
 
-SqliteStore::SqliteStore(fs::path file, sqlite::Db db)
-    : file_(std::move(file)), db_(std::move(db)) {}
+SqliteStore::SqliteStore(fs::path file, sqlite::Db db, const SqliteOptions& options)
+    : file_(std::move(file)),
+      db_(std::move(db)),
+      compression_level_(options.raw_compression_level) {}
 
 SqliteStore::~SqliteStore() {
   if (wal_fd_ >= 0) {
@@ -133,7 +135,8 @@ Result<void> SqliteStore::prepare_statements() {
       {&insert_,
        "INSERT INTO hisbridge_messages(received_at_us, updated_at_us, source, peer, control_id,"
        " sending_application, sending_facility, message_type, patient_id, status, error,"
-       " duplicate_of, raw) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
+       " duplicate_of, raw, raw_format)"
+       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
       {&add_count_, "UPDATE hisbridge_counts SET messages = messages + ?2 WHERE status = ?1"},
       {&get_, "SELECT " + columns + " FROM hisbridge_messages WHERE id = ?1"},
       {&pending_, "SELECT " + columns +
@@ -202,7 +205,12 @@ Result<std::int64_t> SqliteStore::insert(const NewMessage& m, const Fields& f,
   bind_text(s, 10, to_string(status));
   bind_text(s, 11, f[kError]);
   bind_int(s, 12, duplicate_of);
-  const int bound = bind_blob(s, 13, m.raw);
+  RawFormat format = static_cast<RawFormat>(m.stored_format);
+  const std::string_view stored =
+      m.stored_raw.empty() ? codec_.encode(m.raw, compression_level_, packed_, format)
+                           : std::string_view(m.stored_raw);
+  const int bound = bind_blob(s, 13, stored);
+  bind_int(s, 14, static_cast<int>(format));
   if (bound != SQLITE_OK) {
     return fail(db_.get(), bound, "bind message");  // SQLITE_TOOBIG
   }
@@ -295,6 +303,20 @@ Result<std::vector<Appended>> SqliteStore::append_batch(std::span<const NewMessa
     return done.error();
   }
   return out;
+}
+
+// One codec per thread: its zstd contexts are reused from message to message.
+void SqliteStore::prepare(NewMessage& message) const {
+  thread_local RawCodec codec;
+  RawFormat format = RawFormat::as_received;
+  const std::string_view stored =
+      codec.encode(message.raw, compression_level_, message.stored_raw, format);
+  if (format == RawFormat::as_received || stored.data() != message.stored_raw.data()) {
+    message.stored_raw.clear();  // kept as received: append() binds `raw` itself
+    message.stored_format = 0;
+    return;
+  }
+  message.stored_format = static_cast<int>(format);
 }
 
 // Every commit is in the WAL, written in order: an fdatasync of the WAL makes all of them
@@ -426,7 +448,10 @@ Result<std::vector<StoredMessage>> SqliteStore::read_rows(sqlite3_stmt* s, std::
     if (rc != SQLITE_ROW) {
       return fail(db_.get(), rc, what);
     }
-    sqlite::read_message(s, out.emplace_back());
+    if (!sqlite::read_message(s, out.emplace_back(), codec_)) {
+      spdlog::error("store: sqlite {}: message {} does not decompress", what, out.back().id);
+      return StoreError::corrupt;
+    }
   }
 }
 

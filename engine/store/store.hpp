@@ -34,6 +34,10 @@ struct NewMessage {
   std::string patient_id;           // PID-3 CX-1 of the first repetition, for search
   MessageStatus status = MessageStatus::received;  // `rejected` for what could not be read
   std::string error;                // why, for rejected and error
+  // Left to Store::prepare(): `raw` in the form the store keeps it in (SqliteStore: zstd),
+  // `stored_format` saying which; empty until prepared. `raw` itself stays as received.
+  std::string stored_raw;
+  int stored_format = 0;
 };
 
 struct StoredMessage {
@@ -133,6 +137,11 @@ class Store {
   // second time, which processing must tolerate in any case (the crash can come between the
   // processing and the status).
   virtual Result<void> set_statuses(std::span<const StatusUpdate> updates) = 0;
+  // Work on one message that needs no connection, done before the message is queued for
+  // append() (GroupCommitter calls it on the submitting thread, so the adapters' threads do it
+  // side by side and the writer spends its time on the database). Thread-safe, and touches
+  // nothing but `message`: it may fill stored_raw. append() works on unprepared messages too.
+  virtual void prepare(NewMessage& message) const { (void)message; }
   // StoreError::not_found for an unknown id.
   virtual Result<StoredMessage> get(std::int64_t id) = 0;
   virtual Result<std::vector<StoredMessage>> find(const MessageQuery& query) = 0;
