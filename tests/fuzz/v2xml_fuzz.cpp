@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "engine/hl7/message.hpp"
+#include "tests/fuzz/walk_message.hpp"
 #include "engine/hl7/xml_reader.hpp"
 
 using namespace hisbridge::hl7;
@@ -34,21 +35,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!again || again->segment_count() != m.segment_count() || again->to_er7() != er7) {
     __builtin_trap();
   }
-  std::size_t total = 0;
-  for (std::size_t s = 1; s <= m.segment_count(); ++s) {
-    const Segment seg = m.segment(s);
-    for (std::size_t f = 1; f <= seg.field_count(); ++f) {
-      const Element field = seg.field(f);
-      for (std::size_t r = 1; r <= field.repetition_count(); ++r) {
-        const Element rep = field.repetition(r);
-        for (std::size_t c = 1; c <= rep.component_count(); ++c) {
-          const Element comp = rep.component(c);
-          for (std::size_t sc = 1; sc <= comp.subcomponent_count(); ++sc) {
-            total += comp.subcomponent(sc).value().size();
-          }
-        }
-      }
-    }
-  }
+  const std::size_t total = decode_every_element(m);
   return total == SIZE_MAX ? 1 : 0;
 }
