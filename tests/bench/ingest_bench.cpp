@@ -478,9 +478,10 @@ const Row* find_row(std::string_view name) {
   return nullptr;
 }
 
-// A target, and what the disk alone allows in the same shape: a sender waits for its ACK, and
-// an ACK waits for at least one commit, so K connections with W messages in flight cannot pass
-// K * W commits' worth per second, nor can an ACK come sooner than a commit's latency.
+// A target, and what the probe's commits would allow in the same shape: a sender waits for
+// its ACK, and an ACK waits for at least one commit, so K connections with W messages in flight
+// get at most K * W commits' worth per second, and no ACK comes sooner than a commit. (On a
+// virtual machine the probe's commits can be slower than the engine's own: see disk_commits.)
 struct Target {
   const char* scenario;
   const char* text;
@@ -518,7 +519,7 @@ void print_targets() {
          return std::string(text);
        }},
   };
-  std::printf("\n%-44s %-32s %7s %-8s %s\n", "target", "wanted", "ratio", "", "the disk allows");
+  std::printf("\n%-44s %-32s %7s %-8s %s\n", "target", "wanted", "ratio", "", "if each ACK waited one probe commit");
   for (const Target& t : targets) {
     const Row* r = find_row(t.scenario);
     if (r == nullptr) {
