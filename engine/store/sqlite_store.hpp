@@ -26,12 +26,12 @@ struct SqliteOptions {
   // A commit that leaves more WAL pages than this copies them back into the database file
   // (a checkpoint). Larger values mean fewer, longer checkpoints and a larger WAL file.
   int wal_autocheckpoint_pages = 4096;  // 32 MiB with 8 KiB pages
-  // zstd level for `raw` (raw_codec.hpp); 0 stores every message as received. Compressed,
-  // a 2 KiB ORU^R01 takes ~950 bytes, and the journal writes a third fewer bytes per message
-  // (ingest_bench: 12 instead of 17.5 KB with its indexes, status changes and checkpoints).
-  // Off by default: on a 2-core machine with a fast disk the ~8 us of CPU per message cost
-  // as much throughput as the bytes saved (docs/performance.md); worth it on a slow disk.
-  int raw_compression_level = 0;
+  // zstd level for `raw` (raw_codec.hpp); 0 stores every message as received. At -3 a
+  // 2 KiB ORU^R01 takes ~1.2 KB for ~3 us of CPU on the submitting thread, six rows fit a
+  // page instead of three, and the single writer writes and copies back fewer pages: +7% in
+  // ingest_bench's 8 x 16 on 2 cores. Level 1 packs tighter (~950 bytes) but its ~8 us cost
+  // more than they saved there (docs/performance.md).
+  int raw_compression_level = -3;
 };
 
 // The journal in one SQLite file, in WAL mode. append() runs at synchronous=FULL: it returns

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+import zstandard  # Debian: python3-zstandard
+
 EXIT_SKIP = 77
 HOST = "127.0.0.1"
 SB = b"\x0b"
@@ -319,8 +321,27 @@ def exchange(port, message):
 
 # ---------------------------------------------------------------- the journal
 
+def stored_bytes(raw, raw_format):
+    """A row's message as received: raw_format 1 keeps it as one zstd frame (the SQLite
+    journal's raw_compression_level), 0 as it is."""
+    if raw is None or raw_format == 0:
+        return raw
+    check(raw_format == 1, "raw_format %r is not one the tests know" % raw_format)
+    return zstandard.ZstdDecompressor().decompress(raw)
+
+
 def open_store(folder):
-    return sqlite3.connect(os.path.join(folder, "var", "hisbridge.db"), timeout=10)
+    db = sqlite3.connect(os.path.join(folder, "var", "hisbridge.db"), timeout=10)
+    # A temporary view of the same name goes before the table in unqualified names: every
+    # query reads `raw` as it was received, whether the journal keeps it compressed or not.
+    columns = [row[1] for row in db.execute("PRAGMA main.table_info(hisbridge_messages)")]
+    if "raw_format" in columns:
+        db.create_function("hb_stored_bytes", 2, stored_bytes, deterministic=True)
+        listed = ", ".join("hb_stored_bytes(raw, raw_format) AS raw" if c == "raw" else c
+                           for c in columns)
+        db.execute("CREATE TEMP VIEW hisbridge_messages AS SELECT %s FROM main.hisbridge_messages"
+                   % listed)
+    return db
 
 
 def query(folder, sql, params=()):
