@@ -143,6 +143,9 @@ Result<void> SqliteStore::prepare_statements() {
                       " FROM hisbridge_messages WHERE source = ?1 AND status = 'received'"
                       " AND id > ?2 ORDER BY id LIMIT ?3"},
       {&status_of_, "SELECT status FROM hisbridge_messages WHERE id = ?1"},
+      {&update_received_,
+       "UPDATE hisbridge_messages SET status = ?2, error = ?3, updated_at_us = ?4"
+       " WHERE id = ?1 AND status = 'received'"},
       {&update_status_,
        "UPDATE hisbridge_messages SET status = ?2, error = ?3, updated_at_us = ?4 WHERE id = ?1"},
       {&counts_, "SELECT status, messages FROM hisbridge_counts"},
@@ -344,6 +347,23 @@ Result<void> SqliteStore::sync() {
 Result<void> SqliteStore::change_status(std::int64_t id, MessageStatus status,
                                         std::string_view error, std::int64_t now,
                                         std::array<std::int64_t, 5>& deltas) {
+  // Most changes are processing's, of a message still `received`: one statement when the
+  // row is in that state, the read and the update below otherwise.
+  {
+    sqlite3_stmt* s = update_received_.get();
+    bind_int(s, 1, id);
+    bind_text(s, 2, to_string(status));
+    bind_text(s, 3, clean_text(error, scratch_[kError]));
+    bind_int(s, 4, now);
+    if (auto done = sqlite::run(db_.get(), s, "set status"); !done) {
+      return done;
+    }
+    if (sqlite3_changes(db_.get()) == 1) {
+      --deltas[static_cast<std::size_t>(MessageStatus::received)];
+      ++deltas[static_cast<std::size_t>(status)];
+      return {};
+    }
+  }
   MessageStatus old = MessageStatus::error;
   {
     sqlite3_stmt* s = status_of_.get();

@@ -115,6 +115,7 @@ class SqliteStore final : public Store {
   sqlite::Statement pending_;
   sqlite::Statement status_of_;
   sqlite::Statement update_status_;
+  sqlite::Statement update_received_;
   sqlite::Statement counts_;
   bool full_sync_ = true;  // the connection runs at synchronous=FULL (else NORMAL)
   int wal_fd_ = -1;        // sync()'s own descriptor of the WAL, opened at the first sync()
