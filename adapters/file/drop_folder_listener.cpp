@@ -1,4 +1,5 @@
 #include "adapters/file/drop_folder_listener.hpp"
+#include "engine/core/clock.hpp"
 
 #include <algorithm>
 #include <array>
@@ -39,12 +40,6 @@ bool ends_with_nocase(std::string_view text, std::string_view suffix) {
                       return std::tolower(static_cast<unsigned char>(a)) ==
                              std::tolower(static_cast<unsigned char>(b));
                     });
-}
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 error_code to_error(const std::error_code& ec) {
@@ -230,7 +225,7 @@ bool DropFolderListener::Impl::begin(const std::string& name, const FileState& s
   job_ = job;
   messages_.fetch_add(job->message_count());
   for (std::size_t i = 0; i < job->message_count(); ++i) {
-    router::Envelope envelope{std::string(job->message(i)), options_.name, name, now_us()};
+    router::Envelope envelope{std::string(job->message(i)), options_.name, name, unix_now_us()};
     callbacks_.on_message(std::move(envelope), [self = shared_from_this(), i](router::Reply r) {
       net::post(self->strand_, [self, i, r = std::move(r)] { self->on_reply(i, r); });
     });

@@ -1,4 +1,5 @@
 #include "adapters/http/http_ingest_listener.hpp"
+#include "engine/core/clock.hpp"
 
 #include <algorithm>
 #include <array>
@@ -43,12 +44,6 @@ BodyKind kind_of(std::string_view type) {
     return BodyKind::xml;
   }
   return BodyKind::unsupported;
-}
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 HttpResponse unavailable(std::string text, std::chrono::seconds retry_after) {
@@ -140,7 +135,7 @@ void HttpIngestListener::handle(HttpRequest request, HttpResponder respond) {
         unavailable("ingest is paused; send the message again later", options_.retry_after));
   }
   router::Envelope envelope{std::move(request.body), std::string(channel), std::move(request.peer),
-                            now_us()};
+                            unix_now_us()};
   // The reply comes on the store's writer thread, which must stay quick: the answer (an XML
   // one takes a parse and a write) is built on the connection's strand.
   callbacks_.on_message(std::move(envelope), [respond, kind, type = std::move(type),

@@ -1,4 +1,5 @@
 #include "adapters/mllp/mllp_session.hpp"
+#include "engine/core/clock.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -24,12 +25,6 @@ constexpr std::size_t kWriteReserveBytes = std::size_t{4} * 1024;
 // the peer still sends: closing a socket with unread bytes resets the connection, and a reset
 // can destroy the AR before the peer has read it.
 constexpr std::chrono::milliseconds kLingerTime{1000};
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool peer_gone(const error_code& ec) {
   return ec == net::error::connection_reset || ec == net::error::broken_pipe ||
@@ -149,7 +144,7 @@ void MllpSession::dispatch(std::string raw) {
     pin_ = shared_from_this();
   }
   shared_->callbacks.on_message(
-      router::Envelope{std::move(raw), shared_->options.name, peer_, now_us()},
+      router::Envelope{std::move(raw), shared_->options.name, peer_, unix_now_us()},
       ReplyTo{this, sequence});
 }
 
@@ -161,7 +156,7 @@ void MllpSession::answer_too_large() {
   error.code = hl7::Error::too_large;
   error.detail = "the MLLP frame exceeded " + std::to_string(limit) + " bytes";
   Slot& s = slot(next_seq_++);
-  s.ack = hl7::build_reject({}, error, {"HBF" + std::to_string(now_us()), router::hl7_now_utc()});
+  s.ack = hl7::build_reject({}, error, {"HBF" + std::to_string(unix_now_us()), router::hl7_now_utc()});
   s.accepted = false;
   s.ready.store(true, std::memory_order_relaxed);
   draining_ = true;

@@ -12,24 +12,14 @@
 #include "engine/store/pg_row_arrays.hpp"
 #include "engine/store/postgres_schema.hpp"
 #include "engine/store/query_sql.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/store/duplicate_window.hpp"
 #include "engine/store/text.hpp"
 
 namespace hisbridge::store {
 using pg::PgResult;
 
 namespace {
-
-std::int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t saturating_sub(std::int64_t a, std::int64_t b) {
-  if (b > 0 && a < std::numeric_limits<std::int64_t>::min() + b) {
-    return std::numeric_limits<std::int64_t>::min();
-  }
-  return a - b;
-}
 
 void log_notice(void*, const char* message) {
   std::string_view text = message != nullptr ? message : "";
@@ -319,7 +309,7 @@ std::size_t PostgresStore::plan_rounds(std::span<const NewMessage> batch,
     rounds_[used - 1].add(m,
                           {f[kSource], f[kPeer], f[kControlId], f[kApplication], f[kFacility],
                            f[kType], f[kPatient], f[kError]},
-                          check, saturating_sub(m.received_at_us, window_us));
+                          check, duplicate_window_start(m.received_at_us, window_us));
   }
   return used;
 }
@@ -335,7 +325,7 @@ Result<void> PostgresStore::send_batch(PGconn* conn, std::size_t rounds) {
   int formats[kParams];
   std::fill(std::begin(formats), std::end(formats), 1);
   char now[8];
-  pg::put_int8(now, now_us());
+  pg::put_int8(now, unix_now_us());
   for (std::size_t r = 0; r < rounds; ++r) {
     rounds_[r].parameters(values, lengths);
     values[kParams - 1] = now;
@@ -496,7 +486,7 @@ Result<void> PostgresStore::set_status(std::int64_t id, MessageStatus status,
   char key[8];
   char now[8];
   pg::put_int8(key, id);
-  pg::put_int8(now, now_us());
+  pg::put_int8(now, unix_now_us());
   const char* values[] = {key, name.data(), text.data(), now};
   const int lengths[] = {8, static_cast<int>(name.size()), static_cast<int>(text.size()), 8};
   const int formats[] = {1, 1, 1, 1};
@@ -533,7 +523,7 @@ Result<void> PostgresStore::set_statuses(std::span<const StatusUpdate> updates) 
     errors.add(clean_text(u.error, scratch));
   }
   char now[8];
-  pg::put_int8(now, now_us());
+  pg::put_int8(now, unix_now_us());
   const char* values[] = {ids.data(), statuses.data(), errors.data(), now};
   const int lengths[] = {ids.size(), statuses.size(), errors.size(), 8};
   const int formats[] = {1, 1, 1, 1};

@@ -13,6 +13,8 @@
 
 #include "engine/store/query_sql.hpp"
 #include "engine/store/sqlite_schema.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/store/duplicate_window.hpp"
 #include "engine/store/text.hpp"
 
 namespace hisbridge::store {
@@ -24,18 +26,6 @@ using sqlite::fail;
 using sqlite::ResetOnExit;
 
 namespace {
-
-std::int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t saturating_sub(std::int64_t a, std::int64_t b) {
-  if (b > 0 && a < std::numeric_limits<std::int64_t>::min() + b) {
-    return std::numeric_limits<std::int64_t>::min();
-  }
-  return a - b;
-}
 
 // Makes a new file's directory entry durable, so the first committed batch survives a power
 // cut that comes before the file system has written the directory on its own.
@@ -179,7 +169,7 @@ Result<std::int64_t> SqliteStore::find_original(const Fields& f, std::int64_t re
   bind_text(s, 1, f[kControlId]);
   bind_text(s, 2, f[kApplication]);
   bind_text(s, 3, f[kFacility]);
-  bind_int(s, 4, saturating_sub(received_at_us, window_us));
+  bind_int(s, 4, duplicate_window_start(received_at_us, window_us));
   bind_int(s, 5, received_at_us);
   const int rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) {
@@ -233,7 +223,7 @@ Result<void> SqliteStore::add_count(MessageStatus status, std::int64_t delta) {
 
 Result<void> SqliteStore::append_rows(std::span<const NewMessage> batch, std::int64_t window_us,
                                       std::vector<Appended>& out) {
-  const std::int64_t now = now_us();
+  const std::int64_t now = unix_now_us();
   std::array<std::int64_t, 5> counts{};
   for (const NewMessage& m : batch) {
     const Fields f = clean_fields(m);
@@ -392,7 +382,7 @@ Result<void> SqliteStore::change_status(std::int64_t id, MessageStatus status,
 }
 
 Result<void> SqliteStore::change_statuses(std::span<const StatusUpdate> updates) {
-  const std::int64_t now = now_us();
+  const std::int64_t now = unix_now_us();
   std::array<std::int64_t, 5> deltas{};
   for (const StatusUpdate& u : updates) {
     if (auto done = change_status(u.id, u.status, u.error, now, deltas); !done) {
