@@ -10,16 +10,14 @@
 #include <string_view>
 
 #include "engine/hl7/utf8.hpp"
+#include "tests/support/read_file.hpp"
 
 namespace hisbridge::hl7 {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using testing_support::read_file;
 
 std::string fixture(std::string_view name) {
   const fs::path path = fs::path(HISBRIDGE_FIXTURES_DIR) / "hl7" / "charset" / name;

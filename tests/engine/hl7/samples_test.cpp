@@ -13,16 +13,14 @@
 #include "engine/hl7/escape.hpp"
 #include "engine/hl7/message.hpp"
 #include "engine/hl7/message_builder.hpp"
+#include "tests/support/read_file.hpp"
 
 namespace hisbridge::hl7 {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using testing_support::read_file;
 
 bool is_er7_file(const fs::path& path) {
   const auto ext = path.extension();

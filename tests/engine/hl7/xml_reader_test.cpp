@@ -1,4 +1,5 @@
 #include "engine/hl7/xml_reader.hpp"
+#include "tests/support/read_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,10 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using testing_support::read_file;
 
 const fs::path kFixtures = fs::path(HISBRIDGE_FIXTURES_DIR) / "hl7" / "xml";
 const fs::path kHapi = fs::path(HISBRIDGE_SAMPLES_DIR) / "hapi";
