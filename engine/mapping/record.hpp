@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hisbridge::mapping {
+
+// One column value of a HIS record. `null` means "not known from this message": an upsert
+// keeps what the row already holds (stock-mapping.md: a known time is not erased by a
+// message that lacks it). Integers and numbers keep their canonical decimal text, so a
+// writer binds text or parses it, and printing never reformats a lab value.
+struct Value {
+  enum class Type : std::uint8_t { null, text, integer, number };
+
+  Type type = Type::null;
+  std::string text;
+
+  static Value null() { return {}; }
+  static Value of_text(std::string s) { return {Type::text, std::move(s)}; }
+  static Value of_integer(std::int64_t n) { return {Type::integer, std::to_string(n)}; }
+
+  bool is_null() const { return type == Type::null; }
+  friend bool operator==(const Value&, const Value&) = default;
+};
+
+// The table and column names a mapping's record rule writes, shared by every record the rule
+// makes (a rule over 40 OBX segments makes 40 records of one shape).
+struct RecordShape {
+  std::string table;                 // e.g. his_result
+  std::vector<std::string> columns;  // in the order the mapping file lists them
+  std::vector<std::size_t> key;      // indexes into `columns`: the upsert key
+
+  // Index of `column`, or columns.size() when the shape has no such column.
+  std::size_t index_of(std::string_view column) const;
+};
+
+// One row for a destination: `values` parallel to `shape->columns`.
+struct Record {
+  std::shared_ptr<const RecordShape> shape;
+  std::vector<Value> values;
+
+  const std::string& table() const { return shape->table; }
+  // The value of `column`; a null Value when the record has no such column.
+  const Value& get(std::string_view column) const;
+};
+
+// A clinical event for the turnaround engine (stock-mapping.md, turnaround section). Kinds the
+// stock mappings emit: registered, ordered, collected, received, started, completed,
+// preliminary, final, corrected. `time` is ISO 8601 with offset; every other field may be
+// empty when the message does not say.
+struct ClinicalEvent {
+  std::string kind;
+  std::string time;
+  std::string discipline;  // LAB or RAD
+  std::string order_no;
+  std::string visit_id;
+  std::string patient_id;
+  std::string department;
+  std::string priority;  // S or R
+  std::string service_code;
+  std::string modality;
+
+  friend bool operator==(const ClinicalEvent&, const ClinicalEvent&) = default;
+};
+
+// What one message maps to.
+struct MappingOutput {
+  std::vector<Record> records;
+  std::vector<ClinicalEvent> events;
+};
+
+}  // namespace hisbridge::mapping
