@@ -266,19 +266,7 @@ std::vector<ConfigError> check_config_text(std::string_view text, const std::fil
   const SourceMap map = SourceMap::build(text);
   ErrorSink sink(file.string(), map);
   json root;
-  try {
-    root = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    // The byte nlohmann reports is one past where it stopped reading.
-    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    std::string what = e.what();
-    const std::size_t colon = what.rfind(": ");
-    sink.at(position_at(text, offset),
-            "not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
-    return sink.errors();
-  } catch (const json::exception& e) {
-    // A number too large for any C++ type, for one: nlohmann names no position for it.
-    sink.at({1, 1}, std::string("not valid JSON: ") + e.what());
+  if (!parse_json_with_comments(text, sink, root)) {
     return sink.errors();
   }
   Config config;

@@ -39,6 +39,24 @@ void ErrorSink::at_key(std::string_view pointer, std::string message) {
   at(map_.key(pointer), std::move(message));
 }
 
+bool parse_json_with_comments(std::string_view text, ErrorSink& sink, nlohmann::json& out) {
+  try {
+    out = nlohmann::json::parse(text, nullptr, true, /*ignore_comments=*/true);
+    return true;
+  } catch (const nlohmann::json::parse_error& e) {
+    // The byte nlohmann reports is one past where it stopped reading.
+    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    std::string what = e.what();
+    const std::size_t colon = what.rfind(": ");
+    sink.at(position_at(text, offset),
+            "not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for any C++ type, for one: nlohmann names no position for it.
+    sink.at({1, 1}, std::string("not valid JSON: ") + e.what());
+  }
+  return false;
+}
+
 std::string closest_match(std::string_view word, std::initializer_list<std::string_view> candidates) {
   std::string best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;

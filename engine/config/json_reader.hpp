@@ -33,6 +33,10 @@ class ErrorSink {
   std::vector<ConfigError> errors_;
 };
 
+// Parses a file people edit: JSON with // and /* */ comments. False, with the error placed at
+// the line and column where reading stopped, when the text is not valid JSON.
+bool parse_json_with_comments(std::string_view text, ErrorSink& sink, nlohmann::json& out);
+
 // The closest of `candidates` to `word` (edit distance at most 2, or a third of its length),
 // or empty: the "did you mean" of unknown-key errors.
 std::string closest_match(std::string_view word, std::initializer_list<std::string_view> candidates);

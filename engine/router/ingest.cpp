@@ -8,7 +8,7 @@
 
 #include "engine/hl7/ack.hpp"
 #include "engine/hl7/message.hpp"
-#include "engine/router/read_message.hpp"
+#include "engine/hl7/read_message.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -106,8 +106,8 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
   }
   Pending pending{first_line(message.raw), std::nullopt, std::move(reply), {},
                   std::string::npos};
-  auto decoded = read_message(message.raw, charset);
-  if (decoded && looks_like_xml(message.raw)) {
+  auto decoded = hl7::read_message(message.raw, charset);
+  if (decoded && hl7::looks_like_xml(message.raw)) {
     // The ACK echoes MSH, which for v2.xml only exists in the ER7 the reader wrote.
     pending.header_line = first_line(decoded->raw());
   }

@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/router/read_message.hpp"
+#include "engine/hl7/read_message.hpp"
 #include "engine/router/filter.hpp"
 
 namespace hisbridge::router {
@@ -159,7 +159,7 @@ bool Router::process_batch(const std::string& source) {
 store::StatusUpdate Router::outcome(const store::StoredMessage& stored, std::uint64_t& unrouted) {
   const config::ListenerConfig* listener = config_.listener(stored.message.source);
   auto message =
-      read_message(stored.message.raw, listener != nullptr ? listener->charset : std::string());
+      hl7::read_message(stored.message.raw, listener != nullptr ? listener->charset : std::string());
   if (!message) {
     return {stored.id, store::MessageStatus::error, message.error().message()};
   }

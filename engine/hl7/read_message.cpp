@@ -1,9 +1,9 @@
-#include "engine/router/read_message.hpp"
+#include "engine/hl7/read_message.hpp"
 
 #include "engine/hl7/charset.hpp"
 #include "engine/hl7/xml_reader.hpp"
 
-namespace hisbridge::router {
+namespace hisbridge::hl7 {
 
 bool looks_like_xml(std::string_view raw) {
   if (raw.starts_with("\xEF\xBB\xBF")) {
@@ -13,15 +13,15 @@ bool looks_like_xml(std::string_view raw) {
   return first != std::string_view::npos && raw[first] == '<';
 }
 
-hl7::ParseResult<hl7::Message> read_message(std::string_view raw,
+ParseResult<Message> read_message(std::string_view raw,
                                             std::string_view charset_override) {
   if (looks_like_xml(raw)) {
     // The XML declaration names the encoding; MSH-18 inside is informative only.
-    return hl7::read_v2xml(raw);
+    return read_v2xml(raw);
   }
-  hl7::DecodeOptions options;
+  DecodeOptions options;
   options.charset_override = std::string(charset_override);
-  return hl7::decode(raw, options);
+  return decode(raw, options);
 }
 
-}  // namespace hisbridge::router
+}  // namespace hisbridge::hl7

@@ -1,0 +1,446 @@
+#include "engine/mapping/evaluator.hpp"
+
+#include <algorithm>
+
+#include "engine/mapping/element_value.hpp"
+#include "engine/mapping/transforms.hpp"
+
+namespace hisbridge::mapping {
+namespace {
+
+// `define`s may use each other; a loop is refused at load, this bounds what is left.
+constexpr std::size_t kMaxUseDepth = 32;
+
+bool contains(const std::vector<std::string>& list, std::string_view s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+}  // namespace
+
+bool Evaluator::handles(std::string_view type, std::string_view code) const {
+  if (program_.messages.empty()) {
+    return true;
+  }
+  return std::any_of(program_.messages.begin(), program_.messages.end(),
+                     [&](const std::string& m) { return m == type || m == code; });
+}
+
+bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
+  message_ = &message;
+  document_ = nullptr;
+  ids_.clear();
+  for (std::size_t n = 1; n <= message.segment_count(); ++n) {
+    ids_.push_back(message.segment(n).id());
+  }
+  const hl7::Segment msh = message.segment(1);
+  code_ = msh.field(9).component(1).value();
+  type_ = code_ + "^" + msh.field(9).component(2).value();
+  return run_rules(out);
+}
+
+bool Evaluator::map(const pugi::xml_document& document, MappingOutput& out) {
+  message_ = nullptr;
+  document_ = &document;
+  ids_.clear();
+  type_ = document.document_element().name();
+  if (const std::size_t colon = type_.find(':'); colon != std::string::npos) {
+    type_.erase(0, colon + 1);  // a namespace prefix is not part of the message type
+  }
+  code_ = type_;
+  return run_rules(out);
+}
+
+bool Evaluator::run_rules(MappingOutput& out) {
+  error_.clear();
+  if (!handles(type_, code_)) {
+    error_ = "mapping " + program_.name + " does not handle " + type_ + " messages";
+    return false;
+  }
+  for (const RecordRule& rule : program_.records) {
+    scopes_.clear();
+    bool ok = true;
+    if (rule.for_each_xpath) {
+      ok = each_node(rule, out);
+    } else if (!rule.for_each.empty()) {
+      ok = each_group(rule, 0, 1, ids_.size() + 1, out);
+    } else {
+      ok = emit_row(rule, out);
+    }
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_t begin,
+                           std::size_t end, MappingOutput& out) {
+  if (depth == rule.for_each.size()) {
+    return emit_row(rule, out);
+  }
+  if (groups_.size() <= depth) {
+    groups_.resize(depth + 1);
+  }
+  find_groups(ids_, rule.for_each[depth], begin, end, groups_[depth]);
+  if (depth == 0) {
+    header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
+  }
+  // Indexes, not iterators: a nested collect may grow groups_ (never this depth's vector).
+  for (std::size_t i = 0; i < groups_[depth].size(); ++i) {
+    const SegmentGroup group = groups_[depth][i];
+    scopes_.push_back({group, {}});
+    const bool ok = each_group(rule, depth + 1, group.head + 1, group.end, out);
+    scopes_.pop_back();
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Evaluator::each_node(const RecordRule& rule, MappingOutput& out) {
+  const pugi::xpath_node_set nodes = rule.for_each_xpath->evaluate_node_set(*document_);
+  for (const pugi::xpath_node& node : nodes) {
+    scopes_.push_back({{}, node.node()});
+    const bool ok = emit_row(rule, out);
+    scopes_.pop_back();
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Where a failing row was, for the reason the message is marked with.
+std::string Evaluator::where_am_i() const {
+  if (scopes_.empty() || message_ == nullptr) {
+    return {};
+  }
+  const std::size_t head = scopes_.back().group.head;
+  return " (segment " + std::to_string(head) + ", " + std::string(ids_[head - 1]) + ")";
+}
+
+bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
+  if (rule.when) {
+    bool taken = false;
+    if (!test(*rule.when, taken)) {
+      error_ = rule.where + where_am_i() + ": " + error_;
+      return false;
+    }
+    if (!taken) {
+      return true;
+    }
+  }
+  std::vector<Value> row(rule.columns.size());
+  row_ = &row;
+  for (row_filled_ = 0; row_filled_ < rule.columns.size(); ++row_filled_) {
+    if (!eval(rule.columns[row_filled_], row[row_filled_])) {
+      row_ = nullptr;
+      error_ = rule.shape->table + "." + rule.shape->columns[row_filled_] + where_am_i() +
+               ": " + error_;
+      return false;
+    }
+  }
+  row_ = nullptr;
+  for (const std::size_t k : rule.shape->key) {
+    if (row[k].is_null()) {
+      if (rule.skip_without_key) {
+        return true;
+      }
+      error_ = rule.shape->table + where_am_i() + ": key column " + rule.shape->columns[k] +
+               " is empty";
+      return false;
+    }
+  }
+  if (!emit_events(rule, row, out)) {
+    return false;
+  }
+  out.records.push_back({rule.shape, std::move(row)});
+  return true;
+}
+
+bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& row,
+                            MappingOutput& out) {
+  for (const EventRule& er : rule.events) {
+    bool taken = true;
+    Value time;
+    if ((er.when && !test(*er.when, taken)) || (taken && !eval(er.time, time))) {
+      error_ = er.where + where_am_i() + ": " + error_;
+      return false;
+    }
+    if (!taken || time.is_null()) {
+      continue;  // an event is a known time; without one there is nothing to count
+    }
+    ClinicalEvent event;
+    event.kind = er.kind;
+    event.time = std::move(time.text);
+    event.discipline = program_.discipline;
+    for (std::size_t f = 0; f < er.from_column.size(); ++f) {
+      if (er.from_column[f] < row.size() && !row[er.from_column[f]].is_null()) {
+        *event_field(event, f) = row[er.from_column[f]].text;
+      }
+    }
+    for (const auto& [field, expr] : er.fields) {
+      Value v;
+      if (!eval(expr, v)) {
+        error_ = er.where + where_am_i() + ": " + error_;
+        return false;
+      }
+      *event_field(event, field) = std::move(v.text);
+    }
+    out.events.push_back(std::move(event));
+  }
+  return true;
+}
+
+bool Evaluator::eval(const Expr& e, Value& out) {
+  if (!eval_source(e, out)) {
+    return false;
+  }
+  for (const Transform& step : e.transforms) {
+    if (!apply_transform(step, out, *program_.zone, error_)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Evaluator::eval_source(const Expr& e, Value& out) {
+  switch (e.kind) {
+    case Expr::Kind::hl7_path: out = path_value(e); return true;
+    case Expr::Kind::xpath: {
+      const pugi::xml_node context = scopes_.empty() ? document_->document_element().parent()
+                                                     : scopes_.back().node;
+      std::string text = e.xpath->evaluate_string(context);
+      out = text.empty() ? Value::null() : Value::of_text(std::move(text));
+      return true;
+    }
+    case Expr::Kind::constant: out = e.constant; return true;
+    case Expr::Kind::coalesce:
+      for (const Expr& part : e.parts) {
+        if (!eval(part, out)) {
+          return false;
+        }
+        if (!out.is_null()) {
+          return true;
+        }
+      }
+      return true;
+    case Expr::Kind::concat: {
+      std::string joined;
+      bool any = false;
+      for (const Expr& part : e.parts) {
+        Value v;
+        if (!eval(part, v)) {
+          return false;
+        }
+        if (!v.is_null()) {
+          joined += any ? e.separator : std::string();
+          joined += v.text;
+          any = true;
+        }
+      }
+      out = any ? Value::of_text(std::move(joined)) : Value::null();
+      return true;
+    }
+    case Expr::Kind::collect: return eval_collect(e, out);
+    case Expr::Kind::when: {
+      bool taken = false;
+      if (!test(*e.condition, taken)) {
+        return false;
+      }
+      return eval(e.parts[taken ? 0 : 1], out);
+    }
+    case Expr::Kind::column:
+      out = (row_ != nullptr && e.column < row_filled_) ? (*row_)[e.column] : Value::null();
+      return true;
+    case Expr::Kind::use: {
+      if (use_depth_ >= kMaxUseDepth) {
+        error_ = "definitions use each other too deeply";
+        return false;
+      }
+      ++use_depth_;
+      const bool ok = eval(program_.defines[e.define].value, out);
+      --use_depth_;
+      return ok;
+    }
+  }
+  return true;
+}
+
+bool Evaluator::eval_collect(const Expr& e, Value& out) {
+  std::string joined;
+  bool ok = true;
+  const std::size_t outer = scopes_.size();
+  if (e.for_each_xpath) {
+    const pugi::xml_node context = scopes_.empty() ? document_->document_element().parent()
+                                                   : scopes_.back().node;
+    for (const pugi::xpath_node& node : e.for_each_xpath->evaluate_node_set(context)) {
+      scopes_.push_back({{}, node.node()});
+      ok = collect_one(e, joined);
+      scopes_.pop_back();
+      if (!ok) {
+        break;
+      }
+    }
+  } else {
+    const std::size_t begin = scopes_.empty() ? 1 : scopes_.back().group.head + 1;
+    const std::size_t end = scopes_.empty() ? ids_.size() + 1 : scopes_.back().group.end;
+    const std::size_t saved_header_end = header_end_;
+    ok = collect_groups(e, 0, begin, end, joined);
+    header_end_ = saved_header_end;
+  }
+  scopes_.resize(outer);
+  if (!ok) {
+    return false;
+  }
+  out = joined.empty() ? Value::null() : Value::of_text(std::move(joined));
+  return true;
+}
+
+bool Evaluator::collect_groups(const Expr& e, std::size_t depth, std::size_t begin,
+                               std::size_t end, std::string& joined) {
+  if (depth == e.for_each.size()) {
+    return collect_one(e, joined);
+  }
+  const std::size_t slot = scopes_.size();
+  if (groups_.size() <= slot) {
+    groups_.resize(slot + 1);
+  }
+  find_groups(ids_, e.for_each[depth], begin, end, groups_[slot]);
+  if (slot == 0 && depth == 0) {
+    header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
+  }
+  for (std::size_t i = 0; i < groups_[slot].size(); ++i) {
+    const SegmentGroup group = groups_[slot][i];
+    scopes_.push_back({group, {}});
+    const bool ok = collect_groups(e, depth + 1, group.head + 1, group.end, joined);
+    scopes_.pop_back();
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Evaluator::collect_one(const Expr& e, std::string& joined) {
+  if (e.condition) {
+    bool taken = false;
+    if (!test(*e.condition, taken)) {
+      return false;
+    }
+    if (!taken) {
+      return true;
+    }
+  }
+  Value v;
+  if (!eval(e.parts[0], v)) {
+    return false;
+  }
+  if (!v.is_null()) {
+    if (!joined.empty()) {
+      joined += e.separator;
+    }
+    joined += v.text;
+  }
+  return true;
+}
+
+bool Evaluator::test(const Condition& c, bool& result) {
+  using Kind = Condition::Kind;
+  switch (c.kind) {
+    case Kind::message_type:
+      result = contains(c.texts, type_) || contains(c.texts, code_);
+      return true;
+    case Kind::all:
+    case Kind::any: {
+      const bool all = c.kind == Kind::all;
+      result = all;
+      for (const Condition& child : c.children) {
+        bool r = false;
+        if (!test(child, r)) {
+          return false;
+        }
+        if (r != all) {
+          result = r;
+          return true;
+        }
+      }
+      return true;
+    }
+    case Kind::negate:
+      if (!test(c.children[0], result)) {
+        return false;
+      }
+      result = !result;
+      return true;
+    default: {
+      Value v;
+      if (!eval(c.value, v)) {
+        return false;
+      }
+      result = test_value(c, v);
+      return true;
+    }
+  }
+}
+
+bool Evaluator::test_value(const Condition& c, const Value& v) const {
+  using Kind = Condition::Kind;
+  switch (c.kind) {
+    case Kind::exists: return !v.is_null();
+    case Kind::empty: return v.is_null();
+    case Kind::equals:
+    case Kind::in: return !v.is_null() && contains(c.texts, v.text);
+    case Kind::ends_with:
+      return !v.is_null() && std::any_of(c.texts.begin(), c.texts.end(), [&](const auto& t) {
+               return std::string_view(v.text).ends_with(t);
+             });
+    case Kind::starts_with:
+      return !v.is_null() && std::any_of(c.texts.begin(), c.texts.end(), [&](const auto& t) {
+               return std::string_view(v.text).starts_with(t);
+             });
+    case Kind::matches: return !v.is_null() && boost::regex_search(v.text, *c.pattern);
+    default: return false;
+  }
+}
+
+Value Evaluator::path_value(const Expr& e) const {
+  if (message_ == nullptr) {
+    return {};
+  }
+  const std::size_t n = segment_for(e.path);
+  return n == 0 ? Value::null() : element_value(message_->segment(n), e);
+}
+
+std::size_t Evaluator::segment_for(const hl7::Path& path) const {
+  const auto is = [&](std::size_t n) { return ids_[n - 1] == path.segment; };
+  if (path.segment_occurrence > 1) {
+    std::size_t seen = 0;
+    for (std::size_t n = 1; n <= ids_.size(); ++n) {
+      if (is(n) && ++seen == path.segment_occurrence) {
+        return n;
+      }
+    }
+    return 0;
+  }
+  for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
+    if (is(scope->group.head)) {
+      return scope->group.head;
+    }
+    for (std::size_t n = scope->group.begin; n < scope->group.end; ++n) {
+      if (is(n)) {
+        return n;
+      }
+    }
+  }
+  const std::size_t end = scopes_.empty() ? ids_.size() + 1 : header_end_;
+  for (std::size_t n = 1; n < end; ++n) {
+    if (is(n)) {
+      return n;
+    }
+  }
+  return 0;
+}
+
+}  // namespace hisbridge::mapping

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pugixml.hpp>
+
+#include "engine/hl7/message.hpp"
+#include "engine/mapping/program.hpp"
+#include "engine/mapping/segment_groups.hpp"
+
+namespace hisbridge::mapping {
+
+// Runs a compiled mapping over one message. Pure: no I/O, no clock. One Evaluator per thread;
+// it keeps its buffers from message to message.
+//
+// Inside a `for_each`, a path names the segment of the innermost group that has one (the
+// group's head, else the first such segment in the group), then of the groups around it, and
+// last of the message's header part: the segments before the first group (MSH, PID, PV1...).
+// So `OBR-2` read for an OBX is that OBX's OBR, and an order without an SPM never takes the
+// SPM of another order.
+class Evaluator {
+ public:
+  explicit Evaluator(const Program& program) : program_(program) {}
+
+  // Appends the records and events of `message` to `out`. False with error() set when the
+  // mapping does not handle the message type or a value cannot be mapped; `out` then holds a
+  // partial result the caller must discard.
+  bool map(const hl7::Message& message, MappingOutput& out);
+  bool map(const pugi::xml_document& document, MappingOutput& out);
+
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Scope {
+    SegmentGroup group;
+    pugi::xml_node node;
+  };
+
+  bool handles(std::string_view type, std::string_view code) const;
+  bool run_rules(MappingOutput& out);
+  bool each_group(const RecordRule& rule, std::size_t depth, std::size_t begin, std::size_t end,
+                  MappingOutput& out);
+  bool each_node(const RecordRule& rule, MappingOutput& out);
+  bool emit_row(const RecordRule& rule, MappingOutput& out);
+  bool emit_events(const RecordRule& rule, const std::vector<Value>& row, MappingOutput& out);
+  std::string where_am_i() const;
+
+  bool eval(const Expr& e, Value& out);
+  bool eval_source(const Expr& e, Value& out);
+  bool eval_collect(const Expr& e, Value& out);
+  bool collect_groups(const Expr& e, std::size_t depth, std::size_t begin, std::size_t end,
+                      std::string& joined);
+  bool collect_one(const Expr& e, std::string& joined);
+  bool test(const Condition& c, bool& result);
+  bool test_value(const Condition& c, const Value& v) const;
+  Value path_value(const Expr& e) const;
+  std::size_t segment_for(const hl7::Path& path) const;  // 0: none
+
+  const Program& program_;
+  const hl7::Message* message_ = nullptr;
+  const pugi::xml_document* document_ = nullptr;
+  std::vector<std::string_view> ids_;  // segment ids, ids_[0] is segment 1
+  std::size_t header_end_ = 0;        // inside a for_each: the first segment of the first group
+  std::string type_;                  // "ORU^R01", or the XML root's name
+  std::string code_;                  // "ORU"
+  std::vector<Scope> scopes_;
+  std::vector<std::vector<SegmentGroup>> groups_;  // per depth, reused
+  std::vector<Value>* row_ = nullptr;              // the record being built
+  std::size_t row_filled_ = 0;                     // columns of row_ computed so far
+  std::size_t use_depth_ = 0;
+  std::string error_;
+};
+
+}  // namespace hisbridge::mapping

@@ -1,0 +1,154 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/regex.hpp>
+#include <pugixml.hpp>
+
+#include "engine/hl7/path.hpp"
+#include "engine/mapping/lookup_table.hpp"
+#include "engine/mapping/record.hpp"
+#include "engine/mapping/time_zone.hpp"
+
+namespace hisbridge::mapping {
+
+// A mapping file compiled for evaluation: every path parsed, every table loaded, every name
+// resolved, so that applying it to a message does no parsing and no lookups by name. Built by
+// MappingLoader (mapping_loader.hpp), immutable afterwards and shared between threads.
+// `where` below is the JSON pointer of the element in the mapping file, kept for the reasons
+// a message's mapping error gives ("/records/3/columns/value: ...").
+
+struct Condition;
+struct Expr;
+
+// One level of a `for_each`: "OBX", or "ORC+OBR" where the ids before the last are leading
+// segments: those directly before a head belong to its group (an ORC before its OBR).
+struct GroupLevel {
+  std::vector<std::string> leading;
+  std::string head;
+};
+
+// One step of a value's `then` list.
+struct Transform {
+  enum class Kind : std::uint8_t {
+    trim, upper, lower, default_to, map, lookup, replace, split, datetime, date, number,
+    integer, max_length, prefix, suffix
+  };
+  enum class OnInvalid : std::uint8_t { error, null };
+
+  Kind kind = Kind::trim;
+  std::string text;                          // prefix, suffix; replace: `with`
+  Value fallback;                            // default_to
+  std::map<std::string, std::string, std::less<>> table;  // map
+  std::string otherwise;                     // map: value for a key not in `table`
+  bool has_otherwise = false;                // map: without it an unknown key passes through
+  const LookupTable* lookup = nullptr;       // lookup
+  std::string lookup_column;                 // lookup
+  enum class Missing : std::uint8_t { keep, null, error } missing = Missing::error;  // lookup
+  std::shared_ptr<const boost::regex> pattern;  // replace
+  std::string separator;                     // split
+  std::size_t index = 1;                     // split: 1-based part
+  std::size_t limit = 0;                     // max_length, in Unicode code points
+  OnInvalid on_invalid = OnInvalid::error;   // datetime, date, number, integer
+  std::string where;
+};
+
+// Picks one repetition of a repeating field: the first whose component `component` is one of
+// `values` (PID-3 whose CX-5 is PI or MR).
+struct RepetitionFilter {
+  std::size_t component = 0;
+  std::vector<std::string> values;
+};
+
+struct Expr {
+  enum class Kind : std::uint8_t {
+    hl7_path, xpath, constant, coalesce, concat, collect, when, column, use
+  };
+
+  Kind kind = Kind::constant;
+  std::string where;
+
+  hl7::Path path;                        // hl7_path
+  bool has_filter = false;               // hl7_path
+  RepetitionFilter filter;               // hl7_path
+  std::size_t get_component = 0;         // hl7_path, after `where`: component of the repetition
+  std::size_t get_subcomponent = 0;
+  std::shared_ptr<const pugi::xpath_query> xpath;  // xpath, compiled at load
+  Value constant;                        // constant
+  std::vector<Expr> parts;               // coalesce, concat; when: [then, else]
+  std::string separator;                 // concat, collect
+  std::shared_ptr<const Condition> condition;  // when, collect
+  std::vector<GroupLevel> for_each;      // collect: nested segment groups (hl7 input)
+  std::shared_ptr<const pugi::xpath_query> for_each_xpath;  // collect: xml input
+  std::size_t column = 0;                // column: index in the record being built
+  std::size_t define = 0;                // use: index into Program::defines
+  std::vector<Transform> transforms;     // applied in order to the value found
+};
+
+struct Condition {
+  enum class Kind : std::uint8_t {
+    message_type, exists, empty, equals, in, ends_with, starts_with, matches, all, any, negate
+  };
+
+  Kind kind = Kind::exists;
+  std::string where;
+  Expr value;                             // exists ... matches
+  std::vector<std::string> texts;         // message_type, equals (one), in, ends_with, starts_with
+  std::shared_ptr<const boost::regex> pattern;  // matches
+  std::vector<Condition> children;        // all, any, negate (one)
+};
+
+struct EventRule {
+  std::string kind;
+  std::string where;
+  Expr time;
+  std::shared_ptr<const Condition> when;
+  // Event fields other than kind and time, in ClinicalEvent's order (event_fields()); a field
+  // the rule does not set takes the record's column of the same name when it has one.
+  std::vector<std::pair<std::size_t, Expr>> fields;
+  // For each event field: the record's column of the same name, or npos.
+  std::vector<std::size_t> from_column;
+};
+
+struct RecordRule {
+  std::string where;
+  std::shared_ptr<RecordShape> shape;
+  std::vector<GroupLevel> for_each;   // nested segment groups: ["ORC+OBR", "OBX"] (hl7 input)
+  std::shared_ptr<const pugi::xpath_query> for_each_xpath;  // xml input: one node per row
+  std::shared_ptr<const Condition> when;
+  std::vector<Expr> columns;          // parallel to shape->columns
+  bool skip_without_key = false;      // a row whose key is empty is skipped, not an error
+  std::vector<EventRule> events;
+};
+
+struct Define {
+  std::string name;
+  Expr value;
+};
+
+struct Program {
+  enum class Input : std::uint8_t { hl7, xml };
+
+  std::string name;
+  std::string file;
+  Input input = Input::hl7;
+  std::string discipline;
+  std::shared_ptr<const TimeZone> zone;
+  std::vector<std::string> messages;  // message types handled: "ORU^R01" or "ORU"; empty: all
+  std::vector<Define> defines;
+  std::vector<RecordRule> records;
+  std::map<std::string, std::shared_ptr<const LookupTable>, std::less<>> tables;
+  // Every file the mapping was built from (itself and its tables), for hot reload.
+  std::vector<std::string> files;
+};
+
+// ClinicalEvent's fields other than kind and time, by name, in a fixed order.
+const std::vector<std::string>& event_fields();
+std::string* event_field(ClinicalEvent& event, std::size_t index);
+
+}  // namespace hisbridge::mapping

@@ -1,0 +1,31 @@
+#include "engine/mapping/segment_groups.hpp"
+
+#include <algorithm>
+
+namespace hisbridge::mapping {
+
+void find_groups(std::span<const std::string_view> ids, const GroupLevel& level,
+                 std::size_t begin, std::size_t end, std::vector<SegmentGroup>& out) {
+  out.clear();
+  const auto id_of = [&](std::size_t number) { return ids[number - 1]; };
+  const auto leads = [&](std::string_view id) {
+    return std::find(level.leading.begin(), level.leading.end(), id) != level.leading.end();
+  };
+  std::size_t floor = begin;  // a leading run never reaches back into the previous group's head
+  for (std::size_t n = begin; n < end; ++n) {
+    if (id_of(n) != level.head) {
+      continue;
+    }
+    std::size_t first = n;
+    while (first > floor && leads(id_of(first - 1))) {
+      --first;
+    }
+    if (!out.empty()) {
+      out.back().end = first;
+    }
+    out.push_back({first, n, end});
+    floor = n + 1;
+  }
+}
+
+}  // namespace hisbridge::mapping
