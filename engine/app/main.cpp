@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/app/check_config_command.hpp"
+#include "engine/app/map_command.hpp"
 #include "engine/app/parse_command.hpp"
 #include "engine/app/send_command.hpp"
 #include "engine/app/serve_command.hpp"
@@ -44,6 +45,18 @@ int main(int argc, char** argv) {
   send_cmd->add_option("FILE", send.files, "HL7 v2 files: one message, a batch, or many")
       ->required();
 
+  hisbridge::app::MapOptions map;
+  auto* map_cmd = app.add_subcommand(
+      "map", "Dry-run a mapping: print the records and events each message in MESSAGE gives");
+  map_cmd->add_option("--mapping", map.mapping, "Mapping file")->required();
+  map_cmd->add_option("MESSAGE", map.file, "Message file: one message, a batch, many, or XML")
+      ->required();
+  map_cmd->add_option("--charset", map.charset,
+                      "Character set to read the messages in, overriding MSH-18");
+  map_cmd->add_option("--timezone", map.timezone,
+                      "Zone of HL7 times without an offset, unless the mapping names one")
+      ->capture_default_str();
+
   std::string config_file = "config/hisbridge.json";
   auto* serve_cmd = app.add_subcommand("serve", "Run the engine until SIGINT or SIGTERM");
   serve_cmd->add_option("--config", config_file, "Config file")->capture_default_str();
@@ -66,6 +79,9 @@ int main(int argc, char** argv) {
 
   if (parse_cmd->parsed()) {
     return hisbridge::app::run_parse(parse, std::cout, std::cerr);
+  }
+  if (map_cmd->parsed()) {
+    return hisbridge::app::run_map(map, std::cout, std::cerr);
   }
   if (serve_cmd->parsed()) {
     return hisbridge::app::run_serve(config_file);

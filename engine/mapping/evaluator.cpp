@@ -141,9 +141,9 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
       return false;
     }
   }
-  row_ = nullptr;
   for (const std::size_t k : rule.shape->key) {
     if (row[k].is_null()) {
+      row_ = nullptr;
       if (rule.skip_without_key) {
         return true;
       }
@@ -152,7 +152,10 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
       return false;
     }
   }
-  if (!emit_events(rule, row, out)) {
+  // Events may use every column of the row (row_ stays set for `{"column": ...}`).
+  const bool events_ok = emit_events(rule, row, out);
+  row_ = nullptr;
+  if (!events_ok) {
     return false;
   }
   out.records.push_back({rule.shape, std::move(row)});
