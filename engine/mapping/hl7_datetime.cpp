@@ -1,0 +1,415 @@
+#include "engine/mapping/hl7_datetime.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iterator>
+
+namespace hisbridge::mapping {
+namespace {
+
+class Category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "date_time"; }
+
+  std::string message(int ev) const override {
+    switch (static_cast<DateTimeError>(ev)) {
+      case DateTimeError::empty:
+        return "no value";
+      case DateTimeError::bad_length:
+        return "date/time digits must be 4, 6, 8, 10, 12 or 14 long";
+      case DateTimeError::not_a_digit:
+        return "not a digit where the date/time needs one";
+      case DateTimeError::bad_year:
+        return "year 0000";
+      case DateTimeError::bad_month:
+        return "month outside 01-12";
+      case DateTimeError::bad_day:
+        return "day outside the days of the month";
+      case DateTimeError::bad_hour:
+        return "hour outside 00-23";
+      case DateTimeError::bad_minute:
+        return "minute outside 00-59";
+      case DateTimeError::bad_second:
+        return "second outside 00-59";
+      case DateTimeError::bad_fraction:
+        return "fraction of a second not after seconds or not 1-9 digits";
+      case DateTimeError::bad_offset:
+        return "UTC offset not +HHMM/-HHMM (HL7) or Z/+hh:mm (ISO)";
+      case DateTimeError::trailing_garbage:
+        return "characters after the date/time";
+      case DateTimeError::bad_pattern:
+        return "pattern letter not one of yyyy MM dd HH mm ss";
+      case DateTimeError::missing_part:
+        return "the value lacks a part the pattern asks for";
+    }
+    return "unknown date/time error";
+  }
+};
+
+enum class Precision : std::uint8_t { year, month, day, hour, minute, second };
+
+// A date-time split into its parts, whichever syntax it was read from.
+struct Parts {
+  Precision precision = Precision::year;
+  int year = 0;
+  int month = 1;
+  int day = 1;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  std::string_view fraction;  // the digits after `.`, as written
+  std::optional<int> offset;  // seconds east of UTC, when the value carries one
+};
+
+constexpr std::size_t kMaxFractionDigits = 9;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads `n` digits at `pos` into `out`, advancing `pos`; false when they are not all there.
+bool take_digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
+  if (s.size() - pos < n) {
+    return false;
+  }
+  int value = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!is_digit(s[pos + i])) {
+      return false;
+    }
+    value = value * 10 + (s[pos + i] - '0');
+  }
+  pos += n;
+  out = value;
+  return true;
+}
+
+bool take(std::string_view s, std::size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+// A fraction of a second after its `.`: 1-9 digits.
+bool take_fraction(std::string_view s, std::size_t& pos, std::string_view& out) {
+  const std::size_t start = pos;
+  while (pos < s.size() && is_digit(s[pos])) {
+    ++pos;
+  }
+  out = s.substr(start, pos - start);
+  return !out.empty() && out.size() <= kMaxFractionDigits;
+}
+
+boost::system::error_code validate(const Parts& p) {
+  if (p.year == 0) {
+    return DateTimeError::bad_year;
+  }
+  if (p.month < 1 || p.month > 12) {
+    return DateTimeError::bad_month;
+  }
+  if (p.day < 1 ||
+      p.day > static_cast<int>(days_in_month(p.year, static_cast<unsigned>(p.month)))) {
+    return DateTimeError::bad_day;
+  }
+  if (p.hour > 23) {
+    return DateTimeError::bad_hour;
+  }
+  if (p.minute > 59) {
+    return DateTimeError::bad_minute;
+  }
+  if (p.second > 59) {
+    return DateTimeError::bad_second;
+  }
+  return {};
+}
+
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && s.back() == ' ') {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// HL7 `+ZZZZ`/`-ZZZZ` after the sign at `pos`.
+bool take_hl7_offset(std::string_view s, std::size_t& pos, std::optional<int>& out) {
+  const int sign = s[pos] == '-' ? -1 : 1;
+  ++pos;
+  int hours = 0;
+  int minutes = 0;
+  if (!take_digits(s, pos, 2, hours) || !take_digits(s, pos, 2, minutes) || hours > 23 ||
+      minutes > 59) {
+    return false;
+  }
+  out = sign * (hours * 3600 + minutes * 60);
+  return true;
+}
+
+// HL7 v2.5 §2A.3.22 DTM: `YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]`.
+Result<Parts> parse_hl7(std::string_view text) {
+  text = trim_spaces(text);
+  if (text.empty()) {
+    return DateTimeError::empty;
+  }
+  const auto digits =
+      static_cast<std::size_t>(std::find_if_not(text.begin(), text.end(), is_digit) - text.begin());
+  if (digits == 0) {
+    return DateTimeError::not_a_digit;
+  }
+  if (digits < 4 || digits > 14 || digits % 2 != 0) {
+    return DateTimeError::bad_length;
+  }
+  Parts p;
+  std::size_t pos = 0;
+  take_digits(text, pos, 4, p.year);
+  for (int* part : {&p.month, &p.day, &p.hour, &p.minute, &p.second}) {
+    if (pos == digits) {
+      break;
+    }
+    take_digits(text, pos, 2, *part);
+    p.precision = static_cast<Precision>(static_cast<int>(p.precision) + 1);
+  }
+  if (take(text, pos, '.') &&
+      (p.precision != Precision::second || !take_fraction(text, pos, p.fraction))) {
+    return DateTimeError::bad_fraction;
+  }
+  if (pos < text.size() && (text[pos] == '+' || text[pos] == '-') &&
+      !take_hl7_offset(text, pos, p.offset)) {
+    return DateTimeError::bad_offset;
+  }
+  if (pos != text.size()) {
+    return DateTimeError::trailing_garbage;
+  }
+  if (auto ec = validate(p)) {
+    return ec;
+  }
+  return p;
+}
+
+// ISO `Z`, `±hh:mm` or `±hh:mm:ss` at `pos`.
+bool take_iso_offset(std::string_view s, std::size_t& pos, std::optional<int>& out) {
+  if (take(s, pos, 'Z')) {
+    out = 0;
+    return true;
+  }
+  const int sign = s[pos] == '-' ? -1 : 1;
+  ++pos;
+  int hours = 0;
+  int minutes = 0;
+  int seconds = 0;
+  if (!take_digits(s, pos, 2, hours) || !take(s, pos, ':') || !take_digits(s, pos, 2, minutes) ||
+      (take(s, pos, ':') && !take_digits(s, pos, 2, seconds)) || hours > 23 || minutes > 59 ||
+      seconds > 59) {
+    return false;
+  }
+  out = sign * (hours * 3600 + minutes * 60 + seconds);
+  return true;
+}
+
+// The time part of an ISO value after its `T`: `HH:MM[:SS[.f]][offset]`.
+boost::system::error_code parse_iso_time(std::string_view s, std::size_t& pos, Parts& p) {
+  if (!take_digits(s, pos, 2, p.hour) || !take(s, pos, ':') || !take_digits(s, pos, 2, p.minute)) {
+    return DateTimeError::not_a_digit;
+  }
+  p.precision = Precision::minute;
+  if (take(s, pos, ':')) {
+    if (!take_digits(s, pos, 2, p.second)) {
+      return DateTimeError::not_a_digit;
+    }
+    p.precision = Precision::second;
+    if (take(s, pos, '.') && !take_fraction(s, pos, p.fraction)) {
+      return DateTimeError::bad_fraction;
+    }
+  }
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == '+' || s[pos] == '-') &&
+      !take_iso_offset(s, pos, p.offset)) {
+    return DateTimeError::bad_offset;
+  }
+  return {};
+}
+
+// The ISO 8601 forms hl7_datetime_to_iso writes: `YYYY[-MM[-DD[THH:MM[:SS[.f]][offset]]]]`.
+Result<Parts> parse_iso(std::string_view s) {
+  s = trim_spaces(s);
+  if (s.empty()) {
+    return DateTimeError::empty;
+  }
+  Parts p;
+  std::size_t pos = 0;
+  if (!take_digits(s, pos, 4, p.year)) {
+    return DateTimeError::not_a_digit;
+  }
+  for (int* part : {&p.month, &p.day}) {
+    if (!take(s, pos, '-')) {
+      break;
+    }
+    if (!take_digits(s, pos, 2, *part)) {
+      return DateTimeError::not_a_digit;
+    }
+    p.precision = static_cast<Precision>(static_cast<int>(p.precision) + 1);
+  }
+  if (p.precision == Precision::day && take(s, pos, 'T')) {
+    if (auto ec = parse_iso_time(s, pos, p)) {
+      return ec;
+    }
+  }
+  if (pos != s.size()) {
+    return DateTimeError::trailing_garbage;
+  }
+  if (auto ec = validate(p)) {
+    return ec;
+  }
+  return p;
+}
+
+std::int64_t wall_seconds(const Parts& p) {
+  const std::int64_t days =
+      days_from_civil(p.year, static_cast<unsigned>(p.month), static_cast<unsigned>(p.day));
+  return days * 86400 + p.hour * 3600 + p.minute * 60 + p.second;
+}
+
+void append_number(std::string& out, int value, int width) {
+  char buf[12];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0 || n < width);
+  while (n > 0) {
+    out += buf[--n];
+  }
+}
+
+void append_offset(std::string& out, int offset) {
+  out += offset < 0 ? '-' : '+';
+  const int magnitude = std::abs(offset);
+  append_number(out, magnitude / 3600, 2);
+  out += ':';
+  append_number(out, magnitude / 60 % 60, 2);
+  if (magnitude % 60 != 0) {
+    out += ':';
+    append_number(out, magnitude % 60, 2);
+  }
+}
+
+// `YYYY[-MM[-DD]]` at the precision of `p` (which is at most a day here).
+std::string format_date(const Parts& p) {
+  std::string out;
+  append_number(out, p.year, 4);
+  if (p.precision >= Precision::month) {
+    out += '-';
+    append_number(out, p.month, 2);
+  }
+  if (p.precision >= Precision::day) {
+    out += '-';
+    append_number(out, p.day, 2);
+  }
+  return out;
+}
+
+std::string format_date_time(const Parts& p, int offset) {
+  std::string out = format_date(p);
+  out.reserve(out.size() + 16 + p.fraction.size());
+  out += 'T';
+  append_number(out, p.hour, 2);
+  out += ':';
+  append_number(out, p.minute, 2);
+  if (p.precision == Precision::second) {
+    out += ':';
+    append_number(out, p.second, 2);
+    if (!p.fraction.empty()) {
+      out += '.';
+      out += p.fraction;
+    }
+  }
+  append_offset(out, offset);
+  return out;
+}
+
+// One token of a compact pattern: the part it prints and the precision that part needs.
+struct PatternToken {
+  std::string_view text;
+  int Parts::*part;
+  int width;
+  Precision needs;
+};
+
+constexpr PatternToken kTokens[] = {
+    {"yyyy", &Parts::year, 4, Precision::year},   {"MM", &Parts::month, 2, Precision::month},
+    {"dd", &Parts::day, 2, Precision::day},       {"HH", &Parts::hour, 2, Precision::minute},
+    {"mm", &Parts::minute, 2, Precision::minute}, {"ss", &Parts::second, 2, Precision::minute},
+};
+
+bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+}  // namespace
+
+const boost::system::error_category& date_time_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+boost::system::error_code make_error_code(DateTimeError e) noexcept {
+  return {static_cast<int>(e), date_time_category()};
+}
+
+Result<std::string> hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zone) {
+  auto parts = parse_hl7(hl7);
+  if (!parts) {
+    return parts.error();
+  }
+  if (parts->precision <= Precision::day) {
+    return format_date(*parts);
+  }
+  const int offset = parts->offset ? *parts->offset : zone.offset_for_local(wall_seconds(*parts));
+  return format_date_time(*parts, offset);
+}
+
+Result<std::string> hl7_date_to_iso(std::string_view hl7) {
+  auto parts = parse_hl7(hl7);
+  if (!parts) {
+    return parts.error();
+  }
+  parts->precision = std::min(parts->precision, Precision::day);
+  return format_date(*parts);
+}
+
+std::optional<std::int64_t> iso_to_unix_seconds(std::string_view iso) {
+  auto parts = parse_iso(iso);
+  if (!parts || parts->precision < Precision::minute || !parts->offset) {
+    return std::nullopt;
+  }
+  return wall_seconds(*parts) - *parts->offset;
+}
+
+Result<std::string> iso_to_compact(std::string_view iso, std::string_view pattern) {
+  auto parts = parse_iso(iso);
+  if (!parts) {
+    return parts.error();
+  }
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size();) {
+    const std::string_view rest = pattern.substr(i);
+    const auto* token =
+        std::find_if(std::begin(kTokens), std::end(kTokens),
+                     [&](const PatternToken& t) { return rest.starts_with(t.text); });
+    if (token == std::end(kTokens)) {
+      if (is_letter(rest.front())) {
+        return DateTimeError::bad_pattern;
+      }
+      out += rest.front();
+      ++i;
+      continue;
+    }
+    if (parts->precision < token->needs) {
+      return DateTimeError::missing_part;
+    }
+    append_number(out, (*parts).*(token->part), token->width);
+    i += token->text.size();
+  }
+  return out;
+}
+
+}  // namespace hisbridge::mapping

@@ -1,0 +1,187 @@
+#include "engine/mapping/hl7_datetime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace hisbridge::mapping {
+namespace {
+
+const TimeZone kPlusSeven = TimeZone::fixed(7 * 3600, "+07:00");
+
+std::string iso(std::string_view hl7, const TimeZone& zone = kPlusSeven) {
+  auto r = hl7_datetime_to_iso(hl7, zone);
+  return r ? *r : "error: " + r.error().message();
+}
+
+boost::system::error_code error_of(std::string_view hl7) {
+  auto r = hl7_datetime_to_iso(hl7, kPlusSeven);
+  return r ? boost::system::error_code{} : r.error();
+}
+
+TEST(Hl7DateTimeTest, WritesThePrecisionGivenWithMinutesAtLeast) {
+  EXPECT_EQ(iso("20260305081500"), "2026-03-05T08:15:00+07:00");
+  EXPECT_EQ(iso("202603050815"), "2026-03-05T08:15+07:00");
+  EXPECT_EQ(iso("2026030508"), "2026-03-05T08:00+07:00");
+}
+
+TEST(Hl7DateTimeTest, ValuesWithoutTimeStayDates) {
+  EXPECT_EQ(iso("20260305"), "2026-03-05");
+  EXPECT_EQ(iso("202603"), "2026-03");
+  EXPECT_EQ(iso("2026"), "2026");
+  EXPECT_EQ(iso("20260305+0000"), "2026-03-05");  // a date has no offset to keep
+}
+
+TEST(Hl7DateTimeTest, KeepsFractionsAsWritten) {
+  EXPECT_EQ(iso("20260305081500.1234"), "2026-03-05T08:15:00.1234+07:00");
+  EXPECT_EQ(iso("20260305081500.5"), "2026-03-05T08:15:00.5+07:00");
+  EXPECT_EQ(iso("20260305081500.000000001"), "2026-03-05T08:15:00.000000001+07:00");
+}
+
+TEST(Hl7DateTimeTest, OffsetInTheValueWinsOverTheZone) {
+  EXPECT_EQ(iso("20260305081500+0000"), "2026-03-05T08:15:00+00:00");
+  EXPECT_EQ(iso("20260305081500-0000"), "2026-03-05T08:15:00+00:00");
+  EXPECT_EQ(iso("202603050815-0330"), "2026-03-05T08:15-03:30");
+  EXPECT_EQ(iso("20260305081500.12+0545"), "2026-03-05T08:15:00.12+05:45");
+}
+
+TEST(Hl7DateTimeTest, TrimsSpacesAndReportsEmpty) {
+  EXPECT_EQ(iso("  20260305081500 "), "2026-03-05T08:15:00+07:00");
+  for (std::string_view empty : {"", " ", "    "}) {
+    EXPECT_EQ(error_of(empty), make_error_code(DateTimeError::empty));
+  }
+  EXPECT_EQ(error_of("\t20260305"), make_error_code(DateTimeError::not_a_digit));
+}
+
+TEST(Hl7DateTimeTest, ZoneGivesTheOffsetOfThatWallTime) {
+  auto saigon = TimeZone::load("Asia/Ho_Chi_Minh");
+  if (saigon) {
+    EXPECT_EQ(iso("20260305081500", *saigon), "2026-03-05T08:15:00+07:00");
+    EXPECT_EQ(iso("196506011200", *saigon), "1965-06-01T12:00+08:00");
+    EXPECT_EQ(iso("190001011200", *saigon), "1900-01-01T12:00+07:06:30");
+  }
+  auto berlin = TimeZone::load("Europe/Berlin");
+  if (!berlin) {
+    GTEST_SKIP() << "no Europe/Berlin in the tz database";
+  }
+  EXPECT_EQ(iso("202601151200", *berlin), "2026-01-15T12:00+01:00");
+  EXPECT_EQ(iso("202607151200", *berlin), "2026-07-15T12:00+02:00");
+  EXPECT_EQ(iso("202603290230", *berlin), "2026-03-29T02:30+01:00");  // skipped: offset before
+  EXPECT_EQ(iso("202610250230", *berlin), "2026-10-25T02:30+02:00");  // repeated: the first
+}
+
+TEST(Hl7DateTimeTest, ValidatesTheCalendar) {
+  EXPECT_EQ(iso("20240229"), "2024-02-29");
+  EXPECT_EQ(iso("20000229235959"), "2000-02-29T23:59:59+07:00");
+  EXPECT_EQ(error_of("20250229"), make_error_code(DateTimeError::bad_day));
+  EXPECT_EQ(error_of("19000229"), make_error_code(DateTimeError::bad_day));
+  EXPECT_EQ(error_of("20260431"), make_error_code(DateTimeError::bad_day));
+  EXPECT_EQ(error_of("20260300"), make_error_code(DateTimeError::bad_day));
+  EXPECT_EQ(error_of("20261305"), make_error_code(DateTimeError::bad_month));
+  EXPECT_EQ(error_of("202600"), make_error_code(DateTimeError::bad_month));
+  EXPECT_EQ(error_of("0000"), make_error_code(DateTimeError::bad_year));
+  EXPECT_EQ(error_of("2026030524"), make_error_code(DateTimeError::bad_hour));
+  EXPECT_EQ(error_of("202603052360"), make_error_code(DateTimeError::bad_minute));
+  EXPECT_EQ(error_of("20260305235960"), make_error_code(DateTimeError::bad_second));
+}
+
+TEST(Hl7DateTimeTest, RefusesGarbageWithAReason) {
+  struct Case {
+    std::string_view text;
+    DateTimeError error;
+  };
+  for (const Case& c : {
+           Case{"abc", DateTimeError::not_a_digit},
+           Case{"-0700", DateTimeError::not_a_digit},
+           Case{"2026030", DateTimeError::bad_length},
+           Case{"202603050815001", DateTimeError::bad_length},
+           Case{"20260305081500123", DateTimeError::bad_length},
+           Case{"26", DateTimeError::bad_length},
+           Case{"2026030508x", DateTimeError::trailing_garbage},
+           Case{"20260305081500+0700x", DateTimeError::trailing_garbage},
+           Case{"20260305 0815", DateTimeError::trailing_garbage},
+           Case{"20260305081500Z", DateTimeError::trailing_garbage},
+           Case{"20260305081500+07", DateTimeError::bad_offset},
+           Case{"20260305081500+07:00", DateTimeError::bad_offset},
+           Case{"20260305081500+2400", DateTimeError::bad_offset},
+           Case{"2026-03-05", DateTimeError::bad_offset},
+           Case{"2026030508.5", DateTimeError::bad_fraction},
+           Case{"20260305081500.", DateTimeError::bad_fraction},
+           Case{"20260305081500.1234567890", DateTimeError::bad_fraction},
+           Case{"20260305081500.+0700", DateTimeError::bad_fraction},
+       }) {
+    auto r = hl7_datetime_to_iso(c.text, kPlusSeven);
+    ASSERT_FALSE(r) << c.text;
+    EXPECT_EQ(r.error(), make_error_code(c.error)) << c.text;
+    EXPECT_FALSE(r.error().message().empty());
+    EXPECT_STREQ(r.error().category().name(), "date_time");
+  }
+}
+
+TEST(Hl7DateTimeTest, DateOfABirthDateThatCarriesATime) {
+  EXPECT_EQ(*hl7_date_to_iso("19800512"), "1980-05-12");
+  EXPECT_EQ(*hl7_date_to_iso("198005121230+0700"), "1980-05-12");
+  EXPECT_EQ(*hl7_date_to_iso(" 19800512235959.12 "), "1980-05-12");
+  EXPECT_EQ(*hl7_date_to_iso("1980"), "1980");
+  EXPECT_EQ(*hl7_date_to_iso("198005"), "1980-05");
+  EXPECT_EQ(hl7_date_to_iso("").error(), make_error_code(DateTimeError::empty));
+  EXPECT_EQ(hl7_date_to_iso("19801312").error(), make_error_code(DateTimeError::bad_month));
+  EXPECT_EQ(hl7_date_to_iso("198005122500").error(), make_error_code(DateTimeError::bad_hour));
+}
+
+TEST(Hl7DateTimeTest, IsoToUnixSeconds) {
+  EXPECT_EQ(iso_to_unix_seconds("2026-03-05T08:15:00+07:00"), 1772673300);
+  EXPECT_EQ(iso_to_unix_seconds("2026-03-05T08:15+07:00"), 1772673300);
+  EXPECT_EQ(iso_to_unix_seconds("2026-03-05T01:15:00Z"), 1772673300);
+  EXPECT_EQ(iso_to_unix_seconds("2026-03-04T21:45:00.999-03:30"), 1772673300);
+  EXPECT_EQ(iso_to_unix_seconds("1970-01-01T00:00+00:00"), 0);
+  EXPECT_EQ(iso_to_unix_seconds("1969-12-31T23:59:59.9+00:00"), -1);
+  EXPECT_EQ(iso_to_unix_seconds("1900-01-01T12:00+07:06:30"), -2208988800 + 12 * 3600 - 25590);
+  for (std::string_view none :
+       {"2026-03-05", "2026-03", "2026", "2026-03-05T08:15", "2026-03-05T08:15:00", "",
+        "2026-02-30T08:15+07:00", "2026-03-05T08:15+07", "2026-03-05T08:15+0700",
+        "2026-03-05 08:15+07:00", "2026-03-05T08:15+07:00x"}) {
+    EXPECT_FALSE(iso_to_unix_seconds(none)) << none;
+  }
+}
+
+TEST(Hl7DateTimeTest, Hl7ToIsoToSecondsAgreesWithTheZone) {
+  auto berlin = TimeZone::load("Europe/Berlin");
+  if (!berlin) {
+    GTEST_SKIP() << "no Europe/Berlin in the tz database";
+  }
+  // 2026-07-15T12:00+02:00 and 2026-01-15T12:00+01:00.
+  EXPECT_EQ(iso_to_unix_seconds(iso("202607151200", *berlin)), 1784109600);
+  EXPECT_EQ(iso_to_unix_seconds(iso("202601151200", *berlin)), 1768474800);
+}
+
+TEST(Hl7DateTimeTest, CompactPatternsPrintTheWallClockAsWritten) {
+  EXPECT_EQ(*iso_to_compact("2026-03-05T08:15+07:00", "yyyyMMddHHmm"), "202603050815");
+  EXPECT_EQ(*iso_to_compact("2026-03-05T08:15+07:00", "yyyyMMddHHmmss"), "20260305081500");
+  EXPECT_EQ(*iso_to_compact("2026-03-05T23:30:45.5-05:00", "yyyyMMddHHmm"), "202603052330");
+  EXPECT_EQ(*iso_to_compact("2026-03-05T08:15:09+07:00", "yyyy-MM-dd HH:mm:ss"),
+            "2026-03-05 08:15:09");
+  EXPECT_EQ(*iso_to_compact("2026-03-05", "yyyyMMdd"), "20260305");
+  EXPECT_EQ(*iso_to_compact("2026-03-05", "dd/MM/yyyy"), "05/03/2026");
+  EXPECT_EQ(*iso_to_compact("2026-03-05T08:15", "HHmm"), "0815");
+  EXPECT_EQ(*iso_to_compact("2026", ""), "");
+}
+
+TEST(Hl7DateTimeTest, CompactPatternErrors) {
+  EXPECT_EQ(iso_to_compact("2026-03-05", "yyyyMMddHHmm").error(),
+            make_error_code(DateTimeError::missing_part));
+  EXPECT_EQ(iso_to_compact("2026-03", "yyyyMMdd").error(),
+            make_error_code(DateTimeError::missing_part));
+  EXPECT_EQ(iso_to_compact("2026-03-05T08:15+07:00", "YYYYMMDD").error(),
+            make_error_code(DateTimeError::bad_pattern));
+  EXPECT_EQ(iso_to_compact("2026-03-05T08:15+07:00", "yyMMdd").error(),
+            make_error_code(DateTimeError::bad_pattern));
+  EXPECT_EQ(iso_to_compact("20260305", "yyyyMMdd").error(),
+            make_error_code(DateTimeError::trailing_garbage));
+  EXPECT_EQ(iso_to_compact("", "yyyy").error(), make_error_code(DateTimeError::empty));
+  EXPECT_EQ(iso_to_compact("2026-13-05", "yyyy").error(),
+            make_error_code(DateTimeError::bad_month));
+}
+
+}  // namespace
+}  // namespace hisbridge::mapping
