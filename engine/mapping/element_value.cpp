@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/hl7/escape.hpp"
+
 namespace hisbridge::mapping {
 namespace {
 
@@ -28,22 +30,36 @@ hl7::Element pick_repetition(const hl7::Element& field, const RepetitionFilter& 
   return {};
 }
 
+// A field whose repetitions are separated by something other than `~`: each repetition
+// decoded, joined with `~`.
+Value joined_repetitions(const hl7::Element& field, std::size_t repetitions) {
+  std::string joined;
+  for (std::size_t r = 1; r <= repetitions; ++r) {
+    joined += r > 1 ? "~" : "";
+    joined += field.repetition(r).value();
+  }
+  return Value::of_text(std::move(joined));
+}
+
 Value text_of(const hl7::Element& el) {
   if (!el.exists() || el.empty() || el.is_null()) {
     return Value::null();
   }
-  const std::size_t repetitions =
-      el.level() == hl7::Element::Level::field ? el.repetition_count() : 1;
-  if (repetitions <= 1 || el.delimiters().repetition == '~') {
-    std::string text = el.value();
-    return text.empty() ? Value::null() : Value::of_text(std::move(text));
+  // With `~` as the repetition separator the raw text already is the joined form, so the
+  // repetitions are counted (a scan of the field) only for the other separators.
+  if (el.delimiters().repetition != '~' && el.level() == hl7::Element::Level::field) {
+    if (const std::size_t repetitions = el.repetition_count(); repetitions > 1) {
+      return joined_repetitions(el, repetitions);
+    }
   }
-  std::string joined;
-  for (std::size_t r = 1; r <= repetitions; ++r) {
-    joined += r > 1 ? "~" : "";
-    joined += el.repetition(r).value();
+  // Decoded straight into the Value (the same text as el.value()): one copy of the bytes,
+  // not one more per move of a short string.
+  Value v{Value::Type::text, {}};
+  hl7::append_decoded(v.text, el.raw(), el.delimiters());
+  if (v.text.empty()) {
+    v.type = Value::Type::null;
   }
-  return Value::of_text(std::move(joined));
+  return v;
 }
 
 }  // namespace

@@ -174,7 +174,8 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
     if (!taken || time.is_null()) {
       continue;  // an event is a known time; without one there is nothing to count
     }
-    ClinicalEvent event;
+    // Built in place: an event is ten strings, each moved one by one otherwise.
+    ClinicalEvent& event = out.events.emplace_back();
     event.kind = er.kind;
     event.time = std::move(time.text);
     event.discipline = program_.discipline;
@@ -186,12 +187,12 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
     for (const auto& [field, expr] : er.fields) {
       Value v;
       if (!eval(expr, v)) {
+        out.events.pop_back();
         error_ = er.where + where_am_i() + ": " + error_;
         return false;
       }
       *event_field(event, field) = std::move(v.text);
     }
-    out.events.push_back(std::move(event));
   }
   return true;
 }
@@ -238,7 +239,9 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
           return false;
         }
         if (!v.is_null()) {
-          joined += any ? e.separator : std::string();
+          if (any) {
+            joined += e.separator;
+          }
           joined += v.text;
           any = true;
         }
@@ -413,11 +416,23 @@ Value Evaluator::path_value(const Expr& e) const {
     return {};
   }
   const std::size_t n = segment_for(e.path);
-  return n == 0 ? Value::null() : element_value(message_->segment(n), e);
+  if (n == 0) {
+    return {};
+  }
+  return element_value(message_->segment(n), e);
 }
 
 std::size_t Evaluator::segment_for(const hl7::Path& path) const {
-  const auto is = [&](std::size_t n) { return ids_[n - 1] == path.segment; };
+  // Called for every path a row reads, over most of the message's segments: ids of three
+  // characters (all of them in practice) are compared inline rather than through memcmp.
+  const std::string_view wanted = path.segment;
+  const auto is = [&](std::size_t n) {
+    const std::string_view id = ids_[n - 1];
+    if (wanted.size() == 3) {
+      return id.size() == 3 && id[0] == wanted[0] && id[1] == wanted[1] && id[2] == wanted[2];
+    }
+    return id == wanted;
+  };
   if (path.segment_occurrence > 1) {
     std::size_t seen = 0;
     for (std::size_t n = 1; n <= ids_.size(); ++n) {
