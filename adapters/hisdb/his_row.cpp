@@ -49,8 +49,8 @@ bool check_key(const Row& row, std::string& why) {
   for (const std::size_t k : table.key) {
     const mapping::Value* v = row.values[k];
     if (v == nullptr || v->is_null() || v->text.empty()) {
-      why = "missing key value " + std::string(table.name) + "." +
-            std::string(table.columns[k].name);
+      why =
+          "missing key value " + std::string(table.name) + "." + std::string(table.columns[k].name);
       return false;
     }
   }

@@ -8,7 +8,9 @@ std::string placeholder(std::size_t n, Dialect d) {
 }
 
 // SQLite's IS NOT is null-safe inequality; PostgreSQL spells it IS DISTINCT FROM.
-const char* distinct(Dialect d) { return d == Dialect::postgres ? " IS DISTINCT FROM " : " IS NOT "; }
+const char* distinct(Dialect d) {
+  return d == Dialect::postgres ? " IS DISTINCT FROM " : " IS NOT ";
+}
 
 // The rank of the status `x` (a column reference), higher = later stage of the order/result.
 std::string rank(StatusRanking ranking, const std::string& x) {

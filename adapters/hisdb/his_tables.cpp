@@ -19,8 +19,8 @@ constexpr ColumnDef kVisitColumns[] = {
 constexpr std::size_t kVisitKey[] = {0};
 
 constexpr ColumnDef kOrderColumns[] = {
-    {"order_no"},     {"visit_id"},     {"patient_id"},  {"discipline"},
-    {"service_code"}, {"service_name"}, {"department"},  {"priority"},
+    {"order_no"},     {"visit_id"},     {"patient_id"},   {"discipline"},
+    {"service_code"}, {"service_name"}, {"department"},   {"priority"},
     {"status"},       {"ordered_at"},   {"collected_at"}, {"received_at"},
     {"started_at"},   {"completed_at"}, {"reported_at"},  {"updated_at"},
 };
@@ -28,9 +28,8 @@ constexpr std::size_t kOrderKey[] = {0};
 constexpr std::size_t kOrderStatus = 8;
 
 constexpr ColumnDef kResultColumns[] = {
-    {"order_no"}, {"test_code"}, {"seq", true},     {"test_name"},
-    {"value"},    {"value_type"}, {"unit"},         {"ref_range"},
-    {"abnormal_flag"}, {"status"}, {"observed_at"},
+    {"order_no"}, {"test_code"}, {"seq", true},     {"test_name"}, {"value"},       {"value_type"},
+    {"unit"},     {"ref_range"}, {"abnormal_flag"}, {"status"},    {"observed_at"},
 };
 constexpr std::size_t kResultKey[] = {0, 1, 2};
 constexpr std::size_t kResultStatus = 9;

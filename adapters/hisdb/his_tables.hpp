@@ -29,11 +29,11 @@ struct ColumnDef {
 
 struct TableDef {
   std::string_view name;
-  std::span<const ColumnDef> columns;      // contract order; updated_at last when present
-  std::span<const std::size_t> key;        // indexes into `columns`: the primary key
-  bool has_updated_at = false;             // set by the writer, never by a record
+  std::span<const ColumnDef> columns;  // contract order; updated_at last when present
+  std::span<const std::size_t> key;    // indexes into `columns`: the primary key
+  bool has_updated_at = false;         // set by the writer, never by a record
   StatusRanking ranking = StatusRanking::none;
-  std::size_t status = 0;                  // index of `status` when ranking != none
+  std::size_t status = 0;  // index of `status` when ranking != none
 
   // Index of `column`, or columns.size() when the table has no such column.
   std::size_t index_of(std::string_view column) const;

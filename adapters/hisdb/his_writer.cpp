@@ -33,8 +33,9 @@ Result<std::unique_ptr<HisWriter>> open_his_writer(std::string_view location,
   const auto kind = store::store_kind(location);
   if (!kind) {
     // The location is not logged: a connection string may hold a password.
-    spdlog::error("hisdb: the HIS database location is not sqlite:PATH, a file path or "
-                  "postgresql://...");
+    spdlog::error(
+        "hisdb: the HIS database location is not sqlite:PATH, a file path or "
+        "postgresql://...");
     return HisDbError::bad_config;
   }
   if (*kind == store::StoreKind::postgres) {

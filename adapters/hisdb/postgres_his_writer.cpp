@@ -108,9 +108,9 @@ Result<void> PostgresHisWriter::connect() {
   upserts_.clear();
   // Our defaults come first: the connection string (expanded from dbname) overrides them.
   const std::string timeout = std::to_string(options_.connect_timeout_s);
-  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "application_name",
-                        "dbname",          nullptr};
-  const char* values[] = {timeout.c_str(), "1", "30", options_.application_name.c_str(),
+  const char* keys[] = {"connect_timeout",  "keepalives", "keepalives_idle",
+                        "application_name", "dbname",     nullptr};
+  const char* values[] = {timeout.c_str(),   "1",    "30", options_.application_name.c_str(),
                           conninfo_.c_str(), nullptr};
   conn_.reset(PQconnectdbParams(keys, values, 1));
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
@@ -120,8 +120,8 @@ Result<void> PostgresHisWriter::connect() {
   if (PQsetClientEncoding(conn_.get(), "UTF8") != 0) {
     return fail(nullptr, "set client encoding");
   }
-  std::string setup = "SET synchronous_commit = on; SET lock_timeout = " +
-                      std::to_string(options_.busy_timeout_ms);
+  std::string setup =
+      "SET synchronous_commit = on; SET lock_timeout = " + std::to_string(options_.busy_timeout_ms);
   if (!options_.schema.empty()) {
     const std::string schema = quote_identifier(conn_.get(), options_.schema);
     setup += "; CREATE SCHEMA IF NOT EXISTS " + schema + "; SET search_path TO " + schema;

@@ -110,9 +110,9 @@ Result<std::unique_ptr<SqliteHisWriter>> SqliteHisWriter::open(const fs::path& f
     }
   }
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(file.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   store::sqlite::Db db(raw);
   if (rc != SQLITE_OK) {
     return report(raw, rc, "open " + file.string(), nullptr);

@@ -130,27 +130,48 @@ TEST_P(HisWriterContractTest, WritesEveryColumnExactly) {
   const Cell now = clock_.last();
 
   using M = std::map<std::string, Cell>;
-  EXPECT_EQ(row("his_patient", "patient_id = 'P001'"),
-            (M{{"patient_id", "P001"}, {"full_name", kName}, {"birth_date", "1985-04-12"},
-               {"sex", "F"}, {"address", kAddress}, {"insurance_no", "DN4797912345678"},
-               {"updated_at", now}}));
+  EXPECT_EQ(row("his_patient", "patient_id = 'P001'"), (M{{"patient_id", "P001"},
+                                                          {"full_name", kName},
+                                                          {"birth_date", "1985-04-12"},
+                                                          {"sex", "F"},
+                                                          {"address", kAddress},
+                                                          {"insurance_no", "DN4797912345678"},
+                                                          {"updated_at", now}}));
   EXPECT_EQ(row("his_visit", "visit_id = 'V001'"),
-            (M{{"visit_id", "V001"}, {"patient_id", "P001"}, {"department", "KHOA NỘI"},
-               {"visit_class", "O"}, {"registered_at", "2026-03-05T08:15:00+07:00"},
+            (M{{"visit_id", "V001"},
+               {"patient_id", "P001"},
+               {"department", "KHOA NỘI"},
+               {"visit_class", "O"},
+               {"registered_at", "2026-03-05T08:15:00+07:00"},
                {"updated_at", now}}));
   EXPECT_EQ(row("his_order", "order_no = 'ORD1'"),
-            (M{{"order_no", "ORD1"}, {"visit_id", "V001"}, {"patient_id", "P001"},
-               {"discipline", "LAB"}, {"service_code", "GLU"}, {"service_name", "Glucose máu"},
-               {"department", "KHOA NỘI"}, {"priority", "S"}, {"status", "F"},
+            (M{{"order_no", "ORD1"},
+               {"visit_id", "V001"},
+               {"patient_id", "P001"},
+               {"discipline", "LAB"},
+               {"service_code", "GLU"},
+               {"service_name", "Glucose máu"},
+               {"department", "KHOA NỘI"},
+               {"priority", "S"},
+               {"status", "F"},
                {"ordered_at", "2026-03-05T08:20:00+07:00"},
                {"collected_at", "2026-03-05T08:31:00+07:00"},
-               {"received_at", "2026-03-05T08:45:12.5+07:00"}, {"started_at", std::nullopt},
-               {"completed_at", std::nullopt}, {"reported_at", "2026-03-05T09:30:00+07:00"},
+               {"received_at", "2026-03-05T08:45:12.5+07:00"},
+               {"started_at", std::nullopt},
+               {"completed_at", std::nullopt},
+               {"reported_at", "2026-03-05T09:30:00+07:00"},
                {"updated_at", now}}));
-  const M first{{"order_no", "ORD1"}, {"test_code", "GLU"},  {"seq", "1"},
-                {"test_name", "Glucose"}, {"value", "<0.5"},   {"value_type", "NM"},
-                {"unit", "mmol/L"},     {"ref_range", "3.9-6.4"}, {"abnormal_flag", "N"},
-                {"status", "F"},        {"observed_at", std::nullopt}};
+  const M first{{"order_no", "ORD1"},
+                {"test_code", "GLU"},
+                {"seq", "1"},
+                {"test_name", "Glucose"},
+                {"value", "<0.5"},
+                {"value_type", "NM"},
+                {"unit", "mmol/L"},
+                {"ref_range", "3.9-6.4"},
+                {"abnormal_flag", "N"},
+                {"status", "F"},
+                {"observed_at", std::nullopt}};
   EXPECT_EQ(row("his_result", "seq = 1"), first);
   M second = first;
   second["seq"] = "2";
@@ -158,9 +179,13 @@ TEST_P(HisWriterContractTest, WritesEveryColumnExactly) {
   second["observed_at"] = "2026-03-05T09:10:00+07:00";
   EXPECT_EQ(row("his_result", "seq = 2"), second);
   EXPECT_EQ(row("his_report", "order_no = 'RAD1'"),
-            (M{{"order_no", "RAD1"}, {"accession_no", "ACC-77"}, {"modality", "CR"},
-               {"findings", kFindings}, {"conclusion", "Không thấy tổn thương.\nĐề nghị theo dõi."},
-               {"reported_by", "Trần Văn Bình"}, {"status", "F"},
+            (M{{"order_no", "RAD1"},
+               {"accession_no", "ACC-77"},
+               {"modality", "CR"},
+               {"findings", kFindings},
+               {"conclusion", "Không thấy tổn thương.\nĐề nghị theo dõi."},
+               {"reported_by", "Trần Văn Bình"},
+               {"status", "F"},
                {"reported_at", "2026-03-05T10:00:00+07:00"}}));
 }
 
@@ -189,7 +214,7 @@ TEST_P(HisWriterContractTest, UpdatedAtMovesOnlyForRowsThatChanged) {
 TEST_P(HisWriterContractTest, NullKeepsTheKnownValue) {
   ASSERT_TRUE(write({order("ORD1", "P")}));
   Record later = order("ORD1", "F");
-  later.values[10] = null();  // collected_at: not in this message
+  later.values[10] = null();                             // collected_at: not in this message
   later.values[13] = text("2026-03-05T09:00:00+07:00");  // completed_at now known
   ASSERT_TRUE(write({later}));
   auto r = row("his_order", "");
@@ -286,8 +311,10 @@ TEST_P(HisWriterContractTest, OrderStatusRanking) {
   std::vector<Record> incoming;
   auto make = [](const std::string& no, const std::string& status, const std::string& name,
                  mapping::Value started) {
-    return record("his_order", {{"order_no", text(no)}, {"status", text(status)},
-                                {"service_name", text(name)}, {"started_at", std::move(started)}});
+    return record("his_order", {{"order_no", text(no)},
+                                {"status", text(status)},
+                                {"service_name", text(name)},
+                                {"started_at", std::move(started)}});
   };
   for (std::size_t s = 0; s < ranks.size(); ++s) {
     for (std::size_t i = 0; i < ranks.size(); ++i) {
@@ -312,8 +339,8 @@ TEST_P(HisWriterContractTest, OrderStatusRanking) {
 }
 
 TEST_P(HisWriterContractTest, ResultStatusRanking) {
-  const std::vector<std::pair<std::string, int>> ranks = {
-      {"", 1}, {"P", 1}, {"R", 1}, {"I", 1}, {"S", 1}, {"F", 2}, {"C", 3}};
+  const std::vector<std::pair<std::string, int>> ranks = {{"", 1},  {"P", 1}, {"R", 1}, {"I", 1},
+                                                          {"S", 1}, {"F", 2}, {"C", 3}};
   std::vector<Record> stored;
   std::vector<Record> incoming;
   for (std::size_t s = 0; s < ranks.size(); ++s) {
@@ -412,8 +439,7 @@ TEST_P(HisWriterContractTest, ReopenKeepsRowsAndSchemaVersion) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HisWriterContractTest,
-                         ::testing::Values(Backend::sqlite, Backend::postgres),
-                         [](const auto& p) {
+                         ::testing::Values(Backend::sqlite, Backend::postgres), [](const auto& p) {
                            return p.param == Backend::sqlite ? "sqlite" : "postgres";
                          });
 

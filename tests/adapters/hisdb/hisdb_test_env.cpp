@@ -65,8 +65,8 @@ class SqliteDatabase final : public TestDatabase {
       for (int c = 0; c < sqlite3_column_count(s); ++c) {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
         row.push_back(p == nullptr ? Cell{}
-                                   : Cell{std::string(p, static_cast<std::size_t>(
-                                                             sqlite3_column_bytes(s, c)))});
+                                   : Cell{std::string(
+                                         p, static_cast<std::size_t>(sqlite3_column_bytes(s, c)))});
       }
     }
     sqlite3_finalize(s);
@@ -84,8 +84,10 @@ class SqliteDatabase final : public TestDatabase {
   }
 
   bool fail_order_inserts(const std::string& order_no) override {
-    return execute("CREATE TRIGGER hisdb_test_refuse BEFORE INSERT ON his_order WHEN "
-                   "NEW.order_no = '" + order_no + "' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    return execute(
+        "CREATE TRIGGER hisdb_test_refuse BEFORE INSERT ON his_order WHEN "
+        "NEW.order_no = '" +
+        order_no + "' BEGIN SELECT RAISE(ABORT, 'refused'); END");
   }
 
  private:
@@ -148,11 +150,15 @@ class PgDatabase final : public TestDatabase {
   }
 
   bool fail_order_inserts(const std::string& order_no) override {
-    return execute("CREATE FUNCTION hisdb_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                   "BEGIN IF NEW.order_no = '" + order_no + "' THEN RAISE EXCEPTION 'refused' "
-                   "USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$") &&
-           execute("CREATE TRIGGER hisdb_test_refuse BEFORE INSERT ON his_order FOR EACH ROW "
-                   "EXECUTE FUNCTION hisdb_test_refuse()");
+    return execute(
+               "CREATE FUNCTION hisdb_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
+               "BEGIN IF NEW.order_no = '" +
+               order_no +
+               "' THEN RAISE EXCEPTION 'refused' "
+               "USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$") &&
+           execute(
+               "CREATE TRIGGER hisdb_test_refuse BEFORE INSERT ON his_order FOR EACH ROW "
+               "EXECUTE FUNCTION hisdb_test_refuse()");
   }
 
  private:
@@ -230,14 +236,14 @@ std::unique_ptr<TestDatabase> make_pg_database(const std::string& server) {
   const std::string schema = "hisdb_test_" + unique_suffix();
   auto db = std::make_unique<PgDatabase>(server, conn, schema);
   if (!db->execute("SET client_min_messages = warning") ||
-      !db->execute("CREATE SCHEMA " + schema) ||
-      !db->execute("SET search_path TO " + schema)) {
+      !db->execute("CREATE SCHEMA " + schema) || !db->execute("SET search_path TO " + schema)) {
     return nullptr;
   }
   return db;
 }
 
-TempDir::TempDir() : path_(fs::temp_directory_path() / ("hisbridge_hisdb_test_" + unique_suffix())) {
+TempDir::TempDir()
+    : path_(fs::temp_directory_path() / ("hisbridge_hisdb_test_" + unique_suffix())) {
   fs::create_directories(path_);
 }
 

@@ -60,9 +60,9 @@ TEST(SqliteHisWriterTest, CreatesFoldersTablesAndUsesWal) {
   EXPECT_EQ(other.text_of("PRAGMA journal_mode"), "wal");
   for (const char* table :
        {"his_patient", "his_visit", "his_order", "his_result", "his_report", "his_schema"}) {
-    EXPECT_EQ(other.text_of(std::string("SELECT name FROM sqlite_master WHERE name = '") +
-                            table + "'"),
-              table);
+    EXPECT_EQ(
+        other.text_of(std::string("SELECT name FROM sqlite_master WHERE name = '") + table + "'"),
+        table);
   }
   EXPECT_EQ(other.text_of("SELECT type FROM pragma_table_info('his_result') WHERE name = 'seq'"),
             "INTEGER");
