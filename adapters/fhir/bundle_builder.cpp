@@ -35,8 +35,7 @@ class EntryList {
 
 void add_people(EntryList& entries, const BundleContext& context) {
   for (const Row& patient : context.records().patients) {
-    entries.add(context.patient_key(patient.get("patient_id")),
-                patient_resource(patient, context));
+    entries.add(context.patient_key(patient.get("patient_id")), patient_resource(patient, context));
   }
   for (const Row& visit : context.records().visits) {
     entries.add(context.encounter_key(visit.get("visit_id")), encounter_resource(visit, context));
@@ -46,8 +45,7 @@ void add_people(EntryList& entries, const BundleContext& context) {
 void add_orders(EntryList& entries, const BundleContext& context) {
   const RecordSet& records = context.records();
   for (const Row& order : records.orders) {
-    entries.add(context.order_key(order.get("order_no")),
-                service_request_resource(order, context));
+    entries.add(context.order_key(order.get("order_no")), service_request_resource(order, context));
   }
   for (const Row& order : records.orders) {
     if (context.has_specimen(order)) {

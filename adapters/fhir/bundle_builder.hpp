@@ -1,8 +1,7 @@
 #pragma once
 
-#include <span>
-
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "adapters/fhir/bundle_options.hpp"
 #include "engine/core/result.hpp"

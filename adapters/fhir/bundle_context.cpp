@@ -70,8 +70,7 @@ ResourceKey BundleContext::imaging_study_key(const Row& report) const {
   return {"ImagingStudy", options_.order_no_system, std::string(report.get("order_no"))};
 }
 
-std::optional<nlohmann::json> BundleContext::patient_reference(
-    std::string_view patient_id) const {
+std::optional<nlohmann::json> BundleContext::patient_reference(std::string_view patient_id) const {
   if (patient_id.empty()) {
     return std::nullopt;
   }

@@ -1,12 +1,11 @@
 #pragma once
 
+#include <boost/system/error_code.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/system/error_code.hpp>
-#include <nlohmann/json.hpp>
 
 #include "adapters/fhir/bundle_options.hpp"
 #include "adapters/fhir/record_set.hpp"

@@ -12,9 +12,7 @@
 namespace hisbridge::fhir {
 namespace {
 
-boost::system::error_code last_error() {
-  return {errno, boost::system::system_category()};
-}
+boost::system::error_code last_error() { return {errno, boost::system::system_category()}; }
 
 bool valid_name(std::string_view name) {
   return !name.empty() && !name.starts_with('.') && name.find('/') == std::string_view::npos &&

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <type_traits>
-
 #include <boost/system/error_code.hpp>
+#include <type_traits>
 
 namespace hisbridge::fhir {
 

@@ -1,9 +1,7 @@
 #include "adapters/fhir/fhir_client.hpp"
 
+#include <openssl/ssl.h>
 #include <poll.h>
-
-#include <optional>
-#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -15,7 +13,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
+#include <optional>
+#include <utility>
 
 #include "adapters/fhir/error.hpp"
 
@@ -147,8 +146,10 @@ Result<std::unique_ptr<ssl::context>> make_tls_context(const FhirClientOptions& 
 class FhirClient::Impl {
  public:
   Impl(FhirClientOptions options, Endpoint endpoint, std::unique_ptr<ssl::context> tls)
-      : options_(std::move(options)), endpoint_(std::move(endpoint)),
-        tls_context_(std::move(tls)), resolver_(ioc_) {}
+      : options_(std::move(options)),
+        endpoint_(std::move(endpoint)),
+        tls_context_(std::move(tls)),
+        resolver_(ioc_) {}
 
   Result<FhirResponse> post(const nlohmann::json& bundle, std::string_view key);
   std::size_t connections() const noexcept { return connections_; }
@@ -271,8 +272,9 @@ net::awaitable<error_code> FhirClient::Impl::connect() {
   lowest().expires_after(options_.connect_timeout);
   auto [connect_ec, endpoint] = co_await lowest().async_connect(endpoints, kNoThrow);
   if (connect_ec) {
-    co_return connect_ec == net::error::connection_refused ? make_error_code(Error::connection_refused)
-                                                           : exchange_error(connect_ec);
+    co_return connect_ec == net::error::connection_refused
+        ? make_error_code(Error::connection_refused)
+        : exchange_error(connect_ec);
   }
   ++connections_;
   if (!secure_) {

@@ -59,14 +59,14 @@ constexpr std::array<Pair, 30> kInterpretations = {{
 // Common laboratory units, exactly as case-sensitive UCUM writes them; UCUM has both "L" and
 // "l" for the litre.
 constexpr std::string_view kUcumUnits[] = {
-    "%",       "g/L",     "g/dL",      "mg/dL",    "mg/L",     "ug/L",      "ng/mL",
-    "pg/mL",   "ug/dL",   "mmol/L",    "umol/L",   "nmol/L",   "pmol/L",    "mol/L",
-    "meq/L",   "U/L",     "[IU]/L",    "m[IU]/L",  "u[IU]/mL", "[IU]/mL",   "fL",
-    "pg",      "10*3/uL", "10*6/uL",   "10*9/L",   "10*12/L",  "/uL",       "{cells}/uL",
-    "mL",      "L",       "s",         "min",      "h",        "d",         "mm/h",
-    "mm[Hg]",  "Cel",     "kg",        "g",        "cm",       "mL/min",    "mL/min/{1.73_m2}",
-    "mosm/kg", "mg",      "ug",        "ng",       "[pH]",     "g/l",       "g/dl",
-    "mg/dl",   "mmol/l",  "umol/l",    "U/l",      "g/mL",     "pg/{cell}",
+    "%",       "g/L",     "g/dL",    "mg/dL",   "mg/L",     "ug/L",      "ng/mL",
+    "pg/mL",   "ug/dL",   "mmol/L",  "umol/L",  "nmol/L",   "pmol/L",    "mol/L",
+    "meq/L",   "U/L",     "[IU]/L",  "m[IU]/L", "u[IU]/mL", "[IU]/mL",   "fL",
+    "pg",      "10*3/uL", "10*6/uL", "10*9/L",  "10*12/L",  "/uL",       "{cells}/uL",
+    "mL",      "L",       "s",       "min",     "h",        "d",         "mm/h",
+    "mm[Hg]",  "Cel",     "kg",      "g",       "cm",       "mL/min",    "mL/min/{1.73_m2}",
+    "mosm/kg", "mg",      "ug",      "ng",      "[pH]",     "g/l",       "g/dl",
+    "mg/dl",   "mmol/l",  "umol/l",  "U/l",     "g/mL",     "pg/{cell}",
 };
 
 }  // namespace
@@ -102,23 +102,43 @@ std::optional<std::string_view> request_priority(std::string_view priority) {
 std::string_view service_request_status(std::string_view order_status) {
   static constexpr std::array<Pair, 18> kStatuses = {{
       // ORC-5, table 0038.
-      {"A", "active"}, {"CA", "revoked"}, {"CM", "completed"}, {"DC", "revoked"},
-      {"ER", "entered-in-error"}, {"HD", "on-hold"}, {"IP", "active"}, {"RP", "revoked"},
+      {"A", "active"},
+      {"CA", "revoked"},
+      {"CM", "completed"},
+      {"DC", "revoked"},
+      {"ER", "entered-in-error"},
+      {"HD", "on-hold"},
+      {"IP", "active"},
+      {"RP", "revoked"},
       {"SC", "active"},
       // OBR-25, table 0123 (A is in both, with the same sense).
-      {"O", "active"}, {"I", "active"}, {"S", "active"}, {"P", "active"}, {"R", "active"},
-      {"C", "completed"}, {"F", "completed"}, {"X", "revoked"}, {"Y", "unknown"},
+      {"O", "active"},
+      {"I", "active"},
+      {"S", "active"},
+      {"P", "active"},
+      {"R", "active"},
+      {"C", "completed"},
+      {"F", "completed"},
+      {"X", "revoked"},
+      {"Y", "unknown"},
   }};
   return lookup(kStatuses, order_status).value_or("unknown");
 }
 
 std::string_view report_status(std::string_view status) {
   static constexpr std::array<Pair, 11> kStatuses = {{
-      {"O", "registered"}, {"I", "registered"}, {"S", "registered"}, {"A", "partial"},
-      {"P", "preliminary"}, {"R", "preliminary"}, {"C", "corrected"}, {"F", "final"},
+      {"O", "registered"},
+      {"I", "registered"},
+      {"S", "registered"},
+      {"A", "partial"},
+      {"P", "preliminary"},
+      {"R", "preliminary"},
+      {"C", "corrected"},
+      {"F", "final"},
       {"X", "cancelled"},
       // ORC-5 values a status update may have left in his_order.status.
-      {"CM", "final"}, {"CA", "cancelled"},
+      {"CM", "final"},
+      {"CA", "cancelled"},
   }};
   return lookup(kStatuses, status).value_or("unknown");
 }
@@ -126,9 +146,17 @@ std::string_view report_status(std::string_view status) {
 std::string_view observation_status(std::string_view status) {
   // HL7 v2-to-FHIR concept map for table 0085.
   static constexpr std::array<Pair, 11> kStatuses = {{
-      {"F", "final"}, {"P", "preliminary"}, {"C", "corrected"}, {"D", "entered-in-error"},
-      {"W", "entered-in-error"}, {"X", "cancelled"}, {"N", "cancelled"}, {"I", "registered"},
-      {"O", "registered"}, {"R", "preliminary"}, {"S", "preliminary"},
+      {"F", "final"},
+      {"P", "preliminary"},
+      {"C", "corrected"},
+      {"D", "entered-in-error"},
+      {"W", "entered-in-error"},
+      {"X", "cancelled"},
+      {"N", "cancelled"},
+      {"I", "registered"},
+      {"O", "registered"},
+      {"R", "preliminary"},
+      {"S", "preliminary"},
   }};
   if (status == "U") {
     return "final";  // "results status change to final without retransmitting results"
@@ -170,8 +198,12 @@ std::optional<std::string> ucum_code(std::string_view unit, bool trust_all) {
 
 std::string_view coding_system_uri(std::string_view hl7_name) {
   static constexpr std::array<Pair, 7> kSystems = {{
-      {"LN", kLoinc}, {"SCT", kSnomed}, {"SNM3", kSnomed}, {"UCUM", kUcum},
-      {"I10", "http://hl7.org/fhir/sid/icd-10"}, {"ICD10", "http://hl7.org/fhir/sid/icd-10"},
+      {"LN", kLoinc},
+      {"SCT", kSnomed},
+      {"SNM3", kSnomed},
+      {"UCUM", kUcum},
+      {"I10", "http://hl7.org/fhir/sid/icd-10"},
+      {"ICD10", "http://hl7.org/fhir/sid/icd-10"},
       {"DCM", kDicom},
   }};
   return lookup(kSystems, hl7_name).value_or("");

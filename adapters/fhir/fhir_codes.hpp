@@ -1,19 +1,20 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 namespace hisbridge::fhir {
 
 // The code systems the bundles use.
-inline constexpr std::string_view kV2IdentifierType = "http://terminology.hl7.org/CodeSystem/v2-0203";
+inline constexpr std::string_view kV2IdentifierType =
+    "http://terminology.hl7.org/CodeSystem/v2-0203";
 inline constexpr std::string_view kV3ActCode = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 inline constexpr std::string_view kV3Interpretation =
     "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
-inline constexpr std::string_view kV2AbnormalFlags = "http://terminology.hl7.org/CodeSystem/v2-0078";
+inline constexpr std::string_view kV2AbnormalFlags =
+    "http://terminology.hl7.org/CodeSystem/v2-0078";
 inline constexpr std::string_view kV2DiagnosticSection =
     "http://terminology.hl7.org/CodeSystem/v2-0074";
 inline constexpr std::string_view kObservationCategory =

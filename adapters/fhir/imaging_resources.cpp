@@ -43,6 +43,28 @@ nlohmann::json findings_attachment(std::string_view findings) {
           {"data", base64(findings)}};
 }
 
+// basedOn, subject, encounter, and the order's results when the message carries any (a RIS
+// may send measurements as OBX beside the report text).
+void add_links(nlohmann::json& r, std::string_view order_no, const Row* order,
+               const BundleContext& context) {
+  if (auto based_on = context.order_reference(order_no)) {
+    r["basedOn"] = nlohmann::json::array({std::move(*based_on)});
+  }
+  if (auto subject = context.patient_reference(context.order_patient(order_no))) {
+    r["subject"] = std::move(*subject);
+  }
+  if (auto encounter = context.encounter_reference(order ? order->get("visit_id") : "")) {
+    r["encounter"] = std::move(*encounter);
+  }
+  nlohmann::json results = nlohmann::json::array();
+  for (const Row* result : context.results_of(order_no)) {
+    results.push_back(reference(full_url(context.observation_key(*result))));
+  }
+  if (!results.empty()) {
+    r["result"] = std::move(results);
+  }
+}
+
 }  // namespace
 
 Result<nlohmann::json> imaging_study_resource(const Row& report, const BundleContext& context) {
@@ -87,22 +109,15 @@ Result<nlohmann::json> imaging_report_resource(const Row& report, const BundleCo
   const Row* order = context.records().order(order_no);
   nlohmann::json r = {
       {"resourceType", "DiagnosticReport"},
-      {"identifier", nlohmann::json::array(
-                         {identifier("PLAC", context.options().order_no_system, order_no)})},
+      {"identifier",
+       nlohmann::json::array({identifier("PLAC", context.options().order_no_system, order_no)})},
       {"status", report_status(report.get("status"))},
       {"category",
-       {{{"coding", {{{"system", kV2DiagnosticSection}, {"code", "RAD"}, {"display", "Radiology"}}}}}}},
+       {{{"coding",
+          {{{"system", kV2DiagnosticSection}, {"code", "RAD"}, {"display", "Radiology"}}}}}}},
       {"code", report_code(order, context)},
   };
-  if (auto based_on = context.order_reference(order_no)) {
-    r["basedOn"] = nlohmann::json::array({std::move(*based_on)});
-  }
-  if (auto subject = context.patient_reference(context.order_patient(order_no))) {
-    r["subject"] = std::move(*subject);
-  }
-  if (auto encounter = context.encounter_reference(order ? order->get("visit_id") : "")) {
-    r["encounter"] = std::move(*encounter);
-  }
+  add_links(r, order_no, order, context);
   TimeWriter times;
   times.date_time(r, "effectiveDateTime", exam_time(order));
   times.instant(r, "issued", report.get("reported_at"));
@@ -110,15 +125,8 @@ Result<nlohmann::json> imaging_report_resource(const Row& report, const BundleCo
     // A name without a Practitioner resource behind it: a display-only reference.
     r["resultsInterpreter"] = nlohmann::json::array({{{"display", report.get("reported_by")}}});
   }
-  nlohmann::json results = nlohmann::json::array();
-  for (const Row* result : context.results_of(order_no)) {
-    results.push_back(reference(full_url(context.observation_key(*result))));
-  }
-  if (!results.empty()) {
-    r["result"] = std::move(results);
-  }
-  r["imagingStudy"] = nlohmann::json::array(
-      {reference(full_url(context.imaging_study_key(report)))});
+  r["imagingStudy"] =
+      nlohmann::json::array({reference(full_url(context.imaging_study_key(report)))});
   if (report.has("conclusion")) {
     r["conclusion"] = report.get("conclusion");
   }

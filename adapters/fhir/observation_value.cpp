@@ -127,7 +127,7 @@ nlohmann::json codeable_concept(std::string_view value) {
   if (coding.contains("code")) {
     concept_json["coding"] = nlohmann::json::array({std::move(coding)});
   }
-  const std::string_view text = c.size() > 8 && !c[8].empty() ? c[8]
+  const std::string_view text = c.size() > 8 && !c[8].empty()   ? c[8]
                                 : c.size() > 1 && !c[1].empty() ? c[1]
                                                                 : c[0];
   concept_json["text"] = text;

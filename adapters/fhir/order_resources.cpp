@@ -31,8 +31,9 @@ nlohmann::json service_code(const Row& order, const BundleContext& context) {
 // US Core's ServiceRequest categories: SNOMED CT "Laboratory procedure" and "Imaging".
 std::optional<nlohmann::json> request_category(std::string_view discipline) {
   if (discipline == "LAB") {
-    return nlohmann::json{{"coding", {{{"system", kSnomed}, {"code", "108252007"},
-                                       {"display", "Laboratory procedure"}}}}};
+    return nlohmann::json{
+        {"coding",
+         {{{"system", kSnomed}, {"code", "108252007"}, {"display", "Laboratory procedure"}}}}};
   }
   if (discipline == "RAD") {
     return nlohmann::json{
@@ -86,8 +87,8 @@ Result<nlohmann::json> service_request_resource(const Row& order, const BundleCo
   }
   nlohmann::json r = {
       {"resourceType", "ServiceRequest"},
-      {"identifier", nlohmann::json::array(
-                         {identifier("PLAC", context.options().order_no_system, order_no)})},
+      {"identifier",
+       nlohmann::json::array({identifier("PLAC", context.options().order_no_system, order_no)})},
       {"status", service_request_status(order.get("status"))},
       {"intent", "order"},
   };
@@ -166,11 +167,12 @@ Result<nlohmann::json> lab_report_resource(const Row& order, const BundleContext
   const std::string_view order_no = order.get("order_no");
   nlohmann::json r = {
       {"resourceType", "DiagnosticReport"},
-      {"identifier", nlohmann::json::array(
-                         {identifier("PLAC", context.options().order_no_system, order_no)})},
+      {"identifier",
+       nlohmann::json::array({identifier("PLAC", context.options().order_no_system, order_no)})},
       {"status", report_status(order.get("status"))},
       {"category",
-       {{{"coding", {{{"system", kV2DiagnosticSection}, {"code", "LAB"}, {"display", "Laboratory"}}}}}}},
+       {{{"coding",
+          {{{"system", kV2DiagnosticSection}, {"code", "LAB"}, {"display", "Laboratory"}}}}}}},
       {"code", service_code(order, context)},
   };
   put_list(r, "basedOn", context.order_reference(order_no));

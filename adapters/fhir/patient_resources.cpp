@@ -75,8 +75,7 @@ Result<nlohmann::json> encounter_resource(const Row& visit, const BundleContext&
   }
   if (visit.has("department")) {
     // A point of care code with no Location resource behind it: a display-only reference.
-    r["location"] = nlohmann::json::array(
-        {{{"location", {{"display", visit.get("department")}}}}});
+    r["location"] = nlohmann::json::array({{{"location", {{"display", visit.get("department")}}}}});
   }
   if (times.error()) {
     return times.error();

@@ -45,8 +45,7 @@ const Table* find_table(std::string_view name) {
   return nullptr;
 }
 
-const Row* find_row(const std::vector<Row>& rows, std::string_view column,
-                    std::string_view value) {
+const Row* find_row(const std::vector<Row>& rows, std::string_view column, std::string_view value) {
   for (const Row& row : rows) {
     if (row.get(column) == value) {
       return &row;

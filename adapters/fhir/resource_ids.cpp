@@ -1,10 +1,9 @@
 #include "adapters/fhir/resource_ids.hpp"
 
 #include <array>
-#include <cstdio>
-
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/uuid_io.hpp>
+#include <cstdio>
 
 namespace hisbridge::fhir {
 namespace {

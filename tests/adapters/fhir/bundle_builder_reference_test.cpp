@@ -3,11 +3,11 @@
 // give for each message (stock-mapping.md), written here by hand: each comment names the
 // HL7 field a value comes from. docs/fhir-output.md lists every deliberate difference; the
 // checks below skip exactly those and nothing else.
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "adapters/fhir/bundle_builder.hpp"
 #include "tests/adapters/fhir/fhir_test_support.hpp"
@@ -142,7 +142,7 @@ nlohmann::json by_placer(const std::vector<nlohmann::json>& list, const std::str
 
 TEST_F(ReferenceConverterTest, LabOru1TwoOrdersWithPendingResults) {
   std::vector<mapping::Record> records = {
-      record("his_patient", {{"patient_id", "10006579"},  // PID-3 CX-5 MR
+      record("his_patient", {{"patient_id", "10006579"},      // PID-3 CX-5 MR
                              {"full_name", "DUCK D DONALD"},  // PID-5 family, middle, given
                              {"birth_date", "1924-10-10"},
                              {"sex", "M"},
@@ -187,8 +187,8 @@ TEST_F(ReferenceConverterTest, LabOru1TwoOrdersWithPendingResults) {
   records.push_back(order("88502218", "24317-0", "Hemogram and platelet count, automated", "F"));
   records.push_back(result("88502218", "11156-7", "LEUKOCYTES", std::nullopt, std::nullopt,
                            std::nullopt, "I", std::nullopt));
-  records.push_back(result("88502218", "11273-0", "ERYTHROCYTES", "4.06", "tera.l-1", "N", "P",
-                           t0627));
+  records.push_back(
+      result("88502218", "11273-0", "ERYTHROCYTES", "4.06", "tera.l-1", "N", "P", t0627));
   records.push_back(result("88502218", "20509-6", "HEMOGLOBIN", std::nullopt, std::nullopt,
                            std::nullopt, "I", std::nullopt));
   records.push_back(result("88502218", "20570-8", "HEMATOCRIT", "40.1", "%", "N", "P", t0830));
@@ -196,16 +196,16 @@ TEST_F(ReferenceConverterTest, LabOru1TwoOrdersWithPendingResults) {
   // OBR 2: OBR-25 empty.
   records.push_back(
       order("855238581", "26464-8", "Differential WBC Count, buffy coat", std::nullopt));
-  records.push_back(result("855238581", "23761-0", "NEUTROPHILS/100 LEUKOCYTES", "72", "%", "N",
-                           "P", t0627));
-  records.push_back(result("855238581", "26450-7", "EOSINOPHILS/100 LEUKOCYTES", "2", "%", "N",
-                           "P", t0627));
-  records.push_back(result("855238581", "26478-8", "LYMPHOCYTES/100 LEUKOCYTES", "20", "%", "N",
-                           "P", t0627));
-  records.push_back(result("855238581", "26485-3", "MONOCYTES/100 LEUKOCYTES", "6", "%", "N", "P",
-                           t0627));
-  records.push_back(result("855238581", "30180-4", "BASOPHILS/100 LEUKOCYTES", "0", "%", "N", "P",
-                           t0627));
+  records.push_back(
+      result("855238581", "23761-0", "NEUTROPHILS/100 LEUKOCYTES", "72", "%", "N", "P", t0627));
+  records.push_back(
+      result("855238581", "26450-7", "EOSINOPHILS/100 LEUKOCYTES", "2", "%", "N", "P", t0627));
+  records.push_back(
+      result("855238581", "26478-8", "LYMPHOCYTES/100 LEUKOCYTES", "20", "%", "N", "P", t0627));
+  records.push_back(
+      result("855238581", "26485-3", "MONOCYTES/100 LEUKOCYTES", "6", "%", "N", "P", t0627));
+  records.push_back(
+      result("855238581", "30180-4", "BASOPHILS/100 LEUKOCYTES", "0", "%", "N", "P", t0627));
   const nlohmann::json bundle = build(records);
   const std::string expected = "ORU_R01/LAB-ORU-1-expected.json";
   expect_same_patient(bundle, expected);
@@ -281,28 +281,24 @@ TEST_F(ReferenceConverterTest, LriCbcUnitsRangesFlagsAndCodedValues) {
       {"NM", "26453-1", "Erythrocytes [#/volume] in Blood", "4.41", "10*6/uL", "4.3 to 6.2", "N"},
       {"NM", "718-7", "Hemoglobin [Mass/volume] in Blood", "12.5", "g/mL", "13 to 18", "L"},
       {"NM", "20570-8", "Hematocrit [Volume Fraction] of Blood", "41", "%", "40 to 52", "N"},
-      {"NM", "26464-8", "Leukocytes [#/volume] in Blood", "105600", "{cells}/uL",
-       "4300 to 10800", "HH"},
-      {"NM", "26515-7", "Platelets [#/volume] in Blood", "210000", "{cells}/uL",
-       "150000 to 350000", "N"},
+      {"NM", "26464-8", "Leukocytes [#/volume] in Blood", "105600", "{cells}/uL", "4300 to 10800",
+       "HH"},
+      {"NM", "26515-7", "Platelets [#/volume] in Blood", "210000", "{cells}/uL", "150000 to 350000",
+       "N"},
       {"NM", "30428-7", "Erythrocyte mean corpuscular volume [Entitic volume]", "91", "fL",
        "80 to 95", "N"},
-      {"NM", "28539-5", "Erythrocyte mean corpuscular hemoglobin [Entitic mass]", "29",
-       "pg/{cell}", "27 to 31", "N"},
-      {"NM", "28540-3",
-       "Erythrocyte mean corpuscular hemoglobin concentration [Mass/volume]", "32.4", "g/dL",
-       "32 to 36", "N"},
-      {"NM", "30385-9", "Erythrocyte distribution width [Ratio]", "10.5", "%", "10.2 to 14.5",
-       "N"},
+      {"NM", "28539-5", "Erythrocyte mean corpuscular hemoglobin [Entitic mass]", "29", "pg/{cell}",
+       "27 to 31", "N"},
+      {"NM", "28540-3", "Erythrocyte mean corpuscular hemoglobin concentration [Mass/volume]",
+       "32.4", "g/dL", "32 to 36", "N"},
+      {"NM", "30385-9", "Erythrocyte distribution width [Ratio]", "10.5", "%", "10.2 to 14.5", "N"},
       {"NM", "26444-0", "Basophils [#/volume] in Blood", "0.1", "10*3/uL", "0 to 0.3", "N"},
       {"NM", "30180-4", "Basophils/100 leukocytes in Blood", "0.1", "%", "0 to 2", "N"},
       {"NM", "26484-6", "Monocytes [#/volume] in Blood", "3", "10*3/uL", "0.0 to 13.0", "N"},
       {"NM", "26485-3", "Monocytes/100 leukocytes in Blood", "3", "%", "0 to 10", "N"},
-      {"NM", "26449-9", "Eosinophils [#/volume] in Blood", "2.1", "10*3/uL", "0.0 to 0.45",
-       "HH"},
+      {"NM", "26449-9", "Eosinophils [#/volume] in Blood", "2.1", "10*3/uL", "0.0 to 0.45", "HH"},
       {"NM", "26450-7", "Eosinophils/100 leukocytes in Blood", "2", "%", "0 to 6", "N"},
-      {"NM", "26474-7", "Lymphocytes [#/volume] in Blood", "41.2", "10*3/uL", "1.0 to 4.8",
-       "HH"},
+      {"NM", "26474-7", "Lymphocytes [#/volume] in Blood", "41.2", "10*3/uL", "1.0 to 4.8", "HH"},
       {"NM", "26478-8", "Lymphocytes/100 leukocytes in Blood", "39", "%", "15.0 to 45.0", "N"},
       {"NM", "26499-4", "Neutrophils [#/volume] in Blood", "58", "10*3/uL", "1.5 to 7.0", "HH"},
       {"NM", "26511-6", "Neutrophils/100 leukocytes in Blood", "55", "%", "50 to 73", "N"},
@@ -358,8 +354,9 @@ TEST_F(ReferenceConverterTest, LriCbcUnitsRangesFlagsAndCodedValues) {
   EXPECT_EQ(ours["result"].size(), theirs["result"].size());
   // OBR-7 is SPM-17 here: one collection time on both sides.
   for (const auto& s : expected_resources(expected, "Specimen")) {
-    EXPECT_EQ(epoch_seconds(s["collection"]["collectedDateTime"]),
-              epoch_seconds(resources(bundle, "Specimen").at(0)["collection"]["collectedDateTime"]));
+    EXPECT_EQ(
+        epoch_seconds(s["collection"]["collectedDateTime"]),
+        epoch_seconds(resources(bundle, "Specimen").at(0)["collection"]["collectedDateTime"]));
   }
 }
 
@@ -414,21 +411,21 @@ TEST_F(ReferenceConverterTest, OmlO21OrderWithVisitAndSpecimen) {
                              {"sex", "M"},
                              {"address", "1000, Ste. 123, Ann Arbor, MI"},
                              {"insurance_no", "548851236L"}}),  // IN1-36
-      record("his_visit", {{"visit_id", "5001"},  // PV1-19
+      record("his_visit", {{"visit_id", "5001"},                // PV1-19
                            {"patient_id", "PATID1234"},
                            {"department", "LABUnit01"},  // PV1-3 PL-1
                            {"visit_class", "O"},
                            {"registered_at", "2021-10-20T11:26+02:15"}}),  // PV1-44, minutes
-      record("his_order", {{"order_no", "1101"},  // ORC-2
+      record("his_order", {{"order_no", "1101"},                           // ORC-2
                            {"visit_id", "5001"},
                            {"patient_id", "PATID1234"},
                            {"discipline", "LAB"},
                            {"service_code", "57698-3"},
                            {"service_name", "Lipid panel with direct LDL - Serum or Plasma"},
                            {"department", "LABUnit01"},
-                           {"priority", "R"},  // TQ1-9
-                           {"status", "SC"},   // ORC-5 of a status update
-                           {"ordered_at", "2021-10-20T11:26+02:15"},     // ORC-9
+                           {"priority", "R"},                         // TQ1-9
+                           {"status", "SC"},                          // ORC-5 of a status update
+                           {"ordered_at", "2021-10-20T11:26+02:15"},  // ORC-9
                            {"collected_at", "2011-01-03T14:34:28-08:00"},  // SPM-17.1
                            {"received_at", "2012-03-01T00:00+07:00"}}),    // SPM-18, a date
   };
@@ -451,7 +448,8 @@ TEST_F(ReferenceConverterTest, OmlO21OrderWithVisitAndSpecimen) {
   ASSERT_EQ(our_encounters.size(), 1U);
   ASSERT_EQ(their_encounters.size(), 1U);
   EXPECT_EQ(our_encounters[0]["class"], their_encounters[0]["class"]);
-  EXPECT_EQ(our_encounters[0]["identifier"][0]["value"], their_encounters[0]["identifier"][0]["value"]);
+  EXPECT_EQ(our_encounters[0]["identifier"][0]["value"],
+            their_encounters[0]["identifier"][0]["value"]);
   EXPECT_EQ(epoch_seconds(our_encounters[0]["period"]["start"]),
             epoch_seconds(their_encounters[0]["period"]["start"]));
   EXPECT_EQ(ours["encounter"]["reference"],
@@ -499,7 +497,8 @@ TEST_F(ReferenceConverterTest, AdtA01PatientAndEncounter) {
   EXPECT_EQ(ours[0]["class"], theirs[0]["class"]);
   EXPECT_EQ(ours[0]["identifier"][0]["value"], theirs[0]["identifier"][0]["value"]);
   EXPECT_EQ(ours[0]["period"]["start"], theirs[0]["period"]["start"]);
-  EXPECT_EQ(ours[0]["subject"]["reference"], testing::entry_at(bundle, ours[0]["subject"]["reference"])["fullUrl"]);
+  EXPECT_EQ(ours[0]["subject"]["reference"],
+            testing::entry_at(bundle, ours[0]["subject"]["reference"])["fullUrl"]);
   EXPECT_EQ(resources(bundle, "Patient")[0]["identifier"][1]["value"], "123121234A");
 }
 

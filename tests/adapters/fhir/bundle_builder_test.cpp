@@ -1,13 +1,13 @@
 #include "adapters/fhir/bundle_builder.hpp"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "adapters/fhir/error.hpp"
-#include "adapters/fhir/fhir_datatypes.hpp"
 #include "adapters/fhir/fhir_codes.hpp"
+#include "adapters/fhir/fhir_datatypes.hpp"
 #include "adapters/fhir/resource_ids.hpp"
 #include "tests/adapters/fhir/fhir_test_support.hpp"
 
@@ -162,9 +162,10 @@ TEST(BundleBuilderTest, VietnameseNameFamilyFirstGivenTheRest) {
   EXPECT_EQ(patient["address"][0]["text"], "Bản Co Mận, Xã Chiềng Mung, Huyện Mai Sơn, Sơn La");
   EXPECT_EQ(patient["identifier"].size(), 1U);  // no insurance number known
 
-  const nlohmann::json one_word = build({record(
-      "his_patient", {{"patient_id", "P1"}, {"full_name", "Páo"}, {"insurance_no", "DN4011234567890"},
-                      {"sex", "F"}})});
+  const nlohmann::json one_word = build({record("his_patient", {{"patient_id", "P1"},
+                                                                {"full_name", "Páo"},
+                                                                {"insurance_no", "DN4011234567890"},
+                                                                {"sex", "F"}})});
   const nlohmann::json p = resources(one_word, "Patient")[0];
   EXPECT_EQ(p["name"][0]["family"], "Páo");
   EXPECT_FALSE(p["name"][0].contains("given"));
@@ -175,9 +176,14 @@ TEST(BundleBuilderTest, VietnameseNameFamilyFirstGivenTheRest) {
 
 TEST(BundleBuilderTest, RowsWithTheSameKeyMergeLaterKnownValuesWinning) {
   const nlohmann::json bundle = build({
-      record("his_order", {{"order_no", "O1"}, {"patient_id", "P1"}, {"discipline", "RAD"},
-                           {"status", "SC"}, {"ordered_at", "2026-03-05T08:00+07:00"}}),
-      record("his_order", {{"order_no", "O1"}, {"status", "IP"}, {"ordered_at", std::nullopt},
+      record("his_order", {{"order_no", "O1"},
+                           {"patient_id", "P1"},
+                           {"discipline", "RAD"},
+                           {"status", "SC"},
+                           {"ordered_at", "2026-03-05T08:00+07:00"}}),
+      record("his_order", {{"order_no", "O1"},
+                           {"status", "IP"},
+                           {"ordered_at", std::nullopt},
                            {"service_name", "  CT ngực  "}}),
   });
   const auto requests = resources(bundle, "ServiceRequest");
@@ -219,7 +225,8 @@ TEST(BundleBuilderTest, SiteSystemsNameEveryIdentifierAndCode) {
   options.test_code_system = "http://loinc.org";
   options.units_are_ucum = true;
   const nlohmann::json bundle = build(lab_message(), options);
-  EXPECT_EQ(bundle["entry"][0]["request"]["url"], "Patient?identifier=urn:oid:1.2.704.1.1|SL25003208");
+  EXPECT_EQ(bundle["entry"][0]["request"]["url"],
+            "Patient?identifier=urn:oid:1.2.704.1.1|SL25003208");
   EXPECT_EQ(resources(bundle, "ServiceRequest")[0]["identifier"][0]["system"],
             "urn:oid:1.2.704.1.2");
   EXPECT_EQ(resources(bundle, "DiagnosticReport")[0]["identifier"][0]["system"],
@@ -229,8 +236,9 @@ TEST(BundleBuilderTest, SiteSystemsNameEveryIdentifierAndCode) {
 
 TEST(BundleBuilderTest, VisitClassesAndSexes) {
   const auto visit = [](const char* visit_class) {
-    return resources(build({record("his_visit", {{"visit_id", "V1"}, {"visit_class", visit_class}})}),
-                     "Encounter")[0]["class"];
+    return resources(
+        build({record("his_visit", {{"visit_id", "V1"}, {"visit_class", visit_class}})}),
+        "Encounter")[0]["class"];
   };
   EXPECT_EQ(visit("I")["code"], "IMP");
   EXPECT_EQ(visit("E")["code"], "EMER");
@@ -260,16 +268,15 @@ TEST(BundleBuilderTest, MissingKeysAndBadTimesAreErrors) {
   // A ServiceRequest must name its patient.
   EXPECT_EQ(error_of({record("his_order", {{"order_no", "O1"}})}), missing_key);
   const auto invalid_time = make_error_code(Error::invalid_time);
-  EXPECT_EQ(error_of({record("his_visit", {{"visit_id", "V1"},
-                                           {"registered_at", "2026-03-05 08:15"}})}),
-            invalid_time);
+  EXPECT_EQ(
+      error_of({record("his_visit", {{"visit_id", "V1"}, {"registered_at", "2026-03-05 08:15"}})}),
+      invalid_time);
   EXPECT_EQ(error_of({record("his_patient", {{"patient_id", "P1"}, {"birth_date", "19750203"}})}),
             invalid_time);
 }
 
 TEST(BundleBuilderTest, OtherTablesAreIgnoredAndNoRecordGivesAnEmptyTransaction) {
-  const nlohmann::json bundle =
-      build({record("site_audit", {{"id", "1"}, {"what", "anything"}})});
+  const nlohmann::json bundle = build({record("site_audit", {{"id", "1"}, {"what", "anything"}})});
   EXPECT_EQ(bundle, (nlohmann::json{{"resourceType", "Bundle"},
                                     {"type", "transaction"},
                                     {"entry", nlohmann::json::array()}}));
@@ -283,20 +290,30 @@ TEST(BundleBuilderTest, ImagingReportWithStudyConclusionAndFindings) {
       "phổi phải.";
   const std::string conclusion = "KẾT LUẬN:\n1. Viêm phổi thùy dưới phổi phải.";
   const nlohmann::json bundle = build({
-      record("his_patient", {{"patient_id", "SL25004107"}, {"full_name", "Giàng A Sùng"},
-                             {"birth_date", "1975-02-03"}, {"sex", "M"}}),
-      record("his_visit", {{"visit_id", "NT2503140009"}, {"patient_id", "SL25004107"},
-                           {"department", "HSTC"}, {"visit_class", "I"}}),
-      record("his_order", {{"order_no", "CDHA250314-0088"}, {"visit_id", "NT2503140009"},
-                           {"patient_id", "SL25004107"}, {"discipline", "RAD"},
+      record("his_patient", {{"patient_id", "SL25004107"},
+                             {"full_name", "Giàng A Sùng"},
+                             {"birth_date", "1975-02-03"},
+                             {"sex", "M"}}),
+      record("his_visit", {{"visit_id", "NT2503140009"},
+                           {"patient_id", "SL25004107"},
+                           {"department", "HSTC"},
+                           {"visit_class", "I"}}),
+      record("his_order", {{"order_no", "CDHA250314-0088"},
+                           {"visit_id", "NT2503140009"},
+                           {"patient_id", "SL25004107"},
+                           {"discipline", "RAD"},
                            {"service_code", "CT-NGUC-CQ"},
                            {"service_name", "CT ngực có tiêm thuốc cản quang"},
-                           {"status", "F"}, {"started_at", "2025-03-14T10:34:12+07:00"},
+                           {"status", "F"},
+                           {"started_at", "2025-03-14T10:34:12+07:00"},
                            {"reported_at", "2025-03-14T11:27:40+07:00"}}),
-      record("his_report", {{"order_no", "CDHA250314-0088"}, {"accession_no", "RIS250314-0045"},
-                            {"modality", "CT"}, {"findings", findings},
+      record("his_report", {{"order_no", "CDHA250314-0088"},
+                            {"accession_no", "RIS250314-0045"},
+                            {"modality", "CT"},
+                            {"findings", findings},
                             {"conclusion", conclusion},
-                            {"reported_by", "Nguyễn Tiến Dũng"}, {"status", "F"},
+                            {"reported_by", "Nguyễn Tiến Dũng"},
+                            {"status", "F"},
                             {"reported_at", "2025-03-14T11:27:40+07:00"}}),
   });
   const auto reports = resources(bundle, "DiagnosticReport");
@@ -327,7 +344,9 @@ TEST(BundleBuilderTest, ImagingReportWithStudyConclusionAndFindings) {
 TEST(BundleBuilderTest, ImagingReportWithoutItsOrder) {
   const nlohmann::json bundle = build({
       record("his_patient", {{"patient_id", "P1"}}),
-      record("his_report", {{"order_no", "O9"}, {"modality", "RX"}, {"status", "P"},
+      record("his_report", {{"order_no", "O9"},
+                            {"modality", "RX"},
+                            {"status", "P"},
                             {"conclusion", "Không thấy bất thường."}}),
   });
   const nlohmann::json report = resources(bundle, "DiagnosticReport")[0];

@@ -1,16 +1,15 @@
 #include "adapters/fhir/bundle_file_writer.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "adapters/fhir/error.hpp"
 #include "tests/support/read_file.hpp"
@@ -41,9 +40,10 @@ class BundleFileWriterTest : public ::testing::Test {
   }
 
   static nlohmann::json bundle(const std::string& text) {
-    return {{"resourceType", "Bundle"},
-            {"type", "transaction"},
-            {"entry", {{{"resource", {{"resourceType", "Patient"}, {"name", {{{"text", text}}}}}}}}}};
+    return {
+        {"resourceType", "Bundle"},
+        {"type", "transaction"},
+        {"entry", {{{"resource", {{"resourceType", "Patient"}, {"name", {{{"text", text}}}}}}}}}};
   }
 
   fs::path folder_;
@@ -74,13 +74,15 @@ TEST_F(BundleFileWriterTest, InvalidUtf8IsReplacedNotThrown) {
   auto path = writer.write(bundle(std::string("Ho\xff") + "a"), "bad-utf8");
   ASSERT_TRUE(path.has_value()) << path.error().message();
   const std::string text = testing_support::read_file(*path);
-  EXPECT_NE(text.find("Ho\xEF\xBF\xBD" "a"), std::string::npos);  // U+FFFD
+  EXPECT_NE(text.find("Ho\xEF\xBF\xBD"
+                      "a"),
+            std::string::npos);  // U+FFFD
 }
 
 TEST_F(BundleFileWriterTest, RefusesNamesThatAreNotPlainFileNames) {
   const BundleFileWriter writer(folder_);
   for (const std::string& name : {std::string(), std::string("../escape"), std::string("a/b"),
-                                 std::string(".hidden"), std::string("nul\0x", 5)}) {
+                                  std::string(".hidden"), std::string("nul\0x", 5)}) {
     auto path = writer.write(bundle("x"), name);
     ASSERT_FALSE(path.has_value()) << name;
     EXPECT_EQ(path.error(), make_error_code(Error::invalid_name)) << name;

@@ -3,22 +3,21 @@
 #include "adapters/fhir/fhir_client.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "adapters/fhir/error.hpp"
 #include "tests/support/read_file.hpp"
@@ -229,8 +228,8 @@ TEST_F(FhirClientTest, ReconnectsWhenTheServerDropsAKeptConnection) {
 
 TEST_F(FhirClientTest, ClientErrorsAreDeadServerErrorsAndThrottlingRetry) {
   const std::vector<std::pair<unsigned, Disposition>> cases = {
-      {400, Disposition::dead}, {404, Disposition::dead}, {412, Disposition::dead},
-      {422, Disposition::dead}, {408, Disposition::retry}, {429, Disposition::retry},
+      {400, Disposition::dead},  {404, Disposition::dead},  {412, Disposition::dead},
+      {422, Disposition::dead},  {408, Disposition::retry}, {429, Disposition::retry},
       {500, Disposition::retry}, {503, Disposition::retry}};
   for (const auto& [status, disposition] : cases) {
     auto client = client_for(url("/fhir-status/" + std::to_string(status)));
@@ -303,9 +302,10 @@ class FhirClientTlsTest : public ::testing::Test {
     dir_ = new TempDir();
     cert_ = dir_->path / "cert.pem";
     const fs::path key = dir_->path / "key.pem";
-    const int made = run_quietly({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                          "-keyout", key.string(), "-out", cert_.string(), "-days", "2", "-subj",
-                          "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"});
+    const int made =
+        run_quietly({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                     key.string(), "-out", cert_.string(), "-days", "2", "-subj", "/CN=localhost",
+                     "-addext", "subjectAltName=DNS:localhost"});
     if (made == 0) {
       server_ = new TestServer(dir_->path, cert_, key);
     }

@@ -52,7 +52,7 @@ TEST(ResourceIdsTest, UuidsAreVersion5AndDependOnEveryPart) {
   const ResourceKey key{"Patient", "urn:hisbridge:patient-id", "SL25004107"};
   const std::string uuid = resource_uuid(key);
   ASSERT_EQ(uuid.size(), 36U);
-  EXPECT_EQ(uuid[14], '5');                                       // version 5 (SHA-1)
+  EXPECT_EQ(uuid[14], '5');                                          // version 5 (SHA-1)
   EXPECT_NE(std::string("89ab").find(uuid[19]), std::string::npos);  // RFC 4122 variant
   EXPECT_EQ(resource_uuid(key), uuid);
   EXPECT_EQ(full_url(key), "urn:uuid:" + uuid);

@@ -2,17 +2,17 @@
 
 // Shared by the FHIR tests: HIS records written by hand, the shape checks every bundle must
 // pass, and reading the reference converter's expected bundles.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "engine/mapping/record.hpp"
 #include "tests/support/read_file.hpp"
@@ -50,8 +50,7 @@ inline const std::filesystem::path& converter_samples() {
 // The resources of one type in an expected bundle of the reference converter.
 inline std::vector<nlohmann::json> expected_resources(const std::string& relative,
                                                       const std::string& type) {
-  const std::string text =
-      testing_support::read_file(converter_samples() / "expected" / relative);
+  const std::string text = testing_support::read_file(converter_samples() / "expected" / relative);
   const nlohmann::json bundle = nlohmann::json::parse(text, nullptr, false);
   std::vector<nlohmann::json> out;
   if (bundle.is_discarded()) {

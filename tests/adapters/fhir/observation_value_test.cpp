@@ -1,8 +1,8 @@
 #include "adapters/fhir/observation_value.hpp"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "adapters/fhir/fhir_codes.hpp"
 
@@ -32,15 +32,15 @@ TEST(DecimalNumberTest, KeepsTheDecimalItWasGiven) {
 TEST(DecimalNumberTest, RefusesWhatIsNotAPlainDecimal) {
   for (const char* text : {"", "-", "1.", ".5", "1e5", "1,5", "4.06 ", "0x10", "NaN", "inf",
                            "1.2.3", "12a", "1234567.890123456",  // 16 significant digits
-                           "123456789012345678901"}) {              // no int64 holds it
+                           "123456789012345678901"}) {           // no int64 holds it
     EXPECT_FALSE(decimal_number(text).has_value()) << text;
   }
 }
 
 TEST(ObservationValueTest, NumbersAreQuantitiesWithUcumOnlyWhenSure) {
-  EXPECT_EQ(value_of("8.9", "NM", "mmol/L")["valueQuantity"],
-            (nlohmann::json{{"value", 8.9}, {"unit", "mmol/L"}, {"system", kUcum},
-                            {"code", "mmol/L"}}));
+  EXPECT_EQ(
+      value_of("8.9", "NM", "mmol/L")["valueQuantity"],
+      (nlohmann::json{{"value", 8.9}, {"unit", "mmol/L"}, {"system", kUcum}, {"code", "mmol/L"}}));
   // The micro sign is written "u" in UCUM; the unit keeps what the lab wrote.
   EXPECT_EQ(value_of("118", "NM", "\xC2\xB5mol/L")["valueQuantity"]["code"], "umol/L");
   EXPECT_EQ(value_of("118", "NM", "\xC2\xB5mol/L")["valueQuantity"]["unit"], "\xC2\xB5mol/L");
@@ -57,9 +57,11 @@ TEST(ObservationValueTest, ComparatorsBecomeQuantityComparators) {
   EXPECT_EQ(value_of("<0.5", "NM", "mg/L")["valueQuantity"]["value"], 0.5);
   EXPECT_EQ(value_of(">= 200", "ST")["valueString"], ">= 200");  // a string stays a string
   EXPECT_EQ(value_of(">= 200", "NM")["valueQuantity"]["comparator"], ">=");
-  EXPECT_EQ(value_of("<^0.5", "SN", "mg/L")["valueQuantity"],
-            (nlohmann::json{{"value", 0.5}, {"comparator", "<"}, {"unit", "mg/L"},
-                            {"system", kUcum}, {"code", "mg/L"}}));
+  EXPECT_EQ(value_of("<^0.5", "SN", "mg/L")["valueQuantity"], (nlohmann::json{{"value", 0.5},
+                                                                              {"comparator", "<"},
+                                                                              {"unit", "mg/L"},
+                                                                              {"system", kUcum},
+                                                                              {"code", "mg/L"}}));
   EXPECT_EQ(value_of("^182", "SN", "mg/dl")["valueQuantity"]["value"], 182);
   EXPECT_FALSE(value_of("^182", "SN")["valueQuantity"].contains("comparator"));
   EXPECT_EQ(value_of("=^7", "SN")["valueQuantity"]["value"], 7);
@@ -74,10 +76,11 @@ TEST(ObservationValueTest, StructuredRangesAndRatios) {
 }
 
 TEST(ObservationValueTest, CodedValuesAndText) {
-  EXPECT_EQ(value_of("260415000^not detected^SCT^^^^^^None seen", "CWE")["valueCodeableConcept"],
-            (nlohmann::json{{"coding", {{{"system", kSnomed}, {"code", "260415000"},
-                                         {"display", "not detected"}}}},
-                            {"text", "None seen"}}));
+  EXPECT_EQ(
+      value_of("260415000^not detected^SCT^^^^^^None seen", "CWE")["valueCodeableConcept"],
+      (nlohmann::json{
+          {"coding", {{{"system", kSnomed}, {"code", "260415000"}, {"display", "not detected"}}}},
+          {"text", "None seen"}}));
   EXPECT_EQ(value_of("POS^Dương tính^L", "CWE")["valueCodeableConcept"],
             (nlohmann::json{{"coding", {{{"code", "POS"}, {"display", "Dương tính"}}}},
                             {"text", "Dương tính"}}));
@@ -90,12 +93,12 @@ TEST(ObservationValueTest, CodedValuesAndText) {
 }
 
 TEST(ReferenceRangeTest, BoundsWhenTheRangeReadsAsOne) {
-  EXPECT_EQ(reference_range("3.9-6.4", "mmol/L", false),
-            (nlohmann::json{{"text", "3.9-6.4"},
-                            {"low", {{"value", 3.9}, {"unit", "mmol/L"}, {"system", kUcum},
-                                     {"code", "mmol/L"}}},
-                            {"high", {{"value", 6.4}, {"unit", "mmol/L"}, {"system", kUcum},
-                                      {"code", "mmol/L"}}}}));
+  EXPECT_EQ(
+      reference_range("3.9-6.4", "mmol/L", false),
+      (nlohmann::json{
+          {"text", "3.9-6.4"},
+          {"low", {{"value", 3.9}, {"unit", "mmol/L"}, {"system", kUcum}, {"code", "mmol/L"}}},
+          {"high", {{"value", 6.4}, {"unit", "mmol/L"}, {"system", kUcum}, {"code", "mmol/L"}}}}));
   EXPECT_EQ(reference_range("3.9 - 6.4", "", false)["high"]["value"], 6.4);
   EXPECT_EQ(reference_range("-5-5", "", false)["low"]["value"], -5);
   EXPECT_EQ(reference_range("-5-5", "", false)["high"]["value"], 5);
