@@ -84,11 +84,13 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
   find_groups(ids_, rule.for_each[depth], begin, end, groups_[depth]);
   if (depth == 0) {
     header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
+  } else if (!groups_[depth].empty()) {
+    scopes_.back().own_end = groups_[depth].front().begin;
   }
   // Indexes, not iterators: a nested collect may grow groups_ (never this depth's vector).
   for (std::size_t i = 0; i < groups_[depth].size(); ++i) {
     const SegmentGroup group = groups_[depth][i];
-    scopes_.push_back({group, {}});
+    scopes_.push_back({group, {}, group.end});
     const bool ok = each_group(rule, depth + 1, group.head + 1, group.end, out);
     scopes_.pop_back();
     if (!ok) {
@@ -101,7 +103,7 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
 bool Evaluator::each_node(const RecordRule& rule, MappingOutput& out) {
   const pugi::xpath_node_set nodes = rule.for_each_xpath->evaluate_node_set(*document_);
   for (const pugi::xpath_node& node : nodes) {
-    scopes_.push_back({{}, node.node()});
+    scopes_.push_back({{}, node.node(), 0});
     const bool ok = emit_row(rule, out);
     scopes_.pop_back();
     if (!ok) {
@@ -282,7 +284,7 @@ bool Evaluator::eval_collect(const Expr& e, Value& out) {
     const pugi::xml_node context = scopes_.empty() ? document_->document_element().parent()
                                                    : scopes_.back().node;
     for (const pugi::xpath_node& node : e.for_each_xpath->evaluate_node_set(context)) {
-      scopes_.push_back({{}, node.node()});
+      scopes_.push_back({{}, node.node(), 0});
       ok = collect_one(e, joined);
       scopes_.pop_back();
       if (!ok) {
@@ -293,8 +295,12 @@ bool Evaluator::eval_collect(const Expr& e, Value& out) {
     const std::size_t begin = scopes_.empty() ? 1 : scopes_.back().group.head + 1;
     const std::size_t end = scopes_.empty() ? ids_.size() + 1 : scopes_.back().group.end;
     const std::size_t saved_header_end = header_end_;
+    const std::size_t saved_own_end = scopes_.empty() ? 0 : scopes_.back().own_end;
     ok = collect_groups(e, 0, begin, end, joined);
     header_end_ = saved_header_end;
+    if (!scopes_.empty()) {
+      scopes_[outer - 1].own_end = saved_own_end;
+    }
   }
   scopes_.resize(outer);
   if (!ok) {
@@ -316,10 +322,12 @@ bool Evaluator::collect_groups(const Expr& e, std::size_t depth, std::size_t beg
   find_groups(ids_, e.for_each[depth], begin, end, groups_[slot]);
   if (slot == 0 && depth == 0) {
     header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
+  } else if (slot > 0 && !groups_[slot].empty()) {
+    scopes_.back().own_end = groups_[slot].front().begin;
   }
   for (std::size_t i = 0; i < groups_[slot].size(); ++i) {
     const SegmentGroup group = groups_[slot][i];
-    scopes_.push_back({group, {}});
+    scopes_.push_back({group, {}, group.end});
     const bool ok = collect_groups(e, depth + 1, group.head + 1, group.end, joined);
     scopes_.pop_back();
     if (!ok) {
@@ -446,7 +454,7 @@ std::size_t Evaluator::segment_for(const hl7::Path& path) const {
     if (is(scope->group.head)) {
       return scope->group.head;
     }
-    for (std::size_t n = scope->group.begin; n < scope->group.end; ++n) {
+    for (std::size_t n = scope->group.begin; n < scope->own_end; ++n) {
       if (is(n)) {
         return n;
       }

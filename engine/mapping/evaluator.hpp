@@ -19,7 +19,9 @@ namespace hisbridge::mapping {
 // group's head, else the first such segment in the group), then of the groups around it, and
 // last of the message's header part: the segments before the first group (MSH, PID, PV1...).
 // So `OBR-2` read for an OBX is that OBX's OBR, and an order without an SPM never takes the
-// SPM of another order.
+// SPM of another order. A group around the innermost one is searched only up to its first
+// inner group: in OUL^R22 (SPM, then its orders) an order without an ORC or TQ1 never takes
+// those of the next order under the same specimen.
 class Evaluator {
  public:
   explicit Evaluator(const Program& program) : program_(program) {}
@@ -36,6 +38,10 @@ class Evaluator {
   struct Scope {
     SegmentGroup group;
     pugi::xml_node node;
+    // Where the group's own segments end: the first segment of its first inner group while a
+    // nested for_each or collect runs inside it, else group.end. Segments after it belong to
+    // inner groups, and a sibling's are never read for another (as header_end_ at the top).
+    std::size_t own_end = 0;
   };
 
   bool handles(std::string_view type, std::string_view code) const;

@@ -1,0 +1,520 @@
+// The mapping evaluator on small inline mappings and messages: segment groups and where a path
+// looks, the value sources, every transform, conditions, lookups and events.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/hl7/read_message.hpp"
+#include "engine/mapping/mapping.hpp"
+#include "engine/mapping/output_json.hpp"
+
+namespace hisbridge::mapping {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ER7 from segments, CR after each.
+std::string er7(std::initializer_list<std::string_view> segments) {
+  std::string out;
+  for (std::string_view s : segments) {
+    out.append(s).append("\r");
+  }
+  return out;
+}
+
+// One segment with the given fields set, the others empty: seg("OBR", {{7, "2026..."}}).
+std::string seg(std::string_view id, std::initializer_list<std::pair<std::size_t, std::string_view>> fields) {
+  std::vector<std::string_view> values;
+  for (const auto& [number, value] : fields) {
+    values.resize(std::max(values.size(), number));
+    values[number - 1] = value;
+  }
+  std::string out(id);
+  for (std::string_view v : values) {
+    out.append("|").append(v);
+  }
+  return out;
+}
+
+std::shared_ptr<const Mapping> compile(std::string_view text, const fs::path& file = "t.json") {
+  auto program = load_mapping_text(text, file);
+  if (!program) {
+    for (const auto& e : program.error()) {
+      ADD_FAILURE() << e.to_string();
+    }
+    return nullptr;
+  }
+  return std::make_shared<const Mapping>(*program);
+}
+
+// The values of every record of `table` in `out`, column by column: "a|b|c" per record.
+std::vector<std::string> rows(const MappingOutput& out, std::string_view table = "t") {
+  std::vector<std::string> result;
+  for (const Record& r : out.records) {
+    if (r.table() != table) {
+      continue;
+    }
+    std::string line;
+    for (std::size_t i = 0; i < r.values.size(); ++i) {
+      line += (i > 0 ? "|" : "") + (r.values[i].is_null() ? std::string("<null>") : r.values[i].text);
+    }
+    result.push_back(line);
+  }
+  return result;
+}
+
+const std::string kMsh = "MSH|^~\\&|LIS|BV|HIS|BV|20260305081500+0700||ORU^R01|C1|P|2.5";
+
+// --- segment groups ------------------------------------------------------------------------
+
+// Orders of an ORU^R01 (ORC before its OBR) and an OUL^R22 (ORC after it), each with an order
+// that has no ORC of its own.
+const std::string kOru = er7({kMsh, "PID|1||P1", "ORC|RE|A1", "OBR|1||F1|X", "OBX|1|NM|T1||1",
+                              "OBR|2||F2|Y", "OBX|1|NM|T2||2", "ORC|RE|A3", "OBR|3||F3|Z"});
+const std::string kOrderRule = R"({"records": [{"table": "t", "for_each": "%s", "key": ["o"],
+    "columns": {"o": "OBR-3", "placer": "ORC-2", "code": "OBR-4"}}]})";
+
+std::string with(std::string text, std::string_view what) {
+  text.replace(text.find("%s"), 2, what);
+  return text;
+}
+
+TEST(EvaluatorGroupsTest, OrcBeforeObrBelongsToThatObr) {
+  const auto m = compile(with(kOrderRule, "ORC+OBR"));
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(kOru);
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|A1|X", "F2|<null>|Y", "F3|A3|Z"}));
+}
+
+TEST(EvaluatorGroupsTest, OrcAfterObrInOulBelongsToThatObr) {
+  // OUL^R22: OBR then its ORC (for_each "OBR", not "ORC+OBR"); the third order has none.
+  // The second order has no OBX, so its ORC stands right before the third OBR.
+  const std::string oul = er7({"MSH|^~\\&|LIS|BV|HIS|BV|20260305||OUL^R22|C2|P|2.5.1", "PID|1||P1",
+                               "SPM|1|S1", "OBR|1||F1|X", "ORC|RE|A1", "OBX|1|NM|T1||1",
+                               "OBR|2||F2|Y", "ORC|RE|A2", "OBR|3||F3|Z"});
+  const auto m = compile(with(kOrderRule, "OBR"));
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(oul);
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|A1|X", "F2|A2|Y", "F3|<null>|Z"}));
+  // With the ORU shape, an ORC after its OBR would be taken as leading the next one.
+  const auto wrong = compile(with(kOrderRule, "ORC+OBR"));
+  auto shifted = wrong->apply(oul);
+  ASSERT_TRUE(shifted);
+  EXPECT_NE(rows(*shifted), rows(*out));
+}
+
+TEST(EvaluatorGroupsTest, NestedObxReadsItsOwnObrAndTheHeader) {
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": ["ORC+OBR", "OBX"],
+      "key": ["o", "c"], "columns": {"o": "OBR-3", "c": "OBX-3", "v": "OBX-5", "p": "PID-3",
+      "id": "MSH-10", "second": "OBX[2]-5"}}]})");
+  ASSERT_NE(m, nullptr);
+  const std::string msg = er7({kMsh, "PID|1||P1", "ORC|RE|A1", "OBR|1||F1|X", "OBX|1|NM|T1||1",
+                               "OBX|2|NM|T2||2", "OBR|2||F2|Y", "OBX|1|NM|T3||3"});
+  auto out = m->apply(msg);
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|T1|1|P1|C1|2", "F1|T2|2|P1|C1|2",
+                                                  "F2|T3|3|P1|C1|2"}));
+}
+
+TEST(EvaluatorGroupsTest, AnOrderWithoutSpmNeverTakesAnotherOrdersSpm) {
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": "ORC+OBR", "key": ["o"],
+      "columns": {"o": "OBR-3", "spm": "SPM-2"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "PID|1||P1", "OBR|1||F1", "OBX|1|NM|T||1", "SPM|1|S1",
+                           "OBR|2||F2", "OBX|1|NM|T||2", "OBR|3||F3", "SPM|1|S3"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|S1", "F2|<null>", "F3|S3"}));
+}
+
+TEST(EvaluatorGroupsTest, AnOuterGroupIsReadOnlyUpToItsFirstInnerGroup) {
+  // OUL^R22 with two orders under one specimen: the first has no ORC and no TQ1. Reading them
+  // through the specimen's group must not reach the second order's.
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": ["SPM", "OBR"],
+      "key": ["o"], "columns": {"o": "OBR-3", "spm": "SPM-2", "placer": "ORC-2",
+      "prio": "TQ1-9", "cond": "OBX-5"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({"MSH|^~\\&|LIS|BV|HIS|BV|20260305||OUL^R22|C3|P|2.5.1", "PID|1||P1",
+                           "SPM|1|S1", "OBX|1|ST|COND||ok", "OBR|1||F1", "OBR|2||F2",
+                           "ORC|RE|A2", "TQ1|1||||||||S", "OBX|1|NM|T||5", "SPM|2|S2",
+                           "OBR|3||F3"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|S1|<null>|<null>|ok", "F2|S1|A2|S|5",
+                                                  "F3|S2|<null>|<null>|<null>"}));
+}
+
+TEST(EvaluatorGroupsTest, SegmentsBeforeTheFirstGroupAreTheHeader) {
+  // The PV1 after the first OBR is a member of that order, not a header for every order.
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": "OBR", "key": ["o"],
+      "columns": {"o": "OBR-3", "pv1": "PV1-19", "pid": "PID-3"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "PID|1||P1", "OBR|1||F1", seg("PV1", {{1, "1"}, {19, "V1"}}),
+                           "OBR|2||F2"}));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|V1|P1", "F2|<null>|P1"}));
+}
+
+// --- value sources -------------------------------------------------------------------------
+
+// A mapping of one record whose column `v` is `value` (JSON), with a key that is always set.
+std::shared_ptr<const Mapping> one_value(std::string_view value, std::string_view extra = "",
+                                         const fs::path& file = "t.json") {
+  return compile(std::string(R"({)") + std::string(extra) +
+                     R"("records": [{"table": "t", "key": ["k"], "columns": {"k": {"const": "1"},
+                     "v": )" + std::string(value) + "}}]}",
+                 file);
+}
+
+// Column `v` of the one record `value` gives on `message`; "<error: reason>" when it fails.
+std::string value_of(std::string_view value, const std::string& message = er7({kMsh}),
+                     std::string_view extra = "", const fs::path& file = "t.json") {
+  const auto m = one_value(value, extra, file);
+  if (m == nullptr) {
+    return "<load error>";
+  }
+  auto out = m->apply(message);
+  if (!out) {
+    return "<error: " + out.error().reason + ">";
+  }
+  const Value& v = out->records.at(0).values.at(1);
+  return v.is_null() ? "<null>" : v.text;
+}
+
+const std::string kPatient = er7(
+    {kMsh, "PID|1||BH1^^^BHXH^HC~MR1^^^BV^MR||Nguyễn^Hoa^Thị||19850412|F||||\"\"|",
+     "OBX|1|ST|NOTE||A \\T\\ B \\F\\ C\\.br\\D~E|||||F"});
+
+TEST(EvaluatorValuesTest, PathsDecodeAndGiveNullForEmptyAndHl7Null) {
+  EXPECT_EQ(value_of(R"("PID-5.1")", kPatient), "Nguyễn");
+  EXPECT_EQ(value_of(R"("PID-3[2].1")", kPatient), "MR1");
+  EXPECT_EQ(value_of(R"("OBX-5")", kPatient), "A & B | C\nD~E");
+  EXPECT_EQ(value_of(R"("PID-9")", kPatient), "<null>");   // empty
+  EXPECT_EQ(value_of(R"("PID-12")", kPatient), "<null>");  // ""
+  EXPECT_EQ(value_of(R"("PID-30")", kPatient), "<null>");  // beyond what was sent
+  EXPECT_EQ(value_of(R"("PV1-19")", kPatient), "<null>");  // no such segment
+}
+
+TEST(EvaluatorValuesTest, WherePicksARepetitionAndGetReadsInsideIt) {
+  EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 5, "in": ["PI", "MR"]},
+                         "get": "1"})", kPatient), "MR1");
+  EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 5, "equals": "HC"},
+                         "get": "4"})", kPatient), "BHXH");
+  EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 5, "equals": "NI"},
+                         "get": "1"})", kPatient), "<null>");
+}
+
+TEST(EvaluatorValuesTest, CoalesceConcatWhenColumnAndConst) {
+  EXPECT_EQ(value_of(R"({"coalesce": ["PID-9", "PID-12", "PID-8"]})", kPatient), "F");
+  EXPECT_EQ(value_of(R"({"coalesce": ["PID-9", "PID-12"]})", kPatient), "<null>");
+  EXPECT_EQ(value_of(R"({"concat": ["PID-5.1", "PID-9", "PID-5.3", "PID-5.2"],
+                         "separator": " "})", kPatient), "Nguyễn Thị Hoa");
+  EXPECT_EQ(value_of(R"({"concat": ["PID-9", "PID-12"], "separator": " "})", kPatient), "<null>");
+  EXPECT_EQ(value_of(R"({"when": {"value": "PID-8", "equals": "F"}, "then": {"const": "nữ"},
+                         "else": {"const": "nam"}})", kPatient), "nữ");
+  EXPECT_EQ(value_of(R"({"when": {"value": "PID-8", "equals": "M"}, "then": "PID-8"})",
+                     kPatient), "<null>");
+  EXPECT_EQ(value_of(R"({"column": "k", "transform": [{"prefix": "k="}]})"), "k=1");
+  EXPECT_EQ(value_of("42"), "42");
+  EXPECT_EQ(value_of("null"), "<null>");
+  EXPECT_EQ(value_of(R"({"const": ""})"), "<null>");
+}
+
+TEST(EvaluatorValuesTest, UseEvaluatesTheDefinitionWhereItIsUsed) {
+  const auto m = compile(R"({"define": {"code": {"path": "OBX-3", "transform": ["lower"]},
+      "label": {"concat": [{"use": "code"}, "OBX-5"], "separator": "="}},
+      "records": [{"table": "t", "for_each": "OBX", "key": ["c"],
+      "columns": {"c": {"use": "code"}, "l": {"use": "label"}}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "OBX|1|NM|NA||140", "OBX|2|NM|K||4.1"}));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"na|na=140", "k|k=4.1"}));
+}
+
+TEST(EvaluatorValuesTest, CollectJoinsTheValuesOfItsGroupInOrder) {
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": "OBR", "key": ["o"],
+      "columns": {"o": "OBR-3",
+      "find": {"collect": {"for_each": "OBX", "when": {"not": {"value": "OBX-3.1",
+               "ends_with": "IMP"}}, "value": "OBX-5"}},
+      "imp": {"collect": {"for_each": "OBX", "when": {"value": "OBX-3.1", "ends_with": "IMP"},
+              "value": "OBX-5"}, "separator": " / "},
+      "after": "OBR-4", "note": "NTE-3"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "OBR|1||F1|CT", "OBX|1|TX|&GDT||a", "OBX|2|TX|18782-3&IMP||b",
+                           "OBX|3|TX|&GDT||", "OBX|4|TX|&GDT||c", "OBX|5|TX|IMP||d",
+                           "OBR|2||F2|MR", "OBX|1|TX|&GDT||e", "NTE|1||ghi chú"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  // The empty OBX is left out; the second order's OBX never join the first's. A column after
+  // a collect still reads the whole of the row's own group (the NTE).
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|a\nc|b / d|CT|<null>",
+                                                  "F2|e|<null>|MR|ghi chú"}));
+}
+
+TEST(EvaluatorValuesTest, CollectAtTheTopCoversTheWholeMessage) {
+  EXPECT_EQ(value_of(R"({"collect": {"for_each": "OBX", "value": "OBX-3"}, "separator": ","})",
+                     er7({kMsh, "OBR|1", "OBX|1|NM|A", "OBR|2", "OBX|1|NM|B"})),
+            "A,B");
+  EXPECT_EQ(value_of(R"({"collect": {"for_each": "OBX", "value": "OBX-3"}})", er7({kMsh})),
+            "<null>");
+}
+
+// --- transforms ----------------------------------------------------------------------------
+
+std::string step(std::string_view input, std::string_view steps, std::string_view extra = "",
+                 const fs::path& file = "t.json") {
+  const std::string source = input == "null" ? std::string("null")
+                                             : "\"" + std::string(input) + "\"";
+  return value_of(R"({"const": )" + source + R"(, "transform": )" + std::string(steps) + "}",
+                  er7({kMsh}), extra, file);
+}
+
+TEST(EvaluatorTransformsTest, TextSteps) {
+  EXPECT_EQ(step("  Glucose  ", R"(["trim"])"), "Glucose");
+  EXPECT_EQ(step("   ", R"(["trim"])"), "<null>");
+  EXPECT_EQ(step("đường huyết glu", R"(["upper"])"), "đườNG HUYếT GLU");  // ASCII only
+  EXPECT_EQ(step("GLU-Đ", R"(["lower"])"), "glu-Đ");
+  EXPECT_EQ(step("5", R"([{"prefix": "BN"}, {"suffix": "/26"}])"), "BN5/26");
+  EXPECT_EQ(step("null", R"([{"prefix": "BN"}, "trim", "upper", "datetime", "integer"])"),
+            "<null>");
+  EXPECT_EQ(step("12/04/1985", R"([{"replace": "^(\\d+)/(\\d+)/(\\d+)$", "with": "$3$2$1"}])"),
+            "19850412");
+  EXPECT_EQ(step("xyz", R"([{"replace": ".*", "with": ""}])"), "<null>");
+  EXPECT_EQ(step("A^B^C", R"([{"split": "^", "index": 2}])"), "B");
+  EXPECT_EQ(step("A^B^C", R"([{"split": "^"}])"), "A");
+  EXPECT_EQ(step("A^B", R"([{"split": "^", "index": 5}])"), "<null>");
+}
+
+TEST(EvaluatorTransformsTest, DefaultAndMap) {
+  EXPECT_EQ(step("null", R"([{"default": "R"}])"), "R");
+  EXPECT_EQ(step("S", R"([{"default": "R"}])"), "S");
+  EXPECT_EQ(step("null", R"([{"default": 1}])"), "1");
+  EXPECT_EQ(step("A", R"([{"map": {"S": "S", "A": "S"}, "otherwise": "R"}])"), "S");
+  EXPECT_EQ(step("X", R"([{"map": {"S": "S", "A": "S"}, "otherwise": "R"}])"), "R");
+  EXPECT_EQ(step("null", R"([{"map": {"S": "S"}, "otherwise": "R"}])"), "R");  // null too
+  EXPECT_EQ(step("X", R"([{"map": {"S": "S"}}])"), "X");       // passes through
+  EXPECT_EQ(step("null", R"([{"map": {"S": "S"}}])"), "<null>");
+  EXPECT_EQ(step("Nữ", R"([{"map": {"Nam": "M", "Nữ": "F"}}])"), "F");
+  EXPECT_EQ(step("U", R"([{"map": {"U": ""}}])"), "<null>");
+}
+
+TEST(EvaluatorTransformsTest, DatesAndTimes) {
+  EXPECT_EQ(step("20260305081500+0700", R"(["datetime"])"), "2026-03-05T08:15:00+07:00");
+  EXPECT_EQ(step("202603050815", R"(["datetime"])"), "2026-03-05T08:15+07:00");  // zone applied
+  EXPECT_EQ(step("20260305011500+0000", R"(["datetime"])"), "2026-03-05T01:15:00+00:00");
+  EXPECT_EQ(step("2026030508", R"(["datetime"])", R"("timezone": "UTC", )"),
+            "2026-03-05T08:00+00:00");
+  EXPECT_EQ(step("19850412", R"(["date"])"), "1985-04-12");
+  EXPECT_EQ(step("20260231", R"(["date_or_null"])"), "<null>");
+  EXPECT_EQ(step("hôm qua", R"(["datetime_or_null"])"), "<null>");
+  const std::string bad = step("05/03/2026", R"(["datetime"])");
+  EXPECT_TRUE(bad.starts_with("<error: t.v: '05/03/2026' is not an HL7 date/time")) << bad;
+  EXPECT_TRUE(step("1985-13-01", R"(["date"])").starts_with("<error: t.v: '1985-13-01' is not an HL7 date"));
+}
+
+TEST(EvaluatorTransformsTest, NumbersKeepTheirDigits) {
+  EXPECT_EQ(step("5.10", R"(["number"])"), "5.10");
+  EXPECT_EQ(step(" -0.5 ", R"(["number"])"), "-0.5");
+  EXPECT_EQ(step("1.2e-3", R"(["number"])"), "1.2e-3");
+  EXPECT_EQ(step("<0.5", R"(["number"])"), "<error: t.v: '<0.5' is not a number>");
+  EXPECT_EQ(step("1,5", R"(["number_or_null"])"), "<null>");
+  EXPECT_EQ(step("+007", R"(["integer"])"), "7");
+  EXPECT_EQ(step("1^1^1", R"(["integer"])"), "<error: t.v: '1^1^1' is not a whole number>");
+  EXPECT_EQ(step("2.5", R"(["integer_or_null", {"default": 1}])"), "1");
+  const auto m = one_value(R"({"const": "7", "transform": ["integer"]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh}));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->records[0].values[1].type, Value::Type::integer);
+}
+
+TEST(EvaluatorTransformsTest, MaxLengthCountsCodePoints) {
+  // "Nguyễn Thị Hoa": 14 characters, 20 bytes in UTF-8.
+  EXPECT_EQ(step("Nguyễn Thị Hoa", R"([{"max_length": 14}])"), "Nguyễn Thị Hoa");
+  EXPECT_EQ(step("Nguyễn Thị Hoa", R"([{"max_length": 13}])"),
+            "<error: t.v: value has 14 characters, more than the 13 allowed>");
+}
+
+// A folder with a lookup table, for mappings that name it.
+class EvaluatorLookupTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("evaluator_lookup_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "dv.csv") << "ma_lis,ma_his,ten\nAU-GLU,SH-GLU,Glucose máu\nAU-X,,\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string lookup(std::string_view input, std::string_view options) {
+    return step(input, std::string(R"([{"lookup": "dv", )") + std::string(options) + "}]",
+                R"("tables": {"dv": "dv.csv"}, )", dir_ / "m.json");
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(EvaluatorLookupTest, FoundAndMissingPolicies) {
+  EXPECT_EQ(lookup("AU-GLU", R"("column": "ma_his")"), "SH-GLU");
+  EXPECT_EQ(lookup("AU-GLU", R"("column": "ten")"), "Glucose máu");
+  EXPECT_EQ(lookup("AU-X", R"("column": "ma_his")"), "<null>");  // an empty cell
+  EXPECT_EQ(lookup("AU-Y", R"("column": "ma_his")"),
+            "<error: t.v: 'AU-Y' is not in lookup table dv>");
+  EXPECT_EQ(lookup("AU-Y", R"("column": "ma_his", "missing": "error")"),
+            "<error: t.v: 'AU-Y' is not in lookup table dv>");
+  EXPECT_EQ(lookup("AU-Y", R"("column": "ma_his", "missing": "keep")"), "AU-Y");
+  EXPECT_EQ(lookup("AU-Y", R"("column": "ma_his", "missing": "null")"), "<null>");
+  EXPECT_EQ(lookup("au-glu", R"("column": "ma_his", "missing": "null")"), "<null>");  // exact
+  EXPECT_EQ(lookup("null", R"("column": "ma_his")"), "<null>");
+}
+
+// --- conditions ----------------------------------------------------------------------------
+
+TEST(EvaluatorConditionsTest, EveryKind) {
+  const auto test = [&](std::string_view condition) {
+    return value_of(R"({"when": )" + std::string(condition) +
+                        R"(, "then": {"const": "yes"}, "else": {"const": "no"}})",
+                    kPatient);
+  };
+  EXPECT_EQ(test(R"({"message_type": ["ORU^R01"]})"), "yes");
+  EXPECT_EQ(test(R"({"message_type": "ORU"})"), "yes");
+  EXPECT_EQ(test(R"({"message_type": ["ORM", "ADT^A04"]})"), "no");
+  EXPECT_EQ(test(R"({"exists": "PID-8"})"), "yes");
+  EXPECT_EQ(test(R"({"exists": "PID-12"})"), "no");
+  EXPECT_EQ(test(R"({"empty": "PID-9"})"), "yes");
+  EXPECT_EQ(test(R"({"value": "PID-8", "equals": "F"})"), "yes");
+  EXPECT_EQ(test(R"({"value": "PID-8", "in": ["M", "U"]})"), "no");
+  EXPECT_EQ(test(R"({"value": "PID-5.1", "starts_with": ["Ng", "Tr"]})"), "yes");
+  EXPECT_EQ(test(R"({"value": "PID-5.1", "ends_with": "ễn"})"), "yes");
+  EXPECT_EQ(test(R"({"value": "PID-7", "matches": "^19[0-9]{6}$"})"), "yes");
+  EXPECT_EQ(test(R"({"value": "PID-9", "matches": ".*"})"), "no");  // null matches nothing
+  EXPECT_EQ(test(R"({"all": [{"exists": "PID-8"}, {"value": "PID-8", "equals": "F"}]})"), "yes");
+  EXPECT_EQ(test(R"({"all": [{"exists": "PID-8"}, {"exists": "PID-9"}]})"), "no");
+  EXPECT_EQ(test(R"({"any": [{"exists": "PID-9"}, {"exists": "PID-8"}]})"), "yes");
+  EXPECT_EQ(test(R"({"not": {"exists": "PID-9"}})"), "yes");
+}
+
+TEST(EvaluatorConditionsTest, RuleWhenSkipsRows) {
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": "OBX", "key": ["c"],
+      "when": {"value": "OBX-2", "equals": "NM"}, "columns": {"c": "OBX-3"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "OBX|1|NM|A", "OBX|2|ST|B", "OBX|3|NM|C"}));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"A", "C"}));
+}
+
+// --- records, keys, message types, events -------------------------------------------------
+
+TEST(EvaluatorRecordsTest, EmptyKeyFailsUnlessSkipped) {
+  const std::string rule = R"({"records": [{"table": "t", "for_each": "OBX", "key": ["c"],
+      %s "columns": {"c": "OBX-3"}}]})";
+  const std::string msg = er7({kMsh, "OBX|1|NM|A", "OBX|2|NM|"});
+  auto failed = compile(with(rule, ""))->apply(msg);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().reason, "t (segment 3, OBX): key column c is empty");
+  auto skipped = compile(with(rule, R"("skip_without_key": true,)"))->apply(msg);
+  ASSERT_TRUE(skipped);
+  EXPECT_EQ(rows(*skipped), std::vector<std::string>{"A"});
+}
+
+TEST(EvaluatorRecordsTest, AFailingValueNamesTableColumnAndSegment) {
+  const auto m = compile(R"({"records": [{"table": "his_result", "for_each": ["OBR", "OBX"],
+      "key": ["seq"], "columns": {"seq": {"path": "OBX-4", "transform": ["integer"]}}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "OBR|1", "OBX|1|NM|A|1", "OBX|2|NM|B|1^1^1"}));
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().reason,
+            "his_result.seq (segment 4, OBX): '1^1^1' is not a whole number");
+}
+
+TEST(EvaluatorRecordsTest, MessageTypesAMappingDoesNotHandleAreRefused) {
+  const auto m = compile(R"({"mapping": "lis", "messages": ["ORU^R01", "ADT"],
+      "records": [{"table": "t", "key": ["k"], "columns": {"k": "MSH-10"}}]})");
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(m->apply(er7({kMsh})));
+  EXPECT_TRUE(m->apply(er7({"MSH|^~\\&|A|B|C|D|20260305||ADT^A31|C9|P|2.5"})));
+  auto refused = m->apply(er7({"MSH|^~\\&|A|B|C|D|20260305||ORM^O01|C9|P|2.5"}));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().reason, "mapping lis does not handle ORM^O01 messages");
+}
+
+TEST(EvaluatorEventsTest, OnlyWithATimeAndWhenTheConditionHolds) {
+  const auto m = compile(R"({"discipline": "RAD", "records": [{"table": "his_order",
+      "for_each": "ORC+OBR", "key": ["order_no"],
+      "columns": {"order_no": "ORC-2", "priority": {"const": "S"}, "status": "OBR-25",
+                  "started_at": {"path": "OBR-7", "transform": ["datetime"]},
+                  "reported_at": {"path": "OBR-22", "transform": ["datetime"]}},
+      "events": [{"kind": "started", "time": {"column": "started_at"}, "modality": "OBR-24"},
+                 {"kind": "final", "time": {"column": "reported_at"},
+                  "when": {"value": {"column": "status"}, "equals": "F"},
+                  "department": {"const": "CDHA"}, "priority": {"const": "R"}}]}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "ORC|RE|A1",
+                           seg("OBR", {{1, "1"}, {4, "CT"}, {7, "202603050900"},
+                                       {22, "202603051000"}, {24, "CT"}, {25, "F"}}),
+                           "ORC|RE|A2", seg("OBR", {{1, "2"}, {22, "202603051100"}, {25, "P"}}),
+                           "ORC|RE|A3", seg("OBR", {{1, "3"}, {25, "F"}})}));
+  ASSERT_TRUE(out) << out.error().reason;
+  ASSERT_EQ(out->events.size(), 2U);  // A2 has no start and is not final; A3 has no times
+  const ClinicalEvent& started = out->events[0];
+  EXPECT_EQ(started.kind, "started");
+  EXPECT_EQ(started.time, "2026-03-05T09:00+07:00");
+  EXPECT_EQ(started.discipline, "RAD");
+  EXPECT_EQ(started.order_no, "A1");
+  EXPECT_EQ(started.priority, "S");  // the record's column of the same name
+  EXPECT_EQ(started.modality, "CT");
+  const ClinicalEvent& final_event = out->events[1];
+  EXPECT_EQ(final_event.kind, "final");
+  EXPECT_EQ(final_event.time, "2026-03-05T10:00+07:00");
+  EXPECT_EQ(final_event.department, "CDHA");
+  EXPECT_EQ(final_event.priority, "R");  // the event's own value wins over the column
+  EXPECT_EQ(final_event.modality, "");
+}
+
+// --- XML input -----------------------------------------------------------------------------
+
+TEST(EvaluatorXmlTest, XPathsReadFromEachNodeAndTheRootNameIsTheType) {
+  const auto m = compile(R"({"input": "xml", "messages": ["KetQua"], "records": [{"table": "t",
+      "for_each": "/KetQua/ChiDinh/Dong", "key": ["o", "c"],
+      "columns": {"o": "../@so", "c": "@ma", "v": "GiaTri", "bn": "/KetQua/BenhNhan/Ma",
+      "all": {"collect": {"for_each": "../Dong", "value": "@ma"}, "separator": ","}}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(R"(<?xml version="1.0" encoding="UTF-8"?>
+<v:KetQua xmlns:v="urn:vendor"><BenhNhan><Ma>BN1</Ma></BenhNhan>
+  <ChiDinh so="XN1"><Dong ma="GLU"><GiaTri>7,8</GiaTri></Dong><Dong ma="NA"><GiaTri/></Dong></ChiDinh>
+</v:KetQua>)");
+  // A namespace prefix is not part of the message type, but XPath matches names as written:
+  // a file with prefixes needs them in its XPaths (/v:KetQua/...).
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_TRUE(out->records.empty());
+  out = m->apply(R"(<KetQua><BenhNhan><Ma>BN1</Ma></BenhNhan>
+  <ChiDinh so="XN1"><Dong ma="GLU"><GiaTri>7,8</GiaTri></Dong><Dong ma="NA"><GiaTri/></Dong></ChiDinh>
+</KetQua>)");
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"XN1|GLU|7,8|BN1|GLU,NA",
+                                                  "XN1|NA|<null>|BN1|GLU,NA"}));
+}
+
+TEST(EvaluatorXmlTest, BadXmlAndDoctypeAreRefused) {
+  const auto m = compile(R"({"input": "xml", "records": [{"table": "t", "key": ["k"],
+      "columns": {"k": "/a"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto broken = m->apply("<a><b></a>");
+  ASSERT_FALSE(broken);
+  EXPECT_TRUE(broken.error().reason.starts_with("not well-formed XML at byte ")) << broken.error().reason;
+  auto doctype = m->apply("<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>");
+  EXPECT_FALSE(doctype);
+  const std::string message = er7({kMsh});
+  auto parsed = hl7::read_message(message, "");
+  ASSERT_TRUE(parsed);
+  auto wrong = m->apply(*parsed);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().reason, "mapping t reads XML, not HL7 v2");
+}
+
+}  // namespace
+}  // namespace hisbridge::mapping
