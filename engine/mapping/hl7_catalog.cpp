@@ -39,22 +39,26 @@ bool is_site_segment(std::string_view segment) {
 }
 
 std::string closest_segment(std::string_view segment) {
-  std::string best;
+  // Same letters in another order first (PDI for PID: two keys swapped), then one letter off
+  // (OBZ for OBX). PDI is one letter off PD1 too, which is rarely what was meant.
+  std::string one_off;
+  std::string b(segment);
+  std::sort(b.begin(), b.end());
   for (const auto& [id, fields] : kSegments) {
-    // Same letters in another order, or one letter off: PDI for PID, OBZ for OBX.
     std::size_t same = 0;
     for (std::size_t i = 0; i < 3 && i < segment.size(); ++i) {
       same += id[i] == segment[i] ? 1U : 0U;
     }
     std::string a(id);
-    std::string b(segment);
     std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    if (same == 2 || (a == b && segment.size() == 3)) {
+    if (a == b && segment.size() == 3) {
       return std::string(id);
     }
+    if (same == 2 && one_off.empty()) {
+      one_off = std::string(id);
+    }
   }
-  return best;
+  return one_off;
 }
 
 }  // namespace hisbridge::mapping
