@@ -2,13 +2,29 @@
 
 #include <ostream>
 
+#include "engine/app/channel_factory.hpp"
 #include "engine/config/config_loader.hpp"
+#include "engine/mapping/mapping.hpp"
 
 namespace hisbridge::app {
 
 int run_check_config(const std::string& config_file, std::ostream& out, std::ostream& err) {
   config::Config config;
-  const auto errors = config::check_config(config_file, &config);
+  auto errors = config::check_config(config_file, &config);
+  // Every mapping the config names, with its lookup tables, compiled as the engine would.
+  mapping::MappingLoadOptions mapping_options;
+  mapping_options.timezone = config.timezone;
+  std::size_t mappings = 0;
+  for (const std::string& file : mapping_files(config)) {
+    if (!std::filesystem::is_regular_file(file)) {
+      continue;  // already reported by the config check
+    }
+    ++mappings;
+    if (auto loaded = mapping::Mapping::load(file, mapping_options); !loaded) {
+      const mapping::MappingErrors found = loaded.error();  // error() returns a copy
+      errors.insert(errors.end(), found.begin(), found.end());
+    }
+  }
   for (const auto& e : errors) {
     err << e.to_string() << "\n";
   }
@@ -17,7 +33,8 @@ int run_check_config(const std::string& config_file, std::ostream& out, std::ost
     return 2;
   }
   out << config_file << ": valid (" << config.listeners.size() << " listeners, "
-      << config.channels.size() << " channels, store " << config.store.location << ")\n";
+      << config.channels.size() << " channels, " << mappings << " mappings, store "
+      << config.store.location << ")\n";
   return 0;
 }
 

@@ -13,6 +13,8 @@
 #include "adapters/file/drop_folder_listener.hpp"
 #include "adapters/http/http_ingest_listener.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
+#include "engine/app/channel_factory.hpp"
+#include "engine/mapping/mapping_watcher.hpp"
 #include "engine/router/ingest.hpp"
 #include "engine/router/router.hpp"
 #include "engine/store/group_committer.hpp"
@@ -39,6 +41,14 @@ class Engine::Impl {
     commit_options.max_batch = config_.store.max_batch;
     commit_options.duplicate_window_us =
         std::chrono::duration_cast<std::chrono::microseconds>(config_.store.duplicate_window).count();
+    mapping::MappingLoadOptions mapping_options;
+    mapping_options.timezone = config_.timezone;
+    mappings_ = std::make_unique<mapping::MappingWatcher>(mapping_options,
+                                                          config_.mapping_reload_interval);
+    auto channels = build_channels(config_, *mappings_);
+    if (!channels) {
+      return channels.error();
+    }
     committer_ = std::make_unique<store::GroupCommitter>(std::move(*writer), commit_options);
     // The router reads through its own connection and writes its outcomes through the
     // committer's writer thread: one writer, so it never waits for the journal's write lock.
@@ -46,7 +56,8 @@ class Engine::Impl {
         std::move(*reader), config_,
         [this](std::span<const store::StatusUpdate> updates) {
           return committer_->set_statuses(updates);
-        });
+        },
+        std::move(*channels));
     router::Ingest::CharsetOverrides charsets;
     for (const auto& l : config_.listeners) {
       if (!l.charset.empty()) {
@@ -57,6 +68,7 @@ class Engine::Impl {
         *committer_, std::move(charsets),
         [this](const std::string& source, std::int64_t id) { router_->notify(source, id); });
     router_->start();
+    mappings_->start();
     for (const auto& l : config_.listeners) {
       if (auto started = start_listener(l); !started) {
         stop();
@@ -92,6 +104,9 @@ class Engine::Impl {
     }
     // The router writes through the committer, so it stops first; what it leaves `received`
     // it resumes from at the next start.
+    if (mappings_) {
+      mappings_->stop();
+    }
     if (router_) {
       router_->stop();
     }
@@ -195,6 +210,7 @@ class Engine::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::unique_ptr<store::GroupCommitter> committer_;
+  std::unique_ptr<mapping::MappingWatcher> mappings_;  // before the router: it reads them
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<router::Ingest> ingest_;
   std::map<std::string, std::unique_ptr<Running>> listeners_;

@@ -54,9 +54,22 @@ struct FilterConfig {
   std::vector<PathCondition> conditions;
 };
 
+// Where a channel writes what its mapping made. Types:
+//   his-db   the HIS staging database (`location`, default: the `his` location)
+//   fhir     FHIR R4 transaction bundles, to `folder` (one file per message) and/or POSTed to
+//            `url` (a FHIR base URL)
+//   xml130   the health-insurance XML 4 (QĐ 130) files, one per treatment episode, to `folder`
+// A destination may have a `mapping` of its own (Mirth's destination transformer), run on the
+// message instead of the channel's: the xml130 one makes `xml130_cls` rows.
 struct DestinationConfig {
   std::string name;
-  std::string type;  // his-db, http, mllp, file
+  std::string type;
+  std::string location;  // his-db
+  std::string folder;    // fhir, xml130
+  std::string url;       // fhir
+  bool verify_tls = true;  // fhir: check the server's certificate against the system's CAs
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // fhir
+  std::string mapping;
 };
 
 struct ChannelConfig {
@@ -80,6 +93,8 @@ struct LogConfig {
 
 struct Config {
   std::filesystem::path file;  // where it was read from
+  // How often mapping and lookup-table files are checked for changes (hot reload); 0: never.
+  std::chrono::milliseconds mapping_reload_interval{std::chrono::seconds(2)};
   std::string timezone = "Asia/Ho_Chi_Minh";
   StoreConfig store;
   std::string his_location = "var/his.db";

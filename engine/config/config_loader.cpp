@@ -112,6 +112,54 @@ void read_filter(const json& j, const std::string& pointer, ErrorSink& sink, Fil
   }
 }
 
+void check_file(ObjectReader& r, ErrorSink& sink, std::string_view key, const std::string& file,
+                std::string_view what) {
+  if (!file.empty() && !std::filesystem::is_regular_file(file)) {
+    sink.at_value(r.pointer(key), std::string(what) + " '" + file + "' does not exist");
+  }
+}
+
+void read_destination(ObjectReader& d, ErrorSink& sink, DestinationConfig& out) {
+  if (!d.valid()) {
+    return;
+  }
+  read_name(d, sink, out.name);
+  d.text("type", out.type, true);
+  d.text("location", out.location);
+  d.text("folder", out.folder);
+  d.text("url", out.url);
+  d.flag("verify_tls", out.verify_tls);
+  d.duration("timeout", out.timeout);
+  d.text("mapping", out.mapping);
+  check_file(d, sink, "mapping", out.mapping, "mapping file");
+  const auto types = {std::string_view("his-db"), std::string_view("fhir"),
+                      std::string_view("xml130")};
+  if (out.type.empty()) {
+    return;
+  }
+  if (std::find(types.begin(), types.end(), out.type) == types.end()) {
+    std::string message = "destination type '" + out.type + "' is not one of his-db, fhir, xml130";
+    const std::string suggestion = closest_match(out.type, types);
+    if (!suggestion.empty()) {
+      message += " (did you mean '" + suggestion + "'?)";
+    }
+    sink.at_value(d.pointer("type"), std::move(message));
+    return;
+  }
+  const auto needs = [&](std::string_view key, bool present) {
+    if (!present) {
+      sink.at_value(d.pointer("type"), "a " + out.type + " destination needs '" +
+                                           std::string(key) + "'");
+    }
+  };
+  if (out.type == "fhir") {
+    needs("folder' or 'url", !out.folder.empty() || !out.url.empty());
+  } else if (out.type == "xml130") {
+    needs("folder", !out.folder.empty());
+    needs("mapping", !out.mapping.empty());
+  }
+}
+
 void read_channel(const json& j, const std::string& pointer, ErrorSink& sink, ChannelConfig& out) {
   ObjectReader r(j, pointer, sink, {"name", "source", "filter", "mapping", "destinations"});
   if (!r.valid()) {
@@ -123,9 +171,7 @@ void read_channel(const json& j, const std::string& pointer, ErrorSink& sink, Ch
     read_filter(*filter, r.pointer("filter"), sink, out.filter);
   }
   r.text("mapping", out.mapping);
-  if (!out.mapping.empty() && !std::filesystem::is_regular_file(out.mapping)) {
-    sink.at_value(r.pointer("mapping"), "mapping file '" + out.mapping + "' does not exist");
-  }
+  check_file(r, sink, "mapping", out.mapping, "mapping file");
   const json* destinations = r.member("destinations");
   if (destinations == nullptr) {
     return;
@@ -136,21 +182,11 @@ void read_channel(const json& j, const std::string& pointer, ErrorSink& sink, Ch
   }
   for (std::size_t i = 0; i < destinations->size(); ++i) {
     const std::string at = r.pointer("destinations") + "/" + std::to_string(i);
-    ObjectReader d((*destinations)[i], at, sink, {"name", "type"});
+    ObjectReader d((*destinations)[i], at, sink,
+                   {"name", "type", "location", "folder", "url", "verify_tls", "timeout",
+                    "mapping"});
     DestinationConfig destination;
-    read_name(d, sink, destination.name);
-    d.text("type", destination.type, true);
-    const auto types = {std::string_view("his-db"), std::string_view("http"),
-                        std::string_view("mllp"), std::string_view("file")};
-    if (!destination.type.empty() &&
-        std::find(types.begin(), types.end(), destination.type) == types.end()) {
-      std::string message = "destination type '" + destination.type + "' is not one of his-db, http, mllp, file";
-      const std::string suggestion = closest_match(destination.type, types);
-      if (!suggestion.empty()) {
-        message += " (did you mean '" + suggestion + "'?)";
-      }
-      sink.at_value(d.pointer("type"), std::move(message));
-    }
+    read_destination(d, sink, destination);
     out.destinations.push_back(std::move(destination));
   }
 }
@@ -217,11 +253,13 @@ void check_references(const Config& c, ErrorSink& sink) {
 
 void read_root(const json& root, ErrorSink& sink, Config& c) {
   ObjectReader r(root, "", sink,
-                 {"timezone", "store", "his", "admin", "log", "listeners", "channels"});
+                 {"timezone", "store", "his", "admin", "log", "listeners", "channels",
+                  "mapping_reload_interval"});
   if (!r.valid()) {
     return;
   }
   r.text("timezone", c.timezone);
+  r.duration("mapping_reload_interval", c.mapping_reload_interval);
   if (const json* store = r.member("store")) {
     read_store(*store, sink, c.store);
   }

@@ -34,4 +34,13 @@ bool filter_matches(const config::FilterConfig& filter, const hl7::Message& mess
                      });
 }
 
+bool xml_filter_matches(const config::FilterConfig& filter, const std::string& root_name) {
+  // HL7 paths and MSH fields say nothing of another XML: a filter that needs them takes none.
+  if (!filter.sending_applications.empty() || !filter.sending_facilities.empty() ||
+      !filter.conditions.empty()) {
+    return false;
+  }
+  return listed(filter.message_types, root_name);
+}
+
 }  // namespace hisbridge::router

@@ -10,4 +10,8 @@ namespace hisbridge::router {
 // condition must equal the decoded value at its path. Pure: no I/O, no clock.
 bool filter_matches(const config::FilterConfig& filter, const hl7::Message& message);
 
+// The same for a vendor XML message (not HL7), known by its root element's name: only the
+// message type list can take it.
+bool xml_filter_matches(const config::FilterConfig& filter, const std::string& root_name);
+
 }  // namespace hisbridge::router

@@ -18,14 +18,23 @@ constexpr std::size_t kBatch = 256;
 // light traffic to share one read and one status transaction, short against any turnaround
 // anyone measures.
 constexpr std::chrono::milliseconds kLinger{2};
+// Pauses before a source whose destination asked to retry is tried again.
+constexpr std::chrono::milliseconds kFirstRetryDelay{250};
+constexpr std::chrono::milliseconds kMaxRetryDelay{30'000};
 
 }  // namespace
 
 Router::Router(std::unique_ptr<store::Store> store, config::Config config,
-               StatusWriter write_statuses)
+               StatusWriter write_statuses, std::vector<Channel> channels)
     : store_(std::move(store)),
       config_(std::move(config)),
-      write_statuses_(std::move(write_statuses)) {
+      write_statuses_(std::move(write_statuses)),
+      channels_(std::move(channels)) {
+  if (channels_.empty()) {
+    for (const auto& c : config_.channels) {
+      channels_.push_back({c, {}, {}});
+    }
+  }
   if (!write_statuses_) {
     write_statuses_ = [this](std::span<const store::StatusUpdate> updates) {
       return store_->set_statuses(updates);
@@ -82,7 +91,15 @@ void Router::run() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return work_ || stopping_; });
+      if (retry_at_.empty()) {
+        wake_.wait(lock, [this] { return work_ || stopping_; });
+      } else {
+        auto earliest = std::chrono::steady_clock::time_point::max();
+        for (const auto& [source, at] : retry_at_) {
+          earliest = std::min(earliest, at.first);
+        }
+        wake_.wait_until(lock, earliest, [this] { return work_ || stopping_; });
+      }
       wake_.wait_for(lock, kLinger, [this] { return stopping_ || notified_ >= kBatch; });
       if (stopping_) {
         return;
@@ -114,6 +131,10 @@ bool Router::process_batch(const std::string& source) {
     const std::lock_guard lock(mutex_);
     durable_id = durable_id_;
   }
+  if (const auto retry = retry_at_.find(source);
+      retry != retry_at_.end() && std::chrono::steady_clock::now() < retry->second.first) {
+    return false;
+  }
   auto batch = store_->pending(source, last_id_[source], kBatch);
   if (!batch) {
     counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
@@ -132,8 +153,18 @@ bool Router::process_batch(const std::string& source) {
   }
   updates_.clear();
   std::uint64_t unrouted = 0;
+  bool retried = false;
   for (const store::StoredMessage& stored : *batch) {
-    updates_.push_back(outcome(stored, unrouted));
+    auto update = outcome(stored, unrouted);
+    if (!update) {
+      retried = true;  // this one and those after it wait: receive order is kept
+      break;
+    }
+    updates_.push_back(std::move(*update));
+  }
+  note_retry(source, retried);
+  if (updates_.empty()) {
+    return false;
   }
   if (auto updated = write_statuses_(updates_); !updated) {
     // Leave the batch `received` and come back to it, after a pause, rather than skip it.
@@ -152,25 +183,94 @@ bool Router::process_batch(const std::string& source) {
   counters_.unrouted.fetch_add(unrouted, std::memory_order_relaxed);
   counters_.failed.fetch_add(failed, std::memory_order_relaxed);
   counters_.processed.fetch_add(updates_.size() - failed, std::memory_order_relaxed);
-  last_id_[source] = batch->back().id;
-  return full;
+  last_id_[source] = updates_.back().id;
+  return full && !retried;
 }
 
-store::StatusUpdate Router::outcome(const store::StoredMessage& stored, std::uint64_t& unrouted) {
-  const config::ListenerConfig* listener = config_.listener(stored.message.source);
-  auto message =
-      hl7::read_message(stored.message.raw, listener != nullptr ? listener->charset : std::string());
-  if (!message) {
-    return {stored.id, store::MessageStatus::error, message.error().message()};
+void Router::note_retry(const std::string& source, bool retried) {
+  const auto it = retry_at_.find(source);
+  if (!retried) {
+    if (it != retry_at_.end()) {
+      retry_at_.erase(it);
+    }
+    return;
   }
+  counters_.retries.fetch_add(1, std::memory_order_relaxed);
+  const std::chrono::milliseconds delay =
+      it == retry_at_.end() ? kFirstRetryDelay : std::min(kMaxRetryDelay, it->second.second * 2);
+  retry_at_[source] = {std::chrono::steady_clock::now() + delay, delay};
+}
+
+std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& stored,
+                                                  std::uint64_t& unrouted) {
+  const config::ListenerConfig* listener = config_.listener(stored.message.source);
+  auto message = hl7::read_message(stored.message.raw,
+                                   listener != nullptr ? listener->charset : std::string());
   std::size_t taken = 0;
-  for (const auto& channel : config_.channels) {
-    if (channel.source == stored.message.source && filter_matches(channel.filter, *message)) {
-      ++taken;  // mapping and destinations run here once channels have them
+  std::string failures;
+  for (const Channel& channel : channels_) {
+    if (channel.config.source != stored.message.source) {
+      continue;
+    }
+    const auto current = channel.mapping ? channel.mapping() : nullptr;
+    const bool reads_xml = current && current->program().input == mapping::Program::Input::xml;
+    if (reads_xml ? !xml_filter_matches(channel.config.filter, stored.message.message_type)
+                  : (!message || !filter_matches(channel.config.filter, *message))) {
+      continue;
+    }
+    ++taken;
+    bool retry = false;
+    const std::string failed =
+        run_channel(channel, stored, message ? &*message : nullptr, retry);
+    if (retry) {
+      return std::nullopt;
+    }
+    if (!failed.empty()) {
+      failures += (failures.empty() ? "" : "; ") + failed;
     }
   }
+  if (taken == 0 && !message) {
+    return store::StatusUpdate{stored.id, store::MessageStatus::error, message.error().message()};
+  }
   unrouted += taken == 0 ? 1 : 0;
-  return {stored.id, store::MessageStatus::processed, {}};
+  if (!failures.empty()) {
+    return store::StatusUpdate{stored.id, store::MessageStatus::error, failures};
+  }
+  return store::StatusUpdate{stored.id, store::MessageStatus::processed, {}};
+}
+
+std::string Router::run_channel(const Channel& channel, const store::StoredMessage& stored,
+                                const hl7::Message* message, bool& retry) {
+  mapping::MappingOutput output;
+  if (channel.mapping) {
+    const auto current = channel.mapping();
+    if (!current) {
+      retry = true;  // not loaded: a reload may bring it; nothing is marked meanwhile
+      return {};
+    }
+    auto mapped = current->program().input == mapping::Program::Input::xml
+                      ? current->apply(stored.message.raw)
+                      : current->apply(*message);
+    if (!mapped) {
+      return "channel " + channel.config.name + ": mapping " + current->name() + ": " +
+             mapped.error().reason;
+    }
+    output = std::move(*mapped);
+  }
+  for (const auto& destination : channel.destinations) {
+    const Delivery d = destination->deliver({stored, message, output});
+    if (d.outcome == Delivery::Outcome::retry) {
+      spdlog::warn("router: destination {} of channel {} will retry message {}: {}",
+                   destination->name(), channel.config.name, stored.id, d.reason);
+      retry = true;
+      return {};
+    }
+    if (d.outcome == Delivery::Outcome::failed) {
+      return "channel " + channel.config.name + ": destination " + destination->name() + ": " +
+             d.reason;
+    }
+  }
+  return {};
 }
 
 }  // namespace hisbridge::router

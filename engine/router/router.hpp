@@ -8,12 +8,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <chrono>
 #include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/config/config.hpp"
+#include "engine/router/channel.hpp"
+#include "engine/hl7/message.hpp"
 #include "engine/store/store.hpp"
 
 namespace hisbridge::router {
@@ -23,6 +27,7 @@ struct RouterCounters {
   std::atomic<std::uint64_t> unrouted{0};   // messages no channel's filter took
   std::atomic<std::uint64_t> failed{0};     // messages marked error
   std::atomic<std::uint64_t> store_errors{0};
+  std::atomic<std::uint64_t> retries{0};    // deliveries put off because a destination said retry
 };
 
 // Processing after the ACK: for every source, the stored messages still `received` are taken
@@ -38,6 +43,13 @@ struct RouterCounters {
 // ingest calls after each durable commit; the router then lets a burst gather for a moment
 // (kLinger) so that light traffic, too, is processed and marked in batches.
 //
+// For each channel that takes a message, the channel's mapping (the version current when the
+// message is taken) makes its records and events, and every destination of the channel writes
+// them, in order. A destination that answers `retry` (the HIS database locked, a server down)
+// stops that source where it is: the message stays `received`, and the router comes back to it
+// after a pause that doubles up to kMaxRetryDelay, so later messages never overtake it. A
+// mapping failure or a destination's `failed` marks the message `error` with the reason.
+//
 // Only durable messages are processed: a commit is visible to readers a moment before the
 // disk has it (GroupCommitter syncs beside the next commit), so the router takes messages up
 // to the newest id it was notified of, or that the store held when the router started.
@@ -45,8 +57,10 @@ class Router {
  public:
   using StatusWriter = std::function<Result<void>(std::span<const store::StatusUpdate>)>;
 
+  // `channels` are the running channels; when empty, the config's channels run without
+  // mappings or destinations (journal only).
   Router(std::unique_ptr<store::Store> store, config::Config config,
-         StatusWriter write_statuses = {});
+         StatusWriter write_statuses = {}, std::vector<Channel> channels = {});
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
@@ -67,14 +81,25 @@ class Router {
   void run();
   // Processes one batch of `source`; false when there was nothing to do.
   bool process_batch(const std::string& source);
-  // Runs the channels of one message; what its status becomes. Counts it in `unrouted` when
-  // no channel took it.
-  store::StatusUpdate outcome(const store::StoredMessage& stored, std::uint64_t& unrouted);
+  // Runs the channels of one message; what its status becomes, or nullopt when a destination
+  // asked to retry later. Counts it in `unrouted` when no channel took it.
+  std::optional<store::StatusUpdate> outcome(const store::StoredMessage& stored,
+                                             std::uint64_t& unrouted);
+  // One channel's mapping and destinations for one message; empty on success, else the
+  // reason it failed. Sets `retry` when a destination asked to retry later.
+  std::string run_channel(const Channel& channel, const store::StoredMessage& stored,
+                          const hl7::Message* message, bool& retry);
+  // The wait before the next attempt at `source`, after a retry (doubling) or a success.
+  void note_retry(const std::string& source, bool retried);
 
   std::unique_ptr<store::Store> store_;
   config::Config config_;
   StatusWriter write_statuses_;
+  std::vector<Channel> channels_;
   std::map<std::string, std::int64_t> last_id_;  // per source: the last message taken
+  // Per source after a retry: not before this time, and the pause that led there.
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point,
+                                  std::chrono::milliseconds>> retry_at_;
   std::vector<store::StatusUpdate> updates_;      // a batch's outcomes, reused
 
   std::mutex mutex_;

@@ -41,6 +41,18 @@ CONFIG = """{
 """
 
 
+# A mapping as an IT team would write one; BROKEN_MAPPING has one mistake, a misspelt
+# transform, that check-config must place at its line and column.
+MAPPING = """{
+  "mapping": "lab",
+  "records": [
+    { "table": "his_patient", "key": ["patient_id"],
+      "columns": { "patient_id": "PID-3[1].1", "birth_date": {"path": "PID-7.1", "transform": ["%(transform)s"]} } }
+  ]
+}
+"""
+
+
 def position(text, needle):
     """(line, column) of the first `needle` in `text`, both counted from 1."""
     offset = text.index(needle)
@@ -84,12 +96,17 @@ def main():
         port, admin_port = e2e.free_ports(2)
         os.mkdir(os.path.join(folder, "mappings"))
         with open(os.path.join(folder, "mappings", "lab.json"), "w") as f:
-            f.write("{}\n")
+            f.write(MAPPING % {"transform": "date"})
+        broken_mapping = MAPPING % {"transform": "dat"}
+        with open(os.path.join(folder, "mappings", "broken.json"), "w") as f:
+            f.write(broken_mapping)
         bad = CONFIG % {"admin": admin_port, "port": "70000", "frame_key": "max_frame_byte",
                         "mapping": "mappings/missing-lab.json"}
         good = CONFIG % {"admin": admin_port, "port": str(port), "frame_key": "max_frame_bytes",
                          "mapping": "mappings/lab.json"}
-        for name, text in (("bad.json", bad), ("good.json", good)):
+        badmap = CONFIG % {"admin": admin_port, "port": str(port), "frame_key": "max_frame_bytes",
+                           "mapping": "mappings/broken.json"}
+        for name, text in (("bad.json", bad), ("good.json", good), ("badmap.json", badmap)):
             with open(os.path.join(folder, name), "w") as f:
                 f.write(text)
 
@@ -105,6 +122,12 @@ def main():
         code, out, err = run(binary, folder, "check-config", "--config", "good.json")
         check(code == 0, "check-config good.json exited %d:\n%s%s" % (code, out, err))
         check("good.json: valid" in out, "check-config good.json printed:\n" + out + err)
+
+        code, out, err = run(binary, folder, "check-config", "--config", "badmap.json")
+        check(code == 2, "check-config badmap.json exited %d, not 2:\n%s%s" % (code, out, err))
+        line, column = position(broken_mapping, '"dat"')
+        expect_error(err, "mappings/broken.json", line, column,
+                     re.escape("unknown transform 'dat' (did you mean 'date'?)"))
 
         code, out, err = run(binary, folder, "serve", "--config", "bad.json")
         check(code == 2, "serve bad.json exited %d, not 2:\n%s%s" % (code, out, err))
@@ -125,6 +148,7 @@ def main():
 
         print("e2e_check_config: bad config: 3 errors at their line:column, exit 2 "
               "(check-config and serve); missing file: exit 2; good config: exit 0; "
+              "misspelt transform in a mapping: placed at its line:column, exit 2; "
               "port in use: serve exit 1")
 
 

@@ -1,0 +1,103 @@
+#include "engine/app/channel_factory.hpp"
+
+#include <algorithm>
+
+#include "adapters/hisdb/his_db_destination.hpp"
+#include "adapters/xml130/xml130_destination.hpp"
+
+namespace hisbridge::app {
+namespace {
+
+using DestinationResult = Result<std::shared_ptr<router::Destination>, std::string>;
+
+router::MappingSource watched(mapping::MappingWatcher& watcher, const std::string& file) {
+  if (file.empty()) {
+    return {};
+  }
+  return [&watcher, file] { return watcher.current(file); };
+}
+
+DestinationResult make_xml130(const config::DestinationConfig& d,
+                              mapping::MappingWatcher& watcher) {
+  xml130::Xml130Options options;
+  options.create_folder = true;
+  auto writer = xml130::Xml130Writer::open(d.folder, options);
+  if (!writer) {
+    return "folder " + d.folder + ": " + writer.error().message();
+  }
+  return std::make_shared<xml130::Xml130Destination>(d.name, std::move(*writer),
+                                                      watched(watcher, d.mapping));
+}
+
+DestinationResult make_his_db(const config::DestinationConfig& d, const config::Config& config,
+                              mapping::MappingWatcher& watcher) {
+  const std::string& location = d.location.empty() ? config.his_location : d.location;
+  auto writer = hisdb::open_his_writer(location);
+  if (!writer) {
+    return "HIS database " + location + ": " + writer.error().message();
+  }
+  return std::make_shared<hisdb::HisDbDestination>(d.name, std::move(*writer),
+                                                    watched(watcher, d.mapping));
+}
+
+DestinationResult make_destination(const config::DestinationConfig& d,
+                                   const config::Config& config,
+                                   mapping::MappingWatcher& watcher) {
+  if (d.type == "his-db") {
+    return make_his_db(d, config, watcher);
+  }
+  if (d.type == "xml130") {
+    return make_xml130(d, watcher);
+  }
+  return "destination type '" + d.type + "' is not known";
+}
+
+std::string describe(const mapping::MappingErrors& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    out += "\n  " + e.to_string();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> mapping_files(const config::Config& config) {
+  std::vector<std::string> files;
+  const auto add = [&](const std::string& f) {
+    if (!f.empty() && std::find(files.begin(), files.end(), f) == files.end()) {
+      files.push_back(f);
+    }
+  };
+  for (const auto& channel : config.channels) {
+    add(channel.mapping);
+    for (const auto& d : channel.destinations) {
+      add(d.mapping);
+    }
+  }
+  return files;
+}
+
+Result<std::vector<router::Channel>, std::string> build_channels(const config::Config& config,
+                                                                mapping::MappingWatcher& watcher) {
+  for (const std::string& file : mapping_files(config)) {
+    if (auto added = watcher.add(file); !added) {
+      return "mapping " + file + " is invalid:" + describe(added.error());
+    }
+  }
+  std::vector<router::Channel> channels;
+  for (const auto& c : config.channels) {
+    router::Channel channel{c, watched(watcher, c.mapping), {}};
+    for (const auto& d : c.destinations) {
+      auto made = make_destination(d, config, watcher);
+      if (!made) {
+        return "channel " + c.name + ", destination " + d.name + ": " + made.error();
+      }
+      channel.destinations.push_back(std::move(*made));
+    }
+    channels.push_back(std::move(channel));
+  }
+  return channels;
+}
+
+}  // namespace hisbridge::app

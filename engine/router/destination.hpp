@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/hl7/message.hpp"
+#include "engine/mapping/record.hpp"
+#include "engine/store/store.hpp"
+
+namespace hisbridge::router {
+
+// What a destination made of one message.
+struct Delivery {
+  enum class Outcome {
+    delivered,  // written; the message may be marked processed
+    retry,      // not written for a reason that passes (database locked, server down): the
+                // message stays `received` and the router comes back to it
+    failed,     // will never be written as it is (a record the HIS refuses): the message is
+                // marked `error` with the reason
+  };
+  Outcome outcome = Outcome::delivered;
+  std::string reason;
+
+  static Delivery delivered() { return {}; }
+  static Delivery retry(std::string why) { return {Outcome::retry, std::move(why)}; }
+  static Delivery failed(std::string why) { return {Outcome::failed, std::move(why)}; }
+};
+
+// One message as a destination sees it: the stored journal row, the message as read (null
+// for a vendor XML message, which is not HL7) and what the channel's mapping made of it
+// (empty when the channel has no mapping).
+struct DeliveryItem {
+  const store::StoredMessage& stored;
+  const hl7::Message* message;
+  const mapping::MappingOutput& output;
+};
+
+// Where a channel sends its messages: the HIS database, a FHIR server, a folder. Implemented by
+// the adapters; the router calls deliver() from its own thread, one message at a time, in
+// receive order, and calls it again with the same message after a `retry` (so a write must be
+// idempotent: upserts by record key, idempotency keys). Must not throw.
+class Destination {
+ public:
+  virtual ~Destination() = default;
+  virtual const std::string& name() const = 0;
+  virtual Delivery deliver(const DeliveryItem& item) = 0;
+};
+
+}  // namespace hisbridge::router
