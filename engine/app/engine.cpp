@@ -67,6 +67,12 @@ class Engine::Impl {
     ingest_ = std::make_unique<router::Ingest>(
         *committer_, std::move(charsets),
         [this](const std::string& source, std::int64_t id) { router_->notify(source, id); });
+    for (const auto& c : config_.channels) {
+      const auto mapping = c.mapping.empty() ? nullptr : mappings_->current(c.mapping);
+      if (mapping && mapping->program().input == mapping::Program::Input::xml) {
+        ingest_->accept_vendor_xml(c.source);
+      }
+    }
     router_->start();
     mappings_->start();
     for (const auto& l : config_.listeners) {

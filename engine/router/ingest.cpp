@@ -9,6 +9,7 @@
 #include "engine/hl7/ack.hpp"
 #include "engine/hl7/message.hpp"
 #include "engine/hl7/read_message.hpp"
+#include "engine/router/vendor_xml.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -107,6 +108,13 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
   Pending pending{first_line(message.raw), std::nullopt, std::move(reply), {},
                   std::string::npos};
   auto decoded = hl7::read_message(message.raw, charset);
+  if (!decoded && hl7::looks_like_xml(message.raw) && vendor_xml_sources_.contains(record.source)) {
+    if (const auto root = vendor_xml_root(message.raw)) {
+      record.message_type = *root;
+      pending.header_line = vendor_xml_header(*root);
+      decoded = hl7::Message::parse_owned(pending.header_line);
+    }
+  }
   if (decoded && hl7::looks_like_xml(message.raw)) {
     // The ACK echoes MSH, which for v2.xml only exists in the ER7 the reader wrote.
     pending.header_line = first_line(decoded->raw());

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "engine/router/source.hpp"
@@ -31,6 +32,11 @@ class Ingest final : public SourceCallbacks {
 
   Ingest(store::GroupCommitter& committer, CharsetOverrides charsets, StoredHook on_stored = {});
 
+  // Messages of `source` that are well-formed XML but not HL7 v2.xml are stored as `received`
+  // (message type: the root element's name) rather than rejected: a channel of that source
+  // maps them with an `xml` mapping. Call before the listeners start.
+  void accept_vendor_xml(const std::string& source) { vendor_xml_sources_.insert(source); }
+
   void on_message(Envelope message, ReplyHandler reply) override;
 
   const IngestCounters& counters() const { return counters_; }
@@ -38,6 +44,7 @@ class Ingest final : public SourceCallbacks {
  private:
   store::GroupCommitter& committer_;
   CharsetOverrides charsets_;
+  std::set<std::string, std::less<>> vendor_xml_sources_;
   StoredHook on_stored_;
   IngestCounters counters_;
 };
