@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <filesystem>
+
+#include "adapters/fhir/fhir_destination.hpp"
 #include "adapters/hisdb/his_db_destination.hpp"
 #include "adapters/xml130/xml130_destination.hpp"
 
@@ -40,9 +43,38 @@ DestinationResult make_his_db(const config::DestinationConfig& d, const config::
                                                     watched(watcher, d.mapping));
 }
 
+DestinationResult make_fhir(const config::DestinationConfig& d, mapping::MappingWatcher& watcher) {
+  std::optional<fhir::BundleFileWriter> files;
+  if (!d.folder.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(d.folder, ec);
+    if (ec) {
+      return "folder " + d.folder + ": " + ec.message();
+    }
+    files.emplace(d.folder);
+  }
+  std::unique_ptr<fhir::FhirClient> client;
+  if (!d.url.empty()) {
+    fhir::FhirClientOptions options;
+    options.base_url = d.url;
+    options.request_timeout = d.timeout;
+    options.verify_peer = d.verify_tls;
+    auto created = fhir::FhirClient::create(std::move(options));
+    if (!created) {
+      return "FHIR server " + d.url + ": " + created.error().message();
+    }
+    client = std::move(*created);
+  }
+  return std::make_shared<fhir::FhirDestination>(d.name, fhir::BundleOptions{}, std::move(files),
+                                                  std::move(client), watched(watcher, d.mapping));
+}
+
 DestinationResult make_destination(const config::DestinationConfig& d,
                                    const config::Config& config,
                                    mapping::MappingWatcher& watcher) {
+  if (d.type == "fhir") {
+    return make_fhir(d, watcher);
+  }
   if (d.type == "his-db") {
     return make_his_db(d, config, watcher);
   }
