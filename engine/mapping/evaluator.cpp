@@ -204,8 +204,25 @@ bool Evaluator::eval(const Expr& e, Value& out) {
     return false;
   }
   for (const Transform& step : e.transforms) {
+    // The OBX of one message mostly share their times: the last conversion is remembered.
+    const bool time = step.kind == Transform::Kind::datetime && !out.is_null();
+    if (time && out.text == time_in_) {
+      out.text = time_out_;
+      continue;
+    }
+    if (time) {
+      time_in_ = out.text;
+    }
     if (!apply_transform(step, out, *program_.zone, error_)) {
+      time_in_.clear();
       return false;
+    }
+    if (time) {
+      if (out.is_null()) {
+        time_in_.clear();  // an _or_null step that gave up: not a conversion to remember
+      } else {
+        time_out_ = out.text;
+      }
     }
   }
   return true;

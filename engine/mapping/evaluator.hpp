@@ -77,6 +77,10 @@ class Evaluator {
   std::size_t row_filled_ = 0;                     // columns of row_ computed so far
   std::size_t use_depth_ = 0;
   std::string error_;
+  // The last HL7 time converted by a `datetime` step and its ISO form. One zone per program,
+  // one program per Evaluator, so the same text always converts the same way.
+  std::string time_in_;
+  std::string time_out_;
 };
 
 }  // namespace hisbridge::mapping
