@@ -58,11 +58,17 @@ std::shared_ptr<const Mapping> MappingWatcher::current(const std::string& file) 
 
 void MappingWatcher::check(const std::string& file, Watched& w) {
   const Signature now = signature_of(w.mapping->program().files);
-  if (now == w.loaded || now == w.refused) {
+  if (now == w.loaded) {
     return;
   }
+  // Refused content is tried again at every check, quietly: it may have become valid through a
+  // file the running version does not read (a lookup table the edit names, written after it).
+  const bool reported = now == w.refused;
   auto loaded = Mapping::load(file, options_);
   if (!loaded) {
+    if (reported) {
+      return;
+    }
     // Keep the running version; report this content once.
     w.refused = now;
     ++w.status.failures;

@@ -29,7 +29,8 @@ struct MappingStatus {
 // files (the mapping and every lookup table it reads) for a change of modification time or
 // size, and swaps in the new version only when it loads without error. An invalid change is
 // refused: the running version keeps working, the failure is logged, counted and kept for
-// /api/v1/channels, and the same broken content is not reported again until it changes.
+// /api/v1/channels, and the same broken content is not reported again until it changes (it is
+// tried again at every check, since a file the running version does not read can mend it).
 // Callers take current() once per message, so a swap happens between two messages.
 class MappingWatcher {
  public:
