@@ -214,7 +214,10 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
     }
     const auto current = channel.mapping ? channel.mapping() : nullptr;
     const bool reads_xml = current && current->program().input == mapping::Program::Input::xml;
-    if (reads_xml ? !xml_filter_matches(channel.config.filter, stored.message.message_type)
+    // An xml mapping reads vendor XML, which is not HL7: a message read as HL7 (ER7 or HL7
+    // v2.xml) goes to the channels with an hl7 mapping only, even when both share a source.
+    if (reads_xml ? (message || !xml_filter_matches(channel.config.filter,
+                                                    stored.message.message_type))
                   : (!message || !filter_matches(channel.config.filter, *message))) {
       continue;
     }
