@@ -11,6 +11,18 @@ namespace {
 // `define`s may use each other; a loop is refused at load, this bounds what is left.
 constexpr std::size_t kMaxUseDepth = 32;
 
+// A condition on the message as a whole (its type), the same for every row of a rule.
+bool message_level(const Condition& c) {
+  switch (c.kind) {
+    case Condition::Kind::message_type: return true;
+    case Condition::Kind::all:
+    case Condition::Kind::any:
+    case Condition::Kind::negate:
+      return std::all_of(c.children.begin(), c.children.end(), message_level);
+    default: return false;
+  }
+}
+
 bool contains(const std::vector<std::string>& list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
@@ -58,11 +70,22 @@ bool Evaluator::run_rules(MappingOutput& out) {
   }
   for (const RecordRule& rule : program_.records) {
     scopes_.clear();
+    // A rule for other message types is skipped whole: not walked, and not reported.
+    if (rule.when && message_level(*rule.when)) {
+      bool taken = false;
+      if (!test(*rule.when, taken)) {
+        return false;
+      }
+      if (!taken) {
+        continue;
+      }
+    }
     bool ok = true;
     if (rule.for_each_xpath) {
       ok = each_node(rule, out);
     } else if (!rule.for_each.empty()) {
-      ok = each_group(rule, 0, 1, ids_.size() + 1, out);
+      visited_.assign(ids_.size() + 1, 0);
+      ok = each_group(rule, 0, 1, ids_.size() + 1, out) && report_unvisited(rule, out);
     } else {
       ok = emit_row(rule, out);
     }
@@ -90,11 +113,36 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
   // Indexes, not iterators: a nested collect may grow groups_ (never this depth's vector).
   for (std::size_t i = 0; i < groups_[depth].size(); ++i) {
     const SegmentGroup group = groups_[depth][i];
+    if (depth + 1 == rule.for_each.size()) {
+      visited_[group.head] = 1;
+    }
     scopes_.push_back({group, {}, group.end});
     const bool ok = each_group(rule, depth + 1, group.head + 1, group.end, out);
     scopes_.pop_back();
     if (!ok) {
       return false;
+    }
+  }
+  return true;
+}
+
+// A segment of the kind a rule makes one row per (its innermost for_each) that no group took,
+// such as an OBX before the first OBR, is reported rather than dropped without a word: the
+// message still maps, and the warning goes with it to the log and `hisbridge map`.
+bool Evaluator::report_unvisited(const RecordRule& rule, MappingOutput& out) {
+  const GroupLevel& level = rule.for_each.back();
+  for (std::size_t n = 1; n <= ids_.size(); ++n) {
+    if (ids_[n - 1] == level.head && visited_[n] == 0) {
+      std::string groups;
+      for (const GroupLevel& l : rule.for_each) {
+        for (const std::string& lead : l.leading) {
+          groups += lead + "+";
+        }
+        groups += l.head + (&l == &level ? "" : " > ");
+      }
+      out.warnings.push_back(rule.shape->table + ": " + level.head + " at segment " +
+                             std::to_string(n) + " is outside every " + groups +
+                             " group: not mapped");
     }
   }
   return true;

@@ -49,6 +49,7 @@ class Evaluator {
   bool each_group(const RecordRule& rule, std::size_t depth, std::size_t begin, std::size_t end,
                   MappingOutput& out);
   bool each_node(const RecordRule& rule, MappingOutput& out);
+  bool report_unvisited(const RecordRule& rule, MappingOutput& out);
   bool emit_row(const RecordRule& rule, MappingOutput& out);
   bool emit_events(const RecordRule& rule, const std::vector<Value>& row, MappingOutput& out);
   std::string where_am_i() const;
@@ -79,6 +80,7 @@ class Evaluator {
   std::string error_;
   // The last HL7 time converted by a `datetime` step and its ISO form. One zone per program,
   // one program per Evaluator, so the same text always converts the same way.
+  std::vector<char> visited_;  // per segment number: a row-level group was made of it
   std::string time_in_;
   std::string time_out_;
 };

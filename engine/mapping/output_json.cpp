@@ -56,7 +56,11 @@ ordered_json to_json(const MappingOutput& output) {
   for (const ClinicalEvent& e : output.events) {
     events.push_back(to_json(e));
   }
-  return {{"records", std::move(records)}, {"events", std::move(events)}};
+  ordered_json result = {{"records", std::move(records)}, {"events", std::move(events)}};
+  if (!output.warnings.empty()) {
+    result["warnings"] = output.warnings;
+  }
+  return result;
 }
 
 }  // namespace hisbridge::mapping

@@ -71,6 +71,9 @@ struct ClinicalEvent {
 struct MappingOutput {
   std::vector<Record> records;
   std::vector<ClinicalEvent> events;
+  // What of the message the mapping left out and says so (a segment no group took). Names
+  // segments by number, never by content: warnings are logged.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace hisbridge::mapping

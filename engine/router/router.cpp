@@ -259,6 +259,11 @@ std::string Router::run_channel(const Channel& channel, const store::StoredMessa
              mapped.error().reason;
     }
     output = std::move(*mapped);
+    for (const std::string& warning : output.warnings) {
+      counters_.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("router: message {} on channel {}: {}", stored.id, channel.config.name,
+                   warning);
+    }
   }
   for (const auto& destination : channel.destinations) {
     const Delivery d = destination->deliver({stored, message, output});

@@ -27,6 +27,7 @@ struct RouterCounters {
   std::atomic<std::uint64_t> unrouted{0};   // messages no channel's filter took
   std::atomic<std::uint64_t> failed{0};     // messages marked error
   std::atomic<std::uint64_t> store_errors{0};
+  std::atomic<std::uint64_t> mapping_warnings{0};  // parts of messages a mapping reported unmapped
   std::atomic<std::uint64_t> retries{0};    // deliveries put off because a destination said retry
 };
 

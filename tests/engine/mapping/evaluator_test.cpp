@@ -516,5 +516,43 @@ TEST(EvaluatorXmlTest, BadXmlAndDoctypeAreRefused) {
   EXPECT_EQ(wrong.error().reason, "mapping t reads XML, not HL7 v2");
 }
 
+TEST(EvaluatorCoverageTest, ARowSegmentOutsideEveryGroupIsReportedNotDropped) {
+  auto m = compile(R"({"records": [{"table": "t", "for_each": ["ORC+OBR", "OBX"],
+    "key": ["o", "c"], "columns": {"o": "OBR-3", "c": "OBX-3"}}]})");
+  ASSERT_TRUE(m);
+  auto out = m->apply(er7({kMsh, "PID|1||P1", "OBX|1|NM|STRAY||9", "ORC|RE|A1", "OBR|1||F1",
+                           "OBX|1|NM|T1||1"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), std::vector<std::string>{"F1|T1"});
+  ASSERT_EQ(out->warnings.size(), 1U);
+  EXPECT_EQ(out->warnings[0], "t: OBX at segment 3 is outside every ORC+OBR > OBX group: not mapped");
+}
+
+TEST(EvaluatorCoverageTest, ARowSkippedByItsConditionIsNotReported) {
+  auto m = compile(R"({"records": [{"table": "t", "for_each": "OBX", "key": ["c"],
+    "when": {"value": "OBX-11", "equals": "F"}, "columns": {"c": "OBX-3"}}]})");
+  ASSERT_TRUE(m);
+  auto out = m->apply(er7({kMsh, "OBX|1|NM|A||1||||||F", "OBX|2|NM|B||2||||||P"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), std::vector<std::string>{"A"});
+  EXPECT_TRUE(out->warnings.empty());
+}
+
+TEST(EvaluatorCoverageTest, ARuleForAnotherMessageTypeIsNotWalked) {
+  // The OUL rule's groups do not exist in an ORU: without the message-level skip its OBX would
+  // all be reported as outside every group.
+  auto m = compile(R"({"records": [
+    {"table": "oru", "when": {"message_type": "ORU"}, "for_each": "OBX", "key": ["c"],
+     "columns": {"c": "OBX-3"}},
+    {"table": "oul", "when": {"message_type": "OUL"}, "for_each": ["SPM", "OBR", "OBX"],
+     "key": ["c"], "columns": {"c": "OBX-3"}}]})");
+  ASSERT_TRUE(m);
+  auto out = m->apply(er7({kMsh, "OBR|1||F1", "OBX|1|NM|A||1"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out, "oru"), std::vector<std::string>{"A"});
+  EXPECT_TRUE(rows(*out, "oul").empty());
+  EXPECT_TRUE(out->warnings.empty());
+}
+
 }  // namespace
 }  // namespace hisbridge::mapping
