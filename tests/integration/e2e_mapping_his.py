@@ -39,6 +39,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -175,6 +176,7 @@ class PostgresHis:
     """A database of its own on the server HISBRIDGE_TEST_PG names, dropped by close()."""
 
     def __init__(self, server_uri):
+        check(shutil.which("psql"), "HISBRIDGE_TEST_PG is set but psql is not installed")
         self.server_uri = server_uri
         self.name = "hisbridge_e2e_%d" % os.getpid()
         self.label = "PostgreSQL"
