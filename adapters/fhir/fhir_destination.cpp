@@ -12,22 +12,18 @@ constexpr std::size_t kAnswerShown = 300;
 }  // namespace
 
 router::Delivery FhirDestination::deliver(const router::DeliveryItem& item) {
-  std::string failure;
-  const auto output = router::destination_output(item, mapping_, failure);
-  if (!output) {
-    return router::Delivery::failed(failure);
-  }
-  if (output->records.empty()) {
-    return router::Delivery::delivered();
-  }
-  auto bundle = build_bundle(output->records, options_);
+  return router::deliver_output(item, mapping_, [&](const mapping::MappingOutput& output) {
+    return send(item.stored.id, output);
+  });
+}
+
+router::Delivery FhirDestination::send(std::int64_t id, const mapping::MappingOutput& output) {
+  auto bundle = build_bundle(output.records, options_);
   if (!bundle) {
     return router::Delivery::failed("cannot build the FHIR bundle: " + bundle.error().message());
   }
-  const std::string key = "hisbridge-msg-" + std::to_string(item.stored.id);
   if (files_) {
-    if (auto written = files_->write(*bundle, "msg-" + std::to_string(item.stored.id));
-        !written) {
+    if (auto written = files_->write(*bundle, "msg-" + std::to_string(id)); !written) {
       return router::Delivery::retry("writing the bundle to " + files_->folder().string() +
                                      " failed: " + written.error().message());
     }
@@ -35,7 +31,7 @@ router::Delivery FhirDestination::deliver(const router::DeliveryItem& item) {
   if (!client_) {
     return router::Delivery::delivered();
   }
-  auto answer = client_->post_bundle(*bundle, key);
+  auto answer = client_->post_bundle(*bundle, "hisbridge-msg-" + std::to_string(id));
   switch (classify(answer)) {
     case Disposition::ok: return router::Delivery::delivered();
     case Disposition::retry:

@@ -31,6 +31,9 @@ class FhirDestination final : public router::Destination {
   router::Delivery deliver(const router::DeliveryItem& item) override;
 
  private:
+  // The bundle of one message (journal id `id`) to the folder and the server.
+  router::Delivery send(std::int64_t id, const mapping::MappingOutput& output);
+
   std::string name_;
   BundleOptions options_;
   std::optional<BundleFileWriter> files_;

@@ -6,22 +6,16 @@
 namespace hisbridge::hisdb {
 
 router::Delivery HisDbDestination::deliver(const router::DeliveryItem& item) {
-  std::string failure;
-  const auto output = router::destination_output(item, mapping_, failure);
-  if (!output) {
-    return router::Delivery::failed(failure);
-  }
-  if (output->records.empty()) {
-    return router::Delivery::delivered();
-  }
-  auto written = writer_->write(output->records);
-  if (written) {
-    return router::Delivery::delivered();
-  }
-  const std::string why = writer_->last_error().empty() ? written.error().message()
-                                                        : writer_->last_error();
-  return is_retryable(written.error()) ? router::Delivery::retry(why)
-                                       : router::Delivery::failed(why);
+  return router::deliver_output(item, mapping_, [this](const mapping::MappingOutput& output) {
+    auto written = writer_->write(output.records);
+    if (written) {
+      return router::Delivery::delivered();
+    }
+    const std::string why = writer_->last_error().empty() ? written.error().message()
+                                                          : writer_->last_error();
+    return is_retryable(written.error()) ? router::Delivery::retry(why)
+                                         : router::Delivery::failed(why);
+  });
 }
 
 }  // namespace hisbridge::hisdb

@@ -5,19 +5,16 @@
 namespace hisbridge::xml130 {
 
 router::Delivery Xml130Destination::deliver(const router::DeliveryItem& item) {
-  std::string failure;
-  const auto output = router::destination_output(item, mapping_, failure);
-  if (!output) {
-    return router::Delivery::failed(failure);
-  }
-  auto written = writer_.write(output->records);
-  if (written) {
-    return router::Delivery::delivered();
-  }
-  if (written.error().code == Xml130Error::io) {
-    return router::Delivery::retry(written.error().message());
-  }
-  return router::Delivery::failed(written.error().message());
+  return router::deliver_output(item, mapping_, [this](const mapping::MappingOutput& output) {
+    auto written = writer_.write(output.records);
+    if (written) {
+      return router::Delivery::delivered();
+    }
+    // A failed file write (disk full, folder gone) passes; a refused row does not.
+    return written.error().code == Xml130Error::io
+               ? router::Delivery::retry(written.error().message())
+               : router::Delivery::failed(written.error().message());
+  });
 }
 
 }  // namespace hisbridge::xml130

@@ -24,4 +24,20 @@ std::optional<mapping::MappingOutput> destination_output(const DeliveryItem& ite
   return std::move(*mapped);
 }
 
+Delivery deliver_output(const DeliveryItem& item, const MappingSource& own,
+                        const std::function<Delivery(const mapping::MappingOutput&)>& write) {
+  if (!own) {  // the channel's output, as it is: no copy
+    return item.output.records.empty() ? Delivery::delivered() : write(item.output);
+  }
+  std::string failure;
+  const auto output = destination_output(item, own, failure);
+  if (!output) {
+    return Delivery::failed(failure);
+  }
+  if (output->records.empty()) {
+    return Delivery::delivered();
+  }
+  return write(*output);
+}
+
 }  // namespace hisbridge::router

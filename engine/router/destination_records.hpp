@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -14,5 +15,11 @@ namespace hisbridge::router {
 std::optional<mapping::MappingOutput> destination_output(const DeliveryItem& item,
                                                          const MappingSource& own,
                                                          std::string& failure);
+
+// What every mapping-fed destination does first: takes destination_output(), fails the message
+// when it cannot be had, delivers nothing when it holds no records, and otherwise returns what
+// `write` makes of the output.
+Delivery deliver_output(const DeliveryItem& item, const MappingSource& own,
+                        const std::function<Delivery(const mapping::MappingOutput&)>& write);
 
 }  // namespace hisbridge::router
