@@ -7,6 +7,7 @@
 #include "adapters/fhir/fhir_destination.hpp"
 #include "adapters/hisdb/his_db_destination.hpp"
 #include "adapters/xml130/xml130_destination.hpp"
+#include "engine/store/open_store.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -37,7 +38,8 @@ DestinationResult make_his_db(const config::DestinationConfig& d, const config::
   const std::string& location = d.location.empty() ? config.his_location : d.location;
   auto writer = hisdb::open_his_writer(location);
   if (!writer) {
-    return "HIS database " + location + ": " + writer.error().message();
+    return "HIS database " + store::redacted_location(location) + ": " +
+           writer.error().message();
   }
   return std::make_shared<hisdb::HisDbDestination>(d.name, std::move(*writer),
                                                     watched(watcher, d.mapping));

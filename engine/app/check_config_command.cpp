@@ -4,6 +4,7 @@
 
 #include "engine/app/channel_factory.hpp"
 #include "engine/config/config_loader.hpp"
+#include "engine/store/open_store.hpp"
 #include "engine/mapping/mapping.hpp"
 
 namespace hisbridge::app {
@@ -34,7 +35,7 @@ int run_check_config(const std::string& config_file, std::ostream& out, std::ost
   }
   out << config_file << ": valid (" << config.listeners.size() << " listeners, "
       << config.channels.size() << " channels, " << mappings << " mappings, store "
-      << config.store.location << ")\n";
+      << store::redacted_location(config.store.location) << ")\n";
   return 0;
 }
 

@@ -31,11 +31,13 @@ class Engine::Impl {
   Result<void, std::string> start() {
     auto writer = store::open_store(config_.store.location);
     if (!writer) {
-      return "store " + config_.store.location + ": " + writer.error().message();
+      return "store " + store::redacted_location(config_.store.location) + ": " +
+             writer.error().message();
     }
     auto reader = store::open_store(config_.store.location);
     if (!reader) {
-      return "store " + config_.store.location + ": " + reader.error().message();
+      return "store " + store::redacted_location(config_.store.location) + ": " +
+             reader.error().message();
     }
     store::GroupCommitterOptions commit_options;
     commit_options.max_batch = config_.store.max_batch;

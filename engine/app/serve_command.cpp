@@ -7,6 +7,7 @@
 
 #include "engine/app/engine.hpp"
 #include "engine/config/config_loader.hpp"
+#include "engine/store/open_store.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -35,7 +36,8 @@ int run_serve(const std::string& config_file) {
     return 2;
   }
   configure_logging(config.log);
-  spdlog::info("hisbridge starting: config {}, store {}", config_file, config.store.location);
+  spdlog::info("hisbridge starting: config {}, store {}", config_file,
+               store::redacted_location(config.store.location));
   Engine engine(config);
   if (auto started = engine.start(); !started) {
     spdlog::error("cannot start: {}", started.error());

@@ -91,6 +91,39 @@ Result<StoreKind> store_kind(std::string_view location) {
   return StoreKind::sqlite;
 }
 
+std::string redacted_location(std::string_view location) {
+  std::string out(location);
+  if (const std::size_t scheme = out.find("://"); scheme != std::string::npos) {
+    // scheme://user:password@host: the password runs from the first ':' after the scheme to
+    // the last '@' before the path.
+    const std::size_t authority = scheme + 3;
+    const std::size_t path = out.find('/', authority);
+    const std::size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
+    if (at != std::string::npos && at > authority) {
+      const std::size_t colon = out.find(':', authority);
+      if (colon != std::string::npos && colon < at) {
+        out.replace(colon + 1, at - colon - 1, "***");
+      }
+    }
+  }
+  // password=secret or password='se cret' in key=value form, or as a URI query parameter.
+  for (std::size_t at = out.find("password="); at != std::string::npos;
+       at = out.find("password=", at + 1)) {
+    const std::size_t begin = at + 9;
+    std::size_t end = begin;
+    if (end < out.size() && out[end] == '\'') {
+      end = out.find('\'', end + 1);
+      end = end == std::string::npos ? out.size() : end + 1;
+    } else {
+      while (end < out.size() && out[end] != ' ' && out[end] != '&') {
+        ++end;
+      }
+    }
+    out.replace(begin, end - begin, "***");
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Store>> open_store(std::string_view location) {
   auto kind = store_kind(location);
   if (!kind) {

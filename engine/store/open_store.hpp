@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "engine/store/store.hpp"
@@ -20,5 +21,9 @@ Result<std::unique_ptr<Store>> open_store(std::string_view location);
 // Which implementation a location names, without opening anything (for config checks).
 enum class StoreKind { sqlite, postgres };
 Result<StoreKind> store_kind(std::string_view location);
+
+// The location as it may be shown in logs and error messages: a password in a URI
+// (`postgresql://user:secret@host/db`) or in key=value form (`password=secret`) becomes `***`.
+std::string redacted_location(std::string_view location);
 
 }  // namespace hisbridge::store

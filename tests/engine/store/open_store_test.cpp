@@ -61,5 +61,18 @@ TEST(OpenStoreTest, PostgresErrorsPassThrough) {
   EXPECT_EQ(opened.error(), make_error_code(StoreError::unavailable));
 }
 
+TEST(RedactedLocationTest, HidesPasswordsAndNothingElse) {
+  EXPECT_EQ(redacted_location("postgresql://hb:s3cr%40t@db.local:5432/hisbridge"),
+            "postgresql://hb:***@db.local:5432/hisbridge");
+  EXPECT_EQ(redacted_location("postgres://hb@db.local/hisbridge"), "postgres://hb@db.local/hisbridge");
+  EXPECT_EQ(redacted_location("postgresql://db.local/hisbridge?user=hb&password=x1&sslmode=require"),
+            "postgresql://db.local/hisbridge?user=hb&password=***&sslmode=require");
+  EXPECT_EQ(redacted_location("host=db user=hb password='a b' dbname=his"),
+            "host=db user=hb password=*** dbname=his");
+  EXPECT_EQ(redacted_location("host=db password=abc"), "host=db password=***");
+  EXPECT_EQ(redacted_location("var/hisbridge.db"), "var/hisbridge.db");
+  EXPECT_EQ(redacted_location("sqlite:///srv/hb/journal.db"), "sqlite:///srv/hb/journal.db");
+}
+
 }  // namespace
 }  // namespace hisbridge::store
