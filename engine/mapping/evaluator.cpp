@@ -41,8 +41,10 @@ bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
   message_ = &message;
   document_ = nullptr;
   ids_.clear();
+  segments_.clear();
   for (std::size_t n = 1; n <= message.segment_count(); ++n) {
-    ids_.push_back(message.segment(n).id());
+    segments_.push_back(message.segment(n));
+    ids_.push_back(segments_.back().id());
   }
   const hl7::Segment msh = message.segment(1);
   code_ = msh.field(9).component(1).value();
@@ -492,7 +494,7 @@ Value Evaluator::path_value(const Expr& e) const {
   if (n == 0) {
     return {};
   }
-  return element_value(message_->segment(n), e);
+  return element_value(segments_[n - 1], e);
 }
 
 std::size_t Evaluator::segment_for(const hl7::Path& path) const {

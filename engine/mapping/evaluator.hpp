@@ -68,6 +68,7 @@ class Evaluator {
   const Program& program_;
   const hl7::Message* message_ = nullptr;
   const pugi::xml_document* document_ = nullptr;
+  std::vector<hl7::Segment> segments_;  // the message's segments, made once: [0] is segment 1
   std::vector<std::string_view> ids_;  // segment ids, ids_[0] is segment 1
   std::size_t header_end_ = 0;        // inside a for_each: the first segment of the first group
   std::string type_;                  // "ORU^R01", or the XML root's name
