@@ -75,6 +75,24 @@ std::string answer(const Pending& p, hl7::AckCode code, std::span<const hl7::Ack
   return hl7::build_reject(p.header_line, error, options);
 }
 
+// Adds one to `field` of the engine-wide counters and, when there is one, of the source's.
+void count(IngestCounters& all, SourceIngestStats* source,
+           std::atomic<std::uint64_t> IngestCounters::*field) {
+  (all.*field).fetch_add(1, std::memory_order_relaxed);
+  if (source != nullptr) {
+    (source->counters.*field).fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// Seconds from `received_at_us` to now, on the same (wall) clock the adapters stamp with; 0
+// when the clock stepped back in between.
+double seconds_since(std::int64_t received_at_us) {
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  return now_us > received_at_us ? static_cast<double>(now_us - received_at_us) / 1e6 : 0.0;
+}
+
 }  // namespace
 
 std::string hl7_now_utc() {
@@ -94,8 +112,21 @@ std::string hl7_now_utc() {
 Ingest::Ingest(store::GroupCommitter& committer, CharsetOverrides charsets, StoredHook on_stored)
     : committer_(committer), charsets_(std::move(charsets)), on_stored_(std::move(on_stored)) {}
 
+void Ingest::add_source(const std::string& source) {
+  per_source_.try_emplace(source, std::make_unique<SourceIngestStats>());
+}
+
+const SourceIngestStats* Ingest::source_stats(std::string_view source) const {
+  const auto it = per_source_.find(source);
+  return it == per_source_.end() ? nullptr : it->second.get();
+}
+
 void Ingest::on_message(Envelope message, ReplyHandler reply) {
-  counters_.received.fetch_add(1, std::memory_order_relaxed);
+  SourceIngestStats* const stats = [&]() -> SourceIngestStats* {
+    const auto it = per_source_.find(message.source);
+    return it == per_source_.end() ? nullptr : it->second.get();
+  }();
+  count(counters_, stats, &IngestCounters::received);
   store::NewMessage record;
   record.received_at_us = message.received_at_us;
   record.source = message.source;
@@ -150,11 +181,16 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
   }
   record.raw = std::move(message.raw);
   const std::string source = record.source;
+  const std::int64_t received_at_us = record.received_at_us;
 
-  committer_.submit(std::move(record), [this, source, pending = std::move(pending)](
+  committer_.submit(std::move(record), [this, source, stats, received_at_us,
+                                        pending = std::move(pending)](
                                            Result<store::Appended> stored) mutable {
+    if (stats != nullptr) {
+      stats->ack_latency.observe(seconds_since(received_at_us));
+    }
     if (!stored) {
-      counters_.store_failures.fetch_add(1, std::memory_order_relaxed);
+      count(counters_, stats, &IngestCounters::store_failures);
       hl7::AckIssue issue;
       issue.hl7_code = 207;
       issue.diagnostic = "message not stored (" + stored.error().message() + "); send it again";
@@ -163,7 +199,7 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     }
     const std::string control_id = "HB" + std::to_string(stored->id);
     if (pending.parse_error) {
-      counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+      count(counters_, stats, &IngestCounters::rejected);
       // The error's kind and position only: its detail may quote message text.
       spdlog::info("{}: message {} rejected: {} (segment {}, byte {})", source, control_id,
                    hl7::error_category().message(static_cast<int>(pending.parse_error->code)),
@@ -171,9 +207,9 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
       pending.reply({answer(pending, hl7::AckCode::reject, {}, control_id), false, stored->id});
       return;
     }
-    counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+    count(counters_, stats, &IngestCounters::accepted);
     if (stored->duplicate) {
-      counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+      count(counters_, stats, &IngestCounters::duplicates);
     } else if (on_stored_) {
       on_stored_(source, stored->id);
     }

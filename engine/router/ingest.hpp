@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
+#include "engine/metrics/histogram.hpp"
 #include "engine/router/source.hpp"
 #include "engine/store/group_committer.hpp"
 
@@ -18,6 +21,14 @@ struct IngestCounters {
   std::atomic<std::uint64_t> rejected{0};        // unreadable: stored as rejected, answered AR/CR
   std::atomic<std::uint64_t> duplicates{0};      // accepted, but seen before within the window
   std::atomic<std::uint64_t> store_failures{0};  // could not be stored: answered AR/CR, 207
+};
+
+// One source's share of IngestCounters, and how long its senders waited for their answers:
+// from Envelope::received_at_us to the moment the reply is handed to the adapter (which then
+// writes it), in seconds. Every answer counts, negative ones included.
+struct SourceIngestStats {
+  IngestCounters counters;
+  metrics::Histogram ack_latency{metrics::latency_buckets()};
 };
 
 // The step between the inbound adapters and the journal: reads the header, stores the message
@@ -36,6 +47,11 @@ class Ingest final : public SourceCallbacks {
   // (message type: the root element's name) rather than rejected: a channel of that source
   // maps them with an `xml` mapping. Call before the listeners start.
   void accept_vendor_xml(const std::string& source) { vendor_xml_sources_.insert(source); }
+  // Counts the messages of `source` apart too (source_stats()). Call before the listeners
+  // start; messages of other sources are counted in counters() only.
+  void add_source(const std::string& source);
+  // Null for a source not added. Thread-safe to read.
+  const SourceIngestStats* source_stats(std::string_view source) const;
 
   void on_message(Envelope message, ReplyHandler reply) override;
 
@@ -47,6 +63,7 @@ class Ingest final : public SourceCallbacks {
   std::set<std::string, std::less<>> vendor_xml_sources_;
   StoredHook on_stored_;
   IngestCounters counters_;
+  std::map<std::string, std::unique_ptr<SourceIngestStats>, std::less<>> per_source_;
 };
 
 // The current time as an HL7 DTM in UTC, `YYYYMMDDHHMMSS+0000`, for ACK MSH-7.

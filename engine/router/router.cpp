@@ -42,7 +42,20 @@ Router::Router(std::unique_ptr<store::Store> store, config::Config config,
   }
   for (const auto& listener : config_.listeners) {
     last_id_[listener.name] = 0;
+    source_counters_.try_emplace(listener.name);
   }
+  for (const Channel& channel : channels_) {
+    std::vector<std::string> destinations;
+    for (const auto& d : channel.destinations) {
+      destinations.push_back(d->name());
+    }
+    channel_counters_.emplace_back(channel.config.name, destinations);
+  }
+}
+
+const SourceCounters* Router::source_counters(std::string_view source) const {
+  const auto it = source_counters_.find(source);
+  return it == source_counters_.end() ? nullptr : &it->second;
 }
 
 Router::~Router() { stop(); }
@@ -57,11 +70,16 @@ void Router::start() {
   {
     const std::lock_guard lock(mutex_);
     durable_id_ = found && !found->empty() ? found->front().id : 0;
+    start_id_ = durable_id_;
   }
   worker_ = std::thread([this] { run(); });
 }
 
-void Router::notify(const std::string&, std::int64_t durable_id) {
+void Router::notify(const std::string& source, std::int64_t durable_id) {
+  if (const auto it = source_counters_.find(source);
+      it != source_counters_.end() && durable_id > start_id_.load(std::memory_order_relaxed)) {
+    it->second.queued.fetch_add(1, std::memory_order_relaxed);
+  }
   bool wake = false;
   {
     const std::lock_guard lock(mutex_);
@@ -152,6 +170,7 @@ bool Router::process_batch(const std::string& source) {
     return false;
   }
   updates_.clear();
+  batch_tallies_.clear();
   std::uint64_t unrouted = 0;
   bool retried = false;
   for (const store::StoredMessage& stored : *batch) {
@@ -161,6 +180,7 @@ bool Router::process_batch(const std::string& source) {
       break;
     }
     updates_.push_back(std::move(*update));
+    batch_tallies_.insert(batch_tallies_.end(), message_tallies_.begin(), message_tallies_.end());
   }
   note_retry(source, retried);
   if (updates_.empty()) {
@@ -183,6 +203,7 @@ bool Router::process_batch(const std::string& source) {
   counters_.unrouted.fetch_add(unrouted, std::memory_order_relaxed);
   counters_.failed.fetch_add(failed, std::memory_order_relaxed);
   counters_.processed.fetch_add(updates_.size() - failed, std::memory_order_relaxed);
+  count_written(source, unrouted);
   last_id_[source] = updates_.back().id;
   return full && !retried;
 }
@@ -201,6 +222,24 @@ void Router::note_retry(const std::string& source, bool retried) {
   retry_at_[source] = {std::chrono::steady_clock::now() + delay, delay};
 }
 
+// Per channel and per source, for a batch whose statuses are written.
+void Router::count_written(const std::string& source, std::uint64_t unrouted) {
+  for (const Tally& t : batch_tallies_) {
+    ChannelCounters& c = channel_counters_[t.channel];
+    (t.failed ? c.failed : c.processed).fetch_add(1, std::memory_order_relaxed);
+    c.count_type(t.type, t.failed);
+  }
+  const auto it = source_counters_.find(source);
+  if (it == source_counters_.end()) {
+    return;
+  }
+  const std::int64_t start_id = start_id_.load(std::memory_order_relaxed);
+  const auto after_start = std::count_if(updates_.begin(), updates_.end(),
+                                         [&](const auto& u) { return u.id > start_id; });
+  it->second.done.fetch_add(static_cast<std::uint64_t>(after_start), std::memory_order_relaxed);
+  it->second.unrouted.fetch_add(unrouted, std::memory_order_relaxed);
+}
+
 std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& stored,
                                                   std::uint64_t& unrouted) {
   const config::ListenerConfig* listener = config_.listener(stored.message.source);
@@ -208,7 +247,9 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
                                    listener != nullptr ? listener->charset : std::string());
   std::size_t taken = 0;
   std::string failures;
-  for (const Channel& channel : channels_) {
+  message_tallies_.clear();
+  for (std::size_t index = 0; index < channels_.size(); ++index) {
+    const Channel& channel = channels_[index];
     if (channel.config.source != stored.message.source) {
       continue;
     }
@@ -224,10 +265,11 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
     ++taken;
     bool retry = false;
     const std::string failed =
-        run_channel(channel, stored, message ? &*message : nullptr, retry);
+        run_channel(index, stored, message ? &*message : nullptr, retry);
     if (retry) {
       return std::nullopt;
     }
+    message_tallies_.push_back({index, !failed.empty(), stored.message.message_type});
     if (!failed.empty()) {
       failures += (failures.empty() ? "" : "; ") + failed;
     }
@@ -242,8 +284,10 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
   return store::StatusUpdate{stored.id, store::MessageStatus::processed, {}};
 }
 
-std::string Router::run_channel(const Channel& channel, const store::StoredMessage& stored,
+std::string Router::run_channel(std::size_t index, const store::StoredMessage& stored,
                                 const hl7::Message* message, bool& retry) {
+  const Channel& channel = channels_[index];
+  ChannelCounters& counted = channel_counters_[index];
   mapping::MappingOutput output;
   if (channel.mapping) {
     const auto current = channel.mapping();
@@ -261,12 +305,19 @@ std::string Router::run_channel(const Channel& channel, const store::StoredMessa
     output = std::move(*mapped);
     for (const std::string& warning : output.warnings) {
       counters_.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
+      counted.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("router: message {} on channel {}: {}", stored.id, channel.config.name,
                    warning);
     }
   }
-  for (const auto& destination : channel.destinations) {
+  for (std::size_t i = 0; i < channel.destinations.size(); ++i) {
+    const auto& destination = channel.destinations[i];
     const Delivery d = destination->deliver({stored, message, output});
+    DestinationCounters& dc = counted.destinations[i];
+    (d.outcome == Delivery::Outcome::retry    ? dc.retries
+     : d.outcome == Delivery::Outcome::failed ? dc.failed
+                                              : dc.delivered)
+        .fetch_add(1, std::memory_order_relaxed);
     if (d.outcome == Delivery::Outcome::retry) {
       spdlog::warn("router: destination {} of channel {} will retry message {}: {}",
                    destination->name(), channel.config.name, stored.id, d.reason);

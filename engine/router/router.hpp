@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <map>
@@ -12,11 +13,13 @@
 #include <chrono>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "engine/config/config.hpp"
 #include "engine/router/channel.hpp"
+#include "engine/router/channel_counters.hpp"
 #include "engine/hl7/message.hpp"
 #include "engine/store/store.hpp"
 
@@ -77,6 +80,10 @@ class Router {
   void stop();
 
   const RouterCounters& counters() const { return counters_; }
+  // Per channel, in the order of the running channels (the config's order).
+  const std::deque<ChannelCounters>& channel_counters() const { return channel_counters_; }
+  // Per source; null for a name that is not a configured listener.
+  const SourceCounters* source_counters(std::string_view source) const;
 
  private:
   void run();
@@ -86,10 +93,11 @@ class Router {
   // asked to retry later. Counts it in `unrouted` when no channel took it.
   std::optional<store::StatusUpdate> outcome(const store::StoredMessage& stored,
                                              std::uint64_t& unrouted);
-  // One channel's mapping and destinations for one message; empty on success, else the
+  // Channel `index`'s mapping and destinations for one message; empty on success, else the
   // reason it failed. Sets `retry` when a destination asked to retry later.
-  std::string run_channel(const Channel& channel, const store::StoredMessage& stored,
+  std::string run_channel(std::size_t index, const store::StoredMessage& stored,
                           const hl7::Message* message, bool& retry);
+  void count_written(const std::string& source, std::uint64_t unrouted);
   // The wait before the next attempt at `source`, after a retry (doubling) or a success.
   void note_retry(const std::string& source, bool retried);
 
@@ -102,6 +110,15 @@ class Router {
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point,
                                   std::chrono::milliseconds>> retry_at_;
   std::vector<store::StatusUpdate> updates_;      // a batch's outcomes, reused
+  // What a channel did with a message, counted once the message's status is written (a batch
+  // whose write fails is done again and must not count twice).
+  struct Tally {
+    std::size_t channel = 0;
+    bool failed = false;
+    std::string_view type;  // into the batch's messages
+  };
+  std::vector<Tally> message_tallies_;  // of the message in hand
+  std::vector<Tally> batch_tallies_;    // of the batch's messages that have an outcome
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -110,6 +127,10 @@ class Router {
   std::size_t notified_ = 0;       // guarded by mutex_: notifications since the last wake-up
   std::int64_t durable_id_ = 0;    // guarded by mutex_: messages up to it may be processed
   RouterCounters counters_;
+  std::deque<ChannelCounters> channel_counters_;                     // parallel to channels_
+  std::map<std::string, SourceCounters, std::less<>> source_counters_;  // fixed at construction
+  // The newest id stored before start(): SourceCounters count only the messages after it.
+  std::atomic<std::int64_t> start_id_{std::numeric_limits<std::int64_t>::max()};
   std::thread worker_;
 };
 
