@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <thread>
 #include <vector>
@@ -10,10 +11,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/admin/admin_handler.hpp"
 #include "adapters/file/drop_folder_listener.hpp"
 #include "adapters/http/http_ingest_listener.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
 #include "engine/app/channel_factory.hpp"
+#include "engine/app/engine_metrics.hpp"
 #include "engine/mapping/mapping_watcher.hpp"
 #include "engine/router/ingest.hpp"
 #include "engine/router/router.hpp"
@@ -38,6 +41,12 @@ class Engine::Impl {
     if (!reader) {
       return "store " + store::redacted_location(config_.store.location) + ": " +
              reader.error().message();
+    }
+    // The admin API's own reader, so a search never waits for the router's connection.
+    auto admin_reader = store::open_store(config_.store.location);
+    if (!admin_reader) {
+      return "store " + store::redacted_location(config_.store.location) + ": " +
+             admin_reader.error().message();
     }
     store::GroupCommitterOptions commit_options;
     commit_options.max_batch = config_.store.max_batch;
@@ -69,6 +78,9 @@ class Engine::Impl {
     ingest_ = std::make_unique<router::Ingest>(
         *committer_, std::move(charsets),
         [this](const std::string& source, std::int64_t id) { router_->notify(source, id); });
+    for (const auto& l : config_.listeners) {
+      ingest_->add_source(l.name);
+    }
     for (const auto& c : config_.channels) {
       const auto mapping = c.mapping.empty() ? nullptr : mappings_->current(c.mapping);
       if (mapping && mapping->program().input == mapping::Program::Input::xml) {
@@ -83,6 +95,10 @@ class Engine::Impl {
         return started.error();
       }
     }
+    if (auto started = start_admin(std::move(*admin_reader)); !started) {
+      stop();
+      return started.error();
+    }
     const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
     work_.emplace(ioc_.get_executor());
     for (unsigned i = 0; i < threads; ++i) {
@@ -90,6 +106,8 @@ class Engine::Impl {
     }
     return {};
   }
+
+  std::uint16_t admin_port() const { return admin_server_ ? admin_server_->port() : 0; }
 
   std::uint16_t port(std::string_view name) const {
     auto it = listeners_.find(std::string(name));
@@ -107,6 +125,13 @@ class Engine::Impl {
   }
 
   void stop() {
+    // The admin API first: its collectors read every part below.
+    if (admin_server_) {
+      admin_server_->stop();
+    }
+    if (admin_handler_) {
+      admin_handler_->stop();
+    }
     for (auto& [name, listener] : listeners_) {
       listener->stop();
     }
@@ -164,8 +189,56 @@ class Engine::Impl {
     if (auto started = listener->start(); !started) {
       return "listener " + l.name + " (" + std::string(where) + "): " + started.error().message();
     }
+    register_listener_metrics(registry_, l.name, *listener);
     listeners_[l.name] = std::make_unique<RunningListener<Listener>>(std::move(listener));
     return {};
+  }
+
+  // Metrics, then the admin HTTP server on config.admin (port 0: the system's choice).
+  Result<void, std::string> start_admin(std::unique_ptr<store::Store> reader) {
+    auto journal = std::make_shared<admin::SharedStore>(std::move(reader));
+    registry_
+        .gauge("hisbridge_start_time_seconds", "When the engine started (Unix time).")
+        .set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                 .count());
+    register_ingest_metrics(registry_, *ingest_, config_);
+    register_router_metrics(registry_, *router_, config_);
+    register_store_metrics(registry_, *committer_, journal);
+    register_mapping_metrics(registry_, *mappings_);
+    admin::AdminSources sources{&config_, &registry_, router_.get(), ingest_.get(),
+                                mappings_.get(), [this] { return not_ready(); }};
+    admin_handler_ = std::make_unique<admin::AdminHandler>(std::move(sources), journal);
+    http::HttpServerOptions options;
+    options.max_body_bytes = 64u << 10;  // requests are GETs
+    options.max_connections = 64;
+    admin_server_ = std::make_unique<http::HttpServer>(ioc_, config_.admin.host, config_.admin.port,
+                                                       *admin_handler_, options);
+    if (auto started = admin_server_->start(); !started) {
+      return "admin server (" + config_.admin.host + ":" + std::to_string(config_.admin.port) +
+             "): " + started.error().message();
+    }
+    spdlog::info("admin: listening on {}:{} (/metrics, /healthz, /readyz, /api/v1/channels, "
+                 "/api/v1/messages)",
+                 config_.admin.host, admin_server_->port());
+    return {};
+  }
+
+  // For /readyz: every configured listener started and bound (a drop folder: still there).
+  std::vector<std::string> not_ready() const {
+    std::vector<std::string> out;
+    for (const auto& l : config_.listeners) {
+      const auto it = listeners_.find(l.name);
+      std::error_code ec;
+      if (it == listeners_.end()) {
+        out.push_back("listener " + l.name + " is not running");
+      } else if (l.type != config::ListenerType::file && it->second->port() == 0) {
+        out.push_back("listener " + l.name + " is not bound");
+      } else if (l.type == config::ListenerType::file &&
+                 !std::filesystem::is_directory(l.folder, ec)) {
+        out.push_back("drop folder " + l.folder + " of listener " + l.name + " is missing");
+      }
+    }
+    return out;
   }
 
   Result<void, std::string> start_listener(const config::ListenerConfig& l) {
@@ -222,12 +295,16 @@ class Engine::Impl {
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<router::Ingest> ingest_;
   std::map<std::string, std::unique_ptr<Running>> listeners_;
+  metrics::Registry registry_;
+  std::unique_ptr<admin::AdminHandler> admin_handler_;
+  std::unique_ptr<http::HttpServer> admin_server_;  // after its handler: it goes first
 };
 
 Engine::Engine(config::Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Engine::~Engine() { impl_->stop(); }
 Result<void, std::string> Engine::start() { return impl_->start(); }
 std::uint16_t Engine::port(std::string_view listener) const { return impl_->port(listener); }
+std::uint16_t Engine::admin_port() const { return impl_->admin_port(); }
 void Engine::run_until_signal() { impl_->run_until_signal(); }
 void Engine::stop() { impl_->stop(); }
 

@@ -10,8 +10,8 @@
 
 namespace hisbridge::app {
 
-// The running engine: the store's group committer, the router and every configured listener,
-// on one Asio thread pool. What `hisbridge serve` runs, and what integration tests start
+// The running engine: the store's group committer, the router, every configured listener and
+// the admin HTTP server, on one Asio thread pool. What `hisbridge serve` runs, and what integration tests start
 // in-process (with port 0 listeners).
 class Engine {
  public:
@@ -25,6 +25,8 @@ class Engine {
   Result<void, std::string> start();
   // The bound port of a listener (useful when the config asked for port 0); 0 if unknown.
   std::uint16_t port(std::string_view listener) const;
+  // The bound port of the admin HTTP server (/metrics, /api/v1/...); 0 before start().
+  std::uint16_t admin_port() const;
   // Blocks until SIGINT or SIGTERM, then stops.
   void run_until_signal();
   // Stops accepting, lets the commits in flight finish and answers them, stops processing.

@@ -38,8 +38,8 @@ void Histogram::observe(double value) noexcept {
   // The first bound >= value: `le` is inclusive. NaN compares false everywhere and so falls
   // through to +Inf.
   const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value);
-  const auto bucket = std::isnan(value) ? bounds_.size()
-                                        : static_cast<std::size_t>(it - bounds_.begin());
+  const auto bucket =
+      std::isnan(value) ? bounds_.size() : static_cast<std::size_t>(it - bounds_.begin());
   counts_[bucket].fetch_add(1, std::memory_order_relaxed);
   double sum = sum_.load(std::memory_order_relaxed);
   while (!sum_.compare_exchange_weak(sum, sum + value, std::memory_order_relaxed)) {

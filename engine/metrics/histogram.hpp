@@ -10,7 +10,7 @@ namespace hisbridge::metrics {
 
 // A histogram as a scrape sees it: counts per bucket, cumulative as the exposition writes them.
 struct HistogramSnapshot {
-  std::vector<double> bounds;           // upper bounds, ascending, without +Inf
+  std::vector<double> bounds;             // upper bounds, ascending, without +Inf
   std::vector<std::uint64_t> cumulative;  // observations <= bounds[i]; one more entry: +Inf
   double sum = 0;
   // Equal to cumulative.back(): taken from the buckets, so `_count` always equals the `+Inf`

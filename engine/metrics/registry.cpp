@@ -11,9 +11,12 @@ constexpr std::array<std::string_view, 3> kHistogramSuffixes = {"_bucket", "_sum
 
 std::string_view type_name(MetricType type) {
   switch (type) {
-    case MetricType::counter: return "counter";
-    case MetricType::gauge: return "gauge";
-    case MetricType::histogram: return "histogram";
+    case MetricType::counter:
+      return "counter";
+    case MetricType::gauge:
+      return "gauge";
+    case MetricType::histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -21,8 +24,7 @@ std::string_view type_name(MetricType type) {
 void check_labels(std::string_view name, const Labels& labels, MetricType type) {
   for (const auto& [key, value] : labels) {
     if (!valid_label_name(key) || (type == MetricType::histogram && key == "le")) {
-      throw std::invalid_argument("metric " + std::string(name) + ": bad label name '" + key +
-                                  "'");
+      throw std::invalid_argument("metric " + std::string(name) + ": bad label name '" + key + "'");
     }
   }
 }
@@ -53,8 +55,7 @@ void write_histogram(std::string& out, const std::string& name, const Labels& la
 
 }  // namespace
 
-Registry::Family& Registry::family(std::string_view name, std::string_view help,
-                                   MetricType type) {
+Registry::Family& Registry::family(std::string_view name, std::string_view help, MetricType type) {
   if (!valid_metric_name(name)) {
     throw std::invalid_argument("metric name '" + std::string(name) +
                                 "' is not hisbridge_ followed by snake case");
@@ -75,7 +76,8 @@ Registry::Family& Registry::family(std::string_view name, std::string_view help,
     // A new histogram must not take the names of existing families, nor a new family those of
     // an existing histogram.
     const bool taken =
-        (type == MetricType::histogram && families_.contains(std::string(name) + std::string(suffix))) ||
+        (type == MetricType::histogram &&
+         families_.contains(std::string(name) + std::string(suffix))) ||
         (name.ends_with(suffix) && [&] {
           auto base = families_.find(name.substr(0, name.size() - suffix.size()));
           return base != families_.end() && base->second.type == MetricType::histogram;

@@ -2,7 +2,8 @@
 
 namespace hisbridge::router {
 
-ChannelCounters::ChannelCounters(std::string name, const std::vector<std::string>& destination_names)
+ChannelCounters::ChannelCounters(std::string name,
+                                 const std::vector<std::string>& destination_names)
     : name_(std::move(name)) {
   for (const std::string& d : destination_names) {
     destinations.emplace_back(d);

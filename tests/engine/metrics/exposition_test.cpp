@@ -53,9 +53,12 @@ TEST(ExpositionTest, LabelValuesEscapeBackslashQuoteAndNewline) {
 
 TEST(ExpositionTest, LabelValuesKeepUtf8AndReplaceOtherBytes) {
   EXPECT_EQ(label_value("X\xC3\xA9t nghi\xE1\xBB\x87m"), "X\xC3\xA9t nghi\xE1\xBB\x87m");
-  EXPECT_EQ(label_value("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(label_value("\xC3"), "\xEF\xBF\xBD");           // cut short
-  EXPECT_EQ(label_value("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+  EXPECT_EQ(label_value("a\xFF"
+                        "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(label_value("\xC3"), "\xEF\xBF\xBD");                                  // cut short
+  EXPECT_EQ(label_value("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(label_value("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 
@@ -69,6 +72,9 @@ TEST(ExpositionTest, ValuesReadBackExactly) {
   EXPECT_EQ(value(0), "0");
   EXPECT_EQ(value(42), "42");
   EXPECT_EQ(value(0.005), "0.005");
+  EXPECT_EQ(value(0.0005), "0.0005");
+  EXPECT_EQ(value(1234567.25), "1234567.25");
+  EXPECT_EQ(value(1e-9), "1e-09");
   EXPECT_EQ(value(-1.5), "-1.5");
   EXPECT_EQ(value(1e21), "1e+21");
   EXPECT_EQ(value(std::numeric_limits<double>::infinity()), "+Inf");

@@ -49,9 +49,9 @@ TEST(RegistryTest, HistogramWritesCumulativeBucketsSumAndCount) {
             "hisbridge_ack_latency_seconds_bucket{source=\"lis\",le=\"+Inf\"} 3\n"
             "hisbridge_ack_latency_seconds_sum{source=\"lis\"} 0.555\n"
             "hisbridge_ack_latency_seconds_count{source=\"lis\"} 3\n");
-  EXPECT_THROW(r.histogram("hisbridge_ack_latency_seconds", "ACK latency.", {0.01},
-                           {{"source", "ris"}}),
-               std::invalid_argument);
+  EXPECT_THROW(
+      r.histogram("hisbridge_ack_latency_seconds", "ACK latency.", {0.01}, {{"source", "ris"}}),
+      std::invalid_argument);
 }
 
 TEST(RegistryTest, CollectorsAreReadAtEveryScrape) {
@@ -62,7 +62,9 @@ TEST(RegistryTest, CollectorsAreReadAtEveryScrape) {
                     out.push_back({{{"channel", "lis-in"}}, static_cast<double>(processed.load())});
                   });
   r.add_collector("hisbridge_processed_total", "Processed.", MetricType::counter,
-                  [](std::vector<Sample>& out) { out.push_back({{{"channel", "ris-in"}}, 1}); });
+                  [](std::vector<Sample>& out) {
+                    out.push_back({{{"channel", "ris-in"}}, 1});
+                  });
   EXPECT_NE(r.expose().find("hisbridge_processed_total{channel=\"lis-in\"} 7\n"
                             "hisbridge_processed_total{channel=\"ris-in\"} 1\n"),
             std::string::npos);

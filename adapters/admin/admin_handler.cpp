@@ -1,0 +1,152 @@
+#include "adapters/admin/admin_handler.hpp"
+
+#include <charconv>
+
+#include "adapters/admin/mapping_preview.hpp"
+#include "adapters/admin/messages_api.hpp"
+#include "adapters/admin/query.hpp"
+#include "adapters/admin/responses.hpp"
+#include "engine/metrics/exposition.hpp"
+
+namespace hisbridge::admin {
+namespace {
+
+constexpr std::string_view kMessagesPath = "/api/v1/messages";
+
+mapping::TimeZone zone_of(const config::Config* config) {
+  if (config != nullptr) {
+    if (auto zone = mapping::TimeZone::load(config->timezone)) {
+      return *zone;
+    }
+  }
+  return mapping::TimeZone::utc();
+}
+
+// The journal failed: 500 naming what was asked, with the store's error.
+http::HttpResponse store_failed(std::string_view what, const boost::system::error_code& ec) {
+  return error_response(500, "journal " + std::string(what) + " failed: " + ec.message());
+}
+
+}  // namespace
+
+AdminHandler::AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> store,
+                           AdminHandlerOptions options)
+    : sources_(std::move(sources)),
+      store_(std::move(store)),
+      zone_(zone_of(sources_.config)),
+      tasks_(options.max_pending) {}
+
+AdminHandler::~AdminHandler() { stop(); }
+
+void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond) {
+  const std::string path(request.path());
+  const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
+                     path == "/api/v1/channels" || path == kMessagesPath ||
+                     path.starts_with(std::string(kMessagesPath) + "/");
+  if (!known) {
+    return respond(error_response(404, "no such path: " + path));
+  }
+  if (request.method != "GET") {
+    http::HttpResponse r =
+        error_response(405, "method " + request.method + " not allowed; use GET");
+    r.headers.push_back({"Allow", "GET"});
+    return respond(std::move(r));
+  }
+  if (path == "/healthz") {
+    return respond(json_response(200, {{"status", "ok"}}));
+  }
+  // The rest may wait on the journal: on the admin thread.
+  const bool queued = tasks_.post([this, path, request = std::move(request), respond] {
+    if (path == "/metrics") {
+      respond(metrics());
+    } else if (path == "/readyz") {
+      respond(ready());
+    } else if (path == "/api/v1/channels") {
+      respond(channels());
+    } else if (path == kMessagesPath) {
+      respond(messages(request));
+    } else {
+      respond(message(std::string_view(path).substr(kMessagesPath.size() + 1)));
+    }
+  });
+  if (!queued) {
+    http::HttpResponse r = error_response(503, "admin API busy; try again");
+    r.headers.push_back({"Retry-After", "1"});
+    respond(std::move(r));
+  }
+}
+
+http::HttpResponse AdminHandler::metrics() const {
+  std::string text = sources_.metrics != nullptr ? sources_.metrics->expose() : std::string();
+  return text_response(200, std::string(metrics::kContentType), std::move(text));
+}
+
+http::HttpResponse AdminHandler::ready() const {
+  std::vector<std::string> reasons;
+  auto stats = store_->with([](store::Store& s) { return s.stats(); });
+  nlohmann::ordered_json checks;
+  checks["store"] = stats ? "ok" : "journal does not answer: " + stats.error().message();
+  if (!stats) {
+    reasons.push_back(checks["store"].get<std::string>());
+  }
+  std::vector<std::string> listeners =
+      sources_.not_ready ? sources_.not_ready() : std::vector<std::string>{};
+  std::string listener_text;
+  for (const std::string& l : listeners) {
+    listener_text += (listener_text.empty() ? "" : "; ") + l;
+    reasons.push_back(l);
+  }
+  checks["listeners"] = listeners.empty() ? "ok" : listener_text;
+  if (reasons.empty()) {
+    return json_response(200, {{"status", "ready"}, {"checks", std::move(checks)}});
+  }
+  std::string why;
+  for (const std::string& r : reasons) {
+    why += (why.empty() ? "" : "; ") + r;
+  }
+  return json_response(503,
+                       {{"status", "not ready"}, {"error", why}, {"checks", std::move(checks)}});
+}
+
+http::HttpResponse AdminHandler::channels() const {
+  const ChannelsSources s{sources_.config, sources_.router, sources_.ingest, sources_.mappings};
+  return json_response(200, channels_json(s, zone_));
+}
+
+http::HttpResponse AdminHandler::messages(const http::HttpRequest& request) const {
+  const auto params = parse_query(request.target);
+  if (!params) {
+    return error_response(400, "malformed %-escape in the query");
+  }
+  auto query = parse_message_query(*params, zone_);
+  if (!query) {
+    return error_response(400, query.error());
+  }
+  auto found = store_->with([&](store::Store& s) { return s.find(*query); });
+  if (!found) {
+    return store_failed("search", found.error());
+  }
+  return json_response(200, message_list(*found, query->limit, zone_));
+}
+
+http::HttpResponse AdminHandler::message(std::string_view id_text) const {
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc() || end != id_text.data() + id_text.size() || id < 1) {
+    return error_response(404, "no such message: " + std::string(id_text));
+  }
+  auto stored = store_->with([id](store::Store& s) { return s.get(id); });
+  if (!stored) {
+    if (stored.error() == store::StoreError::not_found) {
+      return error_response(404, "no such message: " + std::to_string(id));
+    }
+    return store_failed("read", stored.error());
+  }
+  nlohmann::ordered_json j = message_detail(*stored, zone_);
+  if (sources_.config != nullptr && sources_.mappings != nullptr) {
+    j["mapped"] = mapping_preview(*stored, *sources_.config, *sources_.mappings);
+  }
+  return json_response(200, j);
+}
+
+}  // namespace hisbridge::admin

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/admin/channels_api.hpp"
+#include "adapters/admin/shared_store.hpp"
+#include "adapters/admin/task_queue.hpp"
+#include "adapters/http/http_server.hpp"
+#include "engine/mapping/time_zone.hpp"
+#include "engine/metrics/registry.hpp"
+
+namespace hisbridge::admin {
+
+// What the admin API reads of the running engine. Null pointers are parts that are not
+// running: their figures are left out. Everything must outlive the handler.
+struct AdminSources {
+  const config::Config* config = nullptr;  // required: channels, listeners, the time zone
+  const metrics::Registry* metrics = nullptr;
+  const router::Router* router = nullptr;
+  const router::Ingest* ingest = nullptr;
+  const mapping::MappingWatcher* mappings = nullptr;
+  // What keeps the engine from taking messages besides the store (listeners not bound); empty
+  // when nothing does. Called on the admin thread.
+  std::function<std::vector<std::string>()> not_ready;
+};
+
+struct AdminHandlerOptions {
+  // Requests waiting for the admin thread; more are answered 503 with Retry-After.
+  std::size_t max_pending = 64;
+};
+
+// The admin HTTP API (docs/metrics.md), served by an HttpServer:
+//   GET /metrics                 Prometheus text exposition 0.0.4 of `metrics`
+//   GET /healthz                 200 {"status": "ok"} while the process answers
+//   GET /readyz                  200 {"status": "ready"} when the journal answers a query and
+//                                `not_ready` reports nothing, else 503 with the reasons
+//   GET /api/v1/channels         channels with their filter, mapping, destinations, counters
+//   GET /api/v1/messages         journal search (messages_api.hpp), without raw text
+//   GET /api/v1/messages/{id}    one message with its raw text and what its channels' mappings
+//                                make of it now
+// Errors are JSON {"error": "..."}: 400 a bad parameter (named), 404 an unknown path or
+// message, 405 a method other than GET (with Allow), 500 the journal failed, 503 busy. Every
+// answer has Cache-Control: no-store.
+//
+// Threads: handle() runs on the connection's strand and only routes; /healthz is answered
+// there, everything else on the handler's own thread (TaskQueue), because journal queries and
+// scrapes may block and the strands' threads also serve the inbound adapters.
+class AdminHandler final : public http::HttpHandler {
+ public:
+  AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> store,
+               AdminHandlerOptions options = {});
+  // stop().
+  ~AdminHandler() override;
+  AdminHandler(const AdminHandler&) = delete;
+  AdminHandler& operator=(const AdminHandler&) = delete;
+
+  void handle(http::HttpRequest request, http::HttpResponder respond) override;
+  // Requests not yet started are dropped; the one under way finishes. Idempotent.
+  void stop() { tasks_.stop(); }
+
+ private:
+  http::HttpResponse metrics() const;
+  http::HttpResponse ready() const;
+  http::HttpResponse channels() const;
+  http::HttpResponse messages(const http::HttpRequest& request) const;
+  http::HttpResponse message(std::string_view id) const;
+
+  AdminSources sources_;
+  std::shared_ptr<SharedStore> store_;
+  mapping::TimeZone zone_;
+  TaskQueue tasks_;  // last: its thread runs the members above
+};
+
+}  // namespace hisbridge::admin

@@ -1,0 +1,272 @@
+#include "engine/app/engine_metrics.hpp"
+
+#include <atomic>
+#include <utility>
+#include <vector>
+
+namespace hisbridge::app {
+namespace {
+
+using metrics::MetricType;
+using metrics::Sample;
+
+double value(const std::atomic<std::uint64_t>& a) {
+  return static_cast<double>(a.load(std::memory_order_relaxed));
+}
+
+// A counter family with one sample per configured source, read from `stats`.
+void per_source(metrics::Registry& r, const char* name, const char* help,
+                const router::Ingest& ingest, const config::Config& config,
+                std::atomic<std::uint64_t> router::IngestCounters::*field) {
+  std::vector<std::string> sources;
+  for (const auto& l : config.listeners) {
+    sources.push_back(l.name);
+  }
+  r.add_collector(name, help, MetricType::counter, [&ingest, sources, field](auto& out) {
+    for (const std::string& s : sources) {
+      if (const router::SourceIngestStats* stats = ingest.source_stats(s)) {
+        out.push_back({{{"source", s}}, value(stats->counters.*field)});
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void register_ingest_metrics(metrics::Registry& r, const router::Ingest& ingest,
+                             const config::Config& config) {
+  using C = router::IngestCounters;
+  per_source(r, "hisbridge_messages_received_total",
+             "Messages handed to ingest by the source's listener.", ingest, config, &C::received);
+  per_source(r, "hisbridge_messages_accepted_total",
+             "Messages stored and answered AA/CA (duplicates included).", ingest, config,
+             &C::accepted);
+  per_source(r, "hisbridge_messages_rejected_total",
+             "Messages that could not be read: stored as rejected and answered AR/CR.", ingest,
+             config, &C::rejected);
+  per_source(r, "hisbridge_messages_duplicates_total",
+             "Accepted messages seen before within the duplicate window (not processed again).",
+             ingest, config, &C::duplicates);
+  per_source(r, "hisbridge_messages_store_failures_total",
+             "Messages that could not be stored: answered AR/CR with ERR-3 207, to be resent.",
+             ingest, config, &C::store_failures);
+  std::vector<std::string> sources;
+  for (const auto& l : config.listeners) {
+    sources.push_back(l.name);
+  }
+  r.add_histogram_collector(
+      "hisbridge_ack_latency_seconds",
+      "Seconds from receiving a message to its ACK being ready (after the durable commit).",
+      [&ingest, sources](auto& out) {
+        for (const std::string& s : sources) {
+          if (const router::SourceIngestStats* stats = ingest.source_stats(s)) {
+            out.push_back({{{"source", s}}, stats->ack_latency.snapshot()});
+          }
+        }
+      });
+}
+
+void register_router_metrics(metrics::Registry& r, const router::Router& router,
+                             const config::Config& config) {
+  r.add_collector("hisbridge_messages_processed_total",
+                  "Messages a channel took, by message type and outcome (processed or error).",
+                  MetricType::counter, [&router](auto& out) {
+                    for (const router::ChannelCounters& c : router.channel_counters()) {
+                      for (const auto& t : c.by_type()) {
+                        out.push_back({{{"channel", c.name()},
+                                        {"type", t.type},
+                                        {"status", t.failed ? "error" : "processed"}},
+                                       static_cast<double>(t.messages)});
+                      }
+                    }
+                  });
+  const auto per_destination = [&r, &router](
+                                   const char* name, const char* help,
+                                   std::atomic<std::uint64_t> router::DestinationCounters::*field) {
+    r.add_collector(name, help, MetricType::counter, [&router, field](auto& out) {
+      for (const router::ChannelCounters& c : router.channel_counters()) {
+        for (const router::DestinationCounters& d : c.destinations) {
+          out.push_back({{{"channel", c.name()}, {"destination", d.name}}, value(d.*field)});
+        }
+      }
+    });
+  };
+  per_destination("hisbridge_deliveries_total", "Messages a destination wrote.",
+                  &router::DestinationCounters::delivered);
+  per_destination("hisbridge_delivery_retries_total",
+                  "Deliveries put off because the destination said retry (the source waits).",
+                  &router::DestinationCounters::retries);
+  per_destination("hisbridge_delivery_failures_total",
+                  "Deliveries the destination refused for good (the message is marked error).",
+                  &router::DestinationCounters::failed);
+  r.add_collector("hisbridge_mapping_warnings_total",
+                  "Parts of messages a channel's mapping reported it left unmapped.",
+                  MetricType::counter, [&router](auto& out) {
+                    for (const router::ChannelCounters& c : router.channel_counters()) {
+                      out.push_back({{{"channel", c.name()}}, value(c.mapping_warnings)});
+                    }
+                  });
+  std::vector<std::string> sources;
+  for (const auto& l : config.listeners) {
+    sources.push_back(l.name);
+  }
+  r.add_collector("hisbridge_messages_unrouted_total",
+                  "Messages no channel's filter took (marked processed).", MetricType::counter,
+                  [&router, sources](auto& out) {
+                    for (const std::string& s : sources) {
+                      if (const router::SourceCounters* c = router.source_counters(s)) {
+                        out.push_back({{{"source", s}}, value(c->unrouted)});
+                      }
+                    }
+                  });
+  r.add_collector("hisbridge_delivery_queue_depth",
+                  "Messages of the source stored since the start and still waiting for processing.",
+                  MetricType::gauge, [&router, sources](auto& out) {
+                    for (const std::string& s : sources) {
+                      if (const router::SourceCounters* c = router.source_counters(s)) {
+                        out.push_back({{{"source", s}}, static_cast<double>(c->waiting())});
+                      }
+                    }
+                  });
+  r.add_collector("hisbridge_router_store_errors_total",
+                  "Journal reads or status writes of the router that failed (retried).",
+                  MetricType::counter, [&router](auto& out) {
+                    out.push_back({{}, value(router.counters().store_errors)});
+                  });
+}
+
+void register_store_metrics(metrics::Registry& r, const store::GroupCommitter& committer,
+                            std::shared_ptr<admin::SharedStore> store) {
+  const auto commit = [&r, &committer](const char* name, const char* help,
+                                       std::uint64_t store::GroupCommitter::Counters::*field) {
+    r.add_collector(name, help, MetricType::counter, [&committer, field](auto& out) {
+      out.push_back({{}, static_cast<double>(committer.counters().*field)});
+    });
+  };
+  commit("hisbridge_store_commits_total", "Group commits (one transaction each).",
+         &store::GroupCommitter::Counters::commits);
+  commit("hisbridge_store_committed_messages_total", "Messages written by group commits.",
+         &store::GroupCommitter::Counters::messages);
+  commit("hisbridge_store_syncs_total", "Syncs to disk that made commits durable.",
+         &store::GroupCommitter::Counters::syncs);
+  commit("hisbridge_store_commit_failures_total", "Commits or syncs that failed.",
+         &store::GroupCommitter::Counters::failed_commits);
+  // Each family asks the journal itself: stats() reads a five-row table and two file sizes.
+  r.add_collector("hisbridge_store_size_bytes",
+                  "Size of the journal on disk (SQLite: the file and its WAL; PostgreSQL: the "
+                  "messages table with its indexes).",
+                  MetricType::gauge, [store](auto& out) {
+                    const auto stats = store->with([](store::Store& s) { return s.stats(); });
+                    if (stats) {
+                      out.push_back({{}, static_cast<double>(stats->size_bytes)});
+                    }
+                  });
+  r.add_collector(
+      "hisbridge_store_messages", "Messages in the journal, by status.", MetricType::gauge,
+      [store](auto& out) {
+        const auto stats = store->with([](store::Store& s) { return s.stats(); });
+        if (!stats) {
+          return;
+        }
+        for (const auto& [status, n] :
+             {std::pair{"received", stats->received}, std::pair{"processed", stats->processed},
+              std::pair{"error", stats->error}, std::pair{"rejected", stats->rejected},
+              std::pair{"duplicate", stats->duplicate}}) {
+          out.push_back({{{"status", status}}, static_cast<double>(n)});
+        }
+      });
+}
+
+void register_mapping_metrics(metrics::Registry& r, const mapping::MappingWatcher& mappings) {
+  r.add_collector("hisbridge_config_reload_failures_total",
+                  "Changed mapping or lookup-table files refused on reload (the running version "
+                  "stays).",
+                  MetricType::counter, [&mappings](auto& out) {
+                    out.push_back({{}, static_cast<double>(mappings.reload_failures())});
+                  });
+  const auto per_file = [&r, &mappings](const char* name, const char* help, MetricType type,
+                                        double (*read)(const mapping::MappingStatus&)) {
+    r.add_collector(name, help, type, [&mappings, read](auto& out) {
+      for (const mapping::MappingStatus& s : mappings.statuses()) {
+        out.push_back({{{"file", s.file}}, read(s)});
+      }
+    });
+  };
+  per_file("hisbridge_mapping_reloads_total", "Successful hot reloads of the mapping file.",
+           MetricType::counter,
+           [](const mapping::MappingStatus& s) { return static_cast<double>(s.reloads); });
+  per_file("hisbridge_mapping_reload_failures_total", "Refused reloads of the mapping file.",
+           MetricType::counter,
+           [](const mapping::MappingStatus& s) { return static_cast<double>(s.failures); });
+  per_file(
+      "hisbridge_mapping_loaded_timestamp_seconds",
+      "When the running version of the mapping file was loaded (Unix time).", MetricType::gauge,
+      [](const mapping::MappingStatus& s) { return static_cast<double>(s.loaded_at_us) / 1e6; });
+}
+
+void register_listener_metrics(metrics::Registry& r, const std::string& name,
+                               const mllp::MllpListener& listener) {
+  const auto add = [&](const char* metric, const char* help, MetricType type,
+                       std::atomic<std::uint64_t> mllp::MllpListenerCounters::*field) {
+    r.add_collector(metric, help, type, [&listener, name, field](auto& out) {
+      out.push_back({{{"listener", name}}, value(listener.counters().*field)});
+    });
+  };
+  using C = mllp::MllpListenerCounters;
+  add("hisbridge_mllp_connections_total", "MLLP connections accepted and served.",
+      MetricType::counter, &C::connections_accepted);
+  add("hisbridge_mllp_connections_open", "MLLP connections open now.", MetricType::gauge,
+      &C::connections_open);
+  add("hisbridge_mllp_connections_refused_total",
+      "MLLP connections closed at once because max_connections were open.", MetricType::counter,
+      &C::connections_refused_over_limit);
+  add("hisbridge_mllp_frames_total", "Complete MLLP frames handed to ingest.", MetricType::counter,
+      &C::frames);
+  add("hisbridge_mllp_frames_too_large_total",
+      "Frames over max_frame_bytes (answered AR, connection closed).", MetricType::counter,
+      &C::frames_too_large);
+  add("hisbridge_mllp_frames_abandoned_total",
+      "Unfinished frames dropped (restarted by a new start block, or cut by the peer).",
+      MetricType::counter, &C::frames_abandoned);
+  add("hisbridge_mllp_idle_timeouts_total", "Connections closed after idle_timeout.",
+      MetricType::counter, &C::idle_timeouts);
+  add("hisbridge_mllp_ignored_bytes_total", "Bytes received outside any MLLP frame.",
+      MetricType::counter, &C::bytes_ignored);
+  add("hisbridge_mllp_acks_total", "ACKs written back to MLLP senders.", MetricType::counter,
+      &C::messages_answered);
+  add("hisbridge_mllp_negative_acks_total", "ACKs written back that were not AA/CA.",
+      MetricType::counter, &C::negative_acks);
+}
+
+void register_listener_metrics(metrics::Registry& r, const std::string& name,
+                               const http::HttpIngestListener& listener) {
+  r.add_collector(
+      "hisbridge_http_connections_open", "HTTP ingest connections open now.", MetricType::gauge,
+      [&listener, name](auto& out) {
+        out.push_back({{{"listener", name}}, static_cast<double>(listener.connections())});
+      });
+}
+
+void register_listener_metrics(metrics::Registry& r, const std::string& name,
+                               const file::DropFolderListener& listener) {
+  r.add_collector(
+      "hisbridge_drop_folder_files_total",
+      "Files the drop folder took, by outcome: done (moved to done/), failed (moved "
+      "to error/), retried (left in place after a store failure).",
+      MetricType::counter, [&listener, name](auto& out) {
+        const file::DropFolderCounters c = listener.counters();
+        for (const auto& [outcome, n] :
+             {std::pair{"done", c.files_done}, std::pair{"failed", c.files_failed},
+              std::pair{"retried", c.files_retried}}) {
+          out.push_back({{{"listener", name}, {"outcome", outcome}}, static_cast<double>(n)});
+        }
+      });
+  r.add_collector(
+      "hisbridge_drop_folder_messages_total",
+      "Messages read from drop folder files and handed to ingest.", MetricType::counter,
+      [&listener, name](auto& out) {
+        out.push_back({{{"listener", name}}, static_cast<double>(listener.counters().messages)});
+      });
+}
+
+}  // namespace hisbridge::app
