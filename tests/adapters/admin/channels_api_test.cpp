@@ -1,0 +1,48 @@
+#include "adapters/admin/channels_api.hpp"
+
+#include <gtest/gtest.h>
+
+namespace hisbridge::admin {
+namespace {
+
+TEST(ChannelsApiTest, FilterSummaryReadsAsOneLine) {
+  config::FilterConfig f;
+  EXPECT_EQ(filter_summary(f), "all messages");
+  f.message_types = {"ORU^R01", "ADT"};
+  f.sending_applications = {"LIS"};
+  f.sending_facilities = {"LAB", "LAB2"};
+  f.conditions = {{"PID-3.4", "BVDK"}};
+  EXPECT_EQ(filter_summary(f),
+            "types ORU^R01, ADT; sending applications LIS; sending facilities LAB, LAB2; "
+            "PID-3.4 = BVDK");
+}
+
+// Without running parts only the configuration shows, and counters are null rather than 0.
+TEST(ChannelsApiTest, ConfigurationAloneGivesChannelsWithoutCounters) {
+  config::Config c;
+  c.listeners.push_back({});
+  c.listeners[0].name = "lis";
+  config::ChannelConfig ch;
+  ch.name = "lis-results";
+  ch.source = "lis";
+  ch.mapping = "mappings/lis.json";
+  ch.destinations.push_back({});
+  ch.destinations[0].name = "his";
+  ch.destinations[0].type = "his-db";
+  c.channels.push_back(ch);
+  const auto j = channels_json({&c, nullptr, nullptr, nullptr}, mapping::TimeZone::utc());
+  ASSERT_EQ(j["channels"].size(), 1u);
+  const auto& channel = j["channels"][0];
+  EXPECT_EQ(channel["name"], "lis-results");
+  EXPECT_EQ(channel["source"], "lis");
+  EXPECT_EQ(channel["filter"]["summary"], "all messages");
+  EXPECT_EQ(channel["mapping"]["file"], "mappings/lis.json");
+  EXPECT_EQ(channel["destinations"][0]["type"], "his-db");
+  EXPECT_TRUE(channel["counters"].is_null());
+  EXPECT_TRUE(channel["queue_depth"].is_null());
+  EXPECT_EQ(j["sources"][0]["name"], "lis");
+  EXPECT_EQ(j["sources"][0]["type"], "mllp");
+}
+
+}  // namespace
+}  // namespace hisbridge::admin
