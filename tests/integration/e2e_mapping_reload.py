@@ -18,7 +18,8 @@ order with python-hl7's MLLP client, and reads that order's his_order row:
      file, line and did-you-mean), and the message still maps with version 3;
   5. the typo fixed: "reloaded", service_name gets its prefix.
 
-There is no admin API for channels yet, so the log lines are what is checked besides the rows.
+The log lines are what is checked besides the rows (e2e_admin checks the same reloads through
+/api/v1/channels).
 Exit status: 0 passed, 1 failed, 77 skipped (python-hl7 is not installed).
 """
 
