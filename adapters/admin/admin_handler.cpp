@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "adapters/admin/dashboard_http.hpp"
 #include "adapters/admin/mapping_preview.hpp"
 #include "adapters/admin/messages_api.hpp"
 #include "adapters/admin/query.hpp"
@@ -34,15 +35,20 @@ AdminHandler::AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> st
     : sources_(std::move(sources)),
       store_(std::move(store)),
       zone_(zone_of(sources_.config)),
+      turnaround_(sources_.timeline, zone_, sources_.overdue_lookback, sources_.now),
       tasks_(options.max_pending) {}
 
 AdminHandler::~AdminHandler() { stop(); }
 
 void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond) {
   const std::string path(request.path());
+  if (is_dashboard_path(path)) {
+    return respond(dashboard_response(request));  // from memory: on the strand
+  }
   const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
                      path == "/api/v1/channels" || path == kMessagesPath ||
-                     path.starts_with(std::string(kMessagesPath) + "/");
+                     path.starts_with(std::string(kMessagesPath) + "/") ||
+                     TurnaroundApi::serves(path);
   if (!known) {
     return respond(error_response(404, "no such path: " + path));
   }
@@ -65,6 +71,8 @@ void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond
       respond(channels());
     } else if (path == kMessagesPath) {
       respond(messages(request));
+    } else if (TurnaroundApi::serves(path)) {
+      respond(turnaround_.handle(path, request));
     } else {
       respond(message(std::string_view(path).substr(kMessagesPath.size() + 1)));
     }

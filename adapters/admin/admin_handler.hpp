@@ -8,6 +8,7 @@
 #include "adapters/admin/channels_api.hpp"
 #include "adapters/admin/shared_store.hpp"
 #include "adapters/admin/task_queue.hpp"
+#include "adapters/admin/turnaround_api.hpp"
 #include "adapters/http/http_server.hpp"
 #include "engine/mapping/time_zone.hpp"
 #include "engine/metrics/registry.hpp"
@@ -25,6 +26,10 @@ struct AdminSources {
   // What keeps the engine from taking messages besides the store (listeners not bound); empty
   // when nothing does. Called on the admin thread.
   std::function<std::vector<std::string>()> not_ready;
+  // The admin side's timeline connection; null: the turnaround paths answer 503.
+  std::shared_ptr<SharedTimeline> timeline;
+  std::chrono::seconds overdue_lookback{std::chrono::hours(7 * 24)};
+  TurnaroundApi::Clock now;  // the system clock unless a test gives its own
 };
 
 struct AdminHandlerOptions {
@@ -41,6 +46,7 @@ struct AdminHandlerOptions {
 //   GET /api/v1/messages         journal search (messages_api.hpp), without raw text
 //   GET /api/v1/messages/{id}    one message with its raw text and what its channels' mappings
 //                                make of it now
+//   GET /api/v1/turnaround[/distribution|/intervals], /api/v1/overdue   turnaround_api.hpp
 // Errors are JSON {"error": "..."}: 400 a bad parameter (named), 404 an unknown path or
 // message, 405 a method other than GET (with Allow), 500 the journal failed, 503 busy. Every
 // answer has Cache-Control: no-store.
@@ -71,6 +77,7 @@ class AdminHandler final : public http::HttpHandler {
   AdminSources sources_;
   std::shared_ptr<SharedStore> store_;
   mapping::TimeZone zone_;
+  TurnaroundApi turnaround_;
   TaskQueue tasks_;  // last: its thread runs the members above
 };
 
