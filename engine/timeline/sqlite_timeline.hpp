@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/store/sqlite_db.hpp"
+#include "engine/timeline/recorder.hpp"
+#include "engine/timeline/timeline_store.hpp"
+
+namespace hisbridge::timeline {
+
+// The timeline in the journal's SQLite file (sqlite_timeline_schema.hpp). One object is one
+// connection with its statements prepared once; record() holds the write lock for one
+// transaction (BEGIN IMMEDIATE) and waits for the journal's writer up to the busy timeout
+// (then StoreError::busy). Readers on other connections see committed data only.
+class SqliteTimeline final : public TimelineStore, private RecordTables {
+ public:
+  // Opens `file`, creating it (and its folder) when missing, with the journal's tables too.
+  static Result<std::unique_ptr<SqliteTimeline>> open(const std::filesystem::path& file,
+                                                      std::vector<IntervalDefinition> definitions);
+
+  Result<std::vector<RecordedInterval>> record(std::span<const Mark> marks) override;
+  Result<std::vector<IntervalRow>> intervals(const IntervalQuery& query) override;
+  Result<std::vector<OverdueItem>> overdue(const OverdueQuery& query) override;
+  const std::vector<IntervalDefinition>& definitions() const override { return definitions_; }
+
+ private:
+  SqliteTimeline(store::sqlite::Db db, std::vector<IntervalDefinition> definitions);
+  Result<void> prepare_statements();
+  // A statement built per query shape (timeline_sql.hpp), prepared at its first use.
+  Result<sqlite3_stmt*> cached(const std::string& sql);
+  Result<void> overdue_of(const IntervalDefinition& d, const OverdueQuery& query,
+                          std::vector<OverdueItem>& out);
+
+  // RecordTables
+  Result<void> begin() override;
+  Result<void> commit() override;
+  void rollback() override;
+  Result<void> merge_subjects(std::vector<SubjectUpdate>& subjects) override;
+  Result<void> merge_marks(std::span<const MarkUpdate> marks) override;
+  Result<void> read_marks(std::span<const SubjectUpdate> subjects,
+                          std::vector<std::vector<KindTime>>& out) override;
+  Result<void> read_intervals(std::span<const IntervalKey> keys,
+                              std::vector<std::optional<IntervalRecord>>& out) override;
+  Result<void> write_intervals(std::span<const IntervalRecord> rows) override;
+
+  store::sqlite::Db db_;
+  std::vector<IntervalDefinition> definitions_;
+  store::sqlite::Statement begin_, commit_, rollback_, merge_subject_, merge_mark_, read_marks_,
+      read_interval_, write_interval_;
+  std::unordered_map<std::string, store::sqlite::Statement> queries_;
+};
+
+}  // namespace hisbridge::timeline
