@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/store/open_store.hpp"
+#include "engine/timeline/postgres_timeline.hpp"
 #include "engine/timeline/sqlite_timeline.hpp"
 #include "engine/timeline/timeline_store.hpp"
 
@@ -34,8 +35,11 @@ Result<std::unique_ptr<TimelineStore>> open_timeline(std::string_view location,
     return kind.error();
   }
   if (*kind == store::StoreKind::postgres) {
-    spdlog::error("timeline: PostgreSQL is not supported yet");
-    return store::StoreError::bad_config;
+    auto opened = PostgresTimeline::open(location, std::move(definitions));
+    if (!opened) {
+      return opened.error();
+    }
+    return std::unique_ptr<TimelineStore>(std::move(*opened));
   }
   auto opened = SqliteTimeline::open(std::string(sqlite_path(location)), std::move(definitions));
   if (!opened) {
