@@ -30,6 +30,16 @@ hb_missing_packages() {
       installed[$name]=1
     fi
   done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${wanted[@]}" 2>/dev/null || true)
+  # What an installed package provides counts as installed: NodeSource's nodejs provides npm
+  # and conflicts with Debian's npm package, which apt-get could then not install.
+  local provides word
+  while IFS='|' read -r status provides; do
+    if [[ $status == ii* ]]; then
+      for word in ${provides//,/ }; do
+        installed[$word]=1
+      done
+    fi
+  done < <(dpkg-query -W -f='${db:Status-Abbrev}|${Provides}\n' 2>/dev/null || true)
   local package
   for package in "${wanted[@]}"; do
     if [[ -z ${installed[$package]:-} ]]; then
