@@ -99,13 +99,15 @@ export function clockTicks(toText) {
 }
 
 // Lines over time. `series`: [{label, color, dash, points}]; xs are seconds since the epoch.
-// `ticksX` (uPlot's values callback) overrides `formatX`; `rangeX` fixes the x range.
+// `ticksX` (uPlot's values callback) overrides `formatX`; `rangeX` fixes the x range: [min,
+// max], or a function that gives it at every redraw.
 export function lineOptions({ series, formatX, ticksX, formatY, yMin = 0, rangeX, yLabel }) {
   return {
     legend: { show: false },
     cursor: { show: false },
     scales: {
-      x: rangeX ? { time: true, range: () => rangeX } : { time: true },
+      x: rangeX ? { time: true, range: typeof rangeX === "function" ? rangeX : () => rangeX }
+        : { time: true },
       y: { range: (u, min, max) => [yMin, Math.max((max ?? 0) * 1.15, yMin + 1)] },
     },
     axes: [
