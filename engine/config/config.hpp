@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/timeline/interval_definition.hpp"
+
 namespace hisbridge::config {
 
 // The engine's configuration, as `config/hisbridge.json` declares it (JSON with comments).
@@ -91,6 +93,18 @@ struct LogConfig {
   bool show_patient_data = false;
 };
 
+// The turnaround engine: which intervals it measures (stock-mapping.md), how far back a clock
+// still running counts as overdue, and how many departments the turnaround metrics name.
+struct TurnaroundConfig {
+  // A configured list replaces these entirely.
+  std::vector<timeline::IntervalDefinition> intervals = timeline::default_intervals();
+  // Clocks started longer ago than this are not listed as overdue (an order cancelled outside
+  // the HIS would stay overdue for ever).
+  std::chrono::seconds overdue_lookback{std::chrono::hours(48)};
+  // The turnaround metrics carry a department label for at most this many departments.
+  std::size_t metric_departments = 20;
+};
+
 struct Config {
   std::filesystem::path file;  // where it was read from
   // How often mapping and lookup-table files are checked for changes (hot reload); 0: never.
@@ -102,6 +116,7 @@ struct Config {
   LogConfig log;
   std::vector<ListenerConfig> listeners;
   std::vector<ChannelConfig> channels;
+  TurnaroundConfig turnaround;
 
   const ListenerConfig* listener(std::string_view name) const;
 };

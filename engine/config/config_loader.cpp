@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/config/json_reader.hpp"
+#include "engine/config/turnaround_reader.hpp"
 #include "engine/hl7/charset.hpp"
 #include "engine/hl7/path.hpp"
 
@@ -254,7 +255,7 @@ void check_references(const Config& c, ErrorSink& sink) {
 void read_root(const json& root, ErrorSink& sink, Config& c) {
   ObjectReader r(root, "", sink,
                  {"timezone", "store", "his", "admin", "log", "listeners", "channels",
-                  "mapping_reload_interval"});
+                  "mapping_reload_interval", "turnaround"});
   if (!r.valid()) {
     return;
   }
@@ -282,6 +283,9 @@ void read_root(const json& root, ErrorSink& sink, Config& c) {
       sink.at_value("/log/level", "log level '" + c.log.level + "' is not one of trace, debug, info, warn, error");
     }
     l.flag("show_patient_data", c.log.show_patient_data);
+  }
+  if (const json* turnaround = r.member("turnaround")) {
+    read_turnaround(*turnaround, sink, c.turnaround);
   }
   read_list(root, "listeners", sink, c.listeners, read_listener);
   read_list(root, "channels", sink, c.channels, read_channel);
