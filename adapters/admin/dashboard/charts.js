@@ -129,8 +129,8 @@ export function lineOptions({ series, formatX, ticksX, formatY, yMin = 0, rangeX
 }
 
 // A histogram: bars from bucket starts (xs) of width `step`, with an optional marker at
-// `markerX` (a target) drawn as a dashed vertical line.
-export function histogramOptions({ label, color, step, formatX, formatY, markerX }) {
+// `markerX` (a target) drawn as a dashed vertical line, and `xLabel` under the x axis.
+export function histogramOptions({ label, color, step, formatX, formatY, markerX, xLabel }) {
   const bars = uPlot.paths.bars({ size: [0.92, Infinity], align: 1 });
   return {
     legend: { show: false },
@@ -139,7 +139,10 @@ export function histogramOptions({ label, color, step, formatX, formatY, markerX
       x: { time: false, range: (u, min, max) => [min, max + step] },
       y: { range: (u, min, max) => [0, Math.max(max * 1.15, 1)] },
     },
-    axes: [axis(formatX, { space: 70 }), axis(formatY, { size: 70 })],
+    axes: [
+      axis(formatX, { space: 70, label: xLabel, labelFont: FONT, labelSize: 26 }),
+      axis(formatY, { size: 70 }),
+    ],
     series: [{}, { label, fill: color, stroke: color, width: 0, paths: bars, points: { show: false } }],
     hooks: {
       draw: [

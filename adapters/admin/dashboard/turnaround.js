@@ -164,6 +164,7 @@ function drawWaiting() {
     color: COLORS.series[0],
     step: WAITING_BUCKET_S / 60,
     markerX: w.target ? w.target / 60 : null,
+    xLabel: t("waiting_axis"),
     formatX: (v) => `${number(v)}`,
     formatY: (v) => (Number.isInteger(v) ? number(v) : ""),
   }), [xs, counts], legend);
