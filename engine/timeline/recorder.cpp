@@ -149,7 +149,7 @@ void compare(std::vector<IntervalRecord>& wanted, std::size_t first_message,
       recorded.push_back({w.interval, w.subject, w.from_us, w.to_us, w.invalid(), !s, w.info});
     }
     if (!s || moved || !same_row_info(s->info, w.info)) {
-      writes.push_back(w);
+      writes.push_back(std::move(w));
     }
   }
 }
