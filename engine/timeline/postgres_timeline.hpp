@@ -16,7 +16,7 @@
 namespace hisbridge::timeline {
 
 // The timeline in the journal's PostgreSQL database (postgres_timeline_schema.hpp), over one
-// libpq connection of its own. record() runs one transaction of at most six statements, each
+// libpq connection of its own. record() runs one transaction of at most five statements, each
 // carrying all of the call's rows as binary arrays; several engine nodes may record into the
 // same tables (rows are written in key order, so they cannot deadlock on each other). A lost
 // connection fails the call in hand (StoreError::unavailable) and is made again by the next.
