@@ -94,8 +94,8 @@ bool Runner::deliver(const Outgoing& message) {
       count(message, outcome.ack);
       return true;
     }
-    const std::string where = std::string(destination_name(message.destination)) + " (" +
-                              sink_.address(message.destination) + ")";
+    const std::string where = std::string(destination_name(message.destination)) + " " +
+                              sink_.address(message.destination);
     const bool retry = reached_[d] && outcome.kind != SendOutcome::Kind::failed;
     if (!retry || clock_.now() - first_try >= settings_.reconnect_window || stopping()) {
       report_.failure = outcome.kind == SendOutcome::Kind::refused && !reached_[d]
