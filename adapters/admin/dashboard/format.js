@@ -60,8 +60,14 @@ export function durationShort(seconds) {
   }
   const u = units[language()] ?? units.vi;
   const minutes = Math.round(Math.max(0, seconds) / 60);
+  if (seconds < 10) {
+    // Delivery latency: "0,3 giây", and "< 0,1 giây" rather than a bare 0.
+    const shown =
+      seconds > 0 && seconds < 0.05 ? `< ${number(0.1, 1)}` : number(Math.max(0, seconds), 1);
+    return `${shown} ${u.s}`;
+  }
   if (seconds < 60) {
-    return `${Math.max(0, Math.round(seconds))} ${u.s}`;
+    return `${Math.round(seconds)} ${u.s}`;
   }
   if (minutes < 60) {
     return `${minutes} ${u.m}`;
@@ -73,9 +79,13 @@ export function durationShort(seconds) {
   return `${Math.floor(hours / 24)} ${u.d} ${hours % 24} ${u.h}`;
 }
 
-// The unit a chart of durations up to `maxSeconds` reads best in: minutes, or hours past three.
+// The unit a chart of durations up to `maxSeconds` reads best in: seconds up to two minutes,
+// hours past three, else minutes.
 export function durationUnit(maxSeconds) {
   const u = units[language()] ?? units.vi;
+  if (maxSeconds <= 120) {
+    return { seconds: 1, label: u.s };
+  }
   return maxSeconds > 3 * 3600 ? { seconds: 3600, label: u.h } : { seconds: 60, label: u.m };
 }
 

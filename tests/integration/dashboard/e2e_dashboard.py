@@ -8,8 +8,9 @@ listeners whose channels map with the stock mappings into a SQLite HIS, then sen
   - the project's LIS and RIS fixture messages with `hisbridge send` (times in March 2026:
     counted by the channels, outside the dashboard's turnaround windows);
   - messages made now: six lab visits (registration, order, collection, receipt and final
-    result a few minutes ago, two of them stat), two radiology reports, two lab orders with no
-    result for hours (overdue), and one message that cannot be read (an error).
+    result, the results spread over today, two of them stat), two radiology reports, two lab
+    orders with no result for hours (overdue), and one message that cannot be read (an error);
+  - while the browser watches, a patient update every 0.4 s, so that the page has a rate.
 Then dashboard_browser.mjs opens /dashboard in headless Chromium (playwright-core) and checks
 the page (no console error, charts drawn with data, tables filled, language switch); its
 screenshots go to ARTIFACTS/dashboard.png and dashboard-en.png.
@@ -25,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -39,6 +41,8 @@ LAB_VISITS = [(12, 35, "S"), (25, 50, "S"), (8, 70, "R"), (40, 95, "R"), (18, 15
               (55, 40, "R")]
 # (priority, hours since the order) of lab orders that have no result yet
 OPEN_ORDERS = [("S", 3), ("R", 6)]
+# Patient updates sent while the browser watches, 0.4 s apart
+UPDATES = 25
 
 
 def hl7_time(t):
@@ -73,8 +77,10 @@ def pv1(n, department, registered):
 
 
 def lab_visit(n, now, wait_min, work_min, priority):
-    """ADT^A04 (registration) and ORU^R01 (final), the final result 2n minutes ago."""
-    reported = now - datetime.timedelta(minutes=2 * n)
+    """ADT^A04 (registration) and ORU^R01 (final), the final results spread over today."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    step = min(datetime.timedelta(minutes=40), (now - midnight) / (len(LAB_VISITS) + 1))
+    reported = now - n * step
     received = reported - datetime.timedelta(minutes=work_min)
     collected = received - datetime.timedelta(minutes=10)
     registered = collected - datetime.timedelta(minutes=wait_min)
@@ -123,12 +129,27 @@ def rad_report(n, now):
                     11: "F"}))
 
 
+def patient_update(n, now):
+    """ADT^A08: counted by the channel, no turnaround figure."""
+    return message(msh("DASH-U%d" % n, "ADT^A08^ADT_A01", now),
+                   seg("EVN", {1: "A08", 2: hl7_time(now)}), pid(n % len(LAB_VISITS) + 1))
+
+
+def send_while_watched(port, count, pause):
+    """Sends `count` patient updates `pause` seconds apart, so the page sees a rate."""
+    with e2e.MllpConnection(port) as c:
+        for n in range(count):
+            c.send_message(patient_update(n, datetime.datetime.now(ZONE)))
+            check(c.read_ack().positive, "update %d not accepted" % n)
+            time.sleep(pause)
+
+
 def send_mllp(port, messages):
     with e2e.MllpConnection(port) as c:
         for m in messages:
             c.send_message(m)
             ack = c.read_ack()
-            check(ack.code == "AA", "not accepted (%s): %r" % (ack.code, m[:80]))
+            check(ack.positive, "not accepted (%s): %r" % (ack.code, m[:80]))
 
 
 def send_fixtures(binary, port, files):
@@ -176,7 +197,7 @@ def send_traffic(binary, lis_port, ris_port, repository):
     send_mllp(ris_port, [rad_report(n, now) for n in (1, 2)])
     with e2e.MllpConnection(lis_port) as c:
         c.send_message(b"this is not HL7\r")
-        check(c.read_ack().code == "AR", "the unreadable message was not rejected")
+        check(c.read_ack().code in ("AR", "CR"), "the unreadable message was not rejected")
     lis_processed = len(lis_files) + len(lab) + len(orders)
     stored += len(lab) + len(orders) + 2 + 1
     print("sent: %d fixture files, %d messages made now, 1 unreadable" % (
@@ -201,19 +222,26 @@ def main():
         engine.wait_for_log(r"admin: listening on 127\.0\.0\.1:%d " % admin_port)
         stored, lis_processed = send_traffic(binary, lis_port, ris_port, repository)
         e2e.wait_until_processed(folder, stored)
-        # The longest waiting first.
+        # The longest waiting first; each open order's patient twice: the order's clock
+        # (lab_order_to_final) and the visit's (patient_wait_to_service, nobody collected yet).
         overdue = sorted(range(1, len(OPEN_ORDERS) + 1), key=lambda n: -OPEN_ORDERS[n - 1][1])
-        expect = {"channel": "lis-his", "processed": lis_processed, "turnaround": True,
-                  "overdue": ["BN-DASH-%d" % (100 + n) for n in overdue]}
+        expect = {"channel": "lis-his", "processed": lis_processed + UPDATES, "turnaround": True,
+                  "overdue": ["BN-DASH-%d" % (100 + n) for n in overdue for _ in range(2)]}
         screenshot = os.path.join(artifacts, "dashboard.png")
-        run = subprocess.run(
+        browser = subprocess.Popen(
             ["node", os.path.join(HERE, "dashboard_browser.mjs"),
              "http://%s:%d/dashboard" % (e2e.HOST, admin_port), screenshot, json.dumps(expect)],
-            cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=90)
-        print(run.stdout.decode("utf-8", "replace"), end="")
-        if run.returncode == e2e.EXIT_SKIP:
+            cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            send_while_watched(lis_port, UPDATES, 0.4)
+            output, _ = browser.communicate(timeout=90)
+        finally:
+            if browser.poll() is None:
+                browser.kill()
+        print(output.decode("utf-8", "replace"), end="")
+        if browser.returncode == e2e.EXIT_SKIP:
             sys.exit(e2e.EXIT_SKIP)
-        check(run.returncode == 0, "the browser check failed (exit %d)" % run.returncode)
+        check(browser.returncode == 0, "the browser check failed (exit %d)" % browser.returncode)
         engine.stop()
 
 
