@@ -25,11 +25,13 @@ constexpr std::chrono::milliseconds kMaxRetryDelay{30'000};
 }  // namespace
 
 Router::Router(std::unique_ptr<store::Store> store, config::Config config,
-               StatusWriter write_statuses, std::vector<Channel> channels)
+               StatusWriter write_statuses, std::vector<Channel> channels,
+               RouterTimeline timeline)
     : store_(std::move(store)),
       config_(std::move(config)),
       write_statuses_(std::move(write_statuses)),
-      channels_(std::move(channels)) {
+      channels_(std::move(channels)),
+      timeline_(std::move(timeline)) {
   if (channels_.empty()) {
     for (const auto& c : config_.channels) {
       channels_.push_back({c, {}, {}});
@@ -171,11 +173,14 @@ bool Router::process_batch(const std::string& source) {
   }
   updates_.clear();
   batch_tallies_.clear();
+  timeline_.begin_batch();
   std::uint64_t unrouted = 0;
   bool retried = false;
   for (const store::StoredMessage& stored : *batch) {
+    timeline_.begin_message();
     auto update = outcome(stored, unrouted);
     if (!update) {
+      timeline_.drop_message();
       retried = true;  // this one and those after it wait: receive order is kept
       break;
     }
@@ -186,6 +191,7 @@ bool Router::process_batch(const std::string& source) {
   if (updates_.empty()) {
     return false;
   }
+  record_timeline();
   if (auto updated = write_statuses_(updates_); !updated) {
     // Leave the batch `received` and come back to it, after a pause, rather than skip it.
     counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
@@ -206,6 +212,18 @@ bool Router::process_batch(const std::string& source) {
   count_written(source, unrouted);
   last_id_[source] = updates_.back().id;
   return full && !retried;
+}
+
+// Before the statuses: a crash in between processes the batch, and records it, again.
+void Router::record_timeline() {
+  if (!timeline_.enabled()) {
+    return;
+  }
+  counters_.timeline_skipped_events.fetch_add(timeline_.skipped_events(),
+                                              std::memory_order_relaxed);
+  if (!timeline_.record_batch()) {
+    counters_.timeline_errors.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Router::note_retry(const std::string& source, bool retried) {
@@ -327,6 +345,14 @@ std::string Router::run_channel(std::size_t index, const store::StoredMessage& s
     if (d.outcome == Delivery::Outcome::failed) {
       return "channel " + channel.config.name + ": destination " + destination->name() + ": " +
              d.reason;
+    }
+  }
+  if (timeline_.enabled()) {
+    timeline_.add_events(output.events);
+    if (!channel.destinations.empty()) {
+      const auto now = std::chrono::system_clock::now().time_since_epoch();
+      timeline_.add_delivery(stored.id, stored.message.received_at_us,
+                             std::chrono::duration_cast<std::chrono::microseconds>(now).count());
     }
   }
   return {};

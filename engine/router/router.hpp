@@ -20,6 +20,7 @@
 #include "engine/config/config.hpp"
 #include "engine/router/channel.hpp"
 #include "engine/router/channel_counters.hpp"
+#include "engine/router/timeline_recorder.hpp"
 #include "engine/hl7/message.hpp"
 #include "engine/store/store.hpp"
 
@@ -32,6 +33,10 @@ struct RouterCounters {
   std::atomic<std::uint64_t> store_errors{0};
   std::atomic<std::uint64_t> mapping_warnings{0};  // parts of messages a mapping reported unmapped
   std::atomic<std::uint64_t> retries{0};    // deliveries put off because a destination said retry
+  // Batches whose timeline marks could not be recorded (delivery went on without them).
+  std::atomic<std::uint64_t> timeline_errors{0};
+  // Clinical events left off the timeline because their time could not be read.
+  std::atomic<std::uint64_t> timeline_skipped_events{0};
 };
 
 // Processing after the ACK: for every source, the stored messages still `received` are taken
@@ -54,6 +59,12 @@ struct RouterCounters {
 // after a pause that doubles up to kMaxRetryDelay, so later messages never overtake it. A
 // mapping failure or a destination's `failed` marks the message `error` with the reason.
 //
+// With a timeline, the clinical events of every channel whose mapping and destinations
+// succeeded, and the message's `accepted`/`delivered` marks when a channel with destinations
+// delivered it, are recorded for a whole batch in one TimelineStore::record() call, before the
+// batch's statuses are written (TimelineRecorder). A timeline failure is logged and counted and
+// never holds up delivery.
+//
 // Only durable messages are processed: a commit is visible to readers a moment before the
 // disk has it (GroupCommitter syncs beside the next commit), so the router takes messages up
 // to the newest id it was notified of, or that the store held when the router started.
@@ -64,7 +75,8 @@ class Router {
   // `channels` are the running channels; when empty, the config's channels run without
   // mappings or destinations (journal only).
   Router(std::unique_ptr<store::Store> store, config::Config config,
-         StatusWriter write_statuses = {}, std::vector<Channel> channels = {});
+         StatusWriter write_statuses = {}, std::vector<Channel> channels = {},
+         RouterTimeline timeline = {});
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
@@ -98,6 +110,8 @@ class Router {
   std::string run_channel(std::size_t index, const store::StoredMessage& stored,
                           const hl7::Message* message, bool& retry);
   void count_written(const std::string& source, std::uint64_t unrouted);
+  // Records the batch's timeline marks; a failure is counted, never fatal.
+  void record_timeline();
   // The wait before the next attempt at `source`, after a retry (doubling) or a success.
   void note_retry(const std::string& source, bool retried);
 
@@ -110,6 +124,7 @@ class Router {
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point,
                                   std::chrono::milliseconds>> retry_at_;
   std::vector<store::StatusUpdate> updates_;      // a batch's outcomes, reused
+  TimelineRecorder timeline_;                     // a batch's marks
   // What a channel did with a message, counted once the message's status is written (a batch
   // whose write fails is done again and must not count twice).
   struct Tally {

@@ -1,0 +1,65 @@
+#include "engine/router/timeline_recorder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/timeline/marks.hpp"
+
+namespace hisbridge::router {
+
+TimelineRecorder::TimelineRecorder(RouterTimeline timeline)
+    : store_(std::move(timeline.store)), on_recorded_(std::move(timeline.on_recorded)) {}
+
+void TimelineRecorder::begin_batch() {
+  marks_.clear();  // keeps the capacity: a steady stream allocates no new vector
+  message_start_ = 0;
+  skipped_ = 0;
+}
+
+void TimelineRecorder::begin_message() {
+  message_start_ = marks_.size();
+  message_skipped_ = skipped_;
+  delivered_ = false;
+}
+
+void TimelineRecorder::add_events(std::span<const mapping::ClinicalEvent> events) {
+  if (store_ && !events.empty()) {
+    std::size_t skipped = 0;
+    timeline::append_marks(events, marks_, skipped);
+    skipped_ += skipped;
+  }
+}
+
+void TimelineRecorder::add_delivery(std::int64_t id, std::int64_t received_at_us,
+                                    std::int64_t delivered_at_us) {
+  if (!store_ || delivered_) {
+    return;
+  }
+  delivered_ = true;
+  marks_.push_back(timeline::message_mark(id, timeline::kAccepted, received_at_us));
+  marks_.push_back(timeline::message_mark(id, timeline::kDelivered, delivered_at_us));
+}
+
+void TimelineRecorder::drop_message() {
+  marks_.erase(marks_.begin() + static_cast<std::ptrdiff_t>(message_start_), marks_.end());
+  skipped_ = message_skipped_;
+  delivered_ = false;
+}
+
+bool TimelineRecorder::record_batch() {
+  if (!store_ || marks_.empty()) {
+    return true;
+  }
+  auto recorded = store_->record(marks_);
+  if (!recorded) {
+    spdlog::error("router: recording {} timeline marks failed: {} (delivery goes on; the "
+                  "turnaround figures miss them)",
+                  marks_.size(), recorded.error().message());
+    return false;
+  }
+  if (on_recorded_ && !recorded->empty()) {
+    on_recorded_(*recorded);
+  }
+  return true;
+}
+
+}  // namespace hisbridge::router

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "engine/mapping/record.hpp"
+#include "engine/timeline/timeline_store.hpp"
+
+namespace hisbridge::router {
+
+// What the router records on the turnaround timeline. Optional: without a store the router
+// records nothing.
+struct RouterTimeline {
+  // The router's own connection (a TimelineStore takes calls from one thread at a time).
+  std::unique_ptr<timeline::TimelineStore> store;
+  // Called on the router's thread with the intervals each batch completed or changed (for the
+  // turnaround histogram). Must be quick and must not throw.
+  std::function<void(std::span<const timeline::RecordedInterval>)> on_recorded;
+};
+
+// The marks of one batch of messages, gathered message by message and recorded in one
+// TimelineStore::record() call before the batch's statuses are written: a crash in between
+// processes the batch again, and record() is idempotent, so nothing counts twice.
+//
+// A message's marks join the batch only once the message has an outcome; those of a message
+// put off by a retry are dropped (it is processed, and its marks gathered, again later).
+// Used on the router's thread only.
+class TimelineRecorder {
+ public:
+  explicit TimelineRecorder(RouterTimeline timeline);
+
+  bool enabled() const { return store_ != nullptr; }
+
+  void begin_batch();
+  void begin_message();
+  // A channel's mapping and destinations succeeded: its events become marks (those whose time
+  // cannot be read are left out and counted in skipped_events()).
+  void add_events(std::span<const mapping::ClinicalEvent> events);
+  // Every destination of a channel wrote message `id`: `accepted` at its receipt and
+  // `delivered` at `delivered_at_us` (once per message, whichever channel delivers first).
+  void add_delivery(std::int64_t id, std::int64_t received_at_us, std::int64_t delivered_at_us);
+  // The message has no outcome yet (a destination asked to retry): its marks are dropped.
+  void drop_message();
+  // Records the batch's marks; false when the timeline failed (logged here, with the range).
+  bool record_batch();
+
+  std::size_t batch_marks() const { return marks_.size(); }
+  // Events of the batch's messages left out because their time could not be read.
+  std::size_t skipped_events() const { return skipped_; }
+
+ private:
+  std::unique_ptr<timeline::TimelineStore> store_;
+  std::function<void(std::span<const timeline::RecordedInterval>)> on_recorded_;
+  std::vector<timeline::Mark> marks_;  // the batch's, reused from batch to batch
+  std::size_t message_start_ = 0;      // where the message in hand's marks begin
+  std::size_t skipped_ = 0;            // of the batch
+  std::size_t message_skipped_ = 0;    // skipped_ when the message in hand began
+  bool delivered_ = false;             // the message in hand has its delivery marks
+};
+
+}  // namespace hisbridge::router
