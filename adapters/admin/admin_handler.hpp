@@ -27,9 +27,9 @@ struct AdminSources {
   // when nothing does. Called on the admin thread.
   std::function<std::vector<std::string>()> not_ready;
   // The admin side's timeline connection; null: the turnaround paths answer 503.
-  std::shared_ptr<SharedTimeline> timeline;
-  std::chrono::seconds overdue_lookback{std::chrono::hours(7 * 24)};
-  TurnaroundApi::Clock now;  // the system clock unless a test gives its own
+  std::shared_ptr<SharedTimeline> timeline = nullptr;
+  std::chrono::seconds overdue_lookback{std::chrono::hours(48)};
+  TurnaroundApi::Clock now = nullptr;  // the system clock unless a test gives its own
 };
 
 struct AdminHandlerOptions {

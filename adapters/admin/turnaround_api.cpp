@@ -120,7 +120,8 @@ http::HttpResponse TurnaroundApi::overdue(const http::HttpRequest& request) cons
     return api_error(parsed.error());
   }
   timeline::OverdueQuery query;
-  query.now_us = now_();
+  // Whole milliseconds, as `now` is written: every age is then exactly now minus started_at.
+  query.now_us = now_() / 1000 * 1000;
   query.lookback_us = std::chrono::duration_cast<std::chrono::microseconds>(overdue_lookback_).count();
   // One interval's items are picked out of every interval's: ask for as many as are allowed.
   query.limit = parsed->definition != nullptr ? kMaxOverdueLimit : parsed->limit;
