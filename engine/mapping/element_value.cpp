@@ -31,36 +31,41 @@ hl7::Element pick_repetition(const hl7::Element& field, const RepetitionFilter& 
   return {};
 }
 
-// A field whose repetitions are separated by something other than `~`: each repetition
-// decoded, joined with `~`.
-Value joined_repetitions(const hl7::Element& field, std::size_t repetitions) {
-  std::string joined;
-  for (std::size_t r = 1; r <= repetitions; ++r) {
-    joined += r > 1 ? "~" : "";
-    joined += field.repetition(r).value();
-  }
-  return Value::of_text(std::move(joined));
+void set_null(Value& out) {
+  out.type = Value::Type::null;
+  out.text.clear();
 }
 
-Value text_of(const hl7::Element& el) {
+// A field whose repetitions are separated by something other than `~`: each repetition
+// decoded, joined with `~`.
+void joined_repetitions(const hl7::Element& field, std::size_t repetitions, Value& out) {
+  out.type = Value::Type::text;
+  out.text.clear();
+  for (std::size_t r = 1; r <= repetitions; ++r) {
+    out.text += r > 1 ? "~" : "";
+    const hl7::Element rep = field.repetition(r);
+    hl7::append_decoded(out.text, rep.raw(), rep.delimiters());
+  }
+}
+
+void text_of(const hl7::Element& el, Value& out) {
   if (!el.exists() || el.empty() || el.is_null()) {
-    return Value::null();
+    return set_null(out);
   }
   // With `~` as the repetition separator the raw text already is the joined form, so the
   // repetitions are counted (a scan of the field) only for the other separators.
   if (el.delimiters().repetition != '~' && el.level() == hl7::Element::Level::field) {
     if (const std::size_t repetitions = el.repetition_count(); repetitions > 1) {
-      return joined_repetitions(el, repetitions);
+      return joined_repetitions(el, repetitions, out);
     }
   }
-  // Decoded straight into the Value (the same text as el.value()): one copy of the bytes,
-  // not one more per move of a short string.
-  Value v{Value::Type::text, {}};
-  hl7::append_decoded(v.text, el.raw(), el.delimiters());
-  if (v.text.empty()) {
-    v.type = Value::Type::null;
+  // Decoded straight into the Value (the same text as el.value()), over its old text.
+  out.type = Value::Type::text;
+  out.text.clear();
+  hl7::append_decoded(out.text, el.raw(), el.delimiters());
+  if (out.text.empty()) {
+    out.type = Value::Type::null;
   }
-  return v;
 }
 
 // The `number`th part of `raw` between `delimiter`s, or nullopt when there are fewer. Works on
@@ -80,21 +85,21 @@ std::optional<std::string_view> nth_part(std::string_view raw, char delimiter, s
   return raw.substr(begin, end == std::string_view::npos ? end : end - begin);
 }
 
-Value decoded(std::string_view raw, const hl7::Delimiters& d) {
+void decoded(std::string_view raw, const hl7::Delimiters& d, Value& out) {
   if (raw.empty() || raw == "\"\"") {
-    return Value::null();
+    return set_null(out);
   }
-  Value v{Value::Type::text, {}};
-  hl7::append_decoded(v.text, raw, d);
-  if (v.text.empty()) {
-    v.type = Value::Type::null;
+  out.type = Value::Type::text;
+  out.text.clear();
+  hl7::append_decoded(out.text, raw, d);
+  if (out.text.empty()) {
+    out.type = Value::Type::null;
   }
-  return v;
 }
 
 // A path narrowed below the field (a repetition, component or sub-component): Element's rules
 // (a component of a field is read from its first repetition), on the raw text.
-Value narrowed_value(const hl7::Element& field, const hl7::Path& p) {
+void narrowed_value(const hl7::Element& field, const hl7::Path& p, Value& out) {
   const hl7::Delimiters& d = field.delimiters();
   std::optional<std::string_view> raw = field.raw();
   raw = nth_part(*raw, d.repetition, p.repetition == 0 ? 1 : p.repetition);
@@ -106,27 +111,31 @@ Value narrowed_value(const hl7::Element& field, const hl7::Path& p) {
   if (raw && p.subcomponent != 0) {
     raw = nth_part(*raw, d.subcomponent, p.subcomponent);
   }
-  return raw ? decoded(*raw, d) : Value::null();
+  if (!raw) {
+    return set_null(out);
+  }
+  decoded(*raw, d, out);
 }
 
 }  // namespace
 
-Value element_value(const hl7::Segment& segment, const Expr& e) {
+void element_value(const hl7::Segment& segment, const Expr& e, Value& out) {
   hl7::Element el = segment.field(e.path.field);
   if (e.has_filter) {
-    return text_of(narrow(pick_repetition(el, e.filter), e.get_component, e.get_subcomponent));
+    return text_of(narrow(pick_repetition(el, e.filter), e.get_component, e.get_subcomponent),
+                   out);
   }
   if (!el.exists() || el.level() != hl7::Element::Level::field) {
     // MSH-1 and MSH-2 are literals: Element knows how to read them.
     if (e.path.repetition != 0) {
       el = el.repetition(e.path.repetition);
     }
-    return text_of(narrow(el, e.path.component, e.path.subcomponent));
+    return text_of(narrow(el, e.path.component, e.path.subcomponent), out);
   }
   if (e.path.repetition == 0 && e.path.component == 0 && e.path.subcomponent == 0) {
-    return text_of(el);
+    return text_of(el, out);
   }
-  return narrowed_value(el, e.path);
+  narrowed_value(el, e.path, out);
 }
 
 }  // namespace hisbridge::mapping

@@ -9,7 +9,8 @@ namespace hisbridge::mapping {
 // the field, narrowed by the path's repetition, component and sub-component, or by its
 // repetition filter and `get`. Empty, absent and `""` (HL7 null) all give a null Value: for
 // the HIS they mean "not known from this message". A whole repeating field gives every
-// repetition, decoded, joined with `~` (stock-mapping.md: OBX-5).
-Value element_value(const hl7::Segment& segment, const Expr& e);
+// repetition, decoded, joined with `~` (stock-mapping.md: OBX-5). Written over `out`, whose
+// string keeps its capacity; a null `out` has an empty text.
+void element_value(const hl7::Segment& segment, const Expr& e, Value& out);
 
 }  // namespace hisbridge::mapping

@@ -37,7 +37,7 @@ bool Evaluator::handles(std::string_view type, std::string_view code) const {
                      [&](const std::string& m) { return m == type || m == code; });
 }
 
-bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
+void Evaluator::start(const hl7::Message& message) {
   message_ = &message;
   document_ = nullptr;
   ids_.clear();
@@ -49,7 +49,28 @@ bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
   const hl7::Segment msh = message.segment(1);
   code_ = msh.field(9).component(1).value();
   type_ = code_ + "^" + msh.field(9).component(2).value();
-  return run_rules(out);
+  for (TimeMemo& memo : times_) {
+    memo.valid = false;
+  }
+}
+
+bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
+  start(message);
+  records_used_ = out.records.size();
+  events_used_ = out.events.size();
+  const bool ok = run_rules(out);
+  finish(out);
+  return ok;
+}
+
+bool Evaluator::map_into(const hl7::Message& message, MappingOutput& out) {
+  start(message);
+  records_used_ = 0;
+  events_used_ = 0;
+  out.warnings.clear();
+  const bool ok = run_rules(out);
+  finish(out);
+  return ok;
 }
 
 bool Evaluator::map(const pugi::xml_document& document, MappingOutput& out) {
@@ -61,7 +82,55 @@ bool Evaluator::map(const pugi::xml_document& document, MappingOutput& out) {
     type_.erase(0, colon + 1);  // a namespace prefix is not part of the message type
   }
   code_ = type_;
-  return run_rules(out);
+  records_used_ = out.records.size();
+  events_used_ = out.events.size();
+  const bool ok = run_rules(out);
+  finish(out);
+  return ok;
+}
+
+// The records and events after those written belong to an earlier message (or to a row that
+// failed): they go to the spares, whose strings the next message's rows reuse.
+void Evaluator::finish(MappingOutput& out) {
+  constexpr std::size_t kMaxSpares = 4096;
+  while (out.records.size() > records_used_) {
+    if (spare_records_.size() < kMaxSpares) {
+      spare_records_.push_back(std::move(out.records.back()));
+    }
+    out.records.pop_back();
+  }
+  while (out.events.size() > events_used_) {
+    if (spare_events_.size() < kMaxSpares) {
+      spare_events_.push_back(std::move(out.events.back()));
+    }
+    out.events.pop_back();
+  }
+}
+
+// The record written next: one left in `out` by an earlier message, a spare, or a new one.
+// Every value in it is overwritten before it counts as written.
+Record& Evaluator::record_slot(MappingOutput& out) {
+  if (out.records.size() == records_used_) {
+    if (spare_records_.empty()) {
+      out.records.emplace_back();
+    } else {
+      out.records.push_back(std::move(spare_records_.back()));
+      spare_records_.pop_back();
+    }
+  }
+  return out.records[records_used_];
+}
+
+ClinicalEvent& Evaluator::event_slot(MappingOutput& out) {
+  if (out.events.size() == events_used_) {
+    if (spare_events_.empty()) {
+      out.events.emplace_back();
+    } else {
+      out.events.push_back(std::move(spare_events_.back()));
+      spare_events_.pop_back();
+    }
+  }
+  return out.events[events_used_];
 }
 
 bool Evaluator::run_rules(MappingOutput& out) {
@@ -183,7 +252,12 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
       return true;
     }
   }
-  std::vector<Value> row(rule.columns.size());
+  Record& record = record_slot(out);
+  if (record.shape != rule.shape) {
+    record.shape = rule.shape;
+  }
+  std::vector<Value>& row = record.values;
+  row.resize(rule.columns.size());
   row_ = &row;
   for (row_filled_ = 0; row_filled_ < rule.columns.size(); ++row_filled_) {
     if (!eval(rule.columns[row_filled_], row[row_filled_])) {
@@ -210,7 +284,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   if (!events_ok) {
     return false;
   }
-  out.records.push_back({rule.shape, std::move(row)});
+  ++records_used_;
   return true;
 }
 
@@ -218,33 +292,46 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
                             MappingOutput& out) {
   for (const EventRule& er : rule.events) {
     bool taken = true;
-    Value time;
-    if ((er.when && !test(*er.when, taken)) || (taken && !eval(er.time, time))) {
+    if ((er.when && !test(*er.when, taken)) || (taken && !eval(er.time, event_time_))) {
       error_ = er.where + where_am_i() + ": " + error_;
       return false;
     }
-    if (!taken || time.is_null()) {
+    if (!taken || event_time_.is_null()) {
       continue;  // an event is a known time; without one there is nothing to count
     }
-    // Built in place: an event is ten strings, each moved one by one otherwise.
-    ClinicalEvent& event = out.events.emplace_back();
-    event.kind = er.kind;
-    event.time = std::move(time.text);
-    event.discipline = program_.discipline;
-    for (std::size_t f = 0; f < er.from_column.size(); ++f) {
-      if (er.from_column[f] < row.size() && !row[er.from_column[f]].is_null()) {
-        *event_field(event, f) = row[er.from_column[f]].text;
-      }
+    if (!fill_event(er, row, event_slot(out))) {
+      error_ = er.where + where_am_i() + ": " + error_;
+      return false;
     }
-    for (const auto& [field, expr] : er.fields) {
-      Value v;
-      if (!eval(expr, v)) {
-        out.events.pop_back();
-        error_ = er.where + where_am_i() + ": " + error_;
-        return false;
-      }
-      *event_field(event, field) = std::move(v.text);
+    ++events_used_;
+  }
+  return true;
+}
+
+// Every field is written (a reused event holds an earlier message's): the rule's own value,
+// else the row's column of the same name, else empty.
+bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row,
+                           ClinicalEvent& event) {
+  event.kind = er.kind;
+  event.time = event_time_.text;
+  const std::size_t fields = event_fields().size();
+  for (std::size_t f = 0; f < fields; ++f) {
+    const std::size_t c = f < er.from_column.size() ? er.from_column[f] : row.size();
+    std::string& field = *event_field(event, f);
+    if (c < row.size() && !row[c].is_null()) {
+      field = row[c].text;
+    } else if (&field == &event.discipline) {
+      field = program_.discipline;  // the mapping's discipline unless a column says otherwise
+    } else {
+      field.clear();
     }
+  }
+  for (const auto& [field, expr] : er.fields) {
+    Value v;
+    if (!eval(expr, v)) {
+      return false;
+    }
+    *event_field(event, field) = std::move(v.text);
   }
   return true;
 }
@@ -254,33 +341,45 @@ bool Evaluator::eval(const Expr& e, Value& out) {
     return false;
   }
   for (const Transform& step : e.transforms) {
-    // The OBX of one message mostly share their times: the last conversion is remembered.
-    const bool time = step.kind == Transform::Kind::datetime && !out.is_null();
-    if (time && out.text == time_in_) {
-      out.text = time_out_;
-      continue;
-    }
-    if (time) {
-      time_in_ = out.text;
-    }
-    if (!apply_transform(step, out, *program_.zone, error_)) {
-      time_in_.clear();
+    const bool ok = step.kind == Transform::Kind::datetime && !out.is_null()
+                        ? convert_time(step, out)
+                        : apply_transform(step, out, *program_.zone, error_);
+    if (!ok) {
       return false;
     }
-    if (time) {
-      if (out.is_null()) {
-        time_in_.clear();  // an _or_null step that gave up: not a conversion to remember
-      } else {
-        time_out_ = out.text;
-      }
+  }
+  return true;
+}
+
+// A `datetime` step, remembered per message: the OBX of one message mostly share their times.
+bool Evaluator::convert_time(const Transform& step, Value& value) {
+  constexpr std::size_t kMemos = 8;
+  for (const TimeMemo& memo : times_) {
+    if (memo.valid && memo.in == value.text) {
+      value.text = memo.out;
+      return true;
     }
+  }
+  if (times_.size() < kMemos) {
+    times_.emplace_back();
+  }
+  TimeMemo& memo = times_[next_time_ % times_.size()];
+  memo.valid = false;
+  memo.in = value.text;
+  if (!apply_transform(step, value, *program_.zone, error_)) {
+    return false;
+  }
+  if (!value.is_null()) {  // an _or_null step that gave up is not a conversion to remember
+    memo.out = value.text;
+    memo.valid = true;
+    ++next_time_;
   }
   return true;
 }
 
 bool Evaluator::eval_source(const Expr& e, Value& out) {
   switch (e.kind) {
-    case Expr::Kind::hl7_path: out = path_value(e); return true;
+    case Expr::Kind::hl7_path: path_value(e, out); return true;
     case Expr::Kind::xpath: {
       const pugi::xml_node context = scopes_.empty() ? document_->document_element().parent()
                                                      : scopes_.back().node;
@@ -290,6 +389,8 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
     }
     case Expr::Kind::constant: out = e.constant; return true;
     case Expr::Kind::coalesce:
+      out.type = Value::Type::null;
+      out.text.clear();
       for (const Expr& part : e.parts) {
         if (!eval(part, out)) {
           return false;
@@ -327,7 +428,12 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
       return eval(e.parts[taken ? 0 : 1], out);
     }
     case Expr::Kind::column:
-      out = (row_ != nullptr && e.column < row_filled_) ? (*row_)[e.column] : Value::null();
+      if (row_ != nullptr && e.column < row_filled_) {
+        out = (*row_)[e.column];  // a copy over out's own string, whose capacity it keeps
+      } else {
+        out.type = Value::Type::null;
+        out.text.clear();
+      }
       return true;
     case Expr::Kind::use: {
       if (use_depth_ >= kMaxUseDepth) {
@@ -486,15 +592,14 @@ bool Evaluator::test_value(const Condition& c, const Value& v) const {
   }
 }
 
-Value Evaluator::path_value(const Expr& e) const {
-  if (message_ == nullptr) {
-    return {};
-  }
-  const std::size_t n = segment_for(e.path);
+void Evaluator::path_value(const Expr& e, Value& out) const {
+  const std::size_t n = message_ == nullptr ? 0 : segment_for(e.path);
   if (n == 0) {
-    return {};
+    out.type = Value::Type::null;
+    out.text.clear();
+    return;
   }
-  return element_value(segments_[n - 1], e);
+  element_value(segments_[n - 1], e, out);
 }
 
 std::size_t Evaluator::segment_for(const hl7::Path& path) const {

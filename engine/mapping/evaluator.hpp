@@ -31,6 +31,11 @@ class Evaluator {
   // partial result the caller must discard.
   bool map(const hl7::Message& message, MappingOutput& out);
   bool map(const pugi::xml_document& document, MappingOutput& out);
+  // Replaces what `out` holds with the records, events and warnings of `message`: the same
+  // result as clearing `out` and calling map(), but the records, values and events `out` held
+  // (from the last message) are overwritten in place, so their strings and vectors keep their
+  // capacity. A caller that keeps one MappingOutput per thread allocates next to nothing.
+  bool map_into(const hl7::Message& message, MappingOutput& out);
 
   const std::string& error() const { return error_; }
 
@@ -45,13 +50,19 @@ class Evaluator {
   };
 
   bool handles(std::string_view type, std::string_view code) const;
+  void start(const hl7::Message& message);
   bool run_rules(MappingOutput& out);
+  void finish(MappingOutput& out);
+  Record& record_slot(MappingOutput& out);
+  ClinicalEvent& event_slot(MappingOutput& out);
+  bool convert_time(const Transform& step, Value& value);
   bool each_group(const RecordRule& rule, std::size_t depth, std::size_t begin, std::size_t end,
                   MappingOutput& out);
   bool each_node(const RecordRule& rule, MappingOutput& out);
   bool report_unvisited(const RecordRule& rule, MappingOutput& out);
   bool emit_row(const RecordRule& rule, MappingOutput& out);
   bool emit_events(const RecordRule& rule, const std::vector<Value>& row, MappingOutput& out);
+  bool fill_event(const EventRule& er, const std::vector<Value>& row, ClinicalEvent& event);
   std::string where_am_i() const;
 
   bool eval(const Expr& e, Value& out);
@@ -62,7 +73,7 @@ class Evaluator {
   bool collect_one(const Expr& e, std::string& joined);
   bool test(const Condition& c, bool& result);
   bool test_value(const Condition& c, const Value& v) const;
-  Value path_value(const Expr& e) const;
+  void path_value(const Expr& e, Value& out) const;
   std::size_t segment_for(const hl7::Path& path) const;  // 0: none
 
   const Program& program_;
@@ -79,11 +90,24 @@ class Evaluator {
   std::size_t row_filled_ = 0;                     // columns of row_ computed so far
   std::size_t use_depth_ = 0;
   std::string error_;
-  // The last HL7 time converted by a `datetime` step and its ISO form. One zone per program,
-  // one program per Evaluator, so the same text always converts the same way.
   std::vector<char> visited_;  // per segment number: a row-level group was made of it
-  std::string time_in_;
-  std::string time_out_;
+  // Records and events of `out` written so far; those after them are left from an earlier
+  // message (map_into) and overwritten in place. Spares keep what a shorter message left over.
+  std::size_t records_used_ = 0;
+  std::size_t events_used_ = 0;
+  std::vector<Record> spare_records_;
+  std::vector<ClinicalEvent> spare_events_;
+  Value event_time_;  // an event's time, evaluated before the event is taken
+  // HL7 times converted by `datetime` steps and their ISO forms, kept from message to message
+  // (a message repeats its times in every OBX, a sender its times across orders). One zone per
+  // program, one program per Evaluator, so the same text always converts the same way.
+  struct TimeMemo {
+    std::string in;
+    std::string out;
+    bool valid = false;
+  };
+  std::vector<TimeMemo> times_;
+  std::size_t next_time_ = 0;  // the memo replaced next
 };
 
 }  // namespace hisbridge::mapping

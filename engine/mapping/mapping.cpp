@@ -67,4 +67,15 @@ MapResult Mapping::apply(const hl7::Message& message, Evaluator& evaluator) cons
   return out;
 }
 
+Result<void, MappingFailure> Mapping::apply(const hl7::Message& message, Evaluator& evaluator,
+                                            MappingOutput& out) const {
+  if (program_->input != Program::Input::hl7) {
+    return MappingFailure{"mapping " + program_->name + " reads XML, not HL7 v2"};
+  }
+  if (!evaluator.map_into(message, out)) {
+    return MappingFailure{evaluator.error()};
+  }
+  return {};
+}
+
 }  // namespace hisbridge::mapping

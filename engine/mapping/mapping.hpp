@@ -36,6 +36,11 @@ class Mapping {
   MapResult apply(const hl7::Message& message) const;
   // The same with an evaluator the caller keeps, so its buffers are reused.
   MapResult apply(const hl7::Message& message, Evaluator& evaluator) const;
+  // The same into `out`, whose records and events are replaced and whose storage is reused
+  // (Evaluator::map_into): the form for a caller that maps message after message. On failure
+  // `out` holds a partial result to discard.
+  Result<void, MappingFailure> apply(const hl7::Message& message, Evaluator& evaluator,
+                                     MappingOutput& out) const;
 
   const Program& program() const { return *program_; }
   const std::string& name() const { return program_->name; }

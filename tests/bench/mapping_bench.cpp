@@ -2,12 +2,14 @@
 // mapping (mappings/lis-stock.json), against the parse alone measured in the same run.
 // Scenarios, each over every message of a set per iteration, on one thread:
 //   parse_only   hl7::Message::parse of each message (the baseline);
-//   parse_map    parse, then Mapping::apply with one Evaluator kept for the whole run;
-//   map_only     Mapping::apply over messages parsed before the timing starts.
+//   parse_map    parse, then Mapping::apply with one Evaluator and one MappingOutput kept for
+//                the whole run (the output's storage reused from message to message);
+//   map_only     the same Mapping::apply over messages parsed before the timing starts.
 // Sets: "vi-lab", Vietnamese lab results built below (10-20 OBX, one or two orders, names
 // with diacritics, escapes, an SPM, times with and without offsets), and "samples", the
 // ORU^R01 messages of the shared samples when they are there. Before timing, every message
-// must map without error into one his_result record per OBX of its orders, or the run aborts.
+// must map without error into one his_result record per OBX of its orders, and to the same
+// output with a reused MappingOutput as with a new one, or the run aborts.
 // Targets: parse + map >= 200,000 messages/s on one core and >= 30% of parse only.
 #include <benchmark/benchmark.h>
 
@@ -25,6 +27,7 @@
 
 #include "engine/hl7/message.hpp"
 #include "engine/mapping/mapping.hpp"
+#include "engine/mapping/output_json.hpp"
 
 namespace {
 
@@ -32,6 +35,7 @@ namespace fs = std::filesystem;
 using hisbridge::hl7::Message;
 using hisbridge::mapping::Evaluator;
 using hisbridge::mapping::Mapping;
+using hisbridge::mapping::MappingOutput;
 
 constexpr double kTargetMessagesPerSecond = 200'000;
 constexpr double kTargetShareOfParse = 0.30;
@@ -324,6 +328,8 @@ std::size_t results_expected(const Message& m) {
 // Parses and maps every message once, checks it, and keeps the parsed message for map_only.
 void prepare(MessageSet& set, const Mapping& mapping) {
   Evaluator evaluator(mapping.program());
+  Evaluator reusing(mapping.program());
+  MappingOutput reused;
   for (std::size_t i = 0; i < set.raw.size(); ++i) {
     auto m = Message::parse(set.raw[i]);
     if (!m) {
@@ -332,6 +338,10 @@ void prepare(MessageSet& set, const Mapping& mapping) {
     auto out = mapping.apply(*m, evaluator);
     if (!out) {
       fail(set, i, "does not map: " + out.error().reason);
+    }
+    if (!mapping.apply(*m, reusing, reused) ||
+        to_json(reused).dump() != to_json(*out).dump()) {
+      fail(set, i, "maps to another output with a reused MappingOutput");
     }
     std::size_t results = 0;
     for (const auto& record : out->records) {
@@ -377,11 +387,11 @@ void parse_only(benchmark::State& state, const MessageSet* set) {
 
 void parse_map(benchmark::State& state, const MessageSet* set) {
   Evaluator evaluator(g_mapping->program());
+  MappingOutput out;
   for (auto _ : state) {
     std::size_t records = 0;
     for (const std::string& bytes : set->raw) {
-      auto out = g_mapping->apply(*Message::parse(bytes), evaluator);
-      records += out ? out->records.size() : 0;
+      records += g_mapping->apply(*Message::parse(bytes), evaluator, out) ? out.records.size() : 0;
     }
     benchmark::DoNotOptimize(records);
   }
@@ -390,11 +400,11 @@ void parse_map(benchmark::State& state, const MessageSet* set) {
 
 void map_only(benchmark::State& state, const MessageSet* set) {
   Evaluator evaluator(g_mapping->program());
+  MappingOutput out;
   for (auto _ : state) {
     std::size_t records = 0;
     for (const Message& message : set->parsed) {
-      auto out = g_mapping->apply(message, evaluator);
-      records += out ? out->records.size() : 0;
+      records += g_mapping->apply(message, evaluator, out) ? out.records.size() : 0;
     }
     benchmark::DoNotOptimize(records);
   }

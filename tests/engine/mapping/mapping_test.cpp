@@ -1,0 +1,144 @@
+// Mapping::apply with an output the caller keeps from message to message: whatever the last
+// message left in it (more or fewer records and events, other tables, fields now empty), the
+// result is the same as a new output's.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/hl7/read_message.hpp"
+#include "engine/mapping/mapping.hpp"
+#include "engine/mapping/output_json.hpp"
+#include "tests/support/read_file.hpp"
+
+namespace hisbridge::mapping {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::read_file;
+
+const fs::path kFixtures = HISBRIDGE_FIXTURES_DIR;
+const fs::path kMappings = kFixtures.parent_path().parent_path() / "mappings";
+
+// Every HL7 v2 message (ER7 or v2.xml) among the fixtures and the shared samples, in a fixed order.
+std::vector<std::string> messages() {
+  std::vector<fs::path> files;
+  for (const fs::path& dir : {kFixtures, fs::path(HISBRIDGE_SAMPLES_DIR)}) {
+    if (fs::is_directory(dir)) {
+      for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (entry.is_regular_file()) {
+          files.push_back(entry.path());
+        }
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> out;
+  for (const fs::path& file : files) {
+    std::string bytes = read_file(file);
+    if (hl7::read_message(bytes, {})) {
+      out.push_back(std::move(bytes));
+    }
+  }
+  return out;
+}
+
+// The output of a new Evaluator and output, as `hisbridge map` prints it.
+std::string fresh(const Mapping& mapping, const hl7::Message& message) {
+  auto out = mapping.apply(message);
+  return out ? to_json(*out).dump() : "error: " + out.error().reason;
+}
+
+std::string reused(const Mapping& mapping, const hl7::Message& message, Evaluator& evaluator,
+                   MappingOutput& out) {
+  auto ok = mapping.apply(message, evaluator, out);
+  return ok ? to_json(out).dump() : "error: " + ok.error().reason;
+}
+
+class ReusedOutputTest : public testing::TestWithParam<const char*> {};
+
+TEST_P(ReusedOutputTest, MapsEveryMessageAsANewOutputWould) {
+  auto mapping = Mapping::load(kMappings / GetParam());
+  ASSERT_TRUE(mapping);
+  const std::vector<std::string> raw = messages();
+  ASSERT_GT(raw.size(), 20u);
+  std::vector<hl7::Message> parsed;
+  for (const std::string& bytes : raw) {
+    parsed.push_back(*hl7::read_message(bytes, {}));
+  }
+  Evaluator evaluator((*mapping)->program());
+  MappingOutput out;
+  std::size_t mapped = 0;
+  // Forwards, then backwards: every message follows others of another shape, and failures
+  // leave partial outputs behind them.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t k = 0; k < parsed.size(); ++k) {
+      const std::size_t i = pass == 0 ? k : parsed.size() - 1 - k;
+      const std::string expected = fresh(**mapping, parsed[i]);
+      EXPECT_EQ(reused(**mapping, parsed[i], evaluator, out), expected) << "message " << i;
+      mapped += expected.starts_with("error: ") ? 0u : 1u;
+    }
+  }
+  EXPECT_GT(mapped, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(StockMappings, ReusedOutputTest,
+                         testing::Values("lis-stock.json", "ris-stock.json", "xml130-lis.json"));
+
+// An event field the earlier message had and this one lacks is empty, not left over.
+TEST(ReusedOutputTest, FieldsAbsentFromTheNextMessageAreEmpty) {
+  auto mapping = Mapping::load(kMappings / "lis-stock.json");
+  ASSERT_TRUE(mapping);
+  const std::string with_visit =
+      "MSH|^~\\&|LIS|BV|HIS|BV|20260305081500+0700||ORU^R01|C1|P|2.5\r"
+      "PID|1||P1^^^BV^PI\rPV1|1|O|KNOI^P2^1||||||||||||||||V1\r"
+      "ORC|RE|A1^HIS|||CM||^^^^^S||20260305074500\r"
+      "OBR|1|A1^HIS||GLU^Glucose|||20260305080200|||||||20260305081744||||||||20260305095900|||F\r"
+      "OBX|1|NM|GLU^Glucose||5.1|mmol/L|||||F|||20260305095211\r";
+  const std::string without_visit =
+      "MSH|^~\\&|LIS|BV|HIS|BV|20260305081500+0700||ORU^R01|C2|P|2.5\r"
+      "PID|1||P2^^^BV^PI\r"
+      "OBR|1|A2^HIS||NA^Natri||||||||||||||||||20260305101500|||F\r"
+      "OBX|1|NM|NA^Natri||138|mmol/L|||||F\r";
+  auto first = hl7::Message::parse(with_visit);
+  auto second = hl7::Message::parse(without_visit);
+  ASSERT_TRUE(first && second);
+  Evaluator evaluator((*mapping)->program());
+  MappingOutput out;
+  ASSERT_TRUE((*mapping)->apply(*first, evaluator, out));
+  ASSERT_FALSE(out.events.empty());
+  EXPECT_EQ(out.events.front().department, "KNOI");
+  ASSERT_TRUE((*mapping)->apply(*second, evaluator, out));
+  EXPECT_EQ(to_json(out).dump(), fresh(**mapping, *second));
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events.front().kind, "final");
+  EXPECT_EQ(out.events.front().department, "");
+  EXPECT_EQ(out.events.front().visit_id, "");
+}
+
+// Evaluator::map appends to what the output holds; map_into replaces it.
+TEST(ReusedOutputTest, MapAppendsAndMapIntoReplaces) {
+  auto mapping = Mapping::load(kMappings / "lis-stock.json");
+  ASSERT_TRUE(mapping);
+  const std::string raw =
+      "MSH|^~\\&|LIS|BV|HIS|BV|20260305081500+0700||ORU^R01|C1|P|2.5\r"
+      "PID|1||P1^^^BV^PI\rOBR|1|A1^HIS||GLU^Glucose\rOBX|1|NM|GLU^Glucose||5.1\r";
+  auto message = hl7::Message::parse(raw);
+  ASSERT_TRUE(message);
+  Evaluator evaluator((*mapping)->program());
+  MappingOutput out;
+  ASSERT_TRUE(evaluator.map(*message, out));
+  const std::size_t one = out.records.size();
+  ASSERT_GT(one, 0u);
+  ASSERT_TRUE(evaluator.map(*message, out));
+  EXPECT_EQ(out.records.size(), 2 * one);
+  ASSERT_TRUE(evaluator.map_into(*message, out));
+  EXPECT_EQ(out.records.size(), one);
+  EXPECT_EQ(to_json(out).dump(), fresh(**mapping, *message));
+}
+
+}  // namespace
+}  // namespace hisbridge::mapping
