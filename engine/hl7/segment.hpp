@@ -23,6 +23,20 @@ class Segment {
   // The highest field number the sender wrote (trailing empty fields included).
   std::size_t field_count() const;
   Element field(std::size_t number) const;
+  // The raw text of field `number` as field(number).raw() gives it, without making an Element
+  // (for readers that take many fields: no Element handed back through memory per read).
+  // data() is null when the sender did not write that far. Not for MSH-1 and MSH-2, which are
+  // literals: field() reads those.
+  std::string_view field_text(std::size_t number) const {
+    const std::size_t index = is_msh() ? number - 1 : number;
+    if (number == 0 || index >= parts_.size()) {
+      return {};
+    }
+    const std::size_t begin = parts_[index] - base_;
+    const std::size_t end = index + 1 < parts_.size() ? parts_[index + 1] - base_ - 1 : raw_.size();
+    return raw_.substr(begin, end - begin);
+  }
+  const Delimiters& delimiters() const { return delimiters_; }
 
   // The segment text without its terminator.
   std::string_view raw() const { return raw_; }

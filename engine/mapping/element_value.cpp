@@ -1,6 +1,7 @@
 #include "engine/mapping/element_value.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "engine/hl7/escape.hpp"
@@ -117,9 +118,99 @@ void narrowed_value(const hl7::Element& field, const hl7::Path& p, Value& out) {
   decoded(*raw, d, out);
 }
 
+// Part `number` of `raw` between `delimiter`s, where the text ends at the first `stop` (the
+// repetition `raw` begins with ends there; `stop` may also be a character `raw` cannot hold
+// any more); false when there are fewer parts.
+// One pass over the bytes up to the end of the part, however long the rest of the field.
+bool part_within(std::string_view& raw, char delimiter, char stop, std::size_t number) {
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  const char* begin = p;
+  std::size_t n = 1;
+  for (; p != end && *p != stop; ++p) {
+    if (*p == delimiter) {
+      if (n == number) {
+        break;
+      }
+      ++n;
+      begin = p + 1;
+    }
+  }
+  if (n != number) {
+    return false;
+  }
+  raw = std::string_view(begin, static_cast<std::size_t>(p - begin));
+  return true;
+}
+
+// The decoded text of `raw` over out's old text; text without escapes (nearly all) is copied.
+void decode_into(std::string_view raw, const hl7::Delimiters& d, Value& out) {
+  if (raw.empty() || raw == "\"\"") {
+    return set_null(out);
+  }
+  out.type = Value::Type::text;
+  if (d.escape == '\0' || std::memchr(raw.data(), d.escape, raw.size()) == nullptr) {
+    out.text.assign(raw);
+    return;
+  }
+  out.text.clear();
+  hl7::append_decoded(out.text, raw, d);
+  if (out.text.empty()) {
+    out.type = Value::Type::null;
+  }
+}
+
+// A path without a repetition filter on a field past MSH-2, read on the field's raw text: the
+// repetition (the first unless the path names one), then the component and sub-component in
+// the same pass. False when the field needs the general reader (a whole field whose
+// repetitions are not separated by `~`).
+bool read_raw(const hl7::Segment& segment, const hl7::Path& p, Value& out) {
+  std::string_view raw = segment.field_text(p.field);
+  if (raw.data() == nullptr) {
+    set_null(out);
+    return true;
+  }
+  const hl7::Delimiters& d = segment.delimiters();
+  if (p.repetition == 0 && p.component == 0 && p.subcomponent == 0) {
+    if (d.repetition != '~' && raw.find(d.repetition) != std::string_view::npos) {
+      return false;
+    }
+    decode_into(raw, d, out);
+    return true;
+  }
+  // A sub-component asked of a repetition is read from its first component.
+  const std::size_t component = p.component != 0 ? p.component : (p.subcomponent != 0 ? 1 : 0);
+  bool found = true;
+  if (p.repetition > 1) {
+    const std::optional<std::string_view> rep = nth_part(raw, d.repetition, p.repetition);
+    found = rep.has_value();
+    raw = rep.value_or(std::string_view());
+    if (found && component != 0) {
+      found = part_within(raw, d.component, d.repetition, component);  // no `~` left in it
+    }
+  } else if (component != 0) {
+    found = part_within(raw, d.component, d.repetition, component);
+  } else {
+    found = part_within(raw, d.repetition, d.repetition, 1);
+  }
+  if (found && p.subcomponent != 0) {
+    found = part_within(raw, d.subcomponent, d.component, p.subcomponent);  // no `^` left
+  }
+  if (!found) {
+    set_null(out);
+    return true;
+  }
+  decode_into(raw, d, out);
+  return true;
+}
+
 }  // namespace
 
 void element_value(const hl7::Segment& segment, const Expr& e, Value& out) {
+  if (!e.has_filter && (e.path.field > 2 || !segment.is_msh()) &&
+      read_raw(segment, e.path, out)) {
+    return;
+  }
   hl7::Element el = segment.field(e.path.field);
   if (e.has_filter) {
     return text_of(narrow(pick_repetition(el, e.filter), e.get_component, e.get_subcomponent),

@@ -23,6 +23,19 @@ bool message_level(const Condition& c) {
   }
 }
 
+// A segment id as one number (its length and up to three bytes), so that finding a path's
+// segment compares one word per segment. Longer texts name no segment and match none.
+std::uint32_t id_key(std::string_view id) {
+  if (id.size() > 3) {
+    return 0xFFFFFFFFu;
+  }
+  auto key = static_cast<std::uint32_t>(id.size()) << 24;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    key |= static_cast<std::uint32_t>(static_cast<unsigned char>(id[i])) << (8 * i);
+  }
+  return key;
+}
+
 bool contains(const std::vector<std::string>& list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
@@ -41,10 +54,12 @@ void Evaluator::start(const hl7::Message& message) {
   message_ = &message;
   document_ = nullptr;
   ids_.clear();
+  keys_.clear();
   segments_.clear();
   for (std::size_t n = 1; n <= message.segment_count(); ++n) {
     segments_.push_back(message.segment(n));
     ids_.push_back(segments_.back().id());
+    keys_.push_back(id_key(ids_.back()));
   }
   const hl7::Segment msh = message.segment(1);
   code_ = msh.field(9).component(1).value();
@@ -603,16 +618,10 @@ void Evaluator::path_value(const Expr& e, Value& out) const {
 }
 
 std::size_t Evaluator::segment_for(const hl7::Path& path) const {
-  // Called for every path a row reads, over most of the message's segments: ids of three
-  // characters (all of them in practice) are compared inline rather than through memcmp.
-  const std::string_view wanted = path.segment;
-  const auto is = [&](std::size_t n) {
-    const std::string_view id = ids_[n - 1];
-    if (wanted.size() == 3) {
-      return id.size() == 3 && id[0] == wanted[0] && id[1] == wanted[1] && id[2] == wanted[2];
-    }
-    return id == wanted;
-  };
+  // Called for every path a row reads, over most of the message's segments: one word compared
+  // per segment.
+  const std::uint32_t wanted = id_key(path.segment);
+  const auto is = [&](std::size_t n) { return keys_[n - 1] == wanted; };
   if (path.segment_occurrence > 1) {
     std::size_t seen = 0;
     for (std::size_t n = 1; n <= ids_.size(); ++n) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,7 @@ class Evaluator {
   const pugi::xml_document* document_ = nullptr;
   std::vector<hl7::Segment> segments_;  // the message's segments, made once: [0] is segment 1
   std::vector<std::string_view> ids_;  // segment ids, ids_[0] is segment 1
+  std::vector<std::uint32_t> keys_;    // the same as numbers (id_key in evaluator.cpp)
   std::size_t header_end_ = 0;        // inside a for_each: the first segment of the first group
   std::string type_;                  // "ORU^R01", or the XML root's name
   std::string code_;                  // "ORU"
