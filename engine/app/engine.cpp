@@ -17,11 +17,13 @@
 #include "adapters/mllp/mllp_listener.hpp"
 #include "engine/app/channel_factory.hpp"
 #include "engine/app/engine_metrics.hpp"
+#include "engine/app/turnaround_metrics.hpp"
 #include "engine/mapping/mapping_watcher.hpp"
 #include "engine/router/ingest.hpp"
 #include "engine/router/router.hpp"
 #include "engine/store/group_committer.hpp"
 #include "engine/store/open_store.hpp"
+#include "engine/timeline/timeline_store.hpp"
 
 namespace hisbridge::app {
 
@@ -68,7 +70,7 @@ class Engine::Impl {
         [this](std::span<const store::StatusUpdate> updates) {
           return committer_->set_statuses(updates);
         },
-        std::move(*channels));
+        std::move(*channels), open_timeline());
     router::Ingest::CharsetOverrides charsets;
     for (const auto& l : config_.listeners) {
       if (!l.charset.empty()) {
@@ -194,6 +196,35 @@ class Engine::Impl {
     return {};
   }
 
+  // The turnaround timeline, in the journal's database: the router's connection (it records)
+  // and the admin side's (it reads). One that cannot be opened is logged and left out rather
+  // than stopping the engine: messages are still stored, acknowledged and delivered, and the
+  // turnaround API answers 503. No intervals configured: no timeline at all.
+  router::RouterTimeline open_timeline() {
+    router::RouterTimeline out;
+    const config::TurnaroundConfig& turnaround = config_.turnaround;
+    if (turnaround.intervals.empty()) {
+      return out;
+    }
+    auto writer = timeline::open_timeline(config_.store.location, turnaround.intervals);
+    auto reader = writer ? timeline::open_timeline(config_.store.location, turnaround.intervals)
+                         : std::move(writer);
+    if (!reader) {
+      spdlog::error("timeline {}: {}; turnaround figures are not recorded in this run",
+                    store::redacted_location(config_.store.location), reader.error().message());
+      return out;
+    }
+    turnaround_metrics_ = std::make_unique<TurnaroundMetrics>(registry_, turnaround.intervals,
+                                                              turnaround.metric_departments);
+    out.store = std::move(*writer);
+    out.on_recorded = [metrics = turnaround_metrics_.get()](
+                          std::span<const timeline::RecordedInterval> recorded) {
+      metrics->observe(recorded);
+    };
+    admin_timeline_ = std::make_shared<admin::SharedTimeline>(std::move(*reader));
+    return out;
+  }
+
   // Metrics, then the admin HTTP server on config.admin (port 0: the system's choice).
   Result<void, std::string> start_admin(std::unique_ptr<store::Store> reader) {
     auto journal = std::make_shared<admin::SharedStore>(std::move(reader));
@@ -205,8 +236,12 @@ class Engine::Impl {
     register_router_metrics(registry_, *router_, config_);
     register_store_metrics(registry_, *committer_, journal);
     register_mapping_metrics(registry_, *mappings_);
+    register_timeline_metrics(registry_, *router_, admin_timeline_,
+                              config_.turnaround.overdue_lookback);
     admin::AdminSources sources{&config_, &registry_, router_.get(), ingest_.get(),
                                 mappings_.get(), [this] { return not_ready(); }};
+    sources.timeline = admin_timeline_;
+    sources.overdue_lookback = config_.turnaround.overdue_lookback;
     admin_handler_ = std::make_unique<admin::AdminHandler>(std::move(sources), journal);
     http::HttpServerOptions options;
     options.max_body_bytes = 64u << 10;  // requests are GETs
@@ -218,7 +253,7 @@ class Engine::Impl {
              "): " + started.error().message();
     }
     spdlog::info("admin: listening on {}:{} (/metrics, /healthz, /readyz, /api/v1/channels, "
-                 "/api/v1/messages)",
+                 "/api/v1/messages, /api/v1/turnaround, /api/v1/overdue)",
                  config_.admin.host, admin_server_->port());
     return {};
   }
@@ -296,6 +331,8 @@ class Engine::Impl {
   std::unique_ptr<router::Ingest> ingest_;
   std::map<std::string, std::unique_ptr<Running>> listeners_;
   metrics::Registry registry_;
+  std::unique_ptr<TurnaroundMetrics> turnaround_metrics_;  // the router feeds it; after registry_
+  std::shared_ptr<admin::SharedTimeline> admin_timeline_;
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<http::HttpServer> admin_server_;  // after its handler: it goes first
 };
