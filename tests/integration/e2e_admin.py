@@ -34,11 +34,17 @@ from e2e_support import check
 
 MAPPING = "orders.json"
 MAPPING_TEXT = """{
-  // One his_order row per ORU^R01.
+  // One his_order row per ORU^R01, ordered and final when the message was sent (MSH-7): a
+  // lab_order_to_final of 0 s per order for the turnaround metrics.
   "mapping": "orders",
+  "discipline": "LAB",
   "messages": ["ORU^R01"],
   "records": [{"table": "his_order", "key": ["order_no"],
-               "columns": {"order_no": "OBR-2.1", "status": "OBR-25"}}]
+               "columns": {"order_no": "OBR-2.1", "status": "OBR-25",
+                           "discipline": {"const": "LAB"},
+                           "sent_at": {"path": "MSH-7.1", "transform": ["datetime"]}},
+               "events": [{"kind": "ordered", "time": {"column": "sent_at"}},
+                          {"kind": "final", "time": {"column": "sent_at"}}]}]
 }
 """
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
@@ -185,8 +191,20 @@ def check_metrics(admin):
     check(metric(s, "hisbridge_mllp_negative_acks_total", listener="lis") == 1, "negative acks")
     check(metric(s, "hisbridge_config_reload_failures_total") == 0, "no reload failure yet")
     check(metric(s, "hisbridge_mapping_warnings_total", channel="lis-orders") == 0, "warnings")
+    # The turnaround metrics: three orders of unknown priority and department, none overdue.
+    check(metric(s, "hisbridge_turnaround_seconds_count", interval="lab_order_to_final",
+                 priority="unknown", department="unknown") == 3, "turnaround count")
+    check(metric(s, "hisbridge_turnaround_seconds_bucket", interval="lab_order_to_final",
+                 priority="unknown", department="unknown", le="60") == 3, "turnaround bucket")
+    check(metric(s, "hisbridge_turnaround_invalid_total", interval="lab_order_to_final") == 0,
+          "no invalid interval")
+    check(metric(s, "hisbridge_overdue_orders", interval="lab_order_to_final", priority="S")
+          == 0, "no overdue order")
+    check(metric(s, "hisbridge_timeline_errors_total") == 0, "no timeline error")
+    check(metric(s, "hisbridge_timeline_events_skipped_total") == 0, "no skipped event")
     for name in ("hisbridge_messages_received_total", "hisbridge_messages_rejected_total",
-                 "hisbridge_ack_latency_seconds", "hisbridge_delivery_queue_depth"):
+                 "hisbridge_ack_latency_seconds", "hisbridge_delivery_queue_depth",
+                 "hisbridge_turnaround_seconds", "hisbridge_overdue_orders"):
         check("# TYPE %s " % name in text, "no TYPE line for %s" % name)
     checked = promtool_check(text)
     print("metrics: %d series%s" % (len(s), ", promtool check metrics passed" if checked else ""))
@@ -284,6 +302,9 @@ def check_messages(admin, sent):
           mapped[0]["mapping"] == "orders", "mapped: %r" % mapped)
     check(any(r["table"] == "his_order" and "XN-2" in json.dumps(r) for r in mapped[0]["records"]),
           "the order record: %r" % mapped[0]["records"])
+    events = [(e["kind"], e["order_no"]) for e in mapped[0]["events"]]
+    check(events == [("ordered", "XN-2"), ("final", "XN-2")], "its clinical events: %r"
+          % mapped[0]["events"])
     print("messages: search, paging, filters, raw text and mapping preview as expected")
 
 
