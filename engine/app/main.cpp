@@ -12,6 +12,7 @@
 #include "engine/app/parse_command.hpp"
 #include "engine/app/send_command.hpp"
 #include "engine/app/serve_command.hpp"
+#include "engine/app/simulate_command.hpp"
 
 namespace {
 
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("check-config", "Validate the config and the files it names");
   check_cmd->add_option("--config", config_file, "Config file")->capture_default_str();
 
+  hisbridge::app::SimulateOptions simulate;
+  auto* simulate_cmd = hisbridge::app::add_simulate_command(app, simulate);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,6 +96,9 @@ int main(int argc, char** argv) {
   if (send_cmd->parsed()) {
     send.timeout = std::chrono::milliseconds(timeout_ms);
     return hisbridge::app::run_send(send, std::cout, std::cerr);
+  }
+  if (simulate_cmd->parsed()) {
+    return hisbridge::app::run_simulate(simulate, std::cout, std::cerr);
   }
   return kBadUsage;
 }

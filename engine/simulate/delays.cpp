@@ -10,11 +10,11 @@ constexpr LabDelays kLabRoutine{{2, 6, 30}, {10, 30, 90}, {40, 90, 210}, {190, 2
 
 // Routine reports may wait for the next reading session; a late one slips past a day.
 constexpr RadDelays kRadStat{{5, 15, 40}, {10, 25, 55}, {55, 90, 240}};
-constexpr RadDelays kRadRoutine{{15, 60, 240}, {30, 180, 900}, {1420, 1500, 2000}};
+constexpr RadDelays kRadRoutine{{10, 40, 180}, {30, 180, 900}, {1420, 1500, 2000}};
 
 constexpr DelayRange kOutpatientToOrder{2, 8, 25};
 constexpr DelayRange kEmergencyToOrder{2, 5, 15};
-constexpr DelayRange kInpatientToOrder{5, 20, 60};
+constexpr DelayRange kInpatientToOrder{3, 12, 40};
 
 }  // namespace
 
