@@ -28,7 +28,9 @@ class Segment {
   // data() is null when the sender did not write that far. Not for MSH-1 and MSH-2, which are
   // literals: field() reads those.
   std::string_view field_text(std::size_t number) const {
-    const std::size_t index = is_msh() ? number - 1 : number;
+    // MSH compared byte by byte: this runs once per field read.
+    const bool msh = raw_.size() >= 3 && raw_[0] == 'M' && raw_[1] == 'S' && raw_[2] == 'H';
+    const std::size_t index = msh ? number - 1 : number;
     if (number == 0 || index >= parts_.size()) {
       return {};
     }

@@ -275,7 +275,13 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   row.resize(rule.columns.size());
   row_ = &row;
   for (row_filled_ = 0; row_filled_ < rule.columns.size(); ++row_filled_) {
-    if (!eval(rule.columns[row_filled_], row[row_filled_])) {
+    const Expr& column = rule.columns[row_filled_];
+    // Most columns are a path and nothing more: read without the general evaluator.
+    if (column.kind == Expr::Kind::hl7_path && column.transforms.empty()) {
+      path_value(column, row[row_filled_]);
+      continue;
+    }
+    if (!eval(column, row[row_filled_])) {
       row_ = nullptr;
       error_ = rule.shape->table + "." + rule.shape->columns[row_filled_] + where_am_i() +
                ": " + error_;
