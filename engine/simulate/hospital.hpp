@@ -26,6 +26,12 @@ struct Department {
 enum class LabStyle { orm_o01, oml_o21 };  // ORM: OBR-7/OBR-14; OML: TQ1 and SPM-17/SPM-18
 enum class RadStyle { orm_o01, omi_o23 };  // OMI: TQ1 and IPC
 
+// A commune (xã, phường, thị trấn) and the district it is in.
+struct Commune {
+  std::string_view name;
+  std::string_view district;
+};
+
 // One simulated hospital: the facility named in MSH-4/MSH-6 and PID-3 CX-4.
 struct Hospital {
   std::size_t index = 0;
@@ -33,8 +39,7 @@ struct Hospital {
   std::string name;        // Bệnh viện Đa khoa tỉnh Sơn La
   std::string short_code;  // SL: application names (LIS_SL) and patient numbers
   std::string province;
-  std::vector<std::string_view> districts;
-  std::vector<std::string_view> communes;
+  std::vector<Commune> communes;  // where its patients live
   LabStyle lab_style = LabStyle::orm_o01;
   RadStyle rad_style = RadStyle::orm_o01;
 

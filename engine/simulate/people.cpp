@@ -100,8 +100,9 @@ Patient make_patient(Random& random, const Hospital& hospital, bool pediatric, S
     p.insurance_no = insurance_number(random, pediatric);
   }
   p.street = pick_name(random, kStreets);
-  p.commune = std::string(random.pick(Names{hospital.communes}));
-  p.district = std::string(random.pick(Names{hospital.districts}));
+  const Commune& commune = random.pick(std::span<const Commune>{hospital.communes});
+  p.commune = std::string(commune.name);
+  p.district = std::string(commune.district);
   p.province = hospital.province;
   std::array<double, kEthnic.size()> weights{};
   for (std::size_t i = 0; i < kEthnic.size(); ++i) {

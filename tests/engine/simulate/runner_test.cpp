@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -135,16 +137,32 @@ TEST(RunnerTest, ARefusedFirstConnectionEndsTheRunAtOnce) {
   EXPECT_NE(report.failure.find("hisbridge serve"), std::string::npos);
 }
 
+// The 1-based number of the first message after the second one that goes to a destination
+// which has answered before, and that destination.
+std::pair<std::size_t, Destination> first_to_a_reached_destination(const SimulationOptions& o) {
+  TrafficGenerator traffic(o);
+  bool seen[2] = {false, false};
+  for (std::size_t n = 1;; ++n) {
+    const Outgoing m = traffic.next().value();
+    const auto d = static_cast<std::size_t>(m.destination);
+    if (seen[d] && n > 2) {
+      return {n, m.destination};
+    }
+    seen[d] = true;
+  }
+}
+
 TEST(RunnerTest, AnEngineThatRestartsIsWaitedForAndTheMessageSentAgain) {
   Fixture f;
-  f.engine.script = {{5, SendOutcome::Kind::lost}, {6, SendOutcome::Kind::refused},
-                     {7, SendOutcome::Kind::refused}};
+  const auto [n, destination] = first_to_a_reached_destination(f.options);
+  f.engine.script = {{n, SendOutcome::Kind::lost}, {n + 1, SendOutcome::Kind::refused},
+                     {n + 2, SendOutcome::Kind::refused}};
   const RunReport report = f.run();
   EXPECT_TRUE(report.completed) << report.failure;
-  EXPECT_EQ(report.tally(Destination::lis).resent, 1u);
-  // The fifth message went out three more times, the last one answered.
-  ASSERT_GE(f.engine.sent.size(), 8u);
-  EXPECT_EQ(f.engine.sent[4], f.engine.sent[7]);
+  EXPECT_EQ(report.tally(destination).resent, 1u);
+  // The n-th message went out three more times, the last one answered.
+  ASSERT_GE(f.engine.sent.size(), n + 3);
+  EXPECT_EQ(f.engine.sent[n - 1], f.engine.sent[n + 2]);
   EXPECT_EQ(report.tally(Destination::lis).sent + report.tally(Destination::ris).sent,
             f.traffic.counts().messages);
   EXPECT_NE(f.out.str().find("trying again"), std::string::npos);
@@ -153,7 +171,8 @@ TEST(RunnerTest, AnEngineThatRestartsIsWaitedForAndTheMessageSentAgain) {
 TEST(RunnerTest, AnEngineGoneForLongerThanTheWindowEndsTheRun) {
   Fixture f;
   f.settings.reconnect_window = seconds(10);
-  for (std::size_t call = 3; call < 40; ++call) {
+  const std::size_t n = first_to_a_reached_destination(f.options).first;
+  for (std::size_t call = n; call < n + 40; ++call) {
     f.engine.script[call] = SendOutcome::Kind::refused;
   }
   const RunReport report = f.run();
