@@ -1,5 +1,6 @@
 #include "engine/app/simulate_command.hpp"
 
+#include <CLI/CLI.hpp>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -10,8 +11,6 @@
 #include <random>
 #include <string>
 #include <utility>
-
-#include <CLI/CLI.hpp>
 
 #include "adapters/mllp/mllp_client.hpp"
 #include "engine/simulate/dry_run.hpp"
@@ -100,50 +99,66 @@ simulate::SimTime wall_now() {
       .count();
 }
 
-// The simulation the options ask for; false (with every problem written to `err`) when they
-// do not make one.
-bool simulation_from(const SimulateOptions& o, simulate::SimTime now,
-                     simulate::SimulationOptions& sim, std::ostream& err) {
-  bool ok = true;
-  auto fail = [&](const std::string& message) {
-    err << "simulate: " << message << "\n";
-    ok = false;
-  };
-  if (auto offset = simulate::parse_utc_offset(o.utc_offset)) {
-    sim.offset = *offset;
-  } else {
-    fail("--utc-offset: " + offset.error().message);
+// Every problem with the options, each written as it is found, so one run names them all.
+class Problems {
+ public:
+  explicit Problems(std::ostream& err) : err_(err) {}
+  void add(const std::string& message) {
+    err_ << "simulate: " << message << "\n";
+    ok_ = false;
   }
+  bool ok() const { return ok_; }
+
+ private:
+  std::ostream& err_;
+  bool ok_ = true;
+};
+
+// The simulated span: --start, or now minus --backfill, and --duration.
+void read_span(const SimulateOptions& o, simulate::SimTime now, simulate::SimulationOptions& sim,
+               Problems& problems) {
   if (auto duration = simulate::parse_duration(o.duration); duration && *duration > 0) {
     sim.duration = *duration;
   } else {
-    fail("--duration: " + (duration ? "must be longer than 0" : duration.error().message));
+    problems.add("--duration: " +
+                 (duration ? std::string("must be longer than 0") : duration.error().message));
   }
   if (!o.start.empty() && !o.backfill.empty()) {
-    fail("give --start or --backfill, not both");
+    problems.add("give --start or --backfill, not both");
   } else if (!o.start.empty()) {
     if (auto start = simulate::parse_iso_time(o.start, sim.offset)) {
       sim.start = *start;
     } else {
-      fail("--start: " + start.error().message);
+      problems.add("--start: " + start.error().message);
     }
   } else if (auto backfill = simulate::parse_duration(o.backfill.empty() ? "8h" : o.backfill)) {
     sim.start = (now - *backfill) / 60 * 60;  // on a whole minute, as a hospital clock reads
   } else {
-    fail("--backfill: " + backfill.error().message);
+    problems.add("--backfill: " + backfill.error().message);
   }
+}
+
+// The simulation the options ask for.
+void read_simulation(const SimulateOptions& o, simulate::SimTime now,
+                     simulate::SimulationOptions& sim, Problems& problems) {
+  if (auto offset = simulate::parse_utc_offset(o.utc_offset)) {
+    sim.offset = *offset;
+  } else {
+    problems.add("--utc-offset: " + offset.error().message);
+  }
+  read_span(o, now, sim, problems);
   if (o.hospitals < 1 || o.hospitals > kMaxHospitals) {
-    fail("--hospitals must be 1-" + std::to_string(kMaxHospitals));
+    problems.add("--hospitals must be 1-" + std::to_string(kMaxHospitals));
   }
   if (o.patients < 1 || o.patients > kMaxPatients) {
-    fail("--patients must be 1-" + std::to_string(kMaxPatients));
+    problems.add("--patients must be 1-" + std::to_string(kMaxPatients));
   }
   for (const auto& [name, value] : {std::pair{"--late-rate", o.late_rate},
                                     {"--corrected-rate", o.corrected_rate},
                                     {"--skew-rate", o.skew_rate},
                                     {"--malformed-rate", o.malformed_rate}}) {
     if (!is_share(value)) {
-      fail(std::string(name) + " must be a share between 0 and 1");
+      problems.add(std::string(name) + " must be a share between 0 and 1");
     }
   }
   sim.seed = o.seed.value_or(std::random_device{}());
@@ -153,28 +168,21 @@ bool simulation_from(const SimulateOptions& o, simulate::SimTime now,
   sim.corrected_rate = o.corrected_rate;
   sim.skew_rate = o.skew_rate;
   sim.malformed_rate = o.malformed_rate;
-  return ok;
 }
 
-bool check_sending(const SimulateOptions& o, std::ostream& err) {
-  bool ok = true;
-  auto fail = [&](const std::string& message) {
-    err << "simulate: " << message << "\n";
-    ok = false;
-  };
+void check_sending(const SimulateOptions& o, Problems& problems) {
   if (o.host.empty()) {
-    fail("--host must not be empty");
+    problems.add("--host must not be empty");
   }
   if (o.lis_port == 0 || o.ris_port == 0) {
-    fail("--lis-port and --ris-port must be 1-65535");
+    problems.add("--lis-port and --ris-port must be 1-65535");
   }
   if (o.speed < 0 || o.rate < 0) {
-    fail("--speed and --rate must not be negative");
+    problems.add("--speed and --rate must not be negative");
   }
   if (o.timeout_ms <= 0 || o.reconnect_seconds < 0) {
-    fail("--timeout-ms must be positive and --reconnect-window not negative");
+    problems.add("--timeout-ms must be positive and --reconnect-window not negative");
   }
-  return ok;
 }
 
 int dry_run(const SimulateOptions& o, const simulate::SimulationOptions& sim, std::ostream& out,
@@ -257,8 +265,7 @@ CLI::App* add_simulate_command(CLI::App& app, SimulateOptions& o) {
   cmd->add_option("--seed", o.seed, "Random seed: the same seed and start give the same day");
   cmd->add_option("--dry-run", o.dry_run, "Write the messages into this folder instead");
   cmd->add_flag("--quiet", o.quiet, "No progress lines, only the summary");
-  cmd->add_option("--utc-offset", o.utc_offset, "The hospitals' UTC offset")
-      ->capture_default_str();
+  cmd->add_option("--utc-offset", o.utc_offset, "The hospitals' UTC offset")->capture_default_str();
   cmd->add_option("--late-rate", o.late_rate, "Share of orders that breach their target")
       ->capture_default_str();
   cmd->add_option("--corrected-rate", o.corrected_rate,
@@ -283,8 +290,10 @@ int run_simulate(const SimulateOptions& options, std::ostream& out, std::ostream
   simulate::SimulationOptions sim;
   // Every option is checked, also those a dry run does not use: a typo never waits for the
   // first real run to show.
-  const bool valid = simulation_from(options, now, sim, err);
-  if (!check_sending(options, err) || !valid) {
+  Problems problems(err);
+  read_simulation(options, now, sim, problems);
+  check_sending(options, problems);
+  if (!problems.ok()) {
     return kBadUsage;
   }
   if (!options.dry_run.empty()) {

@@ -20,10 +20,10 @@ struct SimulateOptions {
   std::string start;           // ISO 8601; empty: now minus the backfill
   std::string backfill;        // a duration; empty: 8h (only without --start)
   std::string duration = "24h";
-  double speed = 1;            // simulated seconds per wall second after the backfill
-  double rate = 200;           // messages per second at most; 0: no limit
+  double speed = 1;   // simulated seconds per wall second after the backfill
+  double rate = 200;  // messages per second at most; 0: no limit
   std::optional<std::uint64_t> seed;
-  std::string dry_run;         // a folder: write the messages there instead of sending
+  std::string dry_run;  // a folder: write the messages there instead of sending
   bool quiet = false;
   std::string utc_offset = "+07:00";
   double late_rate = 0.05;

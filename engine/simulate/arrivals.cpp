@@ -6,20 +6,23 @@
 namespace hisbridge::simulate {
 namespace {
 
-constexpr std::array<double, 24> kOutpatient{0,  0,  0, 0, 0, 0, 2,   10,  12,  11,  9, 5,
-                                             2,  6,  7, 6, 4, 2, 0.5, 0.3, 0.2, 0.1, 0, 0};
-constexpr std::array<double, 24> kEmergency{2, 1.5, 1.2, 1, 1, 1.2, 2, 3,   4,   4, 4, 3.5,
+constexpr std::array<double, 24> kOutpatient{0, 0, 0, 0, 0, 0, 2,   10,  12,  11,  9, 5,
+                                             2, 6, 7, 6, 4, 2, 0.5, 0.3, 0.2, 0.1, 0, 0};
+constexpr std::array<double, 24> kEmergency{2, 1.5, 1.2, 1,   1, 1.2, 2, 3, 4,   4, 4, 3.5,
                                             3, 3,   3.5, 3.5, 4, 4.5, 5, 5, 4.5, 4, 3, 2.5};
-constexpr std::array<double, 24> kInpatient{0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 1,   3,   5,   6,   6, 5,
-                                            3,   4,   4,   3,   2,   1,   0.5, 0.5, 0.3, 0.3, 0.3, 0.3};
+constexpr std::array<double, 24> kInpatient{
+    0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 1, 3, 5, 6, 6, 5, 3, 4, 4, 3, 2, 1, 0.5, 0.5, 0.3, 0.3, 0.3, 0.3};
 
 }  // namespace
 
 std::span<const double> hourly_profile(char visit_class) {
   switch (visit_class) {
-    case 'E': return kEmergency;
-    case 'I': return kInpatient;
-    default: return kOutpatient;
+    case 'E':
+      return kEmergency;
+    case 'I':
+      return kInpatient;
+    default:
+      return kOutpatient;
   }
 }
 

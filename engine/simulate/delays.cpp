@@ -28,9 +28,12 @@ const RadDelays& rad_delays(Priority priority) {
 
 const DelayRange& registration_to_order(char visit_class) {
   switch (visit_class) {
-    case 'E': return kEmergencyToOrder;
-    case 'I': return kInpatientToOrder;
-    default: return kOutpatientToOrder;
+    case 'E':
+      return kEmergencyToOrder;
+    case 'I':
+      return kInpatientToOrder;
+    default:
+      return kOutpatientToOrder;
   }
 }
 

@@ -31,9 +31,7 @@ std::string escaped(std::string_view text) {
   return hl7::encode_escapes(text, kDefault);
 }
 
-std::string components(std::initializer_list<std::string_view> parts) {
-  return joined(parts, '^');
-}
+std::string components(std::initializer_list<std::string_view> parts) { return joined(parts, '^'); }
 
 std::string subcomponents(std::initializer_list<std::string_view> parts) {
   return joined(parts, '&');

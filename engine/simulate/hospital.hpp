@@ -13,12 +13,12 @@ namespace hisbridge::simulate {
 struct Department {
   std::string_view code;
   std::string_view name;
-  char visit_class = 'O';   // PV1-2: O outpatient, E emergency, I inpatient
-  double share = 0;         // of a hospital's registrations
-  double stat_share = 0;    // of its orders that are STAT
-  double lab_share = 0;     // of its visits with laboratory orders
-  double rad_share = 0;     // of its visits with radiology orders
-  bool pediatric = false;   // patients under 16
+  char visit_class = 'O';  // PV1-2: O outpatient, E emergency, I inpatient
+  double share = 0;        // of a hospital's registrations
+  double stat_share = 0;   // of its orders that are STAT
+  double lab_share = 0;    // of its visits with laboratory orders
+  double rad_share = 0;    // of its visits with radiology orders
+  bool pediatric = false;  // patients under 16
 };
 
 // How a hospital's LIS and RIS tell order status. Sites differ, and the stock mappings read

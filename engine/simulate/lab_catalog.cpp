@@ -62,8 +62,7 @@ constexpr std::array<LabPanel, 9> kPanels{{
     {"SH-TROP", "Định lượng Troponin T hs", "SER", "Huyết thanh", kTroponin, 0.4, 2, 0},
     {"SH-HBA1C", "Định lượng HbA1c", "BLD", "Máu toàn phần", kHba1c, 1, 0, 0},
     {"NT-10TS", "Tổng phân tích nước tiểu 10 thông số", "UR", "Nước tiểu", kUrine, 2, 1, 0},
-    {"HH-DM", "Thời gian prothrombin (PT, INR)", "PLAS", "Huyết tương", kCoagulation, 0.8, 1.5,
-     0},
+    {"HH-DM", "Thời gian prothrombin (PT, INR)", "PLAS", "Huyết tương", kCoagulation, 0.8, 1.5, 0},
 }};
 
 std::string format(double value, int decimals) {

@@ -32,9 +32,9 @@ struct LabPanel {
   std::string_view specimen_code;
   std::string_view specimen_name;
   std::span<const LabTest> tests;
-  double weight = 1;           // how often it is ordered
-  double stat_weight = 1;      // how often among STAT orders
-  double preliminary = 0;      // share of orders reported preliminary before final
+  double weight = 1;       // how often it is ordered
+  double stat_weight = 1;  // how often among STAT orders
+  double preliminary = 0;  // share of orders reported preliminary before final
 };
 
 // One reported value with its flag (OBX-8: N, L, H, LL, HH, or A for an abnormal text).

@@ -27,6 +27,18 @@ SegmentWriter obx(std::size_t set_id, const Observation& o, std::string_view sta
   return s;
 }
 
+// A text result that says what the correction changed, as laboratories write it.
+Observation correction_note(const LabOrder& o) {
+  static constexpr LabTest kNote{"NOTE", "Ghi chú", "L", {}, 0, 0, 0, "-", "-"};
+  const Observation& before = o.results[o.corrected_index];
+  Observation note;
+  note.test = &kNote;
+  note.value = "Đính chính: " + std::string(before.test->name) + " làm lại, kết quả trước " +
+               before.value + (before.test->unit.empty() ? "" : " ") +
+               std::string(before.test->unit) + " (mẫu tán huyết).";
+  return note;
+}
+
 }  // namespace
 
 void MessageFactory::lab_messages(const Visit& v, const LabOrder& o, std::vector<Outgoing>& out) {
@@ -156,14 +168,7 @@ Outgoing MessageFactory::lab_result(const Visit& v, const LabOrder& o, Step step
     m.add(obx(i + 1, changed ? o.correction : o.results[i], result_status, observed));
   }
   if (step == Step::lab_corrected) {
-    const Observation& before = o.results[o.corrected_index];
-    Observation note;
-    static constexpr LabTest kNote{"NOTE", "Ghi chú", "L", {}, 0, 0, 0, "-", "-"};
-    note.test = &kNote;
-    note.value = "Đính chính: " + std::string(before.test->name) + " làm lại, kết quả trước " +
-                 before.value + (before.test->unit.empty() ? "" : " ") +
-                 std::string(before.test->unit) + " (mẫu tán huyết).";
-    m.add(obx(count + 1, note, "C", observed));
+    m.add(obx(count + 1, correction_note(o), "C", observed));
   }
   out.bytes = m.bytes();
   return out;

@@ -30,9 +30,12 @@ std::string cut_character(std::string_view message) {
 
 std::string_view malformation_name(Malformation kind) {
   switch (kind) {
-    case Malformation::broken_utf8: return "broken_utf8";
-    case Malformation::line_break_in_value: return "line_break_in_value";
-    case Malformation::missing_header: return "missing_header";
+    case Malformation::broken_utf8:
+      return "broken_utf8";
+    case Malformation::line_break_in_value:
+      return "line_break_in_value";
+    case Malformation::missing_header:
+      return "missing_header";
   }
   return "unknown";
 }

@@ -15,9 +15,7 @@ std::string tq1_priority(Priority p) {
                              : components({"R", "Thường quy", "HL70485"});
 }
 
-std::string tq_priority(Priority p) {
-  return std::string("^^^^^") + priority_code(p);
-}
+std::string tq_priority(Priority p) { return std::string("^^^^^") + priority_code(p); }
 
 std::vector<Outgoing> MessageFactory::visit_messages(const Visit& visit) {
   std::vector<Outgoing> out;
@@ -45,9 +43,9 @@ Outgoing MessageFactory::start(const Visit& v, SimTime at, Step step, Destinatio
   o.control_id = numbering_.control_id(h, header.sender, at);
   o.visit_no = v.visit_no;
   // MSH-15 AL, MSH-16 NE: an accept ACK always, no application ACK (v2.5.1 §2.9.3).
-  message.add_raw("MSH|^~\\&|" + escaped(app) + "|" + escaped(h.code) + "|" +
-                  escaped(receiver) + "|" + escaped(h.code) + "|" + time(at) + "||" +
-                  std::string(type) + "|" + o.control_id + "|P|" + std::string(header.version) +
+  message.add_raw("MSH|^~\\&|" + escaped(app) + "|" + escaped(h.code) + "|" + escaped(receiver) +
+                  "|" + escaped(h.code) + "|" + time(at) + "||" + std::string(type) + "|" +
+                  o.control_id + "|P|" + std::string(header.version) +
                   "|||AL|NE|VNM|UNICODE UTF-8");
   return o;
 }

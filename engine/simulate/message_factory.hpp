@@ -19,17 +19,16 @@ namespace hisbridge::simulate {
 // the caller keeps the ones it wants.
 class MessageFactory {
  public:
-  MessageFactory(Numbering& numbering, UtcOffset offset)
-      : numbering_(numbering), offset_(offset) {}
+  MessageFactory(Numbering& numbering, UtcOffset offset) : numbering_(numbering), offset_(offset) {}
 
   std::vector<Outgoing> visit_messages(const Visit& visit);
 
  private:
   struct Header {
-    std::string_view sender;    // HIS, LIS or RIS
+    std::string_view sender;  // HIS, LIS or RIS
     std::string_view receiver;
-    std::string_view type;      // MSH-9: ORU^R01^ORU_R01
-    std::string_view version;   // MSH-12
+    std::string_view type;     // MSH-9: ORU^R01^ORU_R01
+    std::string_view version;  // MSH-12
   };
 
   // Writes MSH into `message` and fills in what the Outgoing knows so far.

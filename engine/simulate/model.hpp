@@ -50,8 +50,8 @@ struct RadOrder {
   Priority priority = Priority::routine;
   bool abnormal = false;
   Clinician doctor;
-  Clinician radiologist;     // signs the final (and the correction)
-  Clinician resident;        // reads the preliminary
+  Clinician radiologist;  // signs the final (and the correction)
+  Clinician resident;     // reads the preliminary
   SimTime ordered = 0;
   SimTime started = 0;
   SimTime completed = 0;

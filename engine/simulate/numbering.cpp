@@ -47,8 +47,7 @@ std::string Numbering::number(std::string_view prefix, SimTime t, std::string_vi
 
 std::string Numbering::patient_id(const Hospital& h, SimTime t) {
   // The hospital's prefix, the year of the first visit, the tag and a serial: SL26KQT00123.
-  return h.short_code + yymmdd(t, offset_).substr(0, 2) + tag_ +
-         padded(++counters_.patient, 5);
+  return h.short_code + yymmdd(t, offset_).substr(0, 2) + tag_ + padded(++counters_.patient, 5);
 }
 
 std::string Numbering::visit_no(char visit_class, SimTime t) {
@@ -56,9 +55,7 @@ std::string Numbering::visit_no(char visit_class, SimTime t) {
   return number(prefix, t, "", counters_.visit, 4);
 }
 
-std::string Numbering::lab_order_no(SimTime t) {
-  return number("XN", t, "-", counters_.lab, 4);
-}
+std::string Numbering::lab_order_no(SimTime t) { return number("XN", t, "-", counters_.lab, 4); }
 
 std::string Numbering::lab_filler_no(SimTime t) {
   std::uint64_t same = counters_.lab - 1;  // the LIS numbers the order it was sent
@@ -70,9 +67,7 @@ std::string Numbering::specimen_id(SimTime t) {
   return number("S", t, "-", same, 4);
 }
 
-std::string Numbering::rad_order_no(SimTime t) {
-  return number("CDHA", t, "-", counters_.rad, 4);
-}
+std::string Numbering::rad_order_no(SimTime t) { return number("CDHA", t, "-", counters_.rad, 4); }
 
 std::string Numbering::rad_filler_no(SimTime t) {
   std::uint64_t same = counters_.rad - 1;

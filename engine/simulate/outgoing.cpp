@@ -6,9 +6,9 @@ namespace hisbridge::simulate {
 
 std::string_view step_name(Step step) {
   static constexpr std::array<std::string_view, kStepCount> kNames{
-      "registration",    "lab_order",  "lab_collected", "lab_received", "lab_preliminary",
-      "lab_final",       "lab_corrected", "rad_order",  "rad_started",  "rad_completed",
-      "rad_preliminary", "rad_final",  "rad_corrected"};
+      "registration",    "lab_order",     "lab_collected", "lab_received", "lab_preliminary",
+      "lab_final",       "lab_corrected", "rad_order",     "rad_started",  "rad_completed",
+      "rad_preliminary", "rad_final",     "rad_corrected"};
   return kNames[static_cast<std::size_t>(step)];
 }
 

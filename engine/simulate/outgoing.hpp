@@ -41,11 +41,11 @@ struct Outgoing {
   std::string message_type;  // MSH-9 as `ORU^R01`
   std::string control_id;    // MSH-10
   std::string visit_no;
-  std::string order_no;      // empty for a registration
+  std::string order_no;  // empty for a registration
   // Made unreadable on purpose (malformed.hpp): the engine must answer AR.
   bool malformed = false;
   std::string malformed_kind;
-  std::string bytes;         // ER7, each segment ending in CR
+  std::string bytes;           // ER7, each segment ending in CR
   std::uint64_t sequence = 0;  // the order it was made in: keeps equal times in order
 };
 

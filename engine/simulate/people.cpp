@@ -12,31 +12,38 @@ using Names = std::span<const std::string_view>;
 // Family names by their rough frequency: the common Kinh names repeat; Thái, Mông and Mường
 // names of the northern provinces come after.
 constexpr std::array<std::string_view, 28> kFamilies{
-    "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Hoàng", "Huỳnh",
-    "Phan",   "Vũ",     "Võ",     "Đặng", "Bùi",  "Đỗ", "Hồ", "Ngô",  "Dương", "Lý",
+    "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê",    "Lê",   "Phạm", "Hoàng", "Huỳnh",
+    "Phan",   "Vũ",     "Võ",     "Đặng", "Bùi",  "Đỗ",    "Hồ",   "Ngô",  "Dương", "Lý",
     "Lò",     "Cầm",    "Lường",  "Điêu", "Sùng", "Giàng", "Vàng", "Quàng"};
-constexpr std::array<std::string_view, 7> kMaleMiddles{"Văn", "Văn", "Đức", "Minh",
+constexpr std::array<std::string_view, 7> kMaleMiddles{"Văn",   "Văn", "Đức",  "Minh",
                                                        "Quang", "Hữu", "Thành"};
-constexpr std::array<std::string_view, 7> kFemaleMiddles{"Thị", "Thị", "Thị", "Thu",
+constexpr std::array<std::string_view, 7> kFemaleMiddles{"Thị",  "Thị",   "Thị", "Thu",
                                                          "Ngọc", "Thanh", "Mỹ"};
 constexpr std::array<std::string_view, 16> kMaleGivens{
-    "Hùng", "Dũng", "Tuấn", "Phúc", "Long", "Khánh", "Bảo",  "Quý",
-    "Thắng", "Cường", "Pấng", "Tủa", "Đạt",  "Việt",  "Nghĩa", "Hưng"};
+    "Hùng",  "Dũng",  "Tuấn", "Phúc", "Long", "Khánh", "Bảo",   "Quý",
+    "Thắng", "Cường", "Pấng", "Tủa",  "Đạt",  "Việt",  "Nghĩa", "Hưng"};
 constexpr std::array<std::string_view, 16> kFemaleGivens{
-    "Hoa",  "Lan",   "Hương", "Thảo",  "Ngân", "Yến", "Trang", "Linh",
-    "Phương", "Nhung", "Dợ",  "Ơn",   "Xuân", "Hằng", "Diệp", "Mai"};
-constexpr std::array<std::string_view, 8> kStreets{
-    "Tổ 5", "Tổ 12", "Bản Hẹo", "Bản Nà Cài", "Xóm Mới", "Số 14 đường Trần Phú",
-    "Số 3 ngõ 7 Lê Lợi", "Thôn Đông"};
+    "Hoa",    "Lan",   "Hương", "Thảo", "Ngân", "Yến",  "Trang", "Linh",
+    "Phương", "Nhung", "Dợ",    "Ơn",   "Xuân", "Hằng", "Diệp",  "Mai"};
+constexpr std::array<std::string_view, 8> kStreets{"Tổ 5",
+                                                   "Tổ 12",
+                                                   "Bản Hẹo",
+                                                   "Bản Nà Cài",
+                                                   "Xóm Mới",
+                                                   "Số 14 đường Trần Phú",
+                                                   "Số 3 ngõ 7 Lê Lợi",
+                                                   "Thôn Đông"};
 
 struct Ethnic {
   std::string_view code;
   std::string_view name;
   double weight;
 };
-constexpr std::array<Ethnic, 5> kEthnic{{
-    {"01", "Kinh", 0.80}, {"03", "Thái", 0.08}, {"05", "Mông", 0.05},
-    {"06", "Mường", 0.05}, {"02", "Tày", 0.02}}};
+constexpr std::array<Ethnic, 5> kEthnic{{{"01", "Kinh", 0.80},
+                                         {"03", "Thái", 0.08},
+                                         {"05", "Mông", 0.05},
+                                         {"06", "Mường", 0.05},
+                                         {"02", "Tày", 0.02}}};
 
 struct StaffSeed {
   std::string_view id;
@@ -46,18 +53,21 @@ struct StaffSeed {
   std::string_view title;
 };
 constexpr std::array<StaffSeed, 6> kDoctors{{
-    {"BS0456", "Cầm", "Văn", "Thanh", "BS."},      {"BS0210", "Điêu", "Chính", "Tươi", "BS."},
-    {"BS0318", "Nguyễn", "Thị", "Hồng", "BS.CKI"}, {"BS0527", "Trần", "Quốc", "Việt", "ThS.BS."},
-    {"BS0602", "Lê", "Thị", "Ánh", "BS."},         {"BS0733", "Phạm", "Đức", "Anh", "BS.CKII"},
+    {"BS0456", "Cầm", "Văn", "Thanh", "BS."},
+    {"BS0210", "Điêu", "Chính", "Tươi", "BS."},
+    {"BS0318", "Nguyễn", "Thị", "Hồng", "BS.CKI"},
+    {"BS0527", "Trần", "Quốc", "Việt", "ThS.BS."},
+    {"BS0602", "Lê", "Thị", "Ánh", "BS."},
+    {"BS0733", "Phạm", "Đức", "Anh", "BS.CKII"},
 }};
 constexpr std::array<StaffSeed, 4> kRadiologists{{
-    {"BS0777", "Hà", "Văn", "Minh", "BS.CKII"},    {"BS0815", "Trần", "Thị", "Thu", "BSNT"},
-    {"BS0841", "Vương", "Hải", "Đăng", "ThS.BS."}, {"BS0902", "Lường", "Thị", "Hiên", "BS.CKI"},
+    {"BS0777", "Hà", "Văn", "Minh", "BS.CKII"},
+    {"BS0815", "Trần", "Thị", "Thu", "BSNT"},
+    {"BS0841", "Vương", "Hải", "Đăng", "ThS.BS."},
+    {"BS0902", "Lường", "Thị", "Hiên", "BS.CKI"},
 }};
 
-std::string pick_name(Random& random, Names names) {
-  return std::string(random.pick(names));
-}
+std::string pick_name(Random& random, Names names) { return std::string(random.pick(names)); }
 
 // A 15-character health insurance card number: two letters for the kind of insured (DN
 // employee, HN poor household, TE child under six...), a benefit digit, the province and a

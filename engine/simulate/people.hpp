@@ -16,13 +16,13 @@ struct Patient {
   std::string family;
   std::string middle;
   std::string given;
-  std::string birth_date;    // YYYYMMDD
+  std::string birth_date;  // YYYYMMDD
   char sex = 'F';
-  std::string street;        // XAD-1: hamlet, group or house number
-  std::string commune;       // XAD-2
-  std::string district;      // XAD-3
-  std::string province;      // XAD-4
-  std::string ethnic_code;   // PID-22, the Ministry of Health's code (01 Kinh)
+  std::string street;       // XAD-1: hamlet, group or house number
+  std::string commune;      // XAD-2
+  std::string district;     // XAD-3
+  std::string province;     // XAD-4
+  std::string ethnic_code;  // PID-22, the Ministry of Health's code (01 Kinh)
   std::string ethnic_name;
 
   std::string full_name() const { return family + " " + middle + " " + given; }

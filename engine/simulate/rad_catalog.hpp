@@ -22,9 +22,9 @@ struct RadService {
   DelayRange exam;            // minutes from exam start to its end
   ReportText normal;
   ReportText abnormal;
-  double weight = 1;          // how often it is ordered
-  double stat_weight = 1;     // how often among STAT orders
-  double preliminary = 0;     // share read first by a resident (status P) before the final
+  double weight = 1;       // how often it is ordered
+  double stat_weight = 1;  // how often among STAT orders
+  double preliminary = 0;  // share read first by a resident (status P) before the final
 };
 
 std::span<const RadService> rad_services();

@@ -26,6 +26,26 @@ SegmentWriter report_obx(std::size_t set_id, std::string_view suffix, std::strin
   return s;
 }
 
+// The findings, one OBX a line, then the conclusion; a resident's reading says it is
+// preliminary, a correction says what it adds.
+void add_report_text(MessageWriter& m, const RadOrder& o, Step step, std::string_view status,
+                     const std::string& observed) {
+  const ReportText& text = o.abnormal ? o.service->abnormal : o.service->normal;
+  std::size_t n = 0;
+  for (const std::string_view line : text.findings) {
+    m.add(report_obx(++n, "GDT", "Mô tả", line, status, observed));
+  }
+  std::string conclusion(text.conclusion);
+  if (step == Step::rad_preliminary) {
+    conclusion += " (đọc sơ bộ, chờ bác sĩ chính duyệt)";
+  }
+  m.add(report_obx(++n, "IMP", "Kết luận", conclusion, status, observed));
+  if (step == Step::rad_corrected) {
+    m.add(report_obx(++n, "IMP", "Kết luận",
+                     "Đính chính: bổ sung mô tả bị bỏ sót ở bản trả lời trước.", status, observed));
+  }
+}
+
 }  // namespace
 
 void MessageFactory::rad_messages(const Visit& v, const RadOrder& o, std::vector<Outgoing>& out) {
@@ -137,21 +157,7 @@ Outgoing MessageFactory::rad_report(const Visit& v, const RadOrder& o, Step step
       .set(25, status)
       .set_raw(32, ndl(reader));
   m.add(obr);
-  const ReportText& text = o.abnormal ? o.service->abnormal : o.service->normal;
-  const std::string observed = time(at);
-  std::size_t n = 0;
-  for (const std::string_view line : text.findings) {
-    m.add(report_obx(++n, "GDT", "Mô tả", line, status, observed));
-  }
-  std::string conclusion(text.conclusion);
-  if (step == Step::rad_preliminary) {
-    conclusion += " (đọc sơ bộ, chờ bác sĩ chính duyệt)";
-  }
-  m.add(report_obx(++n, "IMP", "Kết luận", conclusion, status, observed));
-  if (step == Step::rad_corrected) {
-    m.add(report_obx(++n, "IMP", "Kết luận", "Đính chính: bổ sung mô tả bị bỏ sót ở bản trả lời trước.",
-                     status, observed));
-  }
+  add_report_text(m, o, step, status, time(at));
   out.bytes = m.bytes();
   return out;
 }

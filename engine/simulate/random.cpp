@@ -1,7 +1,6 @@
 #include "engine/simulate/random.hpp"
 
 #include <cmath>
-#include <numbers>
 
 namespace hisbridge::simulate {
 
@@ -36,12 +35,6 @@ SimTime Random::delay(const DelayRange& range) {
                         : range.high - std::sqrt((1 - u) * width * (range.high - range.mode));
   }
   return static_cast<SimTime>(std::llround(minutes * 60.0));
-}
-
-double Random::normal(double mean, double sd) {
-  const double u1 = 1.0 - unit();  // (0, 1]: log(0) never happens
-  const double u2 = unit();
-  return mean + sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
 std::size_t Random::weighted(std::span<const double> weights) {

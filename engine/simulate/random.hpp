@@ -33,8 +33,6 @@ class Random {
   bool chance(double p);
   // A delay drawn from `range`, in whole seconds.
   SimTime delay(const DelayRange& range);
-  // Normal with the given mean and standard deviation (Box-Muller).
-  double normal(double mean, double sd);
   // An index drawn with the given non-negative weights (at least one positive).
   std::size_t weighted(std::span<const double> weights);
 

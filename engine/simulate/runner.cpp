@@ -99,8 +99,9 @@ bool Runner::deliver(const Outgoing& message) {
     const bool retry = reached_[d] && outcome.kind != SendOutcome::Kind::failed;
     if (!retry || clock_.now() - first_try >= settings_.reconnect_window || stopping()) {
       report_.failure = outcome.kind == SendOutcome::Kind::refused && !reached_[d]
-                            ? where + ": connection refused: is `hisbridge serve` running and "
-                                      "listening on that port?"
+                            ? where +
+                                  ": connection refused: is `hisbridge serve` running and "
+                                  "listening on that port?"
                             : where + ": " + outcome.detail;
       return false;
     }

@@ -89,8 +89,8 @@ struct RunReport {
 // duplicate and not processed twice.
 class Runner {
  public:
-  Runner(TrafficGenerator& traffic, Sink& sink, Pacer& pacer, WallClock& clock,
-         std::ostream& out, RunSettings settings, UtcOffset offset);
+  Runner(TrafficGenerator& traffic, Sink& sink, Pacer& pacer, WallClock& clock, std::ostream& out,
+         RunSettings settings, UtcOffset offset);
 
   RunReport run();
 

@@ -29,11 +29,13 @@ Civil civil_of(SimTime t, UtcOffset offset) {
   const SimTime local = t + offset.seconds;
   const SimTime days = floor_div(local, kDay);
   const SimTime in_day = local - days * kDay;
-  const std::chrono::year_month_day date{
-      std::chrono::sys_days{std::chrono::days{days}}};
-  return {static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-          static_cast<unsigned>(date.day()), static_cast<int>(in_day / kHour),
-          static_cast<int>(in_day % kHour / kMinute), static_cast<int>(in_day % kMinute)};
+  const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+  return {static_cast<int>(date.year()),
+          static_cast<unsigned>(date.month()),
+          static_cast<unsigned>(date.day()),
+          static_cast<int>(in_day / kHour),
+          static_cast<int>(in_day % kHour / kMinute),
+          static_cast<int>(in_day % kMinute)};
 }
 
 std::string offset_text(UtcOffset offset, bool colon) {
@@ -109,8 +111,8 @@ std::string hl7_time(SimTime t, UtcOffset offset) {
 std::string iso_time(SimTime t, UtcOffset offset) {
   const Civil c = civil_of(t, offset);
   char text[24];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", c.year, c.month, c.day,
-                c.hour, c.minute, c.second);
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", c.year, c.month, c.day, c.hour,
+                c.minute, c.second);
   return text + offset_text(offset, true);
 }
 
@@ -202,11 +204,20 @@ Result<SimTime, TimeTextError> parse_duration(std::string_view text) {
     }
     pos = static_cast<std::size_t>(end - text.data());
     switch (text[pos++]) {
-      case 's': total += number; break;
-      case 'm': total += number * kMinute; break;
-      case 'h': total += number * kHour; break;
-      case 'd': total += number * kDay; break;
-      default: return bad;
+      case 's':
+        total += number;
+        break;
+      case 'm':
+        total += number * kMinute;
+        break;
+      case 'h':
+        total += number * kHour;
+        break;
+      case 'd':
+        total += number * kDay;
+        break;
+      default:
+        return bad;
     }
   }
   return total;

@@ -1,10 +1,9 @@
 #pragma once
 
+#include <boost/assert/source_location.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <boost/assert/source_location.hpp>
 
 #include "engine/core/result.hpp"
 

@@ -72,10 +72,9 @@ void TrafficGenerator::admit(const Arrival& arrival) {
       continue;
     }
     if (message.step == Step::lab_final) {
-      counts_.skewed_finals += static_cast<std::size_t>(
-          std::count_if(visit.labs.begin(), visit.labs.end(), [&](const LabOrder& o) {
-            return o.order_no == message.order_no && o.skewed;
-          }));
+      counts_.skewed_finals += static_cast<std::size_t>(std::count_if(
+          visit.labs.begin(), visit.labs.end(),
+          [&](const LabOrder& o) { return o.order_no == message.order_no && o.skewed; }));
     }
     message.sequence = sequence_++;
     pending_.push(std::move(message));

@@ -20,17 +20,18 @@
 
 namespace hisbridge::simulate {
 
-// What the messages handed out so far hold.
+// What a run has made so far: messages as they are handed out, visits and orders as they are
+// built (a visit's later messages may still be waiting, or fall after the span).
 struct TrafficCounts {
   std::size_t messages = 0;
   std::size_t lis = 0;
   std::size_t ris = 0;
   std::size_t malformed = 0;
   std::array<std::size_t, kStepCount> by_step{};  // indexed by Step, malformed ones included
-  std::size_t visits = 0;                         // registrations made (within the span)
+  std::size_t visits = 0;                         // registrations within the span
   std::size_t lab_orders = 0;
   std::size_t rad_orders = 0;
-  std::size_t late_orders = 0;   // built late (their result may fall after the span)
+  std::size_t late_orders = 0;  // built late (their result may fall after the span)
   std::size_t skewed_finals = 0;
 
   std::size_t step(Step s) const { return by_step[static_cast<std::size_t>(s)]; }

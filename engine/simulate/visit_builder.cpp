@@ -10,9 +10,7 @@ namespace hisbridge::simulate {
 namespace {
 
 // Out of range a little more often in the emergency department and intensive care.
-double abnormal_chance(const Department& d) {
-  return d.stat_share > 0.5 ? 0.25 : 0.12;
-}
+double abnormal_chance(const Department& d) { return d.stat_share > 0.5 ? 0.25 : 0.12; }
 
 std::string two_digits(std::int64_t n) {
   char text[8];
@@ -113,8 +111,8 @@ void VisitBuilder::lab_correction(LabOrder& o) {
     return;
   }
   o.corrected = o.final_at + random_.delay(kFinalToCorrection);
-  o.corrected_index = static_cast<std::size_t>(
-      random_.between(0, static_cast<std::int64_t>(o.results.size()) - 1));
+  o.corrected_index =
+      static_cast<std::size_t>(random_.between(0, static_cast<std::int64_t>(o.results.size()) - 1));
   // The rerun gives another value of the same test, abnormal or not.
   o.correction = observe(random_, *o.results[o.corrected_index].test, 0.5);
 }
@@ -125,8 +123,8 @@ RadOrder VisitBuilder::rad_order(const Visit& visit, Priority priority, SimTime 
   o.order_no = numbering_.rad_order_no(ordered);
   o.filler_no = numbering_.rad_filler_no(ordered);
   o.accession_no = numbering_.accession_no(o.service->modality, ordered);
-  o.study_uid = "2.25." + std::to_string(static_cast<std::uint64_t>(random_.between(
-                              1, std::numeric_limits<std::int64_t>::max())));
+  o.study_uid = "2.25." + std::to_string(static_cast<std::uint64_t>(
+                              random_.between(1, std::numeric_limits<std::int64_t>::max())));
   o.priority = priority;
   o.abnormal = random_.chance(priority == Priority::stat ? 0.35 : 0.2);
   o.doctor = visit.doctor;

@@ -51,9 +51,10 @@ std::vector<std::vector<std::string>> tsv(const std::string& text) {
 class DryRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    folder_ = fs::temp_directory_path() /
-              ("hisbridge-dry-run-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-               "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    folder_ =
+        fs::temp_directory_path() /
+        ("hisbridge-dry-run-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     fs::remove_all(folder_);
   }
   void TearDown() override { fs::remove_all(folder_); }

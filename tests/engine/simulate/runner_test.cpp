@@ -8,8 +8,8 @@
 
 #include <map>
 #include <sstream>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hisbridge::simulate {
@@ -33,8 +33,8 @@ class FakeClock final : public WallClock {
 };
 
 std::string ack(const char* code, const std::string& control_id) {
-  return "MSH|^~\\&|HB|HB|X|X|20260305000000+0000||ACK|HB1|P|2.5\rMSA|" + std::string(code) +
-         "|" + control_id + "\r";
+  return "MSH|^~\\&|HB|HB|X|X|20260305000000+0000||ACK|HB1|P|2.5\rMSA|" + std::string(code) + "|" +
+         control_id + "\r";
 }
 
 // Answers like the engine: AR to what it cannot read, AA to the rest; `script` overrides the
@@ -115,8 +115,9 @@ TEST(RunnerTest, AnAckThatDoesNotFitTheMessageIsCountedAsUnexpected) {
   class Rejecting final : public Sink {
    public:
     SendOutcome send(const Outgoing& m) override {
-      return {SendOutcome::Kind::acknowledged, ack(m.step == Step::lab_final ? "AE" : "AA",
-                                                   m.control_id), {}};
+      return {SendOutcome::Kind::acknowledged,
+              ack(m.step == Step::lab_final ? "AE" : "AA", m.control_id),
+              {}};
     }
     std::string address(Destination) const override { return "x"; }
   } sink;
@@ -155,7 +156,8 @@ std::pair<std::size_t, Destination> first_to_a_reached_destination(const Simulat
 TEST(RunnerTest, AnEngineThatRestartsIsWaitedForAndTheMessageSentAgain) {
   Fixture f;
   const auto [n, destination] = first_to_a_reached_destination(f.options);
-  f.engine.script = {{n, SendOutcome::Kind::lost}, {n + 1, SendOutcome::Kind::refused},
+  f.engine.script = {{n, SendOutcome::Kind::lost},
+                     {n + 1, SendOutcome::Kind::refused},
                      {n + 2, SendOutcome::Kind::refused}};
   const RunReport report = f.run();
   EXPECT_TRUE(report.completed) << report.failure;

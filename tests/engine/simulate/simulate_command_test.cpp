@@ -124,8 +124,7 @@ TEST_F(SimulateCommandTest, ADryRunWritesTheDayAndItsSummary) {
   const std::string text((std::istreambuf_iterator<char>(summary)),
                          std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("simulated: seed 77,"), std::string::npos) << text;
-  EXPECT_NE(text.find("2026-03-05T00:00:00+07:00 to 2026-03-05T12:00:00+07:00"),
-            std::string::npos);
+  EXPECT_NE(text.find("2026-03-05T00:00:00+07:00 to 2026-03-05T12:00:00+07:00"), std::string::npos);
   EXPECT_NE(out.find(text), std::string::npos);
   EXPECT_TRUE(fs::exists(folder_ / "day" / "manifest.tsv"));
   EXPECT_FALSE(fs::is_empty(folder_ / "day" / "lis"));

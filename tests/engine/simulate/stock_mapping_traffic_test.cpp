@@ -55,21 +55,30 @@ std::set<std::string> kinds_of(const mapping::MappingOutput& out) {
 // The clinical events a step's message must give (the stock mappings' event rules).
 std::set<std::string> expected_kinds(Step step) {
   switch (step) {
-    case Step::registration: return {"registered"};
-    case Step::lab_order: return {"registered", "ordered"};
-    case Step::lab_collected: return {"registered", "ordered", "collected"};
-    case Step::lab_received: return {"registered", "ordered", "collected", "received"};
+    case Step::registration:
+      return {"registered"};
+    case Step::lab_order:
+      return {"registered", "ordered"};
+    case Step::lab_collected:
+      return {"registered", "ordered", "collected"};
+    case Step::lab_received:
+      return {"registered", "ordered", "collected", "received"};
     case Step::lab_preliminary:
       return {"registered", "ordered", "collected", "received", "preliminary"};
-    case Step::lab_final: return {"registered", "ordered", "collected", "received", "final"};
+    case Step::lab_final:
+      return {"registered", "ordered", "collected", "received", "final"};
     case Step::lab_corrected:
       return {"registered", "ordered", "collected", "received", "corrected"};
-    case Step::rad_order: return {"registered", "ordered"};
-    case Step::rad_started: return {"registered", "ordered", "started"};
-    case Step::rad_completed: return {"registered", "ordered", "completed"};
+    case Step::rad_order:
+      return {"registered", "ordered"};
+    case Step::rad_started:
+      return {"registered", "ordered", "started"};
+    case Step::rad_completed:
+      return {"registered", "ordered", "completed"};
     case Step::rad_preliminary:
       return {"registered", "ordered", "started", "completed", "preliminary"};
-    case Step::rad_final: return {"registered", "ordered", "started", "completed", "final"};
+    case Step::rad_final:
+      return {"registered", "ordered", "started", "completed", "final"};
     case Step::rad_corrected:
       return {"registered", "ordered", "started", "completed", "corrected"};
   }
@@ -119,8 +128,7 @@ TEST_F(StockMappingTraffic, EveryWellFormedMessageMapsWithItsStepsEvents) {
     auto mapped = mapping_for(m).apply(m.bytes);
     ASSERT_TRUE(mapped) << m.control_id << " (" << step_name(m.step)
                         << "): " << mapped.error().reason;
-    EXPECT_TRUE(mapped->warnings.empty())
-        << m.control_id << ": " << mapped->warnings.front();
+    EXPECT_TRUE(mapped->warnings.empty()) << m.control_id << ": " << mapped->warnings.front();
     EXPECT_EQ(kinds_of(*mapped), expected_kinds(m.step))
         << m.control_id << " (" << step_name(m.step) << ")";
     for (const auto& e : mapped->events) {
@@ -132,8 +140,8 @@ TEST_F(StockMappingTraffic, EveryWellFormedMessageMapsWithItsStepsEvents) {
     }
   }
   // Both hospitals' styles, so every form the stock mappings read for status updates.
-  EXPECT_EQ(types, (std::set<std::string>{"ADT^A01", "ADT^A04", "ORM^O01", "OML^O21",
-                                          "OMI^O23", "ORU^R01"}));
+  EXPECT_EQ(types, (std::set<std::string>{"ADT^A01", "ADT^A04", "ORM^O01", "OML^O21", "OMI^O23",
+                                          "ORU^R01"}));
 }
 
 TEST_F(StockMappingTraffic, RecordsCarryTheModelsTimesPriorityAndVietnameseText) {
@@ -184,8 +192,7 @@ TEST_F(StockMappingTraffic, RadiologyReportsSplitFindingsAndConclusion) {
     const RadOrder& o = v.rads.front();
     const ReportText& text = o.abnormal ? o.service->abnormal : o.service->normal;
     EXPECT_EQ(report->get("conclusion").text, text.conclusion);
-    EXPECT_EQ(report->get("findings").text.substr(0, text.findings[0].size()),
-              text.findings[0]);
+    EXPECT_EQ(report->get("findings").text.substr(0, text.findings[0].size()), text.findings[0]);
     EXPECT_EQ(report->get("modality").text, o.service->modality);
     EXPECT_EQ(report->get("accession_no").text, o.accession_no);
     EXPECT_EQ(report->get("reported_by").text, o.radiologist.full_name());

@@ -102,12 +102,11 @@ TEST_F(VisitBuilderTest, TheRangesAreThoseOfAHospitalDay) {
   const LabDelays& routine = lab_delays(Priority::routine);
   EXPECT_GE(low_of({stat.order_to_collect, stat.collect_to_receive, stat.receive_to_final}), 19);
   EXPECT_LE(high_of({stat.order_to_collect, stat.collect_to_receive, stat.receive_to_final}), 70);
-  EXPECT_GE(low_of({routine.order_to_collect, routine.collect_to_receive,
-                    routine.receive_to_final}),
-            50);
-  EXPECT_LE(high_of({routine.order_to_collect, routine.collect_to_receive,
-                     routine.receive_to_final}),
-            360);
+  EXPECT_GE(
+      low_of({routine.order_to_collect, routine.collect_to_receive, routine.receive_to_final}), 50);
+  EXPECT_LE(
+      high_of({routine.order_to_collect, routine.collect_to_receive, routine.receive_to_final}),
+      360);
 }
 
 TEST_F(VisitBuilderTest, LateOrdersBreachTheirTargetAndOthersMostlyDoNot) {
