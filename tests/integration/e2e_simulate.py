@@ -86,7 +86,8 @@ def check_usage_errors(binary, folder, free_port):
         code, out, err = simulate(binary, folder, "--dry-run", "unused", *args)
         check(code == 2, "simulate %s: exit %d, expected 2; %s" % (args, code, err))
     code, out, err = simulate(binary, folder, "--lis-port", str(free_port), "--ris-port",
-                              str(free_port), "--quiet", "--duration", "1h")
+                              str(free_port), "--quiet", "--start", "2026-03-05T08:00",
+                              "--duration", "1h", "--seed", "1")
     check(code == 1, "nothing listening: exit %d, expected 1; %s %s" % (code, out, err))
     check("127.0.0.1:%d: connection refused" % free_port in err, "refused: %r" % err)
 

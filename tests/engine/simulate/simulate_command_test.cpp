@@ -143,7 +143,7 @@ TEST_F(SimulateCommandTest, NothingListeningExitsOneWithTheAddress) {
   SimulateOptions o;
   const std::uint16_t port = closed_port();
   ASSERT_TRUE(parse({"--lis-port", std::to_string(port), "--ris-port", std::to_string(port),
-                     "--start", "2026-03-05", "--duration", "6h", "--quiet"},
+                     "--start", "2026-03-05T08:00", "--duration", "1h", "--seed", "1", "--quiet"},
                     o));
   std::string out;
   std::string err;
