@@ -30,6 +30,8 @@ constexpr char kEndBlock = '\x1c';
 constexpr char kCarriageReturn = '\r';
 constexpr std::string_view kIdMark = "@@@@@@@@@@@@@@@@@@@@";  // MSH-10, 20 characters
 constexpr std::string_view kPatientMark = "BN0000000";
+constexpr std::string_view kOrderMark = "XN260305-0001";  // ORC-2 and OBR-2, 13 characters
+constexpr std::string_view kVisitMark = "VV260305001";    // PV1-19, 11 characters
 constexpr std::size_t kTargetBytes = 2048;
 constexpr std::size_t kReadBytes = 64 * 1024;
 // The rate-limited mode looks at the clock this often and sends what has fallen due.
@@ -115,6 +117,7 @@ class Connection {
   void take_frames();
   void do_write();
   void on_write(const error_code& ec);
+  void write_order(std::uint64_t number);
 
   Load& load_;
   tcp::socket socket_;
@@ -123,6 +126,8 @@ class Connection {
   std::string message_;     // the template, framed
   std::size_t id_at_ = 0;   // where MSH-10 sits in message_
   std::size_t patient_at_ = 0;
+  std::vector<std::size_t> order_at_;  // every place of the order number
+  std::size_t visit_at_ = 0;
   std::uint64_t patient_;
   std::string pending_;     // framed messages waiting for the write in flight to finish
   std::string writing_;
@@ -187,6 +192,11 @@ Connection::Connection(Load& load, net::io_context& ioc, std::size_t index)
   message_ = kStartBlock + bench_oru_template() + kEndBlock + kCarriageReturn;
   id_at_ = message_.find(kIdMark);
   patient_at_ = message_.find(kPatientMark);
+  for (auto at = message_.find(kOrderMark); at != std::string::npos;
+       at = message_.find(kOrderMark, at + 1)) {
+    order_at_.push_back(at);
+  }
+  visit_at_ = message_.find(kVisitMark);
 }
 
 void Connection::start(const tcp::endpoint& endpoint) {
@@ -222,10 +232,27 @@ void Connection::send(Clock::time_point due) {
   std::snprintf(patient, sizeof patient, "%07llu",
                 static_cast<unsigned long long>((patient_ >> 33) % 100000));
   std::memcpy(message_.data() + patient_at_ + 2, patient, 7);
+  if (load_.options().unique_orders) {
+    write_order(next_number_ - 1);
+  }
   pending_ += message_;
   sent_.push_back(s);
   load_.sent();
   do_write();
+}
+
+// Order and visit numbers of message `number`, as wide as the template's.
+void Connection::write_order(std::uint64_t number) {
+  char order[24];
+  std::snprintf(order, sizeof order, "X%02u%03zu%07llu", load_.run_number() % 100, index_ % 1000,
+                static_cast<unsigned long long>(number % 10'000'000));
+  for (const std::size_t at : order_at_) {
+    std::memcpy(message_.data() + at, order, kOrderMark.size());
+  }
+  char visit[24];
+  std::snprintf(visit, sizeof visit, "V%02u%03zu%05llu", load_.run_number() % 100, index_ % 1000,
+                static_cast<unsigned long long>(number / 2 % 100'000));
+  std::memcpy(message_.data() + visit_at_, visit, kVisitMark.size());
 }
 
 void Connection::do_write() {

@@ -26,6 +26,10 @@ struct LoadOptions {
   std::chrono::seconds drain_timeout{30};  // for the last ACKs once sending stops
   // A different number per run, so that no MSH-10 repeats within one journal.
   unsigned run_number = 0;
+  // Each message its own order number (ORC-2, OBR-2) and each two their own visit (PV1-19), as
+  // real traffic has them, rather than the template's one order: what the turnaround timeline
+  // records then grows with the traffic.
+  bool unique_orders = false;
 };
 
 struct LoadResult {

@@ -1,0 +1,220 @@
+// What recording the turnaround timeline costs ingest: ORU^R01 messages over MLLP through the
+// engine `hisbridge serve` runs (listener, group commit, SQLite journal, the router with the
+// stock LIS mapping and a his-db destination), until the router has processed every one, with
+// the timeline on (the seven default intervals) and off (no intervals), in alternating rounds
+// of the same run. Every message is its own order (mllp_load's unique_orders), so the timeline
+// grows as it would with real traffic: eight marks per message (collected, received, final, on
+// the order and on the visit; accepted and delivered).
+//
+// Throughput is messages processed per second, from the first message sent to the last one
+// processed (the router runs after the ACK, so this is the slower of ingest and processing).
+// The closing lines give the median of each mode and the cost: 1 - on / off, against the
+// target of at most 5%. A wrong, negative or missing ACK fails the run; a missed target is
+// reported, not failed, since the figures depend on the machine.
+//
+// HISBRIDGE_BENCH_SECONDS (default 3) of load per round, 3 rounds per mode; with
+// --benchmark_min_time below 1 (scripts/test) or HISBRIDGE_BENCH_QUICK=1 one short round each. The journal
+// goes to HISBRIDGE_BENCH_DIR when set, else the system temp folder.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "engine/app/engine.hpp"
+#include "engine/config/config.hpp"
+#include "engine/store/open_store.hpp"
+#include "tests/bench/mllp_load.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace hisbridge;
+using Clock = std::chrono::steady_clock;
+
+constexpr double kTargetCost = 0.05;
+
+struct IngestSettings {
+  int rounds = 3;
+  std::chrono::milliseconds measure{3000};
+};
+
+// --benchmark_min_time=X with X < 1 on the command line (read from /proc: main() belongs to
+// turnaround_bench.cpp), or HISBRIDGE_BENCH_QUICK=1: a short smoke run.
+bool quick_run() {
+  const char* quick = std::getenv("HISBRIDGE_BENCH_QUICK");
+  if (quick != nullptr && *quick == '1') {
+    return true;
+  }
+  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
+  constexpr std::string_view kMinTime = "--benchmark_min_time=";
+  for (std::string arg; std::getline(cmdline, arg, '\0');) {
+    if (arg.starts_with(kMinTime) && std::atof(arg.c_str() + kMinTime.size()) < 1.0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+IngestSettings ingest_settings() {
+  IngestSettings s;
+  if (quick_run()) {
+    s.rounds = 1;
+    s.measure = std::chrono::milliseconds(400);
+  }
+  if (const char* v = std::getenv("HISBRIDGE_BENCH_SECONDS"); v != nullptr && std::atof(v) > 0) {
+    s.measure = std::chrono::milliseconds(static_cast<long>(std::atof(v) * 1000));
+  }
+  return s;
+}
+
+fs::path round_dir(int round, bool timeline) {
+  const char* env = std::getenv("HISBRIDGE_BENCH_DIR");
+  const fs::path base = env != nullptr && *env != '\0' ? fs::path(env) : fs::temp_directory_path();
+  return base / ("hisbridge_turnaround_ingest_" + std::to_string(::getpid()) + "_" +
+                 std::to_string(round) + (timeline ? "_on" : "_off"));
+}
+
+config::Config engine_config(const fs::path& dir, bool timeline) {
+  config::Config c;
+  c.store.location = (dir / "hisbridge.db").string();
+  c.his_location = (dir / "his.db").string();
+  c.admin.host = "127.0.0.1";
+  c.admin.port = 0;
+  c.mapping_reload_interval = std::chrono::milliseconds(0);
+  config::ListenerConfig lis;
+  lis.name = "lis";
+  lis.host = "127.0.0.1";
+  lis.port = 0;
+  c.listeners.push_back(lis);
+  config::ChannelConfig channel;
+  channel.name = "lis-inbound";
+  channel.source = "lis";
+  channel.mapping = HISBRIDGE_SOURCE_DIR "/mappings/lis-stock.json";
+  config::DestinationConfig his;
+  his.name = "his";
+  his.type = "his-db";
+  channel.destinations.push_back(his);
+  c.channels.push_back(channel);
+  if (!timeline) {
+    c.turnaround.intervals.clear();  // no intervals: the engine opens no timeline
+  }
+  return c;
+}
+
+// Waits until nothing in the journal is still `received`; false after a minute.
+bool wait_processed(const std::string& location) {
+  auto store = store::open_store(location);
+  if (!store) {
+    return false;
+  }
+  const auto deadline = Clock::now() + std::chrono::minutes(1);
+  while (Clock::now() < deadline) {
+    auto stats = (*store)->stats();
+    if (stats && stats->received == 0) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+struct RoundResult {
+  double per_second = 0;      // processed, first sent to last processed
+  double ack_per_second = 0;  // acknowledged, in the load's measuring window
+  std::uint64_t messages = 0;
+  std::string error;
+};
+
+RoundResult run_round(int round, bool timeline, std::chrono::milliseconds measure) {
+  const fs::path dir = round_dir(round, timeline);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  RoundResult out;
+  {
+    const config::Config config = engine_config(dir, timeline);
+    app::Engine engine(config);
+    if (auto started = engine.start(); !started) {
+      out.error = started.error();
+    } else {
+      bench::LoadOptions o;
+      o.port = engine.port("lis");
+      o.connections = 4;
+      o.window = 8;
+      o.warmup = std::chrono::milliseconds(0);
+      o.measure = measure;
+      o.run_number = static_cast<unsigned>(round * 2 + (timeline ? 1 : 0));
+      o.unique_orders = true;
+      const auto begin = Clock::now();
+      const bench::LoadResult load = bench::run_load(o);
+      const bool done = wait_processed(config.store.location);
+      const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+      engine.stop();
+      if (!load.ok()) {
+        out.error = load.error.empty() ? "ACK check failed" : load.error;
+      } else if (!done) {
+        out.error = "the router did not finish within a minute";
+      }
+      out.messages = load.answered;
+      out.ack_per_second = load.messages_per_second;
+      out.per_second = static_cast<double>(load.answered) / seconds;
+    }
+  }
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Off and on in alternating rounds, so that a machine busy for a while weighs on both.
+void BM_TurnaroundIngestCost(benchmark::State& state) {
+  const IngestSettings s = ingest_settings();
+  std::vector<double> off;
+  std::vector<double> on;
+  for (auto _ : state) {
+    for (int round = 0; round < s.rounds; ++round) {
+      for (const bool timeline : {false, true}) {
+        const RoundResult r = run_round(round, timeline, s.measure);
+        if (!r.error.empty()) {
+          state.SkipWithError(r.error.c_str());
+          std::fprintf(stderr, "turnaround ingest: FAILED: %s\n", r.error.c_str());
+          return;
+        }
+        std::printf("turnaround ingest round %d, timeline %s: %llu messages, %.0f msg/s "
+                    "processed (ACKs %.0f msg/s)\n",
+                    round + 1, timeline ? "on " : "off",
+                    static_cast<unsigned long long>(r.messages), r.per_second,
+                    r.ack_per_second);
+        (timeline ? on : off).push_back(r.per_second);
+      }
+    }
+    state.SetIterationTime(1);
+  }
+  const double off_rate = median(off);
+  const double on_rate = median(on);
+  const double cost = off_rate > 0 ? 1 - on_rate / off_rate : 0;
+  state.counters["off_msgs_per_s"] = off_rate;
+  state.counters["on_msgs_per_s"] = on_rate;
+  state.counters["cost_pct"] = 100 * cost;
+  std::printf("turnaround ingest: timeline off %.0f msg/s, on %.0f msg/s (medians of %zu "
+              "rounds): ratio %.3f, cost %.1f%% (target <= %.0f%%: %s)\n",
+              off_rate, on_rate, off.size(), off_rate > 0 ? on_rate / off_rate : 0, 100 * cost,
+              100 * kTargetCost, cost <= kTargetCost ? "met" : "NOT met");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+BENCHMARK(BM_TurnaroundIngestCost)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
