@@ -86,6 +86,11 @@ bool offset(std::string_view rest, std::int64_t& seconds) {
 }  // namespace
 
 std::optional<std::int64_t> iso_to_unix_us(std::string_view s) {
+  // Spaces around the value are read as the mapping's own ISO reader reads them (a site's
+  // mapping may copy a time it did not convert).
+  const std::size_t first = s.find_first_not_of(' ');
+  s = first == std::string_view::npos ? std::string_view()
+                                      : s.substr(first, s.find_last_not_of(' ') - first + 1);
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) ||
       s[7] != '-' || !digits(s, 8, 2, d) || s[10] != 'T' || !digits(s, 11, 2, h) ||
