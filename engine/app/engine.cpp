@@ -24,6 +24,7 @@
 #include "engine/store/group_committer.hpp"
 #include "engine/store/open_store.hpp"
 #include "engine/timeline/timeline_store.hpp"
+#include "engine/timeline/timeline_worker.hpp"
 
 namespace hisbridge::app {
 
@@ -89,6 +90,9 @@ class Engine::Impl {
         ingest_->accept_vendor_xml(c.source);
       }
     }
+    if (timeline_worker_) {
+      timeline_worker_->start();  // records what an earlier run left in the inbox, too
+    }
     router_->start();
     mappings_->start();
     for (const auto& l : config_.listeners) {
@@ -145,6 +149,10 @@ class Engine::Impl {
     if (router_) {
       router_->stop();
     }
+    // After the router: it records the router's last batches.
+    if (timeline_worker_) {
+      timeline_worker_->stop();
+    }
     // The commits in flight finish and their answers are posted before the pool stops.
     if (committer_) {
       committer_->stop();
@@ -196,19 +204,23 @@ class Engine::Impl {
     return {};
   }
 
-  // The turnaround timeline, in the journal's database: the router's connection (it records)
-  // and the admin side's (it reads). One that cannot be opened is logged and left out rather
-  // than stopping the engine: messages are still stored, acknowledged and delivered, and the
-  // turnaround API answers 503. No intervals configured: no timeline at all.
+  // The turnaround timeline, in the journal's database: the router's connection (it hands
+  // each batch's marks to the inbox), the worker's (it records them) and the admin side's (it
+  // reads). One that cannot be opened is logged and left out rather than stopping the engine:
+  // messages are still stored, acknowledged and delivered, and the turnaround API answers 503.
+  // No intervals configured: no timeline at all.
   router::RouterTimeline open_timeline() {
     router::RouterTimeline out;
     const config::TurnaroundConfig& turnaround = config_.turnaround;
     if (turnaround.intervals.empty()) {
       return out;
     }
-    auto writer = timeline::open_timeline(config_.store.location, turnaround.intervals);
-    auto reader = writer ? timeline::open_timeline(config_.store.location, turnaround.intervals)
-                         : std::move(writer);
+    const auto open = [&] {
+      return timeline::open_timeline(config_.store.location, turnaround.intervals);
+    };
+    auto writer = open();
+    auto worker = writer ? open() : std::move(writer);
+    auto reader = worker ? open() : std::move(worker);
     if (!reader) {
       spdlog::error("timeline {}: {}; turnaround figures are not recorded in this run",
                     store::redacted_location(config_.store.location), reader.error().message());
@@ -216,11 +228,13 @@ class Engine::Impl {
     }
     turnaround_metrics_ = std::make_unique<TurnaroundMetrics>(registry_, turnaround.intervals,
                                                               turnaround.metric_departments);
+    timeline_worker_ = std::make_unique<timeline::TimelineWorker>(
+        std::move(*worker), [metrics = turnaround_metrics_.get()](
+                                std::span<const timeline::RecordedInterval> recorded) {
+          metrics->observe(recorded);
+        });
     out.store = std::move(*writer);
-    out.on_recorded = [metrics = turnaround_metrics_.get()](
-                          std::span<const timeline::RecordedInterval> recorded) {
-      metrics->observe(recorded);
-    };
+    out.on_enqueued = [worker = timeline_worker_.get()] { worker->notify(); };
     admin_timeline_ = std::make_shared<admin::SharedTimeline>(std::move(*reader));
     return out;
   }
@@ -236,7 +250,7 @@ class Engine::Impl {
     register_router_metrics(registry_, *router_, config_);
     register_store_metrics(registry_, *committer_, journal);
     register_mapping_metrics(registry_, *mappings_);
-    register_timeline_metrics(registry_, *router_, admin_timeline_,
+    register_timeline_metrics(registry_, *router_, timeline_worker_.get(), admin_timeline_,
                               config_.turnaround.overdue_lookback);
     admin::AdminSources sources{&config_, &registry_, router_.get(), ingest_.get(),
                                 mappings_.get(), [this] { return not_ready(); }};
@@ -331,7 +345,8 @@ class Engine::Impl {
   std::unique_ptr<router::Ingest> ingest_;
   std::map<std::string, std::unique_ptr<Running>> listeners_;
   metrics::Registry registry_;
-  std::unique_ptr<TurnaroundMetrics> turnaround_metrics_;  // the router feeds it; after registry_
+  std::unique_ptr<TurnaroundMetrics> turnaround_metrics_;  // the worker feeds it; after registry_
+  std::unique_ptr<timeline::TimelineWorker> timeline_worker_;  // after the metrics it feeds
   std::shared_ptr<admin::SharedTimeline> admin_timeline_;
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<http::HttpServer> admin_server_;  // after its handler: it goes first

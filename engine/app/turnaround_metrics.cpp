@@ -96,14 +96,18 @@ void TurnaroundMetrics::observe(std::span<const timeline::RecordedInterval> reco
 }
 
 void register_timeline_metrics(metrics::Registry& r, const router::Router& router,
+                               const timeline::TimelineWorker* worker,
                                std::shared_ptr<admin::SharedTimeline> timeline,
                                std::chrono::seconds overdue_lookback) {
-  r.add_collector("hisbridge_timeline_errors_total",
-                  "Batches whose turnaround marks could not be recorded (delivery went on).",
-                  metrics::MetricType::counter, [&router](auto& out) {
-                    out.push_back({{}, static_cast<double>(router.counters().timeline_errors.load(
-                                           std::memory_order_relaxed))});
-                  });
+  r.add_collector(
+      "hisbridge_timeline_errors_total",
+      "Batches whose turnaround marks could not be handed over or recorded (delivery went on).",
+      metrics::MetricType::counter, [&router, worker](auto& out) {
+        const std::uint64_t errors =
+            router.counters().timeline_errors.load(std::memory_order_relaxed) +
+            (worker != nullptr ? worker->errors() : 0);
+        out.push_back({{}, static_cast<double>(errors)});
+      });
   r.add_collector(
       "hisbridge_timeline_events_skipped_total",
       "Clinical events left off the timeline because their time could not be read.",
@@ -111,6 +115,14 @@ void register_timeline_metrics(metrics::Registry& r, const router::Router& route
         out.push_back({{}, static_cast<double>(router.counters().timeline_skipped_events.load(
                                std::memory_order_relaxed))});
       });
+  if (worker != nullptr) {
+    r.add_collector("hisbridge_timeline_backlog_batches",
+                    "Batches of turnaround marks handed to the timeline and not yet recorded "
+                    "(0 once the timeline has caught up).",
+                    metrics::MetricType::gauge, [worker](auto& out) {
+                      out.push_back({{}, static_cast<double>(worker->backlog())});
+                    });
+  }
   if (!timeline) {
     return;
   }

@@ -16,6 +16,7 @@
 #include "engine/router/router.hpp"
 #include "engine/timeline/interval_definition.hpp"
 #include "engine/timeline/timeline_store.hpp"
+#include "engine/timeline/timeline_worker.hpp"
 
 namespace hisbridge::app {
 
@@ -72,10 +73,12 @@ inline constexpr std::size_t kOverdueGaugeLimit = 10000;
 
 // hisbridge_overdue_orders{interval, priority}: running clocks past their target, asked of
 // `timeline` at every scrape (TimelineStore::overdue: an indexed read of the running clocks),
-// zero for every interval with targets and each of S and R; and the router's timeline counters:
-// hisbridge_timeline_errors_total (batches whose marks could not be recorded) and
-// hisbridge_timeline_events_skipped_total (events whose time could not be read).
+// zero for every interval with targets and each of S and R; the timeline's counters:
+// hisbridge_timeline_errors_total (batches whose marks could not be handed over or recorded),
+// hisbridge_timeline_events_skipped_total (events whose time could not be read); and, with a
+// worker, hisbridge_timeline_backlog_batches (handed over, not yet recorded).
 void register_timeline_metrics(metrics::Registry& registry, const router::Router& router,
+                               const timeline::TimelineWorker* worker,
                                std::shared_ptr<admin::SharedTimeline> timeline,
                                std::chrono::seconds overdue_lookback);
 

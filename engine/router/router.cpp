@@ -214,14 +214,14 @@ bool Router::process_batch(const std::string& source) {
   return full && !retried;
 }
 
-// Before the statuses: a crash in between processes the batch, and records it, again.
+// Before the statuses: a crash in between processes the batch, and enqueues its marks, again.
 void Router::record_timeline() {
   if (!timeline_.enabled()) {
     return;
   }
   counters_.timeline_skipped_events.fetch_add(timeline_.skipped_events(),
                                               std::memory_order_relaxed);
-  if (!timeline_.record_batch()) {
+  if (!timeline_.enqueue_batch()) {
     counters_.timeline_errors.fetch_add(1, std::memory_order_relaxed);
   }
 }

@@ -33,7 +33,7 @@ struct RouterCounters {
   std::atomic<std::uint64_t> store_errors{0};
   std::atomic<std::uint64_t> mapping_warnings{0};  // parts of messages a mapping reported unmapped
   std::atomic<std::uint64_t> retries{0};    // deliveries put off because a destination said retry
-  // Batches whose timeline marks could not be recorded (delivery went on without them).
+  // Batches whose timeline marks could not be handed over (delivery went on without them).
   std::atomic<std::uint64_t> timeline_errors{0};
   // Clinical events left off the timeline because their time could not be read.
   std::atomic<std::uint64_t> timeline_skipped_events{0};
@@ -61,9 +61,9 @@ struct RouterCounters {
 //
 // With a timeline, the clinical events of every channel whose mapping and destinations
 // succeeded, and the message's `accepted`/`delivered` marks when a channel with destinations
-// delivered it, are recorded for a whole batch in one TimelineStore::record() call, before the
-// batch's statuses are written (TimelineRecorder). A timeline failure is logged and counted and
-// never holds up delivery.
+// delivered it, are handed to the timeline for a whole batch in one TimelineStore::enqueue()
+// call, before the batch's statuses are written (TimelineRecorder); the timeline worker
+// records them. A timeline failure is logged and counted and never holds up delivery.
 //
 // Only durable messages are processed: a commit is visible to readers a moment before the
 // disk has it (GroupCommitter syncs beside the next commit), so the router takes messages up
@@ -110,7 +110,7 @@ class Router {
   std::string run_channel(std::size_t index, const store::StoredMessage& stored,
                           const hl7::Message* message, bool& retry);
   void count_written(const std::string& source, std::uint64_t unrouted);
-  // Records the batch's timeline marks; a failure is counted, never fatal.
+  // Hands the batch's timeline marks over; a failure is counted, never fatal.
   void record_timeline();
   // The wait before the next attempt at `source`, after a retry (doubling) or a success.
   void note_retry(const std::string& source, bool retried);

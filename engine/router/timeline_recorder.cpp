@@ -7,7 +7,7 @@
 namespace hisbridge::router {
 
 TimelineRecorder::TimelineRecorder(RouterTimeline timeline)
-    : store_(std::move(timeline.store)), on_recorded_(std::move(timeline.on_recorded)) {}
+    : store_(std::move(timeline.store)), on_enqueued_(std::move(timeline.on_enqueued)) {}
 
 void TimelineRecorder::begin_batch() {
   marks_.clear();  // keeps the capacity: a steady stream allocates no new vector
@@ -45,19 +45,18 @@ void TimelineRecorder::drop_message() {
   delivered_ = false;
 }
 
-bool TimelineRecorder::record_batch() {
+bool TimelineRecorder::enqueue_batch() {
   if (!store_ || marks_.empty()) {
     return true;
   }
-  auto recorded = store_->record(marks_);
-  if (!recorded) {
-    spdlog::error("router: recording {} timeline marks failed: {} (delivery goes on; the "
-                  "turnaround figures miss them)",
-                  marks_.size(), recorded.error().message());
+  if (auto enqueued = store_->enqueue(marks_); !enqueued) {
+    spdlog::error("router: handing {} timeline marks to the timeline failed: {} (delivery goes "
+                  "on; the turnaround figures miss them)",
+                  marks_.size(), enqueued.error().message());
     return false;
   }
-  if (on_recorded_ && !recorded->empty()) {
-    on_recorded_(*recorded);
+  if (on_enqueued_) {
+    on_enqueued_();
   }
   return true;
 }

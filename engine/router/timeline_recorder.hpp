@@ -12,19 +12,20 @@
 
 namespace hisbridge::router {
 
-// What the router records on the turnaround timeline. Optional: without a store the router
+// What the router hands to the turnaround timeline. Optional: without a store the router
 // records nothing.
 struct RouterTimeline {
   // The router's own connection (a TimelineStore takes calls from one thread at a time).
   std::unique_ptr<timeline::TimelineStore> store;
-  // Called on the router's thread with the intervals each batch completed or changed (for the
-  // turnaround histogram). Must be quick and must not throw.
-  std::function<void(std::span<const timeline::RecordedInterval>)> on_recorded;
+  // Called on the router's thread after each batch's marks are in the inbox (the timeline
+  // worker's notify()). Must be quick and must not throw.
+  std::function<void()> on_enqueued;
 };
 
-// The marks of one batch of messages, gathered message by message and recorded in one
-// TimelineStore::record() call before the batch's statuses are written: a crash in between
-// processes the batch again, and record() is idempotent, so nothing counts twice.
+// The marks of one batch of messages, gathered message by message and handed to the
+// timeline's inbox in one TimelineStore::enqueue() call before the batch's statuses are
+// written; the timeline worker records them. A crash in between processes the batch again and
+// enqueues its marks a second time, and recording is idempotent, so nothing counts twice.
 //
 // A message's marks join the batch only once the message has an outcome; those of a message
 // put off by a retry are dropped (it is processed, and its marks gathered, again later).
@@ -45,8 +46,8 @@ class TimelineRecorder {
   void add_delivery(std::int64_t id, std::int64_t received_at_us, std::int64_t delivered_at_us);
   // The message has no outcome yet (a destination asked to retry): its marks are dropped.
   void drop_message();
-  // Records the batch's marks; false when the timeline failed (logged here, with the range).
-  bool record_batch();
+  // Enqueues the batch's marks; false when the timeline failed (logged here).
+  bool enqueue_batch();
 
   std::size_t batch_marks() const { return marks_.size(); }
   // Events of the batch's messages left out because their time could not be read.
@@ -54,7 +55,7 @@ class TimelineRecorder {
 
  private:
   std::unique_ptr<timeline::TimelineStore> store_;
-  std::function<void(std::span<const timeline::RecordedInterval>)> on_recorded_;
+  std::function<void()> on_enqueued_;
   std::vector<timeline::Mark> marks_;  // the batch's, reused from batch to batch
   std::size_t message_start_ = 0;      // where the message in hand's marks begin
   std::size_t skipped_ = 0;            // of the batch

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <unordered_map>
 
@@ -78,7 +79,13 @@ std::vector<Prepared> statements() {
           {"tl_merge_marks", kMergeMarks, {t, t, t, n}},
           {"tl_read_marks", kReadMarks, {t, t}},
           {"tl_read_intervals", kReadIntervals, {t, t}},
-          {"tl_write_intervals", kWriteIntervals, {t, t, n, n, t, t, t, t, t}}};
+          {"tl_write_intervals", kWriteIntervals, {t, t, n, n, t, t, t, t, t}},
+          {"tl_insert_inbox", "INSERT INTO timeline_inbox(marks) VALUES($1)", {pg::kBytea}},
+          // SKIP LOCKED: another engine node's drain takes the next rows meanwhile.
+          {"tl_read_inbox",
+           "SELECT id, marks FROM timeline_inbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+           {pg::kInt8}},
+          {"tl_delete_inbox", "DELETE FROM timeline_inbox WHERE id = ANY($1::bigint[])", {n}}};
 }
 
 void log_notice(void*, const char* message) {
@@ -196,18 +203,28 @@ boost::system::error_code PostgresTimeline::failed(const PGresult* result, std::
 
 Result<PgResult> PostgresTimeline::run(const char* name, std::span<const PgArray> arrays,
                                        ExecStatusType expected) {
+  std::array<std::string_view, 16> values{};
+  const std::size_t n = std::min(arrays.size(), values.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    values[i] = std::string_view(arrays[i].data(), static_cast<std::size_t>(arrays[i].size()));
+  }
+  return run(name, std::span<const std::string_view>(values.data(), n), expected);
+}
+
+Result<PgResult> PostgresTimeline::run(const char* name, std::span<const std::string_view> binary,
+                                       ExecStatusType expected) {
   if (!conn_) {
     return make_error_code(store::StoreError::unavailable);
   }
   std::array<const char*, 16> values{};
   std::array<int, 16> lengths{};
   std::array<int, 16> formats{};
-  for (std::size_t i = 0; i < arrays.size() && i < values.size(); ++i) {
-    values[i] = arrays[i].data();
-    lengths[i] = arrays[i].size();
+  for (std::size_t i = 0; i < binary.size() && i < values.size(); ++i) {
+    values[i] = binary[i].data();
+    lengths[i] = static_cast<int>(binary[i].size());
     formats[i] = 1;
   }
-  PgResult r(PQexecPrepared(conn_.get(), name, static_cast<int>(arrays.size()), values.data(),
+  PgResult r(PQexecPrepared(conn_.get(), name, static_cast<int>(binary.size()), values.data(),
                             lengths.data(), formats.data(), 1));
   if (!r || PQresultStatus(r.get()) != expected) {
     return failed(r.get(), name);
@@ -240,6 +257,14 @@ Result<PgResult> PostgresTimeline::query(const BuiltSql& built, std::string_view
 
 Result<std::vector<RecordedInterval>> PostgresTimeline::record(std::span<const Mark> marks) {
   return record_marks(*this, definitions_, marks);
+}
+
+Result<void> PostgresTimeline::enqueue(std::span<const Mark> marks) {
+  return enqueue_marks(*this, marks, encoded_);
+}
+
+Result<Drained> PostgresTimeline::drain(std::size_t max_rows, std::size_t max_marks) {
+  return drain_inbox(*this, definitions_, max_rows, max_marks);
 }
 
 Result<void> PostgresTimeline::begin() {
@@ -403,6 +428,42 @@ Result<void> PostgresTimeline::write_intervals(std::span<const IntervalRecord> r
     arrays[8].add(rec.info.modality);
   }
   auto r = run("tl_write_intervals", arrays, PGRES_COMMAND_OK);
+  return r ? Result<void>() : Result<void>(r.error());
+}
+
+Result<void> PostgresTimeline::insert_inbox(std::string_view marks) {
+  // Outside begin(): its own transaction, on a connection made again when it was lost.
+  if (auto conn = connection(); !conn) {
+    return conn.error();
+  }
+  const std::string_view values[] = {marks};
+  auto r = run("tl_insert_inbox", values, PGRES_COMMAND_OK);
+  return r ? Result<void>() : Result<void>(r.error());
+}
+
+Result<void> PostgresTimeline::read_inbox(std::size_t limit, std::vector<InboxRow>& out) {
+  char count[8];
+  pg::put_int8(count, static_cast<std::int64_t>(limit));
+  const std::string_view values[] = {std::string_view(count, 8)};
+  auto r = run("tl_read_inbox", values, PGRES_TUPLES_OK);
+  if (!r) {
+    return r.error();
+  }
+  for (int row = 0; row < PQntuples(r->get()); ++row) {
+    out.push_back({pg::cell_int8(r->get(), row, 0), std::string(pg::cell(r->get(), row, 1))});
+  }
+  return {};
+}
+
+Result<void> PostgresTimeline::delete_inbox(std::span<const std::int64_t> ids) {
+  if (ids.empty()) {
+    return {};
+  }
+  PgArray array(pg::kInt8);
+  for (const std::int64_t id : ids) {
+    array.add(id);
+  }
+  auto r = run("tl_delete_inbox", std::span<const PgArray>(&array, 1), PGRES_COMMAND_OK);
   return r ? Result<void>() : Result<void>(r.error());
 }
 

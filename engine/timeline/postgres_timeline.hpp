@@ -27,6 +27,8 @@ class PostgresTimeline final : public TimelineStore, private RecordTables {
       std::string_view conninfo, std::vector<IntervalDefinition> definitions);
 
   Result<std::vector<RecordedInterval>> record(std::span<const Mark> marks) override;
+  Result<void> enqueue(std::span<const Mark> marks) override;
+  Result<Drained> drain(std::size_t max_rows, std::size_t max_marks) override;
   Result<std::vector<IntervalRow>> intervals(const IntervalQuery& query) override;
   Result<std::vector<OverdueItem>> overdue(const OverdueQuery& query) override;
   const std::vector<IntervalDefinition>& definitions() const override { return definitions_; }
@@ -41,6 +43,9 @@ class PostgresTimeline final : public TimelineStore, private RecordTables {
   boost::system::error_code failed(const PGresult* result, std::string_view what);
   // Runs a prepared statement over binary arrays; fails unless the result has `expected`.
   Result<store::pg::PgResult> run(const char* name, std::span<const PgArray> arrays,
+                                  ExecStatusType expected);
+  // The same over parameters already in their binary form.
+  Result<store::pg::PgResult> run(const char* name, std::span<const std::string_view> binary,
                                   ExecStatusType expected);
   // Runs a built query (timeline_sql.hpp) with binary results.
   Result<store::pg::PgResult> query(const BuiltSql& built, std::string_view what);
@@ -58,10 +63,14 @@ class PostgresTimeline final : public TimelineStore, private RecordTables {
   Result<void> read_intervals(std::span<const IntervalKey> keys,
                               std::vector<std::optional<IntervalRecord>>& out) override;
   Result<void> write_intervals(std::span<const IntervalRecord> rows) override;
+  Result<void> insert_inbox(std::string_view marks) override;
+  Result<void> read_inbox(std::size_t limit, std::vector<InboxRow>& out) override;
+  Result<void> delete_inbox(std::span<const std::int64_t> ids) override;
 
   std::string conninfo_;
   std::vector<IntervalDefinition> definitions_;
   store::pg::Connection conn_;
+  std::string encoded_;  // enqueue()'s, reused
 };
 
 }  // namespace hisbridge::timeline

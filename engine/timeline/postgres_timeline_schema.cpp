@@ -55,6 +55,13 @@ CREATE INDEX timeline_intervals_window ON timeline_intervals(interval_name, to_u
 INSERT INTO timeline_schema(version) VALUES(1);
 )sql";
 
+// Version 2: the inbox, where the router hands over each batch's marks (mark_codec.hpp) for
+// the timeline worker to record.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+CREATE TABLE timeline_inbox(id bigserial PRIMARY KEY, marks bytea NOT NULL);
+UPDATE timeline_schema SET version = 2;
+)sql";
+
 // Any constant other than the journal's: the key of the lock held while the schema is checked.
 constexpr const char* kLock = "SELECT pg_advisory_xact_lock(7521907138476630018)";
 
@@ -69,7 +76,9 @@ Result<void> create(PGconn* conn) {
   }
   if (std::string_view(PQgetvalue(found->get(), 0, 0)) != "t") {
     auto created = pg::exec(conn, kCreateV1, PGRES_COMMAND_OK, "create timeline schema");
-    return created ? Result<void>() : Result<void>(created.error());
+    if (!created) {
+      return created.error();
+    }
   }
   auto version = pg::exec(conn, "SELECT version FROM timeline_schema", PGRES_TUPLES_OK,
                           "read timeline schema version");
@@ -80,7 +89,10 @@ Result<void> create(PGconn* conn) {
   if (v == kVersion) {
     return {};
   }
-  // Later versions add their migration steps here.
+  if (v == 1) {
+    auto migrated = pg::exec(conn, kMigrateV1ToV2, PGRES_COMMAND_OK, "add the timeline inbox");
+    return migrated ? Result<void>() : Result<void>(migrated.error());
+  }
   spdlog::error("timeline: schema version {} is not one this build knows (it knows {})", v,
                 kVersion);
   return store::StoreError::corrupt;

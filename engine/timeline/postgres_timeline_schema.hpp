@@ -8,7 +8,7 @@
 
 namespace hisbridge::timeline::postgres_schema {
 
-inline constexpr int kVersion = 1;
+inline constexpr int kVersion = 2;
 
 // Creates the tables when absent, in one transaction under an advisory lock (engine nodes
 // starting together do not race); a newer version than this build knows is

@@ -4,7 +4,10 @@
 #include <set>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/store/text.hpp"
+#include "engine/timeline/mark_codec.hpp"
 
 namespace hisbridge::timeline {
 namespace {
@@ -193,6 +196,47 @@ Result<std::vector<RecordedInterval>> run(RecordTables& tables,
   return recorded;
 }
 
+// One transaction around `work`, which gets the tables in it.
+template <typename T, typename Work>
+Result<T> in_transaction(RecordTables& tables, Work&& work) {
+  if (auto begun = tables.begin(); !begun) {
+    return begun.error();
+  }
+  Result<T> done = work();
+  if (!done) {
+    tables.rollback();
+    return done;
+  }
+  if (auto committed = tables.commit(); !committed) {
+    tables.rollback();
+    return committed.error();
+  }
+  return done;
+}
+
+// The marks of the rows taken, oldest first, up to about `max_marks` (at least one row);
+// rows that do not decode are taken too, and counted.
+Result<Drained> take_rows(std::vector<InboxRow>& rows, std::size_t max_marks,
+                          std::vector<Mark>& marks, std::vector<std::int64_t>& taken) {
+  Drained d;
+  std::string error;
+  for (const InboxRow& row : rows) {
+    if (!taken.empty() && marks.size() >= max_marks) {
+      break;
+    }
+    taken.push_back(row.id);
+    ++d.rows;
+    if (!decode_marks(row.marks, marks, error)) {
+      // Only a damaged database or a bug makes such a row; keeping it would stop the inbox.
+      spdlog::error("timeline: inbox row {} ({} bytes) is unreadable and is dropped: {}",
+                    row.id, row.marks.size(), error);
+      ++d.unreadable;
+    }
+  }
+  d.marks = marks.size();
+  return d;
+}
+
 }  // namespace
 
 Result<std::vector<RecordedInterval>> record_marks(RecordTables& tables,
@@ -202,19 +246,44 @@ Result<std::vector<RecordedInterval>> record_marks(RecordTables& tables,
     return std::vector<RecordedInterval>{};
   }
   Folded folded = fold(definitions, marks);
-  if (auto begun = tables.begin(); !begun) {
-    return begun.error();
+  return in_transaction<std::vector<RecordedInterval>>(
+      tables, [&] { return run(tables, definitions, folded); });
+}
+
+Result<void> enqueue_marks(RecordTables& tables, std::span<const Mark> marks,
+                           std::string& scratch) {
+  if (marks.empty()) {
+    return {};
   }
-  auto recorded = run(tables, definitions, folded);
-  if (!recorded) {
-    tables.rollback();
-    return recorded;
-  }
-  if (auto committed = tables.commit(); !committed) {
-    tables.rollback();
-    return committed.error();
-  }
-  return recorded;
+  scratch.clear();
+  encode_marks(marks, scratch);
+  return tables.insert_inbox(scratch);
+}
+
+Result<Drained> drain_inbox(RecordTables& tables,
+                            const std::vector<IntervalDefinition>& definitions,
+                            std::size_t max_rows, std::size_t max_marks) {
+  return in_transaction<Drained>(tables, [&]() -> Result<Drained> {
+    std::vector<InboxRow> rows;
+    if (auto read = tables.read_inbox(std::max<std::size_t>(max_rows, 1), rows); !read) {
+      return read.error();
+    }
+    std::vector<Mark> marks;
+    std::vector<std::int64_t> taken;
+    auto drained = take_rows(rows, max_marks, marks, taken);
+    if (!marks.empty()) {
+      Folded folded = fold(definitions, marks);
+      auto recorded = run(tables, definitions, folded);
+      if (!recorded) {
+        return recorded.error();
+      }
+      drained->recorded = std::move(*recorded);
+    }
+    if (auto deleted = tables.delete_inbox(taken); !deleted) {
+      return deleted.error();
+    }
+    return drained;
+  });
 }
 
 }  // namespace hisbridge::timeline

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,12 @@ struct IntervalRecord {
   std::int64_t duration_us() const { return to_us - from_us; }
 };
 
+// One row of the inbox: the encoded marks of one enqueue() call.
+struct InboxRow {
+  std::int64_t id = 0;
+  std::string marks;
+};
+
 // The tables as one backend reaches them. Every call but begin() runs inside the transaction
 // begin() opened; any failure is logged where it happens and ends the call (rollback()).
 class RecordTables {
@@ -77,7 +84,22 @@ class RecordTables {
                                       std::vector<std::optional<IntervalRecord>>& out) = 0;
   // Inserts the rows, replacing stored ones with the same key.
   virtual Result<void> write_intervals(std::span<const IntervalRecord> rows) = 0;
+  // The inbox (TimelineStore::enqueue/drain). insert_inbox runs on its own, outside begin().
+  virtual Result<void> insert_inbox(std::string_view marks) = 0;
+  // The oldest rows, at most `limit`, oldest first; other connections' drains skip them
+  // until this transaction ends where the backend can (PostgreSQL: SKIP LOCKED).
+  virtual Result<void> read_inbox(std::size_t limit, std::vector<InboxRow>& out) = 0;
+  virtual Result<void> delete_inbox(std::span<const std::int64_t> ids) = 0;
 };
+
+// The TimelineStore::enqueue() contract: the marks encoded (mark_codec.hpp) into `scratch`, one row.
+Result<void> enqueue_marks(RecordTables& tables, std::span<const Mark> marks,
+                           std::string& scratch);
+
+// The TimelineStore::drain() contract over `tables`.
+Result<Drained> drain_inbox(RecordTables& tables,
+                            const std::vector<IntervalDefinition>& definitions,
+                            std::size_t max_rows, std::size_t max_marks);
 
 // The TimelineStore::record() contract over `tables`.
 Result<std::vector<RecordedInterval>> record_marks(RecordTables& tables,

@@ -126,6 +126,9 @@ Result<void> SqliteTimeline::prepare_statements() {
        "SELECT from_us, to_us, discipline, priority, department, service_code, modality"
        " FROM timeline_intervals WHERE interval_name = ?1 AND subject = ?2"},
       {&write_interval_, kWriteInterval},
+      {&insert_inbox_, "INSERT INTO timeline_inbox(marks) VALUES(?1)"},
+      {&read_inbox_, "SELECT id, marks FROM timeline_inbox ORDER BY id LIMIT ?1"},
+      {&delete_inbox_, "DELETE FROM timeline_inbox WHERE id = ?1"},
   };
   for (const auto& [statement, sql] : all) {
     auto prepared = sqlite::prepare(db_.get(), sql);
@@ -152,6 +155,14 @@ Result<sqlite3_stmt*> SqliteTimeline::cached(const std::string& sql) {
 
 Result<std::vector<RecordedInterval>> SqliteTimeline::record(std::span<const Mark> marks) {
   return record_marks(*this, definitions_, marks);
+}
+
+Result<void> SqliteTimeline::enqueue(std::span<const Mark> marks) {
+  return enqueue_marks(*this, marks, encoded_);
+}
+
+Result<Drained> SqliteTimeline::drain(std::size_t max_rows, std::size_t max_marks) {
+  return drain_inbox(*this, definitions_, max_rows, max_marks);
 }
 
 Result<void> SqliteTimeline::begin() { return sqlite::run(db_.get(), begin_.get(), "begin"); }
@@ -255,6 +266,41 @@ Result<void> SqliteTimeline::write_intervals(std::span<const IntervalRecord> row
     bind_text(s, 10, r.info.service_code);
     bind_text(s, 11, r.info.modality);
     if (auto done = sqlite::run(db_.get(), s, "write interval"); !done) {
+      return done;
+    }
+  }
+  return {};
+}
+
+Result<void> SqliteTimeline::insert_inbox(std::string_view marks) {
+  sqlite3_stmt* s = insert_inbox_.get();
+  sqlite::bind_blob(s, 1, marks);
+  return sqlite::run(db_.get(), s, "enqueue marks");
+}
+
+Result<void> SqliteTimeline::read_inbox(std::size_t limit, std::vector<InboxRow>& out) {
+  sqlite3_stmt* s = read_inbox_.get();
+  const ResetOnExit reset(s);
+  bind_int(s, 1, static_cast<std::int64_t>(limit));
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    InboxRow& row = out.emplace_back();
+    row.id = sqlite3_column_int64(s, 0);
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 1));
+    row.marks.assign(bytes == nullptr ? "" : bytes,
+                     static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+  }
+  if (rc != SQLITE_DONE) {
+    return sqlite::fail(db_.get(), rc, "read inbox");
+  }
+  return {};
+}
+
+Result<void> SqliteTimeline::delete_inbox(std::span<const std::int64_t> ids) {
+  sqlite3_stmt* s = delete_inbox_.get();
+  for (const std::int64_t id : ids) {
+    bind_int(s, 1, id);
+    if (auto done = sqlite::run(db_.get(), s, "delete inbox row"); !done) {
       return done;
     }
   }

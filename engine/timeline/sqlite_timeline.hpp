@@ -23,6 +23,8 @@ class SqliteTimeline final : public TimelineStore, private RecordTables {
                                                       std::vector<IntervalDefinition> definitions);
 
   Result<std::vector<RecordedInterval>> record(std::span<const Mark> marks) override;
+  Result<void> enqueue(std::span<const Mark> marks) override;
+  Result<Drained> drain(std::size_t max_rows, std::size_t max_marks) override;
   Result<std::vector<IntervalRow>> intervals(const IntervalQuery& query) override;
   Result<std::vector<OverdueItem>> overdue(const OverdueQuery& query) override;
   const std::vector<IntervalDefinition>& definitions() const override { return definitions_; }
@@ -46,11 +48,15 @@ class SqliteTimeline final : public TimelineStore, private RecordTables {
   Result<void> read_intervals(std::span<const IntervalKey> keys,
                               std::vector<std::optional<IntervalRecord>>& out) override;
   Result<void> write_intervals(std::span<const IntervalRecord> rows) override;
+  Result<void> insert_inbox(std::string_view marks) override;
+  Result<void> read_inbox(std::size_t limit, std::vector<InboxRow>& out) override;
+  Result<void> delete_inbox(std::span<const std::int64_t> ids) override;
 
   store::sqlite::Db db_;
   std::vector<IntervalDefinition> definitions_;
   store::sqlite::Statement begin_, commit_, rollback_, merge_subject_, merge_mark_, read_marks_,
-      read_interval_, write_interval_;
+      read_interval_, write_interval_, insert_inbox_, read_inbox_, delete_inbox_;
+  std::string encoded_;  // enqueue()'s, reused
   std::unordered_map<std::string, store::sqlite::Statement> queries_;
 };
 

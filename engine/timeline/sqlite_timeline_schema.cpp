@@ -58,6 +58,13 @@ CREATE INDEX timeline_intervals_window ON timeline_intervals(
 INSERT INTO timeline_schema(version) VALUES(1);
 )sql";
 
+// Version 2: the inbox, where the router hands over each batch's marks (mark_codec.hpp) for
+// the timeline worker to record.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+CREATE TABLE timeline_inbox(id INTEGER PRIMARY KEY, marks BLOB NOT NULL);
+UPDATE timeline_schema SET version = 2;
+)sql";
+
 Result<std::int64_t> query_int(sqlite3* db, const char* sql) {
   auto statement = sqlite::prepare(db, sql);
   if (!statement) {
@@ -105,7 +112,9 @@ Result<void> create_tables(sqlite3* db) {
     return found.error();
   }
   if (*found == 0) {
-    return sqlite::exec(db, kCreateV1);
+    if (auto created = sqlite::exec(db, kCreateV1); !created) {
+      return created;
+    }
   }
   auto version = query_int(db, "SELECT version FROM timeline_schema");
   if (!version) {
@@ -114,7 +123,9 @@ Result<void> create_tables(sqlite3* db) {
   if (*version == kVersion) {
     return {};
   }
-  // Later versions add their migration steps here.
+  if (*version == 1) {
+    return sqlite::exec(db, kMigrateV1ToV2);
+  }
   spdlog::error("timeline: schema version {} is not one this build knows (it knows {})",
                 *version, kVersion);
   return store::StoreError::corrupt;

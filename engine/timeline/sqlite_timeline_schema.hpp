@@ -8,7 +8,7 @@
 namespace hisbridge::timeline::sqlite_schema {
 
 // timeline_schema holds one row with this number; newer files are refused.
-inline constexpr int kVersion = 1;
+inline constexpr int kVersion = 2;
 
 // Sets the connection up as the journal's are (extended codes, a busy timeout: the journal's
 // writer works on the same file from its own connection; WAL), makes sure the journal's own

@@ -51,6 +51,15 @@ struct RecordedInterval {
   SubjectInfo info;
 };
 
+// What one drain() did: inbox rows taken, the marks in them, rows that did not decode, and
+// the intervals completed or changed (as record() returns them).
+struct Drained {
+  std::size_t rows = 0;
+  std::size_t marks = 0;
+  std::size_t unreadable = 0;
+  std::vector<RecordedInterval> recorded;
+};
+
 // The dimensions an interval query may filter on and group by (design.md).
 enum class Dimension { department, service_code, modality, priority };
 std::string_view to_string(Dimension dimension);
@@ -110,6 +119,15 @@ class TimelineStore {
   // Stores the marks in one transaction and computes, for every configured interval whose
   // ends they touch, the interval of that subject. Returns the intervals completed or changed.
   virtual Result<std::vector<RecordedInterval>> record(std::span<const Mark> marks) = 0;
+  // Hands the marks to the inbox, in one row and one short transaction that is as durable as
+  // the journal's status updates: drain() records them later, on any connection, also after a
+  // restart. What the router does on its own thread, where record()'s work would slow ingest.
+  virtual Result<void> enqueue(std::span<const Mark> marks) = 0;
+  // Records the marks of the oldest inbox rows, at most `max_rows` of them and about
+  // `max_marks` marks (always at least one row), and removes those rows, all in one
+  // transaction: a crash either leaves the rows to record again or has recorded them.
+  // A row that does not decode is removed, logged and counted (Drained::unreadable).
+  virtual Result<Drained> drain(std::size_t max_rows, std::size_t max_marks) = 0;
   // Intervals of `query.interval` whose to end falls in [from, to), invalid ones included.
   virtual Result<std::vector<IntervalRow>> intervals(const IntervalQuery& query) = 0;
   // Running clocks over their target, oldest first, across every interval with targets.

@@ -7,7 +7,9 @@
 // the order and on the visit; accepted and delivered).
 //
 // Throughput is messages processed per second, from the first message sent to the last one
-// processed (the router runs after the ACK, so this is the slower of ingest and processing).
+// processed and, with the timeline on, its marks recorded (the router runs after the ACK and
+// hands each batch's marks to the timeline worker, so this is the slowest of ingest,
+// processing and recording).
 // The closing lines give the median of each mode and the cost: 1 - on / off, against the
 // target of at most 5%. A wrong, negative or missing ACK fails the run; a missed target is
 // reported, not failed, since the figures depend on the machine.
@@ -32,6 +34,7 @@
 #include "engine/app/engine.hpp"
 #include "engine/config/config.hpp"
 #include "engine/store/open_store.hpp"
+#include "engine/store/sqlite_db.hpp"
 #include "tests/bench/mllp_load.hpp"
 
 namespace {
@@ -127,6 +130,27 @@ bool wait_processed(const std::string& location) {
   return false;
 }
 
+// Waits until the timeline's inbox is empty (every batch's marks recorded, once processing is
+// done: the router hands marks over before it writes the statuses); false after a minute.
+bool wait_recorded(const std::string& location) {
+  sqlite3* raw = nullptr;
+  sqlite3_open_v2(location.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  const store::sqlite::Db db(raw);
+  auto count = store::sqlite::prepare(db.get(), "SELECT count(*) FROM timeline_inbox");
+  if (!count) {
+    return false;
+  }
+  const auto deadline = Clock::now() + std::chrono::minutes(1);
+  while (Clock::now() < deadline) {
+    const store::sqlite::ResetOnExit reset(count->get());
+    if (sqlite3_step(count->get()) == SQLITE_ROW && sqlite3_column_int64(count->get(), 0) == 0) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
 struct RoundResult {
   double per_second = 0;      // processed, first sent to last processed
   double ack_per_second = 0;  // acknowledged, in the load's measuring window
@@ -155,13 +179,14 @@ RoundResult run_round(int round, bool timeline, std::chrono::milliseconds measur
       o.unique_orders = true;
       const auto begin = Clock::now();
       const bench::LoadResult load = bench::run_load(o);
-      const bool done = wait_processed(config.store.location);
+      const bool done = wait_processed(config.store.location) &&
+                        (!timeline || wait_recorded(config.store.location));
       const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
       engine.stop();
       if (!load.ok()) {
         out.error = load.error.empty() ? "ACK check failed" : load.error;
       } else if (!done) {
-        out.error = "the router did not finish within a minute";
+        out.error = "the router (or the timeline) did not finish within a minute";
       }
       out.messages = load.answered;
       out.ack_per_second = load.messages_per_second;

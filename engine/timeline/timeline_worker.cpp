@@ -1,0 +1,115 @@
+#include "engine/timeline/timeline_worker.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+namespace hisbridge::timeline {
+
+TimelineWorker::TimelineWorker(std::unique_ptr<TimelineStore> store, OnRecorded on_recorded,
+                               Options options)
+    : store_(std::move(store)), on_recorded_(std::move(on_recorded)), options_(options) {}
+
+TimelineWorker::~TimelineWorker() { stop(); }
+
+void TimelineWorker::start() {
+  if (thread_.joinable()) {
+    return;
+  }
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hb-timeline");
+    run();
+  });
+}
+
+void TimelineWorker::notify() {
+  {
+    const std::lock_guard lock(mutex_);
+    ++notified_;
+  }
+  wake_.notify_one();
+}
+
+void TimelineWorker::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+bool TimelineWorker::caught_up() const {
+  const std::lock_guard lock(mutex_);
+  return ever_empty_ && drained_to_ == notified_;
+}
+
+std::uint64_t TimelineWorker::backlog() const {
+  const std::lock_guard lock(mutex_);
+  if (ever_empty_ && drained_to_ == notified_) {
+    return 0;
+  }
+  const std::uint64_t rows = rows_.load(std::memory_order_relaxed);
+  return notified_ > rows ? notified_ - rows : 1;
+}
+
+bool TimelineWorker::drain_all() {
+  for (;;) {
+    std::uint64_t notified = 0;
+    {
+      const std::lock_guard lock(mutex_);
+      notified = notified_;
+    }
+    auto drained = store_->drain(options_.rows_per_drain, options_.marks_per_drain);
+    if (!drained) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("timeline: recording the inbox failed: {} (the marks stay in the inbox and "
+                    "are recorded at the next try)",
+                    drained.error().message());
+      return false;
+    }
+    rows_.fetch_add(drained->rows, std::memory_order_relaxed);
+    marks_.fetch_add(drained->marks, std::memory_order_relaxed);
+    if (drained->unreadable > 0) {
+      errors_.fetch_add(drained->unreadable, std::memory_order_relaxed);
+      unreadable_.fetch_add(drained->unreadable, std::memory_order_relaxed);
+    }
+    if (on_recorded_ && !drained->recorded.empty()) {
+      on_recorded_(drained->recorded);
+    }
+    if (drained->rows == 0) {
+      // Whatever was notified before this drain began is in the tables now.
+      const std::lock_guard lock(mutex_);
+      drained_to_ = notified;
+      ever_empty_ = true;
+      return true;
+    }
+  }
+}
+
+void TimelineWorker::run() {
+  std::unique_lock lock(mutex_);
+  std::chrono::milliseconds wait{0};  // drain at once: rows an earlier run left
+  for (;;) {
+    wake_.wait_for(lock, wait, [this] { return stopping_ || notified_ != drained_to_; });
+    const bool last = stopping_;
+    lock.unlock();
+    const bool ok = drain_all();
+    lock.lock();
+    if (last) {
+      return;
+    }
+    wait = ok ? options_.poll : options_.retry;
+    if (!ok) {
+      // Not at once again, even when notified: the store is failing.
+      wake_.wait_for(lock, options_.retry, [this] { return stopping_; });
+    }
+  }
+}
+
+}  // namespace hisbridge::timeline
