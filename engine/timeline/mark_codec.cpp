@@ -61,8 +61,9 @@ class Reader {
     std::size_t n = 0;
     for (int shift = 0;; shift += 7) {
       const auto b = byte();
-      // Ten groups of seven bits hold any 64-bit length; more is not an encoding.
-      if (!b || shift > 63) {
+      // Ten groups of seven bits hold any 64-bit length, the tenth only its top bit: a longer
+      // varint, or one whose value needs more bits (which would wrap round), is not an encoding.
+      if (!b || (shift == 63 && (*b & 0xfe) != 0)) {
         return false;
       }
       n |= static_cast<std::size_t>(*b & 0x7f) << shift;
