@@ -85,13 +85,7 @@ Result<void> make_parent(const fs::path& file) {
   return {};
 }
 
-}  // namespace
-
-Result<std::unique_ptr<SqliteTimeline>> SqliteTimeline::open(
-    const fs::path& file, std::vector<IntervalDefinition> definitions) {
-  if (auto made = make_parent(file); !made) {
-    return made.error();
-  }
+Result<sqlite::Db> open_file(const fs::path& file) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -100,19 +94,42 @@ Result<std::unique_ptr<SqliteTimeline>> SqliteTimeline::open(
   if (rc != SQLITE_OK) {
     return sqlite::fail(raw, rc, "open " + file.string());
   }
-  if (auto done = sqlite_schema::prepare_database(db.get()); !done) {
+  return db;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteTimeline>> SqliteTimeline::open(
+    const fs::path& journal_file, std::vector<IntervalDefinition> definitions) {
+  if (auto made = make_parent(journal_file); !made) {
+    return made.error();
+  }
+  auto journal = open_file(journal_file);
+  if (!journal) {
+    return journal.error();
+  }
+  if (auto done = sqlite_schema::prepare_journal(journal->get()); !done) {
+    return done.error();
+  }
+  auto db = open_file(sqlite_schema::timeline_file(journal_file));
+  if (!db) {
+    return db.error();
+  }
+  if (auto done = sqlite_schema::prepare_timeline(db->get(), journal->get(), journal_file);
+      !done) {
     return done.error();
   }
   std::unique_ptr<SqliteTimeline> timeline(
-      new SqliteTimeline(std::move(db), std::move(definitions)));
+      new SqliteTimeline(std::move(*db), std::move(*journal), std::move(definitions)));
   if (auto done = timeline->prepare_statements(); !done) {
     return done.error();
   }
   return timeline;
 }
 
-SqliteTimeline::SqliteTimeline(sqlite::Db db, std::vector<IntervalDefinition> definitions)
-    : db_(std::move(db)), definitions_(std::move(definitions)) {}
+SqliteTimeline::SqliteTimeline(sqlite::Db db, sqlite::Db journal,
+                               std::vector<IntervalDefinition> definitions)
+    : db_(std::move(db)), journal_(std::move(journal)), definitions_(std::move(definitions)) {}
 
 Result<void> SqliteTimeline::prepare_statements() {
   const std::pair<sqlite::Statement*, std::string> all[] = {
@@ -126,12 +143,23 @@ Result<void> SqliteTimeline::prepare_statements() {
        "SELECT from_us, to_us, discipline, priority, department, service_code, modality"
        " FROM timeline_intervals WHERE interval_name = ?1 AND subject = ?2"},
       {&write_interval_, kWriteInterval},
+  };
+  for (const auto& [statement, sql] : all) {
+    auto prepared = sqlite::prepare(db_.get(), sql);
+    if (!prepared) {
+      return prepared.error();
+    }
+    *statement = std::move(*prepared);
+  }
+  const std::pair<sqlite::Statement*, std::string> inbox[] = {
+      {&journal_begin_, "BEGIN IMMEDIATE"},
+      {&journal_commit_, "COMMIT"},
       {&insert_inbox_, "INSERT INTO timeline_inbox(marks) VALUES(?1)"},
       {&read_inbox_, "SELECT id, marks FROM timeline_inbox ORDER BY id LIMIT ?1"},
       {&delete_inbox_, "DELETE FROM timeline_inbox WHERE id = ?1"},
   };
-  for (const auto& [statement, sql] : all) {
-    auto prepared = sqlite::prepare(db_.get(), sql);
+  for (const auto& [statement, sql] : inbox) {
+    auto prepared = sqlite::prepare(journal_.get(), sql);
     if (!prepared) {
       return prepared.error();
     }
@@ -165,11 +193,38 @@ Result<Drained> SqliteTimeline::drain(std::size_t max_rows, std::size_t max_mark
   return drain_inbox(*this, definitions_, max_rows, max_marks);
 }
 
-Result<void> SqliteTimeline::begin() { return sqlite::run(db_.get(), begin_.get(), "begin"); }
+Result<void> SqliteTimeline::begin() {
+  drained_.clear();
+  return sqlite::run(db_.get(), begin_.get(), "begin");
+}
 
-Result<void> SqliteTimeline::commit() { return sqlite::run(db_.get(), commit_.get(), "commit"); }
+// The timeline first (synchronous=FULL: on disk when COMMIT returns), then the inbox rows it
+// recorded: a crash in between records them again, which changes nothing.
+Result<void> SqliteTimeline::commit() {
+  if (auto done = sqlite::run(db_.get(), commit_.get(), "commit"); !done) {
+    return done;
+  }
+  if (drained_.empty()) {
+    return {};
+  }
+  sqlite3* j = journal_.get();
+  if (auto begun = sqlite::run(j, journal_begin_.get(), "begin inbox"); !begun) {
+    return begun;
+  }
+  sqlite3_stmt* s = delete_inbox_.get();
+  for (const std::int64_t id : drained_) {
+    bind_int(s, 1, id);
+    if (auto done = sqlite::run(j, s, "delete inbox row"); !done) {
+      (void)sqlite::exec(j, "ROLLBACK");
+      return done;
+    }
+  }
+  drained_.clear();
+  return sqlite::run(j, journal_commit_.get(), "commit inbox");
+}
 
 void SqliteTimeline::rollback() {
+  drained_.clear();
   if (sqlite3_get_autocommit(db_.get()) == 0) {
     (void)sqlite::run(db_.get(), rollback_.get(), "rollback");
   }
@@ -275,7 +330,7 @@ Result<void> SqliteTimeline::write_intervals(std::span<const IntervalRecord> row
 Result<void> SqliteTimeline::insert_inbox(std::string_view marks) {
   sqlite3_stmt* s = insert_inbox_.get();
   sqlite::bind_blob(s, 1, marks);
-  return sqlite::run(db_.get(), s, "enqueue marks");
+  return sqlite::run(journal_.get(), s, "enqueue marks");
 }
 
 Result<void> SqliteTimeline::read_inbox(std::size_t limit, std::vector<InboxRow>& out) {
@@ -291,19 +346,14 @@ Result<void> SqliteTimeline::read_inbox(std::size_t limit, std::vector<InboxRow>
                      static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
   }
   if (rc != SQLITE_DONE) {
-    return sqlite::fail(db_.get(), rc, "read inbox");
+    return sqlite::fail(journal_.get(), rc, "read inbox");
   }
   return {};
 }
 
+// Kept until commit(): the rows leave the journal only once what they hold is recorded.
 Result<void> SqliteTimeline::delete_inbox(std::span<const std::int64_t> ids) {
-  sqlite3_stmt* s = delete_inbox_.get();
-  for (const std::int64_t id : ids) {
-    bind_int(s, 1, id);
-    if (auto done = sqlite::run(db_.get(), s, "delete inbox row"); !done) {
-      return done;
-    }
-  }
+  drained_.assign(ids.begin(), ids.end());
   return {};
 }
 

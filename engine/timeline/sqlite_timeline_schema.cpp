@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <string>
 
 #include "engine/store/sqlite_db.hpp"
@@ -58,13 +59,6 @@ CREATE INDEX timeline_intervals_window ON timeline_intervals(
 INSERT INTO timeline_schema(version) VALUES(1);
 )sql";
 
-// Version 2: the inbox, where the router hands over each batch's marks (mark_codec.hpp) for
-// the timeline worker to record.
-constexpr const char* kMigrateV1ToV2 = R"sql(
-CREATE TABLE timeline_inbox(id INTEGER PRIMARY KEY, marks BLOB NOT NULL);
-UPDATE timeline_schema SET version = 2;
-)sql";
-
 Result<std::int64_t> query_int(sqlite3* db, const char* sql) {
   auto statement = sqlite::prepare(db, sql);
   if (!statement) {
@@ -80,16 +74,14 @@ Result<std::int64_t> query_int(sqlite3* db, const char* sql) {
   return sqlite::fail(db, rc, "read timeline schema");
 }
 
-Result<void> configure(sqlite3* db) {
-  // The journal's defaults: the same page size for a file made here first, the same wait for
-  // the other connection's lock.
+// The journal's defaults: the same page size for a file made here first, the same wait for
+// the other connection's lock.
+Result<void> configure(sqlite3* db, const char* synchronous) {
   const store::SqliteOptions journal;
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, journal.busy_timeout_ms);
-  // synchronous=NORMAL: a commit that a power cut takes away is made again, because the
-  // router records a batch's marks before it writes the batch's statuses to the same WAL.
   const std::string pragmas = "PRAGMA page_size=" + std::to_string(journal.page_size) +
-                              ";PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL"
+                              ";PRAGMA journal_mode=WAL;PRAGMA synchronous=" + synchronous +
                               ";PRAGMA temp_store=MEMORY;PRAGMA cache_size=-16384";
   if (auto done = sqlite::exec(db, pragmas.c_str()); !done) {
     return done;
@@ -105,9 +97,25 @@ Result<void> configure(sqlite3* db) {
   return {};
 }
 
-Result<void> create_tables(sqlite3* db) {
-  auto found = query_int(
-      db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'timeline_schema'");
+constexpr const char* kHasSchema =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'timeline_schema'";
+
+// What an older release kept in the journal's file, copied into a new timeline file.
+constexpr const char* kCopyFromJournal = R"sql(
+INSERT INTO main.timeline_subjects SELECT * FROM journal.timeline_subjects;
+INSERT INTO main.timeline_marks SELECT * FROM journal.timeline_marks;
+INSERT INTO main.timeline_intervals SELECT * FROM journal.timeline_intervals;
+)sql";
+
+constexpr const char* kDropFromJournal = R"sql(
+DROP TABLE timeline_intervals;
+DROP TABLE timeline_marks;
+DROP TABLE timeline_subjects;
+DROP TABLE timeline_schema;
+)sql";
+
+Result<void> create_tables(sqlite3* db, bool copy_from_journal) {
+  auto found = query_int(db, kHasSchema);
   if (!found) {
     return found.error();
   }
@@ -115,6 +123,7 @@ Result<void> create_tables(sqlite3* db) {
     if (auto created = sqlite::exec(db, kCreateV1); !created) {
       return created;
     }
+    return copy_from_journal ? sqlite::exec(db, kCopyFromJournal) : Result<void>();
   }
   auto version = query_int(db, "SELECT version FROM timeline_schema");
   if (!version) {
@@ -123,31 +132,80 @@ Result<void> create_tables(sqlite3* db) {
   if (*version == kVersion) {
     return {};
   }
-  if (*version == 1) {
-    return sqlite::exec(db, kMigrateV1ToV2);
-  }
+  // Later versions add their migration steps here.
   spdlog::error("timeline: schema version {} is not one this build knows (it knows {})",
                 *version, kVersion);
   return store::StoreError::corrupt;
 }
 
-}  // namespace
-
-Result<void> prepare_database(sqlite3* db) {
-  if (auto done = configure(db); !done) {
-    return done;
-  }
-  if (auto done = sqlite::ensure_schema(db); !done) {
-    return done;
-  }
+Result<void> in_transaction(sqlite3* db, const std::function<Result<void>()>& work) {
   if (auto begun = sqlite::exec(db, "BEGIN IMMEDIATE"); !begun) {
     return begun;
   }
-  if (auto created = create_tables(db); !created) {
+  if (auto done = work(); !done) {
     sqlite::exec(db, "ROLLBACK");
-    return created;
+    return done;
   }
   return sqlite::exec(db, "COMMIT");
+}
+
+// The journal's file as schema `journal` of the timeline's connection, for the copy.
+Result<void> attach_journal(sqlite3* timeline, const std::filesystem::path& journal_file) {
+  auto attach = sqlite::prepare(timeline, "ATTACH DATABASE ?1 AS journal");
+  if (!attach) {
+    return attach.error();
+  }
+  const std::string name = journal_file.string();  // bound without a copy: must outlive the run
+  sqlite::bind_text(attach->get(), 1, name);
+  return sqlite::run(timeline, attach->get(), "attach the journal");
+}
+
+}  // namespace
+
+std::filesystem::path timeline_file(const std::filesystem::path& journal) {
+  std::filesystem::path out = journal;
+  out.replace_filename(journal.stem().string() + ".timeline" + journal.extension().string());
+  return out;
+}
+
+Result<void> prepare_journal(sqlite3* journal) {
+  // synchronous=NORMAL: an inbox row that a power cut takes away is written again, because
+  // the router hands a batch's marks over before it writes the batch's statuses to the same WAL.
+  if (auto done = configure(journal, "NORMAL"); !done) {
+    return done;
+  }
+  if (auto done = sqlite::ensure_schema(journal); !done) {
+    return done;
+  }
+  return sqlite::exec(journal,
+                      "CREATE TABLE IF NOT EXISTS timeline_inbox("
+                      "id INTEGER PRIMARY KEY, marks BLOB NOT NULL)");
+}
+
+Result<void> prepare_timeline(sqlite3* timeline, sqlite3* journal,
+                              const std::filesystem::path& journal_file) {
+  if (auto done = configure(timeline, "FULL"); !done) {
+    return done;
+  }
+  auto old = query_int(journal, kHasSchema);
+  if (!old) {
+    return old.error();
+  }
+  const bool in_journal = *old > 0;
+  if (in_journal) {
+    if (auto attached = attach_journal(timeline, journal_file); !attached) {
+      return attached;
+    }
+  }
+  auto created = in_transaction(timeline, [&] { return create_tables(timeline, in_journal); });
+  if (in_journal) {
+    (void)sqlite::exec(timeline, "DETACH DATABASE journal");
+  }
+  if (!created || !in_journal) {
+    return created;
+  }
+  spdlog::info("timeline: moved the turnaround tables out of the journal's file");
+  return in_transaction(journal, [&] { return sqlite::exec(journal, kDropFromJournal); });
 }
 
 }  // namespace hisbridge::timeline::sqlite_schema

@@ -1,10 +1,14 @@
-// What only the SQLite timeline does: where it opens, and which files it refuses.
+// What only the SQLite timeline does: where it opens (its own file beside the journal's, the
+// inbox in the journal's), which files it refuses, and how it moves the tables an older release
+// kept in the journal's file.
 #include "engine/timeline/sqlite_timeline.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include "engine/store/error.hpp"
+#include "engine/store/open_store.hpp"
+#include "engine/timeline/sqlite_timeline_schema.hpp"
 #include "tests/engine/store/store_test_env.hpp"
 
 namespace hisbridge::timeline {
@@ -34,7 +38,7 @@ TEST(SqliteTimelineTest, RefusesASchemaNewerThanItKnows) {
   const TempDir dir;
   const auto file = dir.path() / "journal.db";
   ASSERT_TRUE(open_timeline(file.string(), default_intervals()));
-  ASSERT_TRUE(exec(file, "UPDATE timeline_schema SET version = 99"));
+  ASSERT_TRUE(exec(dir.path() / "journal.timeline.db", "UPDATE timeline_schema SET version = 99"));
   auto opened = open_timeline(file.string(), default_intervals());
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error(), store::StoreError::corrupt);
@@ -48,6 +52,91 @@ TEST(SqliteTimelineTest, OpensEveryFormOfSqliteLocationAndMakesTheFolder) {
   const auto plain = dir.path() / "b.db";
   ASSERT_TRUE(open_timeline(plain.string(), default_intervals()));
   EXPECT_TRUE(std::filesystem::exists(plain));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "b.timeline.db"));
+}
+
+TEST(SqliteTimelineTest, NamesItsFileAfterTheJournals) {
+  EXPECT_EQ(sqlite_schema::timeline_file("var/hisbridge.db"), "var/hisbridge.timeline.db");
+  EXPECT_EQ(sqlite_schema::timeline_file("/data/journal"), "/data/journal.timeline");
+  EXPECT_EQ(sqlite_schema::timeline_file("store.sqlite3"), "store.timeline.sqlite3");
+}
+
+// Counts rows of `table` in `file`; -1 when the table is not there.
+long long count_rows(const std::filesystem::path& file, const std::string& table) {
+  sqlite3* db = nullptr;
+  sqlite3_open(file.c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  long long n = -1;
+  if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &s, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW) {
+    n = sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST(SqliteTimelineTest, KeepsTheTablesInItsOwnFileAndTheInboxInTheJournals) {
+  const TempDir dir;
+  const auto journal = dir.path() / "hisbridge.db";
+  auto t = open_timeline(journal.string(), default_intervals());
+  ASSERT_TRUE(t);
+  const Mark marks[] = {{Scope::order, "XN-1", "ordered", 1'000'000, {"LAB", "", "", "", "S", "", ""}},
+                        {Scope::order, "XN-1", "final", 61'000'000, {}}};
+  ASSERT_TRUE((*t)->enqueue(marks));
+  EXPECT_EQ(count_rows(journal, "timeline_inbox"), 1);
+  EXPECT_EQ(count_rows(journal, "timeline_intervals"), -1);
+  auto drained = (*t)->drain(8, 4096);
+  ASSERT_TRUE(drained) << drained.error().message();
+  EXPECT_EQ(drained->rows, 1u);
+  EXPECT_EQ(count_rows(journal, "timeline_inbox"), 0);
+  EXPECT_EQ(count_rows(dir.path() / "hisbridge.timeline.db", "timeline_intervals"), 1);
+  // The journal opens as ever beside them.
+  EXPECT_TRUE(store::open_store(journal.string()));
+}
+
+TEST(SqliteTimelineTest, MovesTheTablesAnOlderReleaseKeptInTheJournal) {
+  const TempDir dir;
+  const auto journal = dir.path() / "hisbridge.db";
+  ASSERT_TRUE(store::open_store(journal.string()));
+  // The tables as the release before kept them, in the journal's file, with one interval.
+  {
+    auto t = open_timeline((dir.path() / "old.db").string(), default_intervals());
+    ASSERT_TRUE(t);
+    const Mark marks[] = {
+        {Scope::order, "XN-1", "ordered", 1'000'000, {"LAB", "V1", "P1", "CC", "S", "GLU", ""}},
+        {Scope::order, "XN-1", "final", 61'000'000, {}}};
+    ASSERT_TRUE((*t)->record(marks));
+  }
+  ASSERT_TRUE(exec(journal, ("ATTACH DATABASE '" + (dir.path() / "old.timeline.db").string() +
+                             "' AS old;"
+                             "CREATE TABLE timeline_schema AS SELECT * FROM old.timeline_schema;"
+                             "CREATE TABLE timeline_subjects AS SELECT * FROM old.timeline_subjects;"
+                             "CREATE TABLE timeline_marks AS SELECT * FROM old.timeline_marks;"
+                             "CREATE TABLE timeline_intervals AS SELECT * FROM old.timeline_intervals;")
+                                .c_str()));
+  auto t = open_timeline(journal.string(), default_intervals());
+  ASSERT_TRUE(t) << t.error().message();
+  IntervalQuery q;
+  q.interval = "lab_order_to_final";
+  q.from_us = 0;
+  q.to_us = 100'000'000;
+  auto rows = (*t)->intervals(q);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].duration_us, 60'000'000);
+  EXPECT_EQ((*rows)[0].department, "CC");
+  const auto moved = dir.path() / "hisbridge.timeline.db";
+  EXPECT_EQ(count_rows(moved, "timeline_marks"), 2);
+  EXPECT_EQ(count_rows(moved, "timeline_subjects"), 1);
+  for (const char* table : {"timeline_schema", "timeline_subjects", "timeline_marks",
+                            "timeline_intervals"}) {
+    EXPECT_EQ(count_rows(journal, table), -1) << table << " left in the journal";
+  }
+  // Opening again copies nothing twice.
+  ASSERT_TRUE(open_timeline(journal.string(), default_intervals()));
+  EXPECT_EQ(count_rows(moved, "timeline_marks"), 2);
 }
 
 TEST(SqliteTimelineTest, LocationsThatNameNoStoreAreBadConfig) {
@@ -60,8 +149,9 @@ TEST(SqliteTimelineTest, LocationsThatNameNoStoreAreBadConfig) {
 
 TEST(SqliteTimelineTest, UsesTheWindowIndexForIntervalsAndTheKindIndexForOverdue) {
   const TempDir dir;
-  const auto file = dir.path() / "journal.db";
-  ASSERT_TRUE(open_timeline(file.string(), default_intervals()));
+  const auto journal = dir.path() / "journal.db";
+  ASSERT_TRUE(open_timeline(journal.string(), default_intervals()));
+  const auto file = sqlite_schema::timeline_file(journal);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   const auto plan = [&](const char* sql) {
