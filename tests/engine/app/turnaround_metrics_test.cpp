@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/store/open_store.hpp"
@@ -109,9 +110,21 @@ TEST(TurnaroundMetricsTest, OverdueOrdersAreCountedFromTheTimelineAtEachScrape) 
     auto store = store::open_store(location);
     ASSERT_TRUE(store);
     const router::Router router(std::move(*store), config);
+    // A worker that has drained an empty inbox: nothing behind.
+    auto drainer = timeline::open_timeline(location, timeline::default_intervals());
+    ASSERT_TRUE(drainer);
+    timeline::TimelineWorker worker(std::move(*drainer), nullptr);
     metrics::Registry registry;
-    register_timeline_metrics(registry, router, shared, std::chrono::hours(48));
+    register_timeline_metrics(registry, router, &worker, shared, std::chrono::hours(48));
+    EXPECT_TRUE(has_line(registry.expose(), "hisbridge_timeline_backlog_batches 1"))
+        << "not drained yet: unknown, so at least one";
+    worker.start();
+    for (int i = 0; i < 2000 && !worker.caught_up(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(worker.caught_up());
     const std::string text = registry.expose();
+    EXPECT_TRUE(has_line(text, "hisbridge_timeline_backlog_batches 0")) << text;
     const auto gauge = [](const char* interval, const char* priority) {
       return std::string("hisbridge_overdue_orders{interval=\"") + interval +
              "\",priority=\"" + priority + "\"}";
@@ -124,8 +137,9 @@ TEST(TurnaroundMetricsTest, OverdueOrdersAreCountedFromTheTimelineAtEachScrape) 
     EXPECT_TRUE(has_line(text, "hisbridge_timeline_events_skipped_total 0"));
     // Without a timeline, no gauge (a gap, not a false zero), the router's counters still.
     metrics::Registry without;
-    register_timeline_metrics(without, router, nullptr, std::chrono::hours(48));
+    register_timeline_metrics(without, router, nullptr, nullptr, std::chrono::hours(48));
     EXPECT_EQ(without.expose().find("hisbridge_overdue_orders"), std::string::npos);
+    EXPECT_EQ(without.expose().find("hisbridge_timeline_backlog_batches"), std::string::npos);
   }
   fs::remove_all(dir);
 }

@@ -1,7 +1,8 @@
-// The router recording the turnaround timeline: a real SqliteStore and a real SQLite timeline
-// in the same temp file, a real mapping with events, and a scripted destination. A thin
-// wrapper around the timeline counts record() calls and can be told to fail. Waits poll the
-// store with a generous deadline; nothing asserts on how long anything took.
+// The router handing the turnaround timeline its marks: a real SqliteStore and a real SQLite
+// timeline beside it in a temp folder, a real timeline worker recording them, a real mapping
+// with events, and a scripted destination. A thin wrapper around the router's timeline counts
+// enqueue() calls and can be told to fail. Waits poll the store and the worker with a generous
+// deadline; nothing asserts on how long anything took.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "engine/router/router.hpp"
 #include "engine/store/open_store.hpp"
 #include "engine/timeline/timeline_store.hpp"
+#include "engine/timeline/timeline_worker.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -46,7 +48,7 @@ const char* const kMapping = R"({
   ]
 })";
 
-// Forwards to a real timeline; counts record() calls and the marks each was given, and fails
+// Forwards to a real timeline; counts enqueue() calls and the marks each was given, and fails
 // them while told to.
 class WatchedTimeline final : public timeline::TimelineStore {
  public:
@@ -54,12 +56,18 @@ class WatchedTimeline final : public timeline::TimelineStore {
       : inner_(std::move(inner)) {}
 
   Result<std::vector<RecordedInterval>> record(std::span<const timeline::Mark> marks) override {
+    return inner_->record(marks);
+  }
+  Result<void> enqueue(std::span<const timeline::Mark> marks) override {
     const std::lock_guard lock(mutex_);
     calls_.push_back(marks.size());
     if (fail_) {
       return store::StoreError::io;
     }
-    return inner_->record(marks);
+    return inner_->enqueue(marks);
+  }
+  Result<timeline::Drained> drain(std::size_t rows, std::size_t marks) override {
+    return inner_->drain(rows, marks);
   }
   Result<std::vector<timeline::IntervalRow>> intervals(const timeline::IntervalQuery& q) override {
     return inner_->intervals(q);
@@ -119,15 +127,21 @@ class RouterTimelineTest : public testing::Test {
     ASSERT_TRUE(t) << t.error().message();
     watched_ = new WatchedTimeline(std::move(*t));
     router_timeline_.store.reset(watched_);
-    router_timeline_.on_recorded = [this](std::span<const RecordedInterval> recorded) {
-      const std::lock_guard lock(mutex_);
-      recorded_.insert(recorded_.end(), recorded.begin(), recorded.end());
-    };
+    auto drainer = timeline::open_timeline(location(), timeline::default_intervals());
+    ASSERT_TRUE(drainer) << drainer.error().message();
+    worker_ = std::make_unique<timeline::TimelineWorker>(
+        std::move(*drainer), [this](std::span<const RecordedInterval> recorded) {
+          const std::lock_guard lock(mutex_);
+          recorded_.insert(recorded_.end(), recorded.begin(), recorded.end());
+        });
+    router_timeline_.on_enqueued = [worker = worker_.get()] { worker->notify(); };
+    worker_->start();
     auto checker = timeline::open_timeline(location(), timeline::default_intervals());
     ASSERT_TRUE(checker) << checker.error().message();
     checker_ = std::move(*checker);
   }
   void TearDown() override {
+    worker_.reset();
     writer_.reset();
     checker_.reset();
     fs::remove_all(dir_);
@@ -199,10 +213,11 @@ class RouterTimelineTest : public testing::Test {
     return true;
   }
 
+  // Every message processed and every mark handed over recorded.
   bool all_done() {
     return eventually([this] {
       auto stats = writer_->stats();
-      return stats && stats->received == 0;
+      return stats && stats->received == 0 && worker_->caught_up();
     });
   }
 
@@ -227,13 +242,14 @@ class RouterTimelineTest : public testing::Test {
   std::unique_ptr<store::Store> writer_;
   std::unique_ptr<timeline::TimelineStore> checker_;
   WatchedTimeline* watched_ = nullptr;  // owned by router_timeline_, then by the router
+  std::unique_ptr<timeline::TimelineWorker> worker_;
   RouterTimeline router_timeline_;
   std::shared_ptr<ToggledDestination> destination_ = std::make_shared<ToggledDestination>();
   std::mutex mutex_;
   std::vector<RecordedInterval> recorded_;  // guarded by mutex_
 };
 
-TEST_F(RouterTimelineTest, RecordsABatchsEventsAndDeliveriesInOneCall) {
+TEST_F(RouterTimelineTest, HandsABatchsEventsAndDeliveriesOverInOneCall) {
   append({oru("M1", "XN-1", "S", "202603050800+0700", "202603050830+0700"),
           oru("M2", "XN-2", "R", "202603050700+0700", "202603051200+0700"),
           oru("M3", "XN-3", "R", "202603050900+0700", "202603050910+0700", "P")});
@@ -326,7 +342,8 @@ TEST_F(RouterTimelineTest, EventsWithoutAReadableTimeAreCounted) {
 
 TEST_F(RouterTimelineTest, ABatchDoneAgainAfterItsStatusesFailedRecordsNothingTwice) {
   // The statuses of the first attempt are not written (as after a crash between the two):
-  // the batch is processed and recorded again, and the second record() reports nothing new.
+  // the batch is processed and handed over again, and its second recording reports nothing
+  // new.
   std::atomic<int> writes{0};
   auto status_store = store::open_store(location());
   ASSERT_TRUE(status_store);
