@@ -345,7 +345,7 @@ def main():
         check(ready["status"] == "ready", "/readyz: %r" % ready)
 
         sent = send_traffic(mllp_port, http_port)
-        e2e.wait_until_processed(folder, 6)
+        e2e.wait_until_processed(folder, 6, admin_port=admin_port)
         wait_for("the router's figures", lambda: admin.json("/api/v1/channels")["channels"][0]
                  ["counters"]["processed"] == 3)
         check_metrics(admin)

@@ -8,6 +8,7 @@ the end. Every wait has a deadline; the whole script is bounded by `watchdog()`.
 """
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -349,8 +350,10 @@ def query(folder, sql, params=()):
         return db.execute(sql, params).fetchall()
 
 
-def wait_until_processed(folder, expected_rows, timeout=20.0):
-    """Waits until the journal holds at least `expected_rows` rows and none is `received`."""
+def wait_until_processed(folder, expected_rows, timeout=20.0, admin_port=None):
+    """Waits until the journal holds at least `expected_rows` rows and none is `received`;
+    with `admin_port`, also until the turnaround timeline has recorded every mark handed to
+    it (wait_timeline_recorded)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -358,10 +361,34 @@ def wait_until_processed(folder, expected_rows, timeout=20.0):
             last = query(folder, "SELECT COUNT(*), COALESCE(SUM(status = 'received'), 0)"
                                  " FROM hisbridge_messages")[0]
             if last[0] >= expected_rows and last[1] == 0:
+                if admin_port is not None:
+                    wait_timeline_recorded(admin_port, max(1.0, deadline - time.monotonic()))
                 return
         time.sleep(0.05)
     raise TestFailure("processing not done within %.0f s: (rows, still received) = %r, "
                       "expected %d rows" % (timeout, last, expected_rows))
+
+
+def wait_timeline_recorded(admin_port, timeout=20.0):
+    """Waits until /metrics says the timeline worker has caught up
+    (hisbridge_timeline_backlog_batches 0): the router hands each batch's marks over before
+    it writes the batch's statuses, so once processing is done this means every mark is
+    recorded and observed in the turnaround histogram."""
+    deadline = time.monotonic() + timeout
+    line = None
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection(HOST, admin_port, timeout=10)
+        try:
+            conn.request("GET", "/metrics")
+            text = conn.getresponse().read().decode("utf-8")
+        finally:
+            conn.close()
+        line = next((l for l in text.splitlines()
+                     if l.startswith("hisbridge_timeline_backlog_batches ")), None)
+        if line is None or line.split()[1] == "0":
+            return  # no line: the engine runs without a timeline
+        time.sleep(0.05)
+    raise TestFailure("the timeline did not catch up within %.0f s: %s" % (timeout, line))
 
 
 def binary_from_argv():

@@ -221,7 +221,7 @@ def main():
         engine.start()
         engine.wait_for_log(r"admin: listening on 127\.0\.0\.1:%d " % admin_port)
         stored, lis_processed = send_traffic(binary, lis_port, ris_port, repository)
-        e2e.wait_until_processed(folder, stored)
+        e2e.wait_until_processed(folder, stored, admin_port=admin_port)
         # The longest waiting first; each open order's patient twice: the order's clock
         # (lab_order_to_final) and the visit's (patient_wait_to_service, nobody collected yet).
         overdue = sorted(range(1, len(OPEN_ORDERS) + 1), key=lambda n: -OPEN_ORDERS[n - 1][1])
