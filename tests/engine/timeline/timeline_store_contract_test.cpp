@@ -1,15 +1,19 @@
 // The TimelineStore contract, run against every implementation: SQLite on a temporary file
 // always, PostgreSQL when HISBRIDGE_TEST_PG names a server (each test gets a fresh database).
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/store/open_store.hpp"
+#include "engine/timeline/mark_codec.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "tests/engine/store/store_test_env.hpp"
 
@@ -117,6 +121,49 @@ class TimelineContractTest : public ::testing::TestWithParam<Backend> {
     auto out = timeline_->overdue({now_us, lookback_us, limit});
     EXPECT_TRUE(out) << (out ? "" : out.error().message());
     return out ? *out : std::vector<OverdueItem>{};
+  }
+
+  void enqueue(const std::vector<Mark>& marks, TimelineStore* on = nullptr) {
+    auto done = (on != nullptr ? on : timeline_.get())->enqueue(marks);
+    EXPECT_TRUE(done) << (done ? "" : done.error().message());
+  }
+
+  Drained drain(std::size_t max_rows = 64, std::size_t max_marks = 1024,
+                TimelineStore* on = nullptr) {
+    auto drained = (on != nullptr ? on : timeline_.get())->drain(max_rows, max_marks);
+    EXPECT_TRUE(drained) << (drained ? "" : drained.error().message());
+    return drained ? *drained : Drained{};
+  }
+
+  // Writes `bytes` into the inbox as a row of its own, past the store: what a damaged
+  // database or a bug would leave there.
+  bool insert_raw_inbox_row(std::string_view bytes) {
+    if (GetParam() == Backend::postgres) {
+      PGconn* conn = PQconnectdb(location_.c_str());
+      const char* values[] = {bytes.data()};
+      const int lengths[] = {static_cast<int>(bytes.size())};
+      const int formats[] = {1};
+      PGresult* r = PQexecParams(conn, "INSERT INTO timeline_inbox(marks) VALUES($1::bytea)", 1,
+                                 nullptr, values, lengths, formats, 0);
+      const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      EXPECT_TRUE(ok) << PQerrorMessage(conn);
+      PQclear(r);
+      PQfinish(conn);
+      return ok;
+    }
+    sqlite3* db = nullptr;
+    sqlite3_stmt* s = nullptr;
+    const auto journal = dir_->path() / "journal.db";
+    bool ok = sqlite3_open(journal.c_str(), &db) == SQLITE_OK &&
+              sqlite3_prepare_v2(db, "INSERT INTO timeline_inbox(marks) VALUES(?1)", -1, &s,
+                                 nullptr) == SQLITE_OK &&
+              sqlite3_bind_blob64(s, 1, bytes.data(), bytes.size(), SQLITE_TRANSIENT) ==
+                  SQLITE_OK &&
+              sqlite3_step(s) == SQLITE_DONE;
+    EXPECT_TRUE(ok) << sqlite3_errmsg(db);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return ok;
   }
 
   std::optional<TempDir> dir_;
@@ -415,6 +462,202 @@ TEST_P(TimelineContractTest, TextThatIsNotUtf8IsStoredCleaned) {
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0].subject, "ORD\xEF\xBF\xBD");
   EXPECT_EQ(rows("lab_order_to_final")[0].department, "KHOA\xEF\xBF\xBD");
+}
+
+// Both ends of lab_order_to_final for one order: one interval of `minutes`.
+std::vector<Mark> ordered_and_final(const std::string& subject, std::int64_t minutes = 30) {
+  return {order(subject, "ordered", 0), order(subject, "final", minutes)};
+}
+
+std::vector<std::string> subjects_of(const std::vector<RecordedInterval>& recorded) {
+  std::vector<std::string> out;
+  for (const RecordedInterval& r : recorded) {
+    out.push_back(r.subject);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_P(TimelineContractTest, EnqueuedMarksAreRecordedOnlyWhenDrained) {
+  enqueue(ordered_and_final("ORD1", 45));
+  EXPECT_TRUE(rows("lab_order_to_final").empty());
+  const Drained drained = drain();
+  EXPECT_EQ(drained.rows, 1u);
+  EXPECT_EQ(drained.marks, 2u);
+  EXPECT_EQ(drained.unreadable, 0u);
+  ASSERT_EQ(drained.recorded.size(), 1u);
+  const RecordedInterval& r = drained.recorded[0];
+  EXPECT_EQ(r.interval, "lab_order_to_final");
+  EXPECT_EQ(r.subject, "ORD1");
+  EXPECT_EQ(r.from_us, kT0);
+  EXPECT_EQ(r.to_us, kT0 + 45 * kMinute);
+  EXPECT_TRUE(r.first);
+  EXPECT_FALSE(r.invalid);
+  EXPECT_EQ(r.info, info("LAB"));
+  const auto stored = rows("lab_order_to_final");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].duration_us, 45 * kMinute);
+  // The row is gone: a second drain finds nothing.
+  const Drained again = drain();
+  EXPECT_EQ(again.rows, 0u);
+  EXPECT_EQ(again.marks, 0u);
+  EXPECT_TRUE(again.recorded.empty());
+}
+
+TEST_P(TimelineContractTest, DrainTakesTheOldestRowsUpToMaxRows) {
+  for (const char* subject : {"A", "B", "C"}) {
+    enqueue(ordered_and_final(subject));
+  }
+  const Drained first = drain(2, 1024);
+  EXPECT_EQ(first.rows, 2u);
+  EXPECT_EQ(first.marks, 4u);
+  EXPECT_EQ(subjects_of(first.recorded), (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(rows("lab_order_to_final").size(), 2u);
+  const Drained second = drain(2, 1024);
+  EXPECT_EQ(second.rows, 1u);
+  EXPECT_EQ(subjects_of(second.recorded), (std::vector<std::string>{"C"}));
+  EXPECT_EQ(drain(2, 1024).rows, 0u);
+}
+
+TEST_P(TimelineContractTest, DrainTakesAtLeastOneRowWhateverTheLimits) {
+  for (const char* subject : {"A", "B", "C", "D", "E"}) {
+    enqueue(ordered_and_final(subject));
+  }
+  // A row holds more marks than asked for: it is taken whole, and alone.
+  const Drained one = drain(64, 1);
+  EXPECT_EQ(one.rows, 1u);
+  EXPECT_EQ(one.marks, 2u);
+  EXPECT_EQ(subjects_of(one.recorded), (std::vector<std::string>{"A"}));
+  const Drained zero = drain(0, 0);
+  EXPECT_EQ(zero.rows, 1u);
+  EXPECT_EQ(subjects_of(zero.recorded), (std::vector<std::string>{"B"}));
+  // Rows are taken until they hold max_marks.
+  const Drained two = drain(64, 4);
+  EXPECT_EQ(two.rows, 2u);
+  EXPECT_EQ(two.marks, 4u);
+  EXPECT_EQ(subjects_of(two.recorded), (std::vector<std::string>{"C", "D"}));
+  EXPECT_EQ(drain(64, 4).rows, 1u);
+  EXPECT_EQ(rows("lab_order_to_final").size(), 5u);
+}
+
+TEST_P(TimelineContractTest, TheSameMarksEnqueuedTwiceAreRecordedOnce) {
+  const std::vector<Mark> marks = {order("ORD1", "ordered", 0), order("ORD1", "final", 30),
+                                   visit("V1", "registered", -10), visit("V1", "collected", 5)};
+  enqueue(marks);
+  enqueue(marks);
+  const Drained first = drain(1, 1024);
+  EXPECT_EQ(first.rows, 1u);
+  ASSERT_EQ(first.recorded.size(), 2u);
+  EXPECT_TRUE(first.recorded[0].first);
+  const Drained second = drain(1, 1024);
+  EXPECT_EQ(second.rows, 1u);
+  EXPECT_EQ(second.marks, 4u);
+  EXPECT_TRUE(second.recorded.empty());
+  // Both copies in one drain: one interval each.
+  const std::vector<Mark> other = ordered_and_final("ORD2");
+  enqueue(other);
+  enqueue(other);
+  const Drained both = drain();
+  EXPECT_EQ(both.rows, 2u);
+  EXPECT_EQ(subjects_of(both.recorded), (std::vector<std::string>{"ORD2"}));
+  EXPECT_EQ(rows("lab_order_to_final").size(), 2u);
+  EXPECT_EQ(rows("patient_wait_to_service").size(), 1u);
+}
+
+TEST_P(TimelineContractTest, EnqueueingNoMarksAddsNoRow) {
+  auto done = timeline_->enqueue(std::span<const Mark>{});
+  ASSERT_TRUE(done) << done.error().message();
+  const Drained drained = drain();
+  EXPECT_EQ(drained.rows, 0u);
+  EXPECT_EQ(drained.marks, 0u);
+}
+
+TEST_P(TimelineContractTest, OneConnectionEnqueuesAnotherDrains) {
+  auto router = open();
+  auto worker = open();
+  ASSERT_NE(router, nullptr);
+  ASSERT_NE(worker, nullptr);
+  enqueue(ordered_and_final("ORD1"), router.get());
+  enqueue(ordered_and_final("ORD2"), router.get());
+  const Drained drained = drain(64, 1024, worker.get());
+  EXPECT_EQ(drained.rows, 2u);
+  EXPECT_EQ(subjects_of(drained.recorded), (std::vector<std::string>{"ORD1", "ORD2"}));
+  EXPECT_EQ(rows("lab_order_to_final").size(), 2u);  // seen by a third connection
+  EXPECT_EQ(drain(64, 1024, router.get()).rows, 0u);
+}
+
+TEST_P(TimelineContractTest, InboxRowsOutliveAReopen) {
+  enqueue(ordered_and_final("ORD1"));
+  timeline_.reset();
+  timeline_ = open();
+  ASSERT_NE(timeline_, nullptr);
+  const Drained drained = drain();
+  EXPECT_EQ(drained.rows, 1u);
+  EXPECT_EQ(subjects_of(drained.recorded), (std::vector<std::string>{"ORD1"}));
+}
+
+TEST_P(TimelineContractTest, TwoDrainersAtOnceRecordEveryIntervalOnce) {
+  std::vector<std::string> all;
+  for (int i = 0; i < 24; ++i) {
+    all.push_back("ORD" + std::to_string(100 + i));
+    enqueue(ordered_and_final(all.back()));
+  }
+  std::vector<RecordedInterval> seen[2];
+  std::unique_ptr<TimelineStore> drainers[2] = {open(), open()};
+  ASSERT_NE(drainers[0], nullptr);
+  ASSERT_NE(drainers[1], nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (;;) {
+        auto drained = drainers[t]->drain(3, 1024);
+        if (!drained || drained->rows == 0) {
+          EXPECT_TRUE(drained) << drained.error().message();
+          return;
+        }
+        seen[t].insert(seen[t].end(), drained->recorded.begin(), drained->recorded.end());
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  std::vector<RecordedInterval> recorded = seen[0];
+  recorded.insert(recorded.end(), seen[1].begin(), seen[1].end());
+  EXPECT_EQ(subjects_of(recorded), all);
+  EXPECT_EQ(rows("lab_order_to_final").size(), all.size());
+  EXPECT_EQ(drain().rows, 0u);
+}
+
+TEST_P(TimelineContractTest, AnUnreadableInboxRowIsDroppedAndTheRowsAroundItRecorded) {
+  std::string truncated;
+  encode_marks(ordered_and_final("LOST"), truncated);
+  truncated.pop_back();
+  enqueue(ordered_and_final("A"));
+  ASSERT_TRUE(insert_raw_inbox_row(std::string("not marks\0\xff", 11)));
+  ASSERT_TRUE(insert_raw_inbox_row(""));
+  ASSERT_TRUE(insert_raw_inbox_row(truncated));
+  enqueue(ordered_and_final("B"));
+  const Drained drained = drain();
+  EXPECT_EQ(drained.rows, 5u);
+  EXPECT_EQ(drained.unreadable, 3u);
+  EXPECT_EQ(drained.marks, 4u);
+  EXPECT_EQ(subjects_of(drained.recorded), (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(rows("lab_order_to_final").size(), 2u);
+  EXPECT_EQ(drain().rows, 0u);  // dropped, not left to stop the inbox
+
+  // An unreadable row alone in a drain is dropped too, and the next one follows.
+  ASSERT_TRUE(insert_raw_inbox_row("HBM1\x07"));
+  enqueue(ordered_and_final("C"));
+  const Drained alone = drain(1, 1024);
+  EXPECT_EQ(alone.rows, 1u);
+  EXPECT_EQ(alone.unreadable, 1u);
+  EXPECT_EQ(alone.marks, 0u);
+  EXPECT_TRUE(alone.recorded.empty());
+  const Drained next = drain(1, 1024);
+  EXPECT_EQ(next.rows, 1u);
+  EXPECT_EQ(next.unreadable, 0u);
+  EXPECT_EQ(subjects_of(next.recorded), (std::vector<std::string>{"C"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TimelineContractTest,
