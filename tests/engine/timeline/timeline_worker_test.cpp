@@ -1,0 +1,309 @@
+// The timeline worker over a real SQLite timeline in a temp folder: marks one connection
+// enqueues are recorded on the worker's own, whether notified, left before start() or left at
+// stop(); a failing drain leaves them in the inbox until the store recovers. Waits poll the
+// worker and the files with a generous deadline; nothing asserts on how long anything took.
+#include "engine/timeline/timeline_worker.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/store/error.hpp"
+#include "engine/timeline/timeline_store.hpp"
+#include "tests/engine/store/store_test_env.hpp"
+
+namespace hisbridge::timeline {
+namespace {
+
+using namespace std::chrono_literals;
+using store::testing::TempDir;
+
+constexpr std::int64_t kMinute = 60LL * 1'000'000;
+constexpr std::int64_t kT0 = 1772673300LL * 1'000'000;  // 2026-03-05T08:15+07:00
+
+// Both ends of lab_order_to_final for one order: one interval of `minutes`.
+std::vector<Mark> ordered_and_final(const std::string& order_no, std::int64_t minutes = 30) {
+  SubjectInfo info;
+  info.discipline = "LAB";
+  info.priority = "R";
+  return {{Scope::order, order_no, "ordered", kT0, info},
+          {Scope::order, order_no, "final", kT0 + minutes * kMinute, info}};
+}
+
+bool eventually(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// Forwards to a real timeline; drain() fails while told to, and counts its calls.
+class FlakyTimeline final : public TimelineStore {
+ public:
+  explicit FlakyTimeline(std::unique_ptr<TimelineStore> inner) : inner_(std::move(inner)) {}
+
+  Result<std::vector<RecordedInterval>> record(std::span<const Mark> marks) override {
+    return inner_->record(marks);
+  }
+  Result<void> enqueue(std::span<const Mark> marks) override { return inner_->enqueue(marks); }
+  Result<Drained> drain(std::size_t rows, std::size_t marks) override {
+    ++drains_;
+    if (fail_) {
+      return store::StoreError::busy;
+    }
+    return inner_->drain(rows, marks);
+  }
+  Result<std::vector<IntervalRow>> intervals(const IntervalQuery& q) override {
+    return inner_->intervals(q);
+  }
+  Result<std::vector<OverdueItem>> overdue(const OverdueQuery& q) override {
+    return inner_->overdue(q);
+  }
+  const std::vector<IntervalDefinition>& definitions() const override {
+    return inner_->definitions();
+  }
+
+  std::atomic<bool> fail_{false};
+  std::atomic<int> drains_{0};
+
+ private:
+  std::unique_ptr<TimelineStore> inner_;
+};
+
+class TimelineWorkerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    router_ = open();
+    ASSERT_NE(router_, nullptr);
+  }
+
+  void TearDown() override { worker_.reset(); }
+
+  std::unique_ptr<TimelineStore> open() {
+    auto opened = open_timeline(journal_.string(), default_intervals());
+    EXPECT_TRUE(opened) << (opened ? "" : opened.error().message());
+    return opened ? std::move(*opened) : nullptr;
+  }
+
+  // A worker on a connection of its own, its intervals collected in seen_.
+  void make_worker(std::unique_ptr<TimelineStore> store, TimelineWorker::Options options = {}) {
+    worker_ = std::make_unique<TimelineWorker>(
+        std::move(store),
+        [this](std::span<const RecordedInterval> recorded) {
+          const std::lock_guard lock(mutex_);
+          seen_.insert(seen_.end(), recorded.begin(), recorded.end());
+        },
+        options);
+  }
+
+  void enqueue(const std::string& order_no) {
+    auto done = router_->enqueue(ordered_and_final(order_no));
+    ASSERT_TRUE(done) << done.error().message();
+  }
+
+  std::vector<std::string> seen_subjects() {
+    const std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const RecordedInterval& r : seen_) {
+      EXPECT_EQ(r.interval, "lab_order_to_final");
+      EXPECT_TRUE(r.first);
+      out.push_back(r.subject);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::size_t stored_intervals() {
+    IntervalQuery q;
+    q.interval = "lab_order_to_final";
+    q.from_us = 0;
+    q.to_us = std::numeric_limits<std::int64_t>::max();
+    auto rows = router_->intervals(q);
+    EXPECT_TRUE(rows) << (rows ? "" : rows.error().message());
+    return rows ? rows->size() : 0;
+  }
+
+  // Rows in the inbox, read past the store; -1 when it cannot be read.
+  long long inbox_rows() {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* s = nullptr;
+    long long n = -1;
+    if (sqlite3_open(journal_.c_str(), &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM timeline_inbox", -1, &s, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+  }
+
+  TempDir dir_;
+  std::filesystem::path journal_ = dir_.path() / "journal.db";
+  std::unique_ptr<TimelineStore> router_;  // enqueues, and reads what the worker recorded
+  std::mutex mutex_;
+  std::vector<RecordedInterval> seen_;
+  std::unique_ptr<TimelineWorker> worker_;  // last: its thread ends before seen_ goes
+};
+
+TEST_F(TimelineWorkerTest, RecordsWhatIsEnqueuedAndNotified) {
+  make_worker(open());
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));  // the start-up drain
+  EXPECT_EQ(worker_->backlog(), 0u);
+  enqueue("ORD1");
+  enqueue("ORD2");
+  worker_->notify();
+  worker_->notify();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(worker_->backlog(), 0u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1", "ORD2"}));
+  EXPECT_EQ(worker_->rows_recorded(), 2u);
+  EXPECT_EQ(worker_->marks_recorded(), 4u);
+  EXPECT_EQ(worker_->errors(), 0u);
+  EXPECT_EQ(stored_intervals(), 2u);
+  EXPECT_EQ(inbox_rows(), 0);
+}
+
+TEST_F(TimelineWorkerTest, RecordsRowsLeftBeforeStartWithoutANotify) {
+  enqueue("ORD1");
+  enqueue("ORD2");
+  enqueue("ORD3");
+  TimelineWorker::Options options;
+  options.poll = std::chrono::hours(1);  // only the start-up drain can find them
+  make_worker(open(), options);
+  EXPECT_FALSE(worker_->caught_up());
+  EXPECT_GE(worker_->backlog(), 1u);
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(worker_->backlog(), 0u);
+  EXPECT_EQ(worker_->rows_recorded(), 3u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1", "ORD2", "ORD3"}));
+  EXPECT_EQ(stored_intervals(), 3u);
+  EXPECT_EQ(inbox_rows(), 0);
+}
+
+TEST_F(TimelineWorkerTest, BacklogCountsBatchesNotifiedAndNotRecorded) {
+  make_worker(open());
+  EXPECT_EQ(worker_->backlog(), 1u);  // before any drain: at least one, rows may be waiting
+  for (const char* order_no : {"A", "B", "C"}) {
+    enqueue(order_no);
+    worker_->notify();
+  }
+  EXPECT_EQ(worker_->backlog(), 3u);
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(worker_->backlog(), 0u);
+  EXPECT_EQ(stored_intervals(), 3u);
+}
+
+TEST_F(TimelineWorkerTest, StopRecordsWhatIsLeft) {
+  TimelineWorker::Options options;
+  options.poll = std::chrono::hours(1);  // no poll in between: only stop() can drain it
+  make_worker(open(), options);
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  enqueue("ORD1");
+  enqueue("ORD2");
+  EXPECT_EQ(inbox_rows(), 2);
+  worker_->stop();
+  EXPECT_EQ(inbox_rows(), 0);
+  EXPECT_EQ(stored_intervals(), 2u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1", "ORD2"}));
+  EXPECT_EQ(worker_->rows_recorded(), 2u);
+  // A stopped worker starts again.
+  enqueue("ORD3");
+  worker_->notify();
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(stored_intervals(), 3u);
+}
+
+TEST_F(TimelineWorkerTest, AFailingDrainLeavesTheRowsUntilTheStoreRecovers) {
+  auto flaky_store = std::make_unique<FlakyTimeline>(open());
+  FlakyTimeline* flaky = flaky_store.get();
+  flaky->fail_ = true;
+  TimelineWorker::Options options;
+  options.poll = 20ms;
+  options.retry = 20ms;
+  make_worker(std::move(flaky_store), options);
+  enqueue("ORD1");
+  worker_->notify();
+  EXPECT_GE(worker_->backlog(), 1u);
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->errors() >= 2; }));  // tried again
+  EXPECT_FALSE(worker_->caught_up());
+  EXPECT_GE(worker_->backlog(), 1u);
+  EXPECT_EQ(worker_->rows_recorded(), 0u);
+  EXPECT_EQ(inbox_rows(), 1);
+  EXPECT_EQ(stored_intervals(), 0u);
+  EXPECT_TRUE(seen_subjects().empty());
+
+  flaky->fail_ = false;
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(worker_->backlog(), 0u);
+  EXPECT_EQ(inbox_rows(), 0);
+  EXPECT_EQ(stored_intervals(), 1u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1"}));
+  EXPECT_EQ(worker_->unreadable_rows(), 0u);
+}
+
+TEST_F(TimelineWorkerTest, StopOnAFailingStoreLeavesTheRowsForTheNextRun) {
+  auto flaky_store = std::make_unique<FlakyTimeline>(open());
+  FlakyTimeline* flaky = flaky_store.get();
+  flaky->fail_ = true;
+  make_worker(std::move(flaky_store));
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->errors() >= 1; }));
+  enqueue("ORD1");
+  worker_->notify();
+  worker_->stop();  // gives up after a failed drain instead of trying for ever
+  EXPECT_GE(flaky->drains_.load(), 2);
+  EXPECT_EQ(inbox_rows(), 1);
+  worker_.reset();
+  make_worker(open());
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(stored_intervals(), 1u);
+  EXPECT_EQ(inbox_rows(), 0);
+}
+
+TEST_F(TimelineWorkerTest, CountsUnreadableRowsAsErrorsAndRecordsTheRest) {
+  enqueue("ORD1");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(journal_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "INSERT INTO timeline_inbox(marks) VALUES(x'00ff')", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  enqueue("ORD2");
+  make_worker(open());
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(worker_->unreadable_rows(), 1u);
+  EXPECT_EQ(worker_->errors(), 1u);
+  EXPECT_EQ(worker_->rows_recorded(), 3u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1", "ORD2"}));
+  EXPECT_EQ(inbox_rows(), 0);
+}
+
+}  // namespace
+}  // namespace hisbridge::timeline
