@@ -107,6 +107,26 @@ constexpr const char* kSetStatuses =
     " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM input)";
 constexpr Oid kSetStatusesTypes[] = {1016, 1009, 1009, pg::kInt8};  // int8[], text[], text[]
 
+// Retention, one statement: the oldest final messages before the cutoff, walked along the
+// received_at index. The chosen ids are materialized first (a LIMIT inside `id IN (...)` may
+// be evaluated more than once) and locked (SKIP LOCKED: a row another session is changing
+// waits for the next batch); the DELETE checks status and time again on the row version it
+// deletes, so a message set back to `received` meanwhile is kept. The counts move by the
+// statuses of the rows deleted. Ids come from a sequence, so deleting the newest row is
+// harmless here (unlike SQLite's rowids).
+constexpr const char* kPrune =
+    "WITH doomed AS MATERIALIZED (SELECT id FROM hisbridge_messages"
+    " WHERE received_at_us < $1 AND status IN ('processed', 'error', 'rejected', 'duplicate')"
+    " ORDER BY received_at_us, id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+    " del AS (DELETE FROM hisbridge_messages AS m USING doomed AS d WHERE m.id = d.id"
+    " AND m.received_at_us < $1"
+    " AND m.status IN ('processed', 'error', 'rejected', 'duplicate') RETURNING m.status),"
+    " counted AS (UPDATE hisbridge_counts AS c SET messages = c.messages - n.n"
+    " FROM (SELECT status, count(*) AS n FROM del GROUP BY status) AS n"
+    " WHERE c.status = n.status)"
+    " SELECT count(*) FROM del";
+constexpr Oid kPruneTypes[] = {pg::kInt8, pg::kInt8};
+
 // A one-dimensional array in the binary wire format (array_send): ndim, has-nulls, element
 // type, length, lower bound, then each element as a 4-byte length and its bytes.
 class BinaryArray {
@@ -265,6 +285,7 @@ Result<void> PostgresStore::prepare_statements() {
        " FROM hisbridge_counts",
        0, nullptr},
       {"hb_set_statuses", kSetStatuses, 4, kSetStatusesTypes},
+      {"hb_prune", kPrune, 2, kPruneTypes},
   };
   for (const Prepared& p : all) {
     const PgResult r(PQprepare(conn_.get(), p.name, p.sql.c_str(), p.n_params, p.types));
@@ -594,6 +615,29 @@ Result<StoreStats> PostgresStore::stats() {
     out.size_bytes = pg::cell_int8(r.get(), i, 2);
   }
   return out;
+}
+
+// One statement is one transaction: no BEGIN/COMMIT round trips.
+Result<std::size_t> PostgresStore::prune(std::int64_t received_before_us, std::size_t limit) {
+  if (limit == 0) {
+    return std::size_t{0};
+  }
+  auto conn = connection();
+  if (!conn) {
+    return conn.error();
+  }
+  char before[8];
+  char max[8];
+  pg::put_int8(before, received_before_us);
+  pg::put_int8(max, sql_limit(limit));
+  const char* values[] = {before, max};
+  const int lengths[] = {8, 8};
+  const int formats[] = {1, 1};
+  const PgResult r(PQexecPrepared(*conn, "hb_prune", 2, values, lengths, formats, 1));
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    return failed(r.get(), "prune");
+  }
+  return static_cast<std::size_t>(pg::cell_int8(r.get(), 0, 0));
 }
 
 }  // namespace hisbridge::store

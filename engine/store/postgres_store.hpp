@@ -53,6 +53,8 @@ class PostgresStore final : public Store {
   Result<StoredMessage> get(std::int64_t id) override;
   Result<std::vector<StoredMessage>> find(const MessageQuery& query) override;
   Result<StoreStats> stats() override;
+  // One DELETE of a batch (Store contract); autovacuum reclaims the space.
+  Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) override;
 
  private:
   enum Field : std::size_t {

@@ -9,8 +9,9 @@ namespace {
 
 // Version 1. `raw` comes last so reading the small columns never walks its overflow pages
 // (raw_format, added by version 2, is read only together with raw).
-// Ids are the rowid without AUTOINCREMENT: rows are never deleted from the top, so the
-// largest id only grows, and no sqlite_sequence row is updated per insert.
+// Ids are the rowid without AUTOINCREMENT: retention never deletes the newest row
+// (SqliteStore::prune), so the largest id only grows, and no sqlite_sequence row is updated
+// per insert.
 constexpr const char* kCreateV1 = R"sql(
 CREATE TABLE hisbridge_schema(version INTEGER NOT NULL);
 CREATE TABLE hisbridge_messages(

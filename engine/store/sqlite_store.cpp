@@ -40,10 +40,12 @@ void sync_directory(const fs::path& dir) {
 Result<void> configure(sqlite3* db, const SqliteOptions& o) {
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, o.busy_timeout_ms);
-  // page_size first: it only takes effect before the first table exists and WAL is on.
+  // page_size and auto_vacuum first: they only take effect before the first table exists and
+  // WAL is on. On an existing file auto_vacuum=INCREMENTAL changes nothing (it would need a
+  // VACUUM, which the engine never runs on its own: SqliteStore::prune()).
   const std::string pragmas =
       "PRAGMA page_size=" + std::to_string(o.page_size) +
-      ";PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA temp_store=MEMORY" +
+      ";PRAGMA auto_vacuum=INCREMENTAL;PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA temp_store=MEMORY" +
       ";PRAGMA cache_size=-" + std::to_string(o.cache_size_kib) +
       ";PRAGMA wal_autocheckpoint=" + std::to_string(o.wal_autocheckpoint_pages) +
       ";PRAGMA journal_size_limit=" + std::to_string(64 * 1024 * 1024);

@@ -72,6 +72,14 @@ class SqliteStore final : public Store {
   Result<StoredMessage> get(std::int64_t id) override;
   Result<std::vector<StoredMessage>> find(const MessageQuery& query) override;
   Result<StoreStats> stats() override;
+  // Deletes one batch (Store contract), then hands up to kVacuumPages free pages back to the
+  // file system (PRAGMA incremental_vacuum) in a second short transaction, so neither holds
+  // the write lock long. A file created before the journal used auto_vacuum=INCREMENTAL
+  // keeps its free pages for reuse and does not shrink; that is logged once.
+  Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) override;
+
+  // Free pages released per prune batch: a batch of 500 messages frees fewer than this.
+  static constexpr int kVacuumPages = 256;
 
   const std::filesystem::path& file() const { return file_; }
 
@@ -102,6 +110,8 @@ class SqliteStore final : public Store {
   Result<void> commit_or_rollback(Result<void> work);
   Result<std::vector<StoredMessage>> read_rows(sqlite3_stmt* s, std::size_t expected,
                                                std::string_view what);
+  Result<std::size_t> delete_oldest(std::int64_t received_before_us, std::size_t limit);
+  Result<void> release_free_pages();
 
   std::filesystem::path file_;
   sqlite::Db db_;
@@ -117,6 +127,8 @@ class SqliteStore final : public Store {
   sqlite::Statement update_status_;
   sqlite::Statement update_received_;
   sqlite::Statement counts_;
+  sqlite::Statement prune_;  // prepared at the first prune(): only the pruner's connection
+  int auto_vacuum_ = -1;     // PRAGMA auto_vacuum, read at the first prune()
   bool full_sync_ = true;  // the connection runs at synchronous=FULL (else NORMAL)
   int wal_fd_ = -1;        // sync()'s own descriptor of the WAL, opened at the first sync()
   std::array<std::string, kFields> scratch_;  // cleaned copies, reused from row to row

@@ -146,6 +146,22 @@ class Store {
   virtual Result<StoredMessage> get(std::int64_t id) = 0;
   virtual Result<std::vector<StoredMessage>> find(const MessageQuery& query) = 0;
   virtual Result<StoreStats> stats() = 0;
+  // Retention: deletes up to `limit` of the oldest messages (by received_at_us, then id)
+  // received before `received_before_us` whose status is final (processed, error, rejected,
+  // duplicate), in one short transaction, and returns how many it deleted. A `received`
+  // message is never deleted, however old: processing has not had it yet, so pending() is
+  // untouched. stats() counts stay exact (the counts move in the same transaction). Ids keep
+  // growing in append order after a prune: an id is never handed out twice (SqliteStore keeps
+  // the newest message for that).
+  // A pruned message no longer counts as an original for append()'s duplicate check: a
+  // repeat arriving after it was pruned is stored as a new message. That is expected, since
+  // the duplicate window is meant to be much shorter than the retention age.
+  // The default, for stores that keep everything (test doubles), deletes nothing.
+  virtual Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) {
+    (void)received_before_us;
+    (void)limit;
+    return std::size_t{0};
+  }
 };
 
 }  // namespace hisbridge::store

@@ -1,0 +1,118 @@
+// Retention for SqliteStore: deleting old messages in small batches and giving the freed
+// pages back to the file system without a long write lock.
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <string>
+
+#include "engine/store/query_sql.hpp"
+#include "engine/store/sqlite_store.hpp"
+
+namespace hisbridge::store {
+using sqlite::bind_int;
+using sqlite::fail;
+using sqlite::ResetOnExit;
+
+namespace {
+
+// The walk follows the received_at index and stops at the cutoff, so a pass over a journal
+// with nothing to delete reads only the rows before the cutoff, not the whole table.
+// `id < max(id)`: the newest row stays, so a rowid is never handed out twice (ids without
+// AUTOINCREMENT continue from the largest one left), and processing's "after this id" cursor
+// stays valid.
+constexpr const char* kPrune =
+    "DELETE FROM hisbridge_messages WHERE id IN (SELECT id FROM hisbridge_messages"
+    " WHERE received_at_us < ?1 AND status IN ('processed', 'error', 'rejected', 'duplicate')"
+    " AND id < (SELECT max(id) FROM hisbridge_messages)"
+    " ORDER BY received_at_us, id LIMIT ?2) RETURNING status";
+
+constexpr int kAutoVacuumIncremental = 2;  // PRAGMA auto_vacuum: 0 none, 1 full, 2 incremental
+
+}  // namespace
+
+Result<std::size_t> SqliteStore::prune(std::int64_t received_before_us, std::size_t limit) {
+  if (limit == 0) {
+    return std::size_t{0};
+  }
+  auto deleted = delete_oldest(received_before_us, limit);
+  if (!deleted || *deleted == 0) {
+    return deleted;
+  }
+  if (auto released = release_free_pages(); !released) {
+    return released.error();
+  }
+  return deleted;
+}
+
+// One transaction: the rows, and the status counts moved by what was deleted.
+Result<std::size_t> SqliteStore::delete_oldest(std::int64_t received_before_us,
+                                               std::size_t limit) {
+  if (!prune_) {
+    auto prepared = sqlite::prepare(db_.get(), kPrune);
+    if (!prepared) {
+      return prepared.error();
+    }
+    prune_ = std::move(*prepared);
+  }
+  // Deleting is not worth an fsync of its own: the next append's covers it (as set_statuses).
+  if (auto mode = use_full_sync(false); !mode) {
+    return mode.error();
+  }
+  if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
+    return begun.error();
+  }
+  std::array<std::int64_t, 5> deleted{};
+  std::size_t total = 0;
+  Result<void> work = [&]() -> Result<void> {
+    sqlite3_stmt* s = prune_.get();
+    const ResetOnExit reset(s);
+    bind_int(s, 1, received_before_us);
+    bind_int(s, 2, sql_limit(limit));
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      const auto status = status_from_string(sqlite::column_text(s, 0));
+      ++deleted[static_cast<std::size_t>(status.value_or(MessageStatus::error))];
+      ++total;
+    }
+    return rc == SQLITE_DONE ? Result<void>() : Result<void>(fail(db_.get(), rc, "prune"));
+  }();
+  for (std::size_t i = 0; work && i < deleted.size(); ++i) {
+    if (deleted[i] != 0) {
+      work = add_count(static_cast<MessageStatus>(i), -deleted[i]);
+    }
+  }
+  if (auto done = commit_or_rollback(std::move(work)); !done) {
+    return done.error();
+  }
+  return total;
+}
+
+// A few pages per batch: incremental_vacuum moves pages from the end of the file into free
+// slots and truncates it (at the next checkpoint in WAL mode); a few hundred pages keep that
+// transaction as short as the delete before it.
+Result<void> SqliteStore::release_free_pages() {
+  if (auto_vacuum_ < 0) {
+    auto check = sqlite::prepare(db_.get(), "PRAGMA auto_vacuum");
+    if (!check) {
+      return check.error();
+    }
+    const int rc = sqlite3_step(check->get());
+    if (rc != SQLITE_ROW) {
+      return fail(db_.get(), rc, "read auto_vacuum");
+    }
+    auto_vacuum_ = sqlite3_column_int(check->get(), 0);
+    if (auto_vacuum_ != kAutoVacuumIncremental) {
+      spdlog::info("store: {} was created without auto_vacuum=INCREMENTAL: the space of pruned "
+                   "messages is reused but the file does not shrink (the operator guide's "
+                   "Retention section says how to convert it while the engine is stopped)",
+                   file_.string());
+    }
+  }
+  if (auto_vacuum_ != kAutoVacuumIncremental) {
+    return {};
+  }
+  const std::string sql = "PRAGMA incremental_vacuum(" + std::to_string(kVacuumPages) + ")";
+  return sqlite::exec(db_.get(), sql.c_str());
+}
+
+}  // namespace hisbridge::store
