@@ -16,6 +16,15 @@ namespace hisbridge::config {
 // MLLP for the LIS on 2575 and the RIS on 2576, admin HTTP on 127.0.0.1:8080.
 // Relative paths are taken from the working directory the engine runs in.
 
+// Retention of the journal: messages older than max_age whose processing is over (processed,
+// error, rejected, duplicate) are deleted, `batch` per transaction, by a pruner that wakes
+// every `interval`. Messages still `received` are never deleted.
+struct RetentionConfig {
+  std::chrono::seconds max_age{0};  // 0: keep every message for ever (the default)
+  std::size_t batch = 500;
+  std::chrono::milliseconds interval{std::chrono::minutes(1)};
+};
+
 struct StoreConfig {
   // `var/hisbridge.db` (SQLite), `sqlite:PATH`, or a PostgreSQL URI `postgresql://...`.
   std::string location = "var/hisbridge.db";
@@ -23,6 +32,7 @@ struct StoreConfig {
   std::chrono::seconds duplicate_window{std::chrono::hours(24)};
   // At most this many messages in one group commit.
   std::size_t max_batch = 2048;
+  RetentionConfig retention;
 };
 
 enum class ListenerType { mllp, http, file };

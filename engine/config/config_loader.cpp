@@ -34,13 +34,41 @@ void read_name(ObjectReader& r, ErrorSink& sink, std::string& out) {
   }
 }
 
+// A message pruned while its repeats could still arrive would let a repeat in as new: the
+// duplicate window has to end before retention starts.
+void read_retention(const json& j, ErrorSink& sink, std::chrono::seconds duplicate_window,
+                    RetentionConfig& out) {
+  ObjectReader r(j, "/store/retention", sink, {"max_age", "batch", "interval"});
+  if (!r.valid()) {
+    return;
+  }
+  std::chrono::milliseconds max_age = out.max_age;
+  r.duration("max_age", max_age);
+  out.max_age = std::chrono::duration_cast<std::chrono::seconds>(max_age);
+  if (out.max_age.count() > 0 && out.max_age < duplicate_window) {
+    sink.at_value(r.pointer("max_age"),
+                  "'max_age' (" + std::to_string(out.max_age.count()) +
+                      "s) must not be shorter than store.duplicate_window (" +
+                      std::to_string(duplicate_window.count()) +
+                      "s): a repeat of a pruned message would be stored as new");
+  }
+  r.count("batch", out.batch, 1, 100'000);
+  r.duration("interval", out.interval);
+  if (out.interval < std::chrono::seconds(1)) {
+    sink.at_value(r.pointer("interval"), "'interval' must be at least 1s");
+  }
+}
+
 void read_store(const json& j, ErrorSink& sink, StoreConfig& out) {
-  ObjectReader r(j, "/store", sink, {"location", "duplicate_window", "max_batch"});
+  ObjectReader r(j, "/store", sink, {"location", "duplicate_window", "max_batch", "retention"});
   r.text("location", out.location, true);
   std::chrono::milliseconds window = out.duplicate_window;
   r.duration("duplicate_window", window);
   out.duplicate_window = std::chrono::duration_cast<std::chrono::seconds>(window);
   r.count("max_batch", out.max_batch, 1, 100'000);
+  if (const json* retention = r.member("retention")) {
+    read_retention(*retention, sink, out.duplicate_window, out.retention);
+  }
 }
 
 void read_listener(const json& j, const std::string& pointer, ErrorSink& sink, ListenerConfig& out) {

@@ -137,3 +137,65 @@ TEST(ConfigLoaderTest, NumbersBeyondAnyTypeAreAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace hisbridge::config
+
+namespace hisbridge::config {
+namespace {
+
+TEST(ConfigLoaderTest, RetentionDefaultsKeepEverything) {
+  Config c;
+  const auto errors = check(R"({"store": {"location": "var/hisbridge.db"}})", &c);
+  ASSERT_TRUE(errors.empty()) << all(errors);
+  EXPECT_EQ(c.store.retention.max_age, std::chrono::seconds(0));
+  EXPECT_EQ(c.store.retention.batch, 500u);
+  EXPECT_EQ(c.store.retention.interval, std::chrono::minutes(1));
+}
+
+TEST(ConfigLoaderTest, ReadsRetention) {
+  Config c;
+  const auto errors = check(R"({
+    "store": {"location": "j.db", "duplicate_window": "1d",
+              "retention": {"max_age": "90d", "batch": 200, "interval": "30s"}}
+  })", &c);
+  ASSERT_TRUE(errors.empty()) << all(errors);
+  EXPECT_EQ(c.store.retention.max_age, std::chrono::hours(24 * 90));
+  EXPECT_EQ(c.store.retention.batch, 200u);
+  EXPECT_EQ(c.store.retention.interval, std::chrono::seconds(30));
+}
+
+TEST(ConfigLoaderTest, RetentionUnknownKeySuggestsTheNearest) {
+  const auto errors = check("{\"store\": {\"location\": \"j.db\", \"retention\": {\"max_ag\": \"90d\"}}}");
+  const std::string text = all(errors);
+  EXPECT_NE(text.find("test.json:1:46: unknown key 'max_ag' (did you mean 'max_age'?)"),
+            std::string::npos) << text;
+}
+
+TEST(ConfigLoaderTest, RetentionBadValuesArePlaced) {
+  const auto errors = check(R"({
+"store": {"location": "j.db", "retention": {
+  "max_age": "ninety days",
+  "batch": -5,
+  "interval": "0s"}}
+})");
+  const std::string text = all(errors);
+  EXPECT_NE(text.find("test.json:3:14: 'max_age' must be a duration"), std::string::npos) << text;
+  EXPECT_NE(text.find("test.json:4:12: 'batch' must be a whole number from 1 to 100000, found -5"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("test.json:5:15: 'interval' must be at least 1s"), std::string::npos)
+      << text;
+  EXPECT_EQ(errors.size(), 3u) << text;
+}
+
+TEST(ConfigLoaderTest, RetentionShorterThanTheDuplicateWindowIsAnError) {
+  const auto errors =
+      check(R"({"store": {"location": "j.db", "duplicate_window": "2d", "retention": {"max_age": "1d"}}})");
+  ASSERT_EQ(errors.size(), 1u) << all(errors);
+  EXPECT_NE(errors[0].message.find("must not be shorter than store.duplicate_window"),
+            std::string::npos) << all(errors);
+  EXPECT_TRUE(check(R"({"store": {"location": "j.db", "duplicate_window": "1d", "retention": {"max_age": "1d"}}})")
+                  .empty());
+  EXPECT_TRUE(check(R"({"store": {"location": "j.db", "duplicate_window": "2d", "retention": {"max_age": 0}}})")
+                  .empty());
+}
+
+}  // namespace
+}  // namespace hisbridge::config
