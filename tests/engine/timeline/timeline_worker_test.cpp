@@ -187,6 +187,7 @@ TEST_F(TimelineWorkerTest, RecordsRowsLeftBeforeStartWithoutANotify) {
   enqueue("ORD3");
   TimelineWorker::Options options;
   options.poll = std::chrono::hours(1);  // only the start-up drain can find them
+  options.rows_per_drain = 1;            // in three drains, before the one that finds none
   make_worker(open(), options);
   EXPECT_FALSE(worker_->caught_up());
   EXPECT_GE(worker_->backlog(), 1u);
