@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "engine/store/error.hpp"
 #include "engine/store/open_store.hpp"
+#include "engine/timeline/mark_codec.hpp"
 #include "engine/timeline/sqlite_timeline_schema.hpp"
 #include "tests/engine/store/store_test_env.hpp"
 
@@ -94,6 +98,73 @@ TEST(SqliteTimelineTest, KeepsTheTablesInItsOwnFileAndTheInboxInTheJournals) {
   EXPECT_EQ(count_rows(dir.path() / "hisbridge.timeline.db", "timeline_intervals"), 1);
   // The journal opens as ever beside them.
   EXPECT_TRUE(store::open_store(journal.string()));
+}
+
+// The lab_order_to_final intervals stored with a to end up to `to_us`, as a reader sees them.
+std::size_t intervals_of(TimelineStore& reader, std::int64_t to_us) {
+  IntervalQuery q;
+  q.interval = "lab_order_to_final";
+  q.from_us = 0;
+  q.to_us = to_us + 1;
+  auto rows = reader.intervals(q);
+  return rows ? rows->size() : 0;
+}
+
+TEST(SqliteTimelineTest, ADrainRemovesOnlyTheRowsItRecorded) {
+  // The inbox rows a drain recorded leave the journal after the timeline's commit. Should
+  // another connection remove them meanwhile and the router then enqueue into the emptied
+  // inbox, the new row must not take an id the drain still holds: the drain would remove it
+  // unrecorded, and its marks would be lost.
+  const TempDir dir;
+  const auto journal = dir.path() / "journal.db";
+  auto router = open_timeline(journal.string(), default_intervals());
+  auto drainer = open_timeline(journal.string(), default_intervals());
+  auto reader = open_timeline(journal.string(), default_intervals());
+  ASSERT_TRUE(router && drainer && reader);
+  const SubjectInfo lab = {"LAB", "", "", "", "R", "", ""};
+  const Mark first[] = {{Scope::order, "ORD1", "ordered", 1'000'000, lab},
+                        {Scope::order, "ORD1", "final", 61'000'000, lab}};
+  const Mark next[] = {{Scope::order, "ORD2", "ordered", 1'000'000, lab},
+                       {Scope::order, "ORD2", "final", 121'000'000, lab}};
+  ASSERT_TRUE((*router)->enqueue(first));
+
+  // Another connection holds the journal's write lock: the drain records ORD1, then waits.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(journal.c_str(), &other), SQLITE_OK);
+  sqlite3_busy_timeout(other, 5000);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Result<Drained> drained = store::StoreError::io;
+  std::thread drain([&] { drained = (*drainer)->drain(8, 4096); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (intervals_of(**reader, 61'000'000) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(intervals_of(**reader, 61'000'000), 1u);
+  // Meanwhile a second drainer has removed ORD1's row, and the router enqueues ORD2 (both in
+  // one transaction, so that the waiting drain cannot come in between).
+  std::string encoded;
+  encode_marks(next, encoded);
+  sqlite3_stmt* insert = nullptr;
+  EXPECT_EQ(sqlite3_exec(other, "DELETE FROM timeline_inbox", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sqlite3_prepare_v2(other, "INSERT INTO timeline_inbox(marks) VALUES(?1)", -1,
+                               &insert, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob64(insert, 1, encoded.data(), encoded.size(), SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  sqlite3_finalize(insert);
+  EXPECT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  drain.join();
+  sqlite3_close(other);
+  ASSERT_TRUE(drained) << drained.error().message();
+  EXPECT_EQ(drained->rows, 1u);
+
+  // ORD2 is still waiting to be recorded.
+  EXPECT_EQ(count_rows(journal, "timeline_inbox"), 1);
+  auto later = (*drainer)->drain(8, 4096);
+  ASSERT_TRUE(later) << later.error().message();
+  EXPECT_EQ(later->rows, 1u);
+  EXPECT_EQ(intervals_of(**reader, 121'000'000), 2u);
 }
 
 TEST(SqliteTimelineTest, MovesTheTablesAnOlderReleaseKeptInTheJournal) {
