@@ -23,6 +23,7 @@
 #include "engine/router/router.hpp"
 #include "engine/store/group_committer.hpp"
 #include "engine/store/open_store.hpp"
+#include "engine/store/retention.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "engine/timeline/timeline_worker.hpp"
 
@@ -64,6 +65,9 @@ class Engine::Impl {
       return channels.error();
     }
     committer_ = std::make_unique<store::GroupCommitter>(std::move(*writer), commit_options);
+    if (auto started = start_pruner(); !started) {
+      return started.error();
+    }
     // The router reads through its own connection and writes its outcomes through the
     // committer's writer thread: one writer, so it never waits for the journal's write lock.
     router_ = std::make_unique<router::Router>(
@@ -153,6 +157,10 @@ class Engine::Impl {
     if (timeline_worker_) {
       timeline_worker_->stop();
     }
+    // Before the committer: it writes to the same journal (and the same lock) as ingest.
+    if (pruner_) {
+      pruner_->stop();
+    }
     // The commits in flight finish and their answers are posted before the pool stops.
     if (committer_) {
       committer_->stop();
@@ -239,6 +247,30 @@ class Engine::Impl {
     return out;
   }
 
+  // Retention (store.retention): a pruner with its own connection to the journal, so it
+  // never queues behind the committer's writer thread. None when max_age is 0.
+  Result<void, std::string> start_pruner() {
+    const config::RetentionConfig& retention = config_.store.retention;
+    if (retention.max_age.count() <= 0) {
+      return {};
+    }
+    auto connection = store::open_store(config_.store.location);
+    if (!connection) {
+      return "store " + store::redacted_location(config_.store.location) + ": " +
+             connection.error().message();
+    }
+    store::PrunerOptions options;
+    options.max_age = retention.max_age;
+    options.batch = retention.batch;
+    options.interval = retention.interval;
+    pruner_ = std::make_unique<store::Pruner>(std::move(*connection), options);
+    pruner_->start();
+    spdlog::info("store: retention deletes final messages older than {} s, every {} s",
+                 retention.max_age.count(),
+                 std::chrono::duration_cast<std::chrono::seconds>(retention.interval).count());
+    return {};
+  }
+
   // Metrics, then the admin HTTP server on config.admin (port 0: the system's choice).
   Result<void, std::string> start_admin(std::unique_ptr<store::Store> reader) {
     auto journal = std::make_shared<admin::SharedStore>(std::move(reader));
@@ -249,6 +281,7 @@ class Engine::Impl {
     register_ingest_metrics(registry_, *ingest_, config_);
     register_router_metrics(registry_, *router_, config_);
     register_store_metrics(registry_, *committer_, journal);
+    register_retention_metrics(registry_, pruner_.get());
     register_mapping_metrics(registry_, *mappings_);
     register_timeline_metrics(registry_, *router_, timeline_worker_.get(), admin_timeline_,
                               config_.turnaround.overdue_lookback);
@@ -340,6 +373,7 @@ class Engine::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::unique_ptr<store::GroupCommitter> committer_;
+  std::unique_ptr<store::Pruner> pruner_;  // none without store.retention.max_age
   std::unique_ptr<mapping::MappingWatcher> mappings_;  // before the router: it reads them
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<router::Ingest> ingest_;

@@ -177,6 +177,16 @@ void register_store_metrics(metrics::Registry& r, const store::GroupCommitter& c
       });
 }
 
+void register_retention_metrics(metrics::Registry& r, const store::Pruner* pruner) {
+  r.add_collector("hisbridge_store_pruned_messages_total",
+                  "Messages deleted from the journal by retention (store.retention.max_age).",
+                  MetricType::counter, [pruner](auto& out) {
+                    const double n =
+                        pruner ? static_cast<double>(pruner->counters().pruned) : 0.0;
+                    out.push_back({{}, n});
+                  });
+}
+
 void register_mapping_metrics(metrics::Registry& r, const mapping::MappingWatcher& mappings) {
   r.add_collector("hisbridge_config_reload_failures_total",
                   "Changed mapping or lookup-table files refused on reload (the running version "

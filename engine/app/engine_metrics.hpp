@@ -13,6 +13,7 @@
 #include "engine/router/ingest.hpp"
 #include "engine/router/router.hpp"
 #include "engine/store/group_committer.hpp"
+#include "engine/store/retention.hpp"
 
 namespace hisbridge::app {
 
@@ -32,6 +33,8 @@ void register_router_metrics(metrics::Registry& registry, const router::Router& 
 // Group commit counters, and the journal's size and rows by status (read through `store`).
 void register_store_metrics(metrics::Registry& registry, const store::GroupCommitter& committer,
                             std::shared_ptr<admin::SharedStore> store);
+// Retention: messages the pruner deleted (0 without a pruner: retention off).
+void register_retention_metrics(metrics::Registry& registry, const store::Pruner* pruner);
 // Hot reload: refused reloads in total, and per mapping file its reloads, refusals and the
 // time its running version was loaded.
 void register_mapping_metrics(metrics::Registry& registry, const mapping::MappingWatcher& mappings);
