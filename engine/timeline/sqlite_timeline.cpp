@@ -220,7 +220,11 @@ Result<void> SqliteTimeline::commit() {
     }
   }
   drained_.clear();
-  return sqlite::run(j, journal_commit_.get(), "commit inbox");
+  auto committed = sqlite::run(j, journal_commit_.get(), "commit inbox");
+  if (!committed && sqlite3_get_autocommit(j) == 0) {
+    (void)sqlite::exec(j, "ROLLBACK");
+  }
+  return committed;
 }
 
 void SqliteTimeline::rollback() {

@@ -177,9 +177,11 @@ Result<void> prepare_journal(sqlite3* journal) {
   if (auto done = sqlite::ensure_schema(journal); !done) {
     return done;
   }
+  // AUTOINCREMENT: an id is never given twice, so a drain that deletes the rows it read by id
+  // cannot delete a newer row that took the id of one another drain removed meanwhile.
   return sqlite::exec(journal,
                       "CREATE TABLE IF NOT EXISTS timeline_inbox("
-                      "id INTEGER PRIMARY KEY, marks BLOB NOT NULL)");
+                      "id INTEGER PRIMARY KEY AUTOINCREMENT, marks BLOB NOT NULL)");
 }
 
 Result<void> prepare_timeline(sqlite3* timeline, sqlite3* journal,
