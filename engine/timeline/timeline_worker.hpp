@@ -24,7 +24,9 @@ class TimelineWorker {
  public:
   struct Options {
     std::size_t rows_per_drain = 64;
-    std::size_t marks_per_drain = 1024;  // keeps each transaction, and its write lock, short
+    // A full router batch (256 messages, ~2,000 marks) is one drain, as a drain always takes a
+    // row; at light load several small batches share one.
+    std::size_t marks_per_drain = 1024;
     std::chrono::milliseconds poll{1000};
     std::chrono::milliseconds retry{1000};
   };

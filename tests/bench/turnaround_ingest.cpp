@@ -233,10 +233,15 @@ void BM_TurnaroundIngestCost(benchmark::State& state) {
   state.counters["off_msgs_per_s"] = off_rate;
   state.counters["on_msgs_per_s"] = on_rate;
   state.counters["cost_pct"] = 100 * cost;
+  // One short round each is a smoke run: it proves the path works, and its ratio is within
+  // the machine's noise of any target, so it is not read as a measurement.
+  const char* verdict = s.rounds == 1 ? "one short round: smoke run, not a measurement"
+                        : cost <= kTargetCost ? "met"
+                                              : "NOT met";
   std::printf("turnaround ingest: timeline off %.0f msg/s, on %.0f msg/s (medians of %zu "
               "rounds): ratio %.3f, cost %.1f%% (target <= %.0f%%: %s)\n",
               off_rate, on_rate, off.size(), off_rate > 0 ? on_rate / off_rate : 0, 100 * cost,
-              100 * kTargetCost, cost <= kTargetCost ? "met" : "NOT met");
+              100 * kTargetCost, verdict);
   std::fflush(stdout);
 }
 
