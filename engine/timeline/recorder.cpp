@@ -216,8 +216,8 @@ Result<T> in_transaction(RecordTables& tables, Work&& work) {
 
 // The marks of the rows taken, oldest first, up to about `max_marks` (at least one row);
 // rows that do not decode are taken too, and counted.
-Result<Drained> take_rows(std::vector<InboxRow>& rows, std::size_t max_marks,
-                          std::vector<Mark>& marks, std::vector<std::int64_t>& taken) {
+Drained take_rows(const std::vector<InboxRow>& rows, std::size_t max_marks,
+                  std::vector<Mark>& marks, std::vector<std::int64_t>& taken) {
   Drained d;
   std::string error;
   for (const InboxRow& row : rows) {
@@ -270,14 +270,14 @@ Result<Drained> drain_inbox(RecordTables& tables,
     }
     std::vector<Mark> marks;
     std::vector<std::int64_t> taken;
-    auto drained = take_rows(rows, max_marks, marks, taken);
+    Drained drained = take_rows(rows, max_marks, marks, taken);
     if (!marks.empty()) {
       Folded folded = fold(definitions, marks);
       auto recorded = run(tables, definitions, folded);
       if (!recorded) {
         return recorded.error();
       }
-      drained->recorded = std::move(*recorded);
+      drained.recorded = std::move(*recorded);
     }
     if (auto deleted = tables.delete_inbox(taken); !deleted) {
       return deleted.error();

@@ -58,14 +58,16 @@ void TimelineWorker::stop() {
   }
 }
 
+bool TimelineWorker::caught_up_locked() const { return ever_empty_ && drained_to_ == notified_; }
+
 bool TimelineWorker::caught_up() const {
   const std::lock_guard lock(mutex_);
-  return ever_empty_ && drained_to_ == notified_;
+  return caught_up_locked();
 }
 
 std::uint64_t TimelineWorker::backlog() const {
   const std::lock_guard lock(mutex_);
-  if (ever_empty_ && drained_to_ == notified_) {
+  if (caught_up_locked()) {
     return 0;
   }
   const std::uint64_t rows = rows_.load(std::memory_order_relaxed);

@@ -62,6 +62,7 @@ class TimelineWorker {
 
  private:
   void run();
+  bool caught_up_locked() const;  // with mutex_ held
   // Drains until the inbox is empty; false when a drain failed.
   bool drain_all();
 
