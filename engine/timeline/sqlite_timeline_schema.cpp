@@ -80,8 +80,11 @@ Result<void> configure(sqlite3* db, const char* synchronous) {
   const store::SqliteOptions journal;
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, journal.busy_timeout_ms);
+  // As the journal sets a new file up (page size and auto_vacuum before the first table), so
+  // a journal file this connection happens to create first is the same as one the store made.
   const std::string pragmas = "PRAGMA page_size=" + std::to_string(journal.page_size) +
-                              ";PRAGMA journal_mode=WAL;PRAGMA synchronous=" + synchronous +
+                              ";PRAGMA auto_vacuum=INCREMENTAL;PRAGMA journal_mode=WAL"
+                              ";PRAGMA synchronous=" + synchronous +
                               ";PRAGMA temp_store=MEMORY;PRAGMA cache_size=-16384";
   if (auto done = sqlite::exec(db, pragmas.c_str()); !done) {
     return done;

@@ -96,7 +96,17 @@ TEST(SqliteTimelineTest, KeepsTheTablesInItsOwnFileAndTheInboxInTheJournals) {
   EXPECT_EQ(drained->rows, 1u);
   EXPECT_EQ(count_rows(journal, "timeline_inbox"), 0);
   EXPECT_EQ(count_rows(dir.path() / "hisbridge.timeline.db", "timeline_intervals"), 1);
-  // The journal opens as ever beside them.
+  // The journal opens as ever beside them, set up as the store sets up a file it creates.
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(journal.c_str(), &db);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &s, nullptr);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(s, 0), 2) << "auto_vacuum=INCREMENTAL";
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+  }
   EXPECT_TRUE(store::open_store(journal.string()));
 }
 
