@@ -14,47 +14,22 @@
 namespace hisbridge::store {
 namespace {
 
-using testing::PgTestDatabase;
-using testing::TempDir;
-
-enum class Backend { sqlite, postgres };
-
-void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::sqlite ? "sqlite" : "postgres"); }
+using testing::Backend;
+using testing::test_message;
 
 constexpr std::int64_t kMinute = 60LL * 1000 * 1000;
 constexpr std::int64_t kWindow = 10 * kMinute;
 constexpr std::int64_t kT0 = 1772673300LL * 1000 * 1000;  // 2026-03-05 01:15:00 UTC
 
-NewMessage message(std::string control_id, std::int64_t received_at_us) {
-  NewMessage m;
-  m.raw = "MSH|^~\\&|LIS|LAB|HIS|HOSP|20260305081500||ORU^R01|" + control_id + "|P|2.5.1\r";
-  m.received_at_us = received_at_us;
-  m.source = "lis";
-  m.peer = "10.1.2.3:51234";
-  m.control_id = std::move(control_id);
-  m.sending_application = "LIS";
-  m.sending_facility = "LAB";
-  m.message_type = "ORU^R01";
-  m.patient_id = "P1";
-  return m;
-}
-
 class PruneContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    if (GetParam() == Backend::postgres) {
-      const auto server = testing::pg_test_server();
-      if (!server) {
-        GTEST_SKIP() << testing::kNoPgServer;
-      }
-      database_ = PgTestDatabase::create(*server);
-      ASSERT_NE(database_, nullptr) << "cannot create a database on HISBRIDGE_TEST_PG";
-      location_ = database_->conninfo();
-    } else {
-      dir_.emplace();
-      location_ = "sqlite:" + (dir_->path() / "journal.db").string();
+    testing::open_test_location(GetParam(), place_);
+    if (place_.skipped) {
+      GTEST_SKIP() << testing::kNoPgServer;
     }
-    auto opened = open_store(location_);
+    ASSERT_FALSE(place_.location.empty()) << "cannot create a database on HISBRIDGE_TEST_PG";
+    auto opened = open_store(place_.location);
     ASSERT_TRUE(opened) << opened.error().message();
     store_ = std::move(*opened);
   }
@@ -69,7 +44,7 @@ class PruneContractTest : public ::testing::TestWithParam<Backend> {
 
   // Appends `control_id` at kT0 + `minute` minutes and gives it `status`.
   std::int64_t add(const std::string& control_id, std::int64_t minute, MessageStatus status) {
-    const std::int64_t id = append_one(message(control_id, kT0 + minute * kMinute)).id;
+    const std::int64_t id = append_one(test_message(control_id, kT0 + minute * kMinute)).id;
     if (status != MessageStatus::received) {
       EXPECT_TRUE(store_->set_status(id, status, status == MessageStatus::error ? "bad" : ""));
     }
@@ -94,9 +69,7 @@ class PruneContractTest : public ::testing::TestWithParam<Backend> {
     return s ? *s : StoreStats{};
   }
 
-  std::optional<TempDir> dir_;
-  std::unique_ptr<PgTestDatabase> database_;
-  std::string location_;
+  testing::TestLocation place_;
   std::unique_ptr<Store> store_;
 };
 
@@ -169,12 +142,12 @@ TEST_P(PruneContractTest, CountsStayExact) {
 
 TEST_P(PruneContractTest, ARepeatArrivingAfterItsOriginalWasPrunedIsStoredAsNew) {
   const std::int64_t original = add("A", 0, MessageStatus::processed);
-  const Appended repeat = append_one(message("A", kT0 + kMinute));
+  const Appended repeat = append_one(test_message("A", kT0 + kMinute));
   EXPECT_TRUE(repeat.duplicate);
   EXPECT_EQ(repeat.duplicate_of, original);
   add("B", 5, MessageStatus::received);
   EXPECT_EQ(prune(kT0 + 2 * kMinute, 10), 2u);  // the original and its duplicate
-  const Appended again = append_one(message("A", kT0 + 3 * kMinute));
+  const Appended again = append_one(test_message("A", kT0 + 3 * kMinute));
   EXPECT_FALSE(again.duplicate);
   EXPECT_EQ(again.duplicate_of, 0);
   EXPECT_EQ(stats().received, 2);

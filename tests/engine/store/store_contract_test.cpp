@@ -15,47 +15,21 @@
 namespace hisbridge::store {
 namespace {
 
-using testing::PgTestDatabase;
-using testing::TempDir;
-
-enum class Backend { sqlite, postgres };
-
-void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::sqlite ? "sqlite" : "postgres"); }
+using testing::Backend;
+using testing::test_message;
 
 constexpr std::int64_t kMinute = 60LL * 1000 * 1000;
 constexpr std::int64_t kWindow = 10 * kMinute;
 constexpr std::int64_t kT0 = 1772673300LL * 1000 * 1000;  // 2026-03-05 01:15:00 UTC
 
-NewMessage message(std::string control_id, std::int64_t received_at_us,
-                   std::string source = "lis") {
-  NewMessage m;
-  m.raw = "MSH|^~\\&|LIS|LAB|HIS|HOSP|20260305081500||ORU^R01|" + control_id + "|P|2.5.1\r";
-  m.received_at_us = received_at_us;
-  m.source = std::move(source);
-  m.peer = "10.1.2.3:51234";
-  m.control_id = std::move(control_id);
-  m.sending_application = "LIS";
-  m.sending_facility = "LAB";
-  m.message_type = "ORU^R01";
-  m.patient_id = "P1";
-  return m;
-}
-
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    if (GetParam() == Backend::postgres) {
-      const auto server = testing::pg_test_server();
-      if (!server) {
-        GTEST_SKIP() << testing::kNoPgServer;
-      }
-      database_ = PgTestDatabase::create(*server);
-      ASSERT_NE(database_, nullptr) << "cannot create a database on HISBRIDGE_TEST_PG";
-      location_ = database_->conninfo();
-    } else {
-      dir_.emplace();
-      location_ = "sqlite:" + (dir_->path() / "journal.db").string();
+    testing::open_test_location(GetParam(), place_);
+    if (place_.skipped) {
+      GTEST_SKIP() << testing::kNoPgServer;
     }
+    ASSERT_FALSE(place_.location.empty()) << "cannot create a database on HISBRIDGE_TEST_PG";
     store_ = open();
     ASSERT_NE(store_, nullptr);
   }
@@ -63,7 +37,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   void TearDown() override { store_.reset(); }
 
   std::unique_ptr<Store> open() {
-    auto opened = open_store(location_);
+    auto opened = open_store(place_.location);
     EXPECT_TRUE(opened) << (opened ? "" : opened.error().message());
     return opened ? std::move(*opened) : nullptr;
   }
@@ -94,9 +68,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     return out;
   }
 
-  std::optional<TempDir> dir_;
-  std::unique_ptr<PgTestDatabase> database_;
-  std::string location_;
+  testing::TestLocation place_;
   std::unique_ptr<Store> store_;
 };
 
@@ -116,28 +88,28 @@ void expect_same(const NewMessage& a, const NewMessage& b) {
 
 TEST_P(StoreContractTest, RawBytesAndEveryFieldRoundTripExactly) {
   std::vector<NewMessage> batch;
-  NewMessage zeros = message("C1", kT0);
+  NewMessage zeros = test_message("C1", kT0);
   zeros.raw = std::string("MSH|^~\\&|\0|\r\0\0PID|1\r\n", 20);
   batch.push_back(zeros);
-  NewMessage vietnamese = message("C2", kT0 + 1);
+  NewMessage vietnamese = test_message("C2", kT0 + 1);
   vietnamese.raw = "MSH|^~\\&|LIS|LAB\rPID|1||P9||Nguyễn^Văn Đức||19800101|M\r";
   vietnamese.patient_id = "BN-Đà Nẵng-01";
   vietnamese.source = "xét nghiệm";
   vietnamese.error = "lỗi";
   batch.push_back(vietnamese);
-  NewMessage every_byte = message("C3", kT0 + 2);
+  NewMessage every_byte = test_message("C3", kT0 + 2);
   every_byte.raw.clear();
   for (int i = 0; i < 256 * 4; ++i) {
     every_byte.raw.push_back(static_cast<char>(i % 256));
   }
   batch.push_back(every_byte);
-  NewMessage big = message("C4", kT0 + 3);
+  NewMessage big = test_message("C4", kT0 + 3);
   big.raw.resize(1 << 20);
   for (std::size_t i = 0; i < big.raw.size(); ++i) {
     big.raw[i] = static_cast<char>((i * 2654435761U) >> 13);
   }
   batch.push_back(big);
-  NewMessage empty = message("", kT0 + 4);
+  NewMessage empty = test_message("", kT0 + 4);
   empty.raw.clear();
   empty.status = MessageStatus::rejected;
   empty.error = "empty message";
@@ -157,8 +129,8 @@ TEST_P(StoreContractTest, RawBytesAndEveryFieldRoundTripExactly) {
 }
 
 TEST_P(StoreContractTest, IdsGrowInAppendOrderAcrossBatches) {
-  const auto first = append({message("A", kT0), message("B", kT0), message("C", kT0)});
-  const auto second = append({message("D", kT0 - kMinute), message("E", kT0)});
+  const auto first = append({test_message("A", kT0), test_message("B", kT0), test_message("C", kT0)});
+  const auto second = append({test_message("D", kT0 - kMinute), test_message("E", kT0)});
   ASSERT_EQ(first.size(), 3U);
   ASSERT_EQ(second.size(), 2U);
   std::vector<std::int64_t> all;
@@ -182,12 +154,12 @@ TEST_P(StoreContractTest, EmptyBatchStoresNothing) {
 }
 
 TEST_P(StoreContractTest, RepeatWithinTheWindowIsADuplicateOfTheFirst) {
-  const std::int64_t first = append_one(message("C1", kT0));
-  const auto again = append({message("C1", kT0 + kMinute)});
+  const std::int64_t first = append_one(test_message("C1", kT0));
+  const auto again = append({test_message("C1", kT0 + kMinute)});
   ASSERT_EQ(again.size(), 1U);
   EXPECT_TRUE(again[0].duplicate);
   EXPECT_EQ(again[0].duplicate_of, first);
-  const auto third = append({message("C1", kT0 + kWindow)});  // window edge: still inside
+  const auto third = append({test_message("C1", kT0 + kWindow)});  // window edge: still inside
   ASSERT_EQ(third.size(), 1U);
   EXPECT_TRUE(third[0].duplicate);
   EXPECT_EQ(third[0].duplicate_of, first);  // the first, not the previous duplicate
@@ -195,24 +167,24 @@ TEST_P(StoreContractTest, RepeatWithinTheWindowIsADuplicateOfTheFirst) {
   const StoredMessage stored = get(again[0].id);
   EXPECT_EQ(stored.message.status, MessageStatus::duplicate);
   EXPECT_EQ(stored.duplicate_of, first);
-  EXPECT_EQ(stored.message.raw, message("C1", 0).raw);
+  EXPECT_EQ(stored.message.raw, test_message("C1", 0).raw);
 }
 
 TEST_P(StoreContractTest, RepeatOutsideTheWindowIsNew) {
-  append_one(message("C1", kT0));
-  const auto later = append({message("C1", kT0 + kWindow + 1)});
+  append_one(test_message("C1", kT0));
+  const auto later = append({test_message("C1", kT0 + kWindow + 1)});
   ASSERT_EQ(later.size(), 1U);
   EXPECT_FALSE(later[0].duplicate);
   EXPECT_EQ(get(later[0].id).message.status, MessageStatus::received);
   // An original received after the message does not make it a duplicate.
-  const auto earlier = append({message("C2", kT0 + kMinute), message("C2", kT0)});
+  const auto earlier = append({test_message("C2", kT0 + kMinute), test_message("C2", kT0)});
   ASSERT_EQ(earlier.size(), 2U);
   EXPECT_FALSE(earlier[1].duplicate);
 }
 
 TEST_P(StoreContractTest, RepeatsWithinOneBatchAreDuplicates) {
-  const auto out = append({message("C1", kT0), message("C2", kT0), message("C1", kT0 + 1),
-                           message("C1", kT0 + 2)});
+  const auto out = append({test_message("C1", kT0), test_message("C2", kT0), test_message("C1", kT0 + 1),
+                           test_message("C1", kT0 + 2)});
   ASSERT_EQ(out.size(), 4U);
   EXPECT_FALSE(out[0].duplicate);
   EXPECT_FALSE(out[1].duplicate);
@@ -227,7 +199,7 @@ TEST_P(StoreContractTest, EachResultBelongsToItsMessageInALongMixedBatch) {
   std::vector<NewMessage> batch;
   for (int i = 0; i < 60; ++i) {
     const int key = i % 7 == 6 ? i - 5 : i;
-    NewMessage m = message("K" + std::to_string(key), kT0 + i);
+    NewMessage m = test_message("K" + std::to_string(key), kT0 + i);
     m.raw += "NTE|" + std::to_string(i) + "\r";
     if (i % 11 == 3) {
       m.status = MessageStatus::rejected;
@@ -252,12 +224,12 @@ TEST_P(StoreContractTest, EachResultBelongsToItsMessageInALongMixedBatch) {
 }
 
 TEST_P(StoreContractTest, DuplicateKeyIsApplicationFacilityAndControlId) {
-  append_one(message("C1", kT0));
-  NewMessage other_app = message("C1", kT0 + 1);
+  append_one(test_message("C1", kT0));
+  NewMessage other_app = test_message("C1", kT0 + 1);
   other_app.sending_application = "RIS";
-  NewMessage other_facility = message("C1", kT0 + 1);
+  NewMessage other_facility = test_message("C1", kT0 + 1);
   other_facility.sending_facility = "LAB2";
-  NewMessage other_source = message("C1", kT0 + 1, "ris");  // same sender on another port
+  NewMessage other_source = test_message("C1", kT0 + 1, "ris");  // same sender on another port
   const auto out = append({other_app, other_facility, other_source});
   ASSERT_EQ(out.size(), 3U);
   EXPECT_FALSE(out[0].duplicate);
@@ -266,7 +238,7 @@ TEST_P(StoreContractTest, DuplicateKeyIsApplicationFacilityAndControlId) {
 }
 
 TEST_P(StoreContractTest, EmptyControlIdIsNeverADuplicate) {
-  const auto out = append({message("", kT0), message("", kT0), message("", kT0 + 1)});
+  const auto out = append({test_message("", kT0), test_message("", kT0), test_message("", kT0 + 1)});
   ASSERT_EQ(out.size(), 3U);
   for (const auto& a : out) {
     EXPECT_FALSE(a.duplicate);
@@ -274,10 +246,10 @@ TEST_P(StoreContractTest, EmptyControlIdIsNeverADuplicate) {
 }
 
 TEST_P(StoreContractTest, RejectedIsNeitherDuplicateNorOriginal) {
-  NewMessage bad = message("C1", kT0);
+  NewMessage bad = test_message("C1", kT0);
   bad.status = MessageStatus::rejected;
   bad.error = "missing MSH";
-  const auto out = append({bad, bad, message("C1", kT0 + 1), bad});
+  const auto out = append({bad, bad, test_message("C1", kT0 + 1), bad});
   ASSERT_EQ(out.size(), 4U);
   EXPECT_FALSE(out[0].duplicate);
   EXPECT_FALSE(out[1].duplicate);
@@ -287,16 +259,16 @@ TEST_P(StoreContractTest, RejectedIsNeitherDuplicateNorOriginal) {
 }
 
 TEST_P(StoreContractTest, WindowOfZeroTurnsTheCheckOff) {
-  const auto out = append({message("C1", kT0), message("C1", kT0)}, 0);
+  const auto out = append({test_message("C1", kT0), test_message("C1", kT0)}, 0);
   ASSERT_EQ(out.size(), 2U);
   EXPECT_FALSE(out[1].duplicate);
 }
 
 TEST_P(StoreContractTest, PendingGivesReceivedOfOneSourceInIdOrder) {
-  NewMessage rejected = message("R", kT0);
+  NewMessage rejected = test_message("R", kT0);
   rejected.status = MessageStatus::rejected;
-  const auto out = append({message("A", kT0), message("B", kT0, "ris"), message("C", kT0 + 5),
-                           rejected, message("A", kT0 + 1), message("D", kT0 - 5)});
+  const auto out = append({test_message("A", kT0), test_message("B", kT0, "ris"), test_message("C", kT0 + 5),
+                           rejected, test_message("A", kT0 + 1), test_message("D", kT0 - 5)});
   ASSERT_EQ(out.size(), 6U);
   EXPECT_EQ(ids(store_->pending("lis", 0, 100)),
             (std::vector<std::int64_t>{out[0].id, out[2].id, out[5].id}));
@@ -311,11 +283,11 @@ TEST_P(StoreContractTest, PendingGivesReceivedOfOneSourceInIdOrder) {
   const auto rows = store_->pending("lis", 0, 1);
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1U);
-  expect_same(rows->front().message, message("A", kT0));
+  expect_same(rows->front().message, test_message("A", kT0));
 }
 
 TEST_P(StoreContractTest, SetStatusMovesMessagesOutOfPending) {
-  const auto out = append({message("A", kT0), message("B", kT0), message("C", kT0)});
+  const auto out = append({test_message("A", kT0), test_message("B", kT0), test_message("C", kT0)});
   ASSERT_EQ(out.size(), 3U);
   ASSERT_TRUE(store_->set_status(out[0].id, MessageStatus::processed, ""));
   ASSERT_TRUE(store_->set_status(out[1].id, MessageStatus::error, "mapping: PID-3 empty"));
@@ -333,7 +305,7 @@ TEST_P(StoreContractTest, SetStatusMovesMessagesOutOfPending) {
 }
 
 TEST_P(StoreContractTest, UnknownIdIsNotFound) {
-  append_one(message("A", kT0));
+  append_one(test_message("A", kT0));
   const auto got = store_->get(999999);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error(), make_error_code(StoreError::not_found));
@@ -344,8 +316,8 @@ TEST_P(StoreContractTest, UnknownIdIsNotFound) {
 }
 
 TEST_P(StoreContractTest, SetStatusesChangesABatchAndTheCounters) {
-  const auto out = append({message("A", kT0), message("B", kT0), message("C", kT0),
-                           message("D", kT0)});
+  const auto out = append({test_message("A", kT0), test_message("B", kT0), test_message("C", kT0),
+                           test_message("D", kT0)});
   ASSERT_EQ(out.size(), 4U);
   const std::vector<StatusUpdate> updates = {
       {out[0].id, MessageStatus::processed, ""},
@@ -377,14 +349,14 @@ TEST_P(StoreContractTest, SetStatusesChangesABatchAndTheCounters) {
 }
 
 TEST_P(StoreContractTest, AppendUnsyncedThenSyncKeepsTheBatchesAcrossAReopen) {
-  auto first = store_->append_unsynced(std::vector<NewMessage>{message("A", kT0)}, kWindow);
+  auto first = store_->append_unsynced(std::vector<NewMessage>{test_message("A", kT0)}, kWindow);
   ASSERT_TRUE(first) << first.error().message();
   ASSERT_EQ(first->size(), 1U);
   // The sync runs on another thread while the next batch is appended: the one call that may.
   Result<void> synced;
   std::thread syncer([&] { synced = store_->sync(); });
   auto second = store_->append_unsynced(
-      std::vector<NewMessage>{message("B", kT0 + 1), message("A", kT0 + 2)}, kWindow);
+      std::vector<NewMessage>{test_message("B", kT0 + 1), test_message("A", kT0 + 2)}, kWindow);
   syncer.join();
   ASSERT_TRUE(synced) << synced.error().message();
   ASSERT_TRUE(second) << second.error().message();
@@ -404,7 +376,7 @@ TEST_P(StoreContractTest, AppendUnsyncedThenSyncKeepsTheBatchesAcrossAReopen) {
 }
 
 TEST_P(StoreContractTest, SetStatusesWithAnUnknownIdChangesNothing) {
-  const auto out = append({message("A", kT0), message("B", kT0)});
+  const auto out = append({test_message("A", kT0), test_message("B", kT0)});
   ASSERT_EQ(out.size(), 2U);
   const std::vector<StatusUpdate> updates = {{out[0].id, MessageStatus::processed, ""},
                                              {999999, MessageStatus::processed, ""},
@@ -417,7 +389,7 @@ TEST_P(StoreContractTest, SetStatusesWithAnUnknownIdChangesNothing) {
   EXPECT_EQ(store_->stats()->processed, 0);
   // The store goes on working, and appends after it are durable as before.
   ASSERT_TRUE(store_->set_statuses(std::vector<StatusUpdate>{{out[1].id, MessageStatus::processed, ""}}));
-  const std::int64_t later = append_one(message("C", kT0));
+  const std::int64_t later = append_one(test_message("C", kT0));
   store_.reset();
   store_ = open();
   ASSERT_NE(store_, nullptr);
@@ -435,7 +407,7 @@ class StoreFindTest : public StoreContractTest {
     std::vector<NewMessage> batch;
     auto add = [&](std::string cid, std::int64_t t, std::string type, std::string pid,
                    std::string source) {
-      NewMessage m = message(std::move(cid), t, std::move(source));
+      NewMessage m = test_message(std::move(cid), t, std::move(source));
       m.message_type = std::move(type);
       m.patient_id = std::move(pid);
       batch.push_back(std::move(m));
@@ -518,15 +490,15 @@ TEST_P(StoreFindTest, FoundRowsCarryTheWholeMessage) {
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1U);
   EXPECT_EQ(rows->front().message.message_type, "ORUX^R01");
-  EXPECT_EQ(rows->front().message.raw, message("D", 0).raw);
+  EXPECT_EQ(rows->front().message.raw, test_message("D", 0).raw);
   EXPECT_EQ(rows->front().message.received_at_us, kT0 + 4000);
 }
 
 TEST_P(StoreContractTest, StatsCountEachStatus) {
-  NewMessage rejected = message("R", kT0);
+  NewMessage rejected = test_message("R", kT0);
   rejected.status = MessageStatus::rejected;
-  const auto out = append({message("A", kT0), message("A", kT0 + 1), message("B", kT0),
-                           message("C", kT0), rejected});
+  const auto out = append({test_message("A", kT0), test_message("A", kT0 + 1), test_message("B", kT0),
+                           test_message("C", kT0), rejected});
   ASSERT_EQ(out.size(), 5U);
   ASSERT_TRUE(store_->set_status(out[2].id, MessageStatus::processed, ""));
   ASSERT_TRUE(store_->set_status(out[3].id, MessageStatus::error, "x"));
@@ -543,10 +515,10 @@ TEST_P(StoreContractTest, StatsCountEachStatus) {
 }
 
 TEST_P(StoreContractTest, ReopenedStoreKeepsEverything) {
-  NewMessage big = message("B", kT0 + 1);
+  NewMessage big = test_message("B", kT0 + 1);
   big.raw.assign(300000, '\0');
   big.raw += "tail";
-  const auto out = append({message("A", kT0), big, message("A", kT0 + 2)});
+  const auto out = append({test_message("A", kT0), big, test_message("A", kT0 + 2)});
   ASSERT_EQ(out.size(), 3U);
   ASSERT_TRUE(store_->set_status(out[0].id, MessageStatus::processed, ""));
 
@@ -559,7 +531,7 @@ TEST_P(StoreContractTest, ReopenedStoreKeepsEverything) {
   EXPECT_EQ(ids(store_->pending("lis", 0, 10)), std::vector<std::int64_t>{out[1].id});
   EXPECT_EQ(store_->stats()->messages, 3);
   // Ids go on growing, and the duplicate check still sees the old rows.
-  const auto more = append({message("A", kT0 + 3)});
+  const auto more = append({test_message("A", kT0 + 3)});
   ASSERT_EQ(more.size(), 1U);
   EXPECT_GT(more[0].id, out[2].id);
   EXPECT_EQ(more[0].duplicate_of, out[0].id);
@@ -568,14 +540,14 @@ TEST_P(StoreContractTest, ReopenedStoreKeepsEverything) {
 TEST_P(StoreContractTest, TwoStoresOnOneDatabaseSeeEachOthersCommits) {
   auto reader = open();
   ASSERT_NE(reader, nullptr);
-  const std::int64_t id = append_one(message("A", kT0));
+  const std::int64_t id = append_one(test_message("A", kT0));
   const auto got = reader->get(id);
   ASSERT_TRUE(got);
   EXPECT_EQ(got->message.control_id, "A");
 }
 
 TEST_P(StoreContractTest, HeaderFieldsThatAreNotUtf8AreStoredCleaned) {
-  NewMessage m = message("C\xff" "1", kT0);
+  NewMessage m = test_message("C\xff" "1", kT0);
   m.patient_id = std::string("P\0" "1", 3);
   m.sending_facility = "L\xe1" "B";  // Windows-1258 'á'
   m.raw = "MSH|^~\\&|LIS|L\xe1" "B|\r";

@@ -97,4 +97,37 @@ PgTestDatabase::~PgTestDatabase() { admin("DROP DATABASE IF EXISTS " + name_ + "
 
 bool PgTestDatabase::admin(const std::string& sql) const { return run_sql(server_, sql); }
 
+void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::sqlite ? "sqlite" : "postgres"); }
+
+void open_test_location(Backend backend, TestLocation& out) {
+  if (backend == Backend::sqlite) {
+    out.dir.emplace();
+    out.location = "sqlite:" + (out.dir->path() / "journal.db").string();
+    return;
+  }
+  const auto server = pg_test_server();
+  if (!server) {
+    out.skipped = true;
+    return;
+  }
+  out.database = PgTestDatabase::create(*server);
+  if (out.database) {
+    out.location = out.database->conninfo();
+  }
+}
+
+NewMessage test_message(std::string control_id, std::int64_t received_at_us, std::string source) {
+  NewMessage m;
+  m.raw = "MSH|^~\\&|LIS|LAB|HIS|HOSP|20260305081500||ORU^R01|" + control_id + "|P|2.5.1\r";
+  m.received_at_us = received_at_us;
+  m.source = std::move(source);
+  m.peer = "10.1.2.3:51234";
+  m.control_id = std::move(control_id);
+  m.sending_application = "LIS";
+  m.sending_facility = "LAB";
+  m.message_type = "ORU^R01";
+  m.patient_id = "P1";
+  return m;
+}
+
 }  // namespace hisbridge::store::testing

@@ -1,11 +1,16 @@
 #pragma once
 
 // Test fixtures shared by the store tests: a temporary folder, and a throw-away PostgreSQL
-// database on the server that HISBRIDGE_TEST_PG names (scripts/test starts one).
+// database on the server that HISBRIDGE_TEST_PG names (scripts/test starts one); the place a
+// contract test runs on for each backend, and a journal message to store.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
+
+#include "engine/store/store.hpp"
 
 namespace hisbridge::store::testing {
 
@@ -52,5 +57,23 @@ class PgTestDatabase {
   std::string name_;
   std::string conninfo_;
 };
+
+// The backends a contract suite runs against.
+enum class Backend { sqlite, postgres };
+void PrintTo(Backend b, std::ostream* os);
+
+// Where one contract test keeps its data: `journal.db` in a new temporary folder, or a new
+// database on the test server.
+struct TestLocation {
+  bool skipped = false;  // PostgreSQL asked for and HISBRIDGE_TEST_PG unset: skip (kNoPgServer)
+  std::optional<TempDir> dir;                 // SQLite
+  std::unique_ptr<PgTestDatabase> database;  // PostgreSQL
+  std::string location;  // the store location; empty when the server made no database
+};
+void open_test_location(Backend backend, TestLocation& out);
+
+// An ORU^R01 header as ingest would store it: sent by LIS at LAB for patient P1.
+NewMessage test_message(std::string control_id, std::int64_t received_at_us,
+                        std::string source = "lis");
 
 }  // namespace hisbridge::store::testing

@@ -20,12 +20,7 @@
 namespace hisbridge::timeline {
 namespace {
 
-using store::testing::PgTestDatabase;
-using store::testing::TempDir;
-
-enum class Backend { sqlite, postgres };
-
-void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::sqlite ? "sqlite" : "postgres"); }
+using store::testing::Backend;
 
 constexpr std::int64_t kMinute = 60LL * 1'000'000;
 constexpr std::int64_t kHour = 60 * kMinute;
@@ -73,18 +68,11 @@ Mark message(std::int64_t id, std::string_view kind, std::int64_t at_us) {
 class TimelineContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    if (GetParam() == Backend::postgres) {
-      const auto server = store::testing::pg_test_server();
-      if (!server) {
-        GTEST_SKIP() << store::testing::kNoPgServer;
-      }
-      database_ = PgTestDatabase::create(*server);
-      ASSERT_NE(database_, nullptr) << "cannot create a database on HISBRIDGE_TEST_PG";
-      location_ = database_->conninfo();
-    } else {
-      dir_.emplace();
-      location_ = "sqlite:" + (dir_->path() / "journal.db").string();
+    store::testing::open_test_location(GetParam(), place_);
+    if (place_.skipped) {
+      GTEST_SKIP() << store::testing::kNoPgServer;
     }
+    ASSERT_FALSE(place_.location.empty()) << "cannot create a database on HISBRIDGE_TEST_PG";
     timeline_ = open();
     ASSERT_NE(timeline_, nullptr);
   }
@@ -92,7 +80,7 @@ class TimelineContractTest : public ::testing::TestWithParam<Backend> {
   void TearDown() override { timeline_.reset(); }
 
   std::unique_ptr<TimelineStore> open() {
-    auto opened = open_timeline(location_, default_intervals());
+    auto opened = open_timeline(place_.location, default_intervals());
     EXPECT_TRUE(opened) << (opened ? "" : opened.error().message());
     return opened ? std::move(*opened) : nullptr;
   }
@@ -139,7 +127,7 @@ class TimelineContractTest : public ::testing::TestWithParam<Backend> {
   // database or a bug would leave there.
   bool insert_raw_inbox_row(std::string_view bytes) {
     if (GetParam() == Backend::postgres) {
-      PGconn* conn = PQconnectdb(location_.c_str());
+      PGconn* conn = PQconnectdb(place_.location.c_str());
       const char* values[] = {bytes.data()};
       const int lengths[] = {static_cast<int>(bytes.size())};
       const int formats[] = {1};
@@ -153,7 +141,7 @@ class TimelineContractTest : public ::testing::TestWithParam<Backend> {
     }
     sqlite3* db = nullptr;
     sqlite3_stmt* s = nullptr;
-    const auto journal = dir_->path() / "journal.db";
+    const auto journal = place_.dir->path() / "journal.db";
     bool ok = sqlite3_open(journal.c_str(), &db) == SQLITE_OK &&
               sqlite3_prepare_v2(db, "INSERT INTO timeline_inbox(marks) VALUES(?1)", -1, &s,
                                  nullptr) == SQLITE_OK &&
@@ -166,9 +154,7 @@ class TimelineContractTest : public ::testing::TestWithParam<Backend> {
     return ok;
   }
 
-  std::optional<TempDir> dir_;
-  std::unique_ptr<PgTestDatabase> database_;
-  std::string location_;
+  store::testing::TestLocation place_;
   std::unique_ptr<TimelineStore> timeline_;
 };
 
@@ -441,7 +427,7 @@ TEST_P(TimelineContractTest, AReopenedTimelineGivesTheSameResults) {
 
 TEST_P(TimelineContractTest, SharesItsDatabaseWithTheJournal) {
   record({order("ORD1", "ordered", 0), order("ORD1", "final", 70)});
-  auto journal = store::open_store(location_);
+  auto journal = store::open_store(place_.location);
   ASSERT_TRUE(journal) << journal.error().message();
   store::NewMessage m;
   m.raw = "MSH|^~\\&|LIS|LAB|HIS|HOSP|20260305081500||ORU^R01|C1|P|2.5.1\r";
