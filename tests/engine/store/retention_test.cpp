@@ -23,27 +23,8 @@ constexpr std::int64_t kNow = 1772673300LL * 1000 * 1000;  // 2026-03-05 01:15:0
 // measurement.
 constexpr auto kPatience = 60s;
 
-// The first column of the first row of `text`, run through a plain connection of its own.
-std::string sql(const fs::path& file, const std::string& text) {
-  sqlite3* db = nullptr;
-  sqlite3_open(file.c_str(), &db);
-  std::string out;
-  sqlite3_exec(
-      db, text.c_str(),
-      [](void* p, int, char** values, char**) {
-        auto* s = static_cast<std::string*>(p);
-        if (s->empty() && values[0] != nullptr) {
-          *s = values[0];
-        }
-        return 0;
-      },
-      &out, nullptr);
-  sqlite3_close(db);
-  return out;
-}
-
 std::int64_t sql_int(const fs::path& file, const std::string& text) {
-  return std::stoll(sql(file, text));
+  return std::stoll(testing::sqlite_value(file, text));
 }
 
 class PrunerTest : public ::testing::Test {
@@ -171,7 +152,7 @@ TEST_F(PrunerTest, NoMaxAgeStartsNoThread) {
 }
 
 TEST_F(PrunerTest, ANewFileGivesFreedPagesBack) {
-  EXPECT_EQ(sql(file_, "PRAGMA auto_vacuum"), "2");  // incremental
+  EXPECT_EQ(testing::sqlite_value(file_, "PRAGMA auto_vacuum"), "2");  // incremental
   add(60, kNow - 100 * kDay, MessageStatus::processed, 20000);
   add(1, kNow, MessageStatus::processed);
   const std::int64_t before = sql_int(file_, "PRAGMA page_count");
@@ -181,14 +162,14 @@ TEST_F(PrunerTest, ANewFileGivesFreedPagesBack) {
   EXPECT_LT(after * 4, before) << "pages " << before << " -> " << after;
   EXPECT_LT(sql_int(file_, "PRAGMA freelist_count"), SqliteStore::kVacuumPages);
   // After a checkpoint the file itself is that small.
-  sql(file_, "PRAGMA wal_checkpoint(TRUNCATE)");
+  testing::sqlite_value(file_, "PRAGMA wal_checkpoint(TRUNCATE)");
   EXPECT_LE(static_cast<std::int64_t>(fs::file_size(file_)), after * 8192);
 }
 
 TEST_F(PrunerTest, AnOldFileWithoutAutoVacuumIsPrunedAndKeepsItsPagesForReuse) {
   store_.reset();
-  sql(file_, "PRAGMA auto_vacuum=NONE; VACUUM;");
-  ASSERT_EQ(sql(file_, "PRAGMA auto_vacuum"), "0");
+  testing::sqlite_value(file_, "PRAGMA auto_vacuum=NONE; VACUUM;");
+  ASSERT_EQ(testing::sqlite_value(file_, "PRAGMA auto_vacuum"), "0");
   store_ = open();
   add(30, kNow - 100 * kDay, MessageStatus::processed, 20000);
   add(1, kNow, MessageStatus::processed);
@@ -199,7 +180,7 @@ TEST_F(PrunerTest, AnOldFileWithoutAutoVacuumIsPrunedAndKeepsItsPagesForReuse) {
   EXPECT_EQ(*deleted, 30u);
   EXPECT_EQ(sql_int(file_, "PRAGMA page_count"), before);
   EXPECT_GT(sql_int(file_, "PRAGMA freelist_count"), 30);
-  EXPECT_EQ(sql(file_, "PRAGMA auto_vacuum"), "0");  // never converted behind the operator
+  EXPECT_EQ(testing::sqlite_value(file_, "PRAGMA auto_vacuum"), "0");  // never converted behind the operator
   EXPECT_EQ(stats().messages, 1);
 }
 

@@ -16,26 +16,6 @@ namespace hisbridge::store {
 namespace {
 namespace fs = std::filesystem;
 
-// Runs SQL on the file through a separate plain connection; the first column of the first
-// row, or "" when there is none.
-std::string sql(const fs::path& file, const std::string& text) {
-  sqlite3* db = nullptr;
-  sqlite3_open(file.c_str(), &db);
-  std::string out;
-  sqlite3_exec(
-      db, text.c_str(),
-      [](void* p, int, char** values, char**) {
-        auto* s = static_cast<std::string*>(p);
-        if (s->empty() && values[0] != nullptr) {
-          *s = values[0];
-        }
-        return 0;
-      },
-      &out, nullptr);
-  sqlite3_close(db);
-  return out;
-}
-
 class SqliteStoreTest : public ::testing::Test {
  protected:
   testing::TempDir dir_;
@@ -52,14 +32,14 @@ TEST_F(SqliteStoreTest, CreatesTheFileAndItsParentFolders) {
 TEST_F(SqliteStoreTest, UsesWalModeAndRecordsTheSchemaVersion) {
   const fs::path file = dir_.path() / "j.db";
   ASSERT_TRUE(SqliteStore::open(file));
-  EXPECT_EQ(sql(file, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(file, "SELECT version FROM hisbridge_schema"),
+  EXPECT_EQ(testing::sqlite_value(file, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT version FROM hisbridge_schema"),
             std::to_string(sqlite::kSchemaVersion));
-  EXPECT_EQ(sql(file, "PRAGMA page_size"), "8192");
+  EXPECT_EQ(testing::sqlite_value(file, "PRAGMA page_size"), "8192");
   // The indexes the hot paths rely on.
   for (const char* index : {"hisbridge_messages_duplicate", "hisbridge_messages_pending",
                             "hisbridge_messages_received_at", "hisbridge_messages_patient"}) {
-    EXPECT_EQ(sql(file, std::string("SELECT name FROM sqlite_master WHERE name = '") + index +
+    EXPECT_EQ(testing::sqlite_value(file, std::string("SELECT name FROM sqlite_master WHERE name = '") + index +
                             "'"),
               index);
   }
@@ -70,7 +50,7 @@ TEST_F(SqliteStoreTest, PageSizeOptionAppliesToNewFiles) {
   SqliteOptions options;
   options.page_size = 16384;
   ASSERT_TRUE(SqliteStore::open(file, options));
-  EXPECT_EQ(sql(file, "PRAGMA page_size"), "16384");
+  EXPECT_EQ(testing::sqlite_value(file, "PRAGMA page_size"), "16384");
 }
 
 TEST_F(SqliteStoreTest, PendingUsesItsPartialIndex) {
@@ -94,11 +74,11 @@ TEST_F(SqliteStoreTest, PendingUsesItsPartialIndex) {
 
 TEST_F(SqliteStoreTest, RefusesADatabaseThatIsNotAJournal) {
   const fs::path file = dir_.path() / "his.db";
-  sql(file, "CREATE TABLE his_patient(patient_id TEXT PRIMARY KEY)");
+  testing::sqlite_value(file, "CREATE TABLE his_patient(patient_id TEXT PRIMARY KEY)");
   auto store = SqliteStore::open(file);
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error(), make_error_code(StoreError::corrupt));
-  EXPECT_EQ(sql(file, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'hisbridge%'"), "0");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'hisbridge%'"), "0");
 }
 
 TEST_F(SqliteStoreTest, RefusesAFileThatIsNotSqlite) {
@@ -113,7 +93,7 @@ TEST_F(SqliteStoreTest, RefusesAFileThatIsNotSqlite) {
 TEST_F(SqliteStoreTest, RefusesASchemaNewerThanThisBuild) {
   const fs::path file = dir_.path() / "j.db";
   ASSERT_TRUE(SqliteStore::open(file));
-  sql(file, "UPDATE hisbridge_schema SET version = 99");
+  testing::sqlite_value(file, "UPDATE hisbridge_schema SET version = 99");
   auto store = SqliteStore::open(file);
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error(), make_error_code(StoreError::corrupt));
@@ -132,7 +112,7 @@ TEST_F(SqliteStoreTest, BatchIsOneTransaction) {
   auto store = SqliteStore::open(file);
   ASSERT_TRUE(store);
   // A trigger makes the third row fail: nothing of the batch may remain.
-  sql(file,
+  testing::sqlite_value(file,
       "CREATE TRIGGER fail_third BEFORE INSERT ON hisbridge_messages WHEN NEW.control_id = 'C3' "
       "BEGIN SELECT RAISE(ABORT, 'refused'); END");
   std::vector<NewMessage> batch(4);
@@ -144,7 +124,7 @@ TEST_F(SqliteStoreTest, BatchIsOneTransaction) {
   auto appended = (*store)->append(batch, 1000);
   ASSERT_FALSE(appended);
   EXPECT_EQ(appended.error(), make_error_code(StoreError::constraint));
-  EXPECT_EQ(sql(file, "SELECT count(*) FROM hisbridge_messages"), "0");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT count(*) FROM hisbridge_messages"), "0");
   EXPECT_EQ((*store)->stats()->messages, 0);
   // The store goes on working after a failed batch.
   batch.pop_back();
@@ -204,10 +184,10 @@ TEST_F(SqliteStoreTest, CompressedRawComesBackByteForByte) {
     EXPECT_EQ(got->message.raw, batch[i].raw);
   }
   // What compresses is kept compressed; what does not, as received.
-  EXPECT_EQ(sql(file, "SELECT group_concat(raw_format, ',') FROM (SELECT raw_format FROM "
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT group_concat(raw_format, ',') FROM (SELECT raw_format FROM "
                       "hisbridge_messages ORDER BY id)"),
             "1,0,0,1");
-  EXPECT_LT(std::stoll(sql(file, "SELECT length(raw) FROM hisbridge_messages WHERE "
+  EXPECT_LT(std::stoll(testing::sqlite_value(file, "SELECT length(raw) FROM hisbridge_messages WHERE "
                                  "control_id = 'C1'")),
             1400);
   // pending() and a second connection, which compresses nothing itself, read them too.
@@ -229,7 +209,7 @@ TEST_F(SqliteStoreTest, DamagedCompressedRawIsCorruptNotGarbage) {
   ASSERT_TRUE(store);
   auto appended = (*store)->append(std::vector<NewMessage>{assorted_messages().front()}, 0);
   ASSERT_TRUE(appended);
-  sql(file, "UPDATE hisbridge_messages SET raw = substr(raw, 1, 40)");
+  testing::sqlite_value(file, "UPDATE hisbridge_messages SET raw = substr(raw, 1, 40)");
   auto got = (*store)->get((*appended)[0].id);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error(), make_error_code(StoreError::corrupt));
@@ -239,9 +219,9 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Journal) {
   const fs::path file = dir_.path() / "j.db";
   ASSERT_TRUE(SqliteStore::open(file));
   // Back to what version 1 wrote: no raw_format column.
-  sql(file, "ALTER TABLE hisbridge_messages DROP COLUMN raw_format");
-  sql(file, "UPDATE hisbridge_schema SET version = 1");
-  sql(file,
+  testing::sqlite_value(file, "ALTER TABLE hisbridge_messages DROP COLUMN raw_format");
+  testing::sqlite_value(file, "UPDATE hisbridge_schema SET version = 1");
+  testing::sqlite_value(file,
       "INSERT INTO hisbridge_messages(received_at_us, updated_at_us, source, peer, control_id,"
       " sending_application, sending_facility, message_type, patient_id, status, error, raw)"
       " VALUES(1, 1, 'lis', 'p', 'OLD1', 'LIS', 'LAB', 'ORU^R01', '', 'received', '',"
@@ -250,7 +230,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Journal) {
   options.raw_compression_level = 1;
   auto store = SqliteStore::open(file, options);
   ASSERT_TRUE(store) << store.error().message();
-  EXPECT_EQ(sql(file, "SELECT version FROM hisbridge_schema"), "2");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT version FROM hisbridge_schema"), "2");
   auto old = (*store)->pending("lis", 0, 10);
   ASSERT_TRUE(old);
   ASSERT_EQ(old->size(), 1U);

@@ -1,6 +1,7 @@
 #include "tests/engine/store/store_test_env.hpp"
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -114,6 +115,24 @@ void open_test_location(Backend backend, TestLocation& out) {
   if (out.database) {
     out.location = out.database->conninfo();
   }
+}
+
+std::string sqlite_value(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(file.c_str(), &db);
+  std::string out;
+  sqlite3_exec(
+      db, sql.c_str(),
+      [](void* p, int, char** values, char**) {
+        auto* s = static_cast<std::string*>(p);
+        if (s->empty() && values[0] != nullptr) {
+          *s = values[0];
+        }
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
 }
 
 NewMessage test_message(std::string control_id, std::int64_t received_at_us, std::string source) {

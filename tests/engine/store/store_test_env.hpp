@@ -72,6 +72,10 @@ struct TestLocation {
 };
 void open_test_location(Backend backend, TestLocation& out);
 
+// The first column of the first row `sql` gives on SQLite file `file`, through a plain
+// connection of its own; "" when there is none (or the SQL fails, e.g. on a missing table).
+std::string sqlite_value(const std::filesystem::path& file, const std::string& sql);
+
 // An ORU^R01 header as ingest would store it: sent by LIS at LAB for patient P1.
 NewMessage test_message(std::string control_id, std::int64_t received_at_us,
                         std::string source = "lis");

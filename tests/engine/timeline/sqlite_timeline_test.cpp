@@ -67,18 +67,8 @@ TEST(SqliteTimelineTest, NamesItsFileAfterTheJournals) {
 
 // Counts rows of `table` in `file`; -1 when the table is not there.
 long long count_rows(const std::filesystem::path& file, const std::string& table) {
-  sqlite3* db = nullptr;
-  sqlite3_open(file.c_str(), &db);
-  sqlite3_stmt* s = nullptr;
-  long long n = -1;
-  if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &s, nullptr) ==
-          SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW) {
-    n = sqlite3_column_int64(s, 0);
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return n;
+  const std::string n = store::testing::sqlite_value(file, "SELECT count(*) FROM " + table);
+  return n.empty() ? -1 : std::stoll(n);
 }
 
 TEST(SqliteTimelineTest, KeepsTheTablesInItsOwnFileAndTheInboxInTheJournals) {
@@ -97,16 +87,8 @@ TEST(SqliteTimelineTest, KeepsTheTablesInItsOwnFileAndTheInboxInTheJournals) {
   EXPECT_EQ(count_rows(journal, "timeline_inbox"), 0);
   EXPECT_EQ(count_rows(dir.path() / "hisbridge.timeline.db", "timeline_intervals"), 1);
   // The journal opens as ever beside them, set up as the store sets up a file it creates.
-  {
-    sqlite3* db = nullptr;
-    sqlite3_open(journal.c_str(), &db);
-    sqlite3_stmt* s = nullptr;
-    sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &s, nullptr);
-    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-    EXPECT_EQ(sqlite3_column_int(s, 0), 2) << "auto_vacuum=INCREMENTAL";
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-  }
+  EXPECT_EQ(store::testing::sqlite_value(journal, "PRAGMA auto_vacuum"), "2")
+      << "auto_vacuum=INCREMENTAL";
   EXPECT_TRUE(store::open_store(journal.string()));
 }
 
