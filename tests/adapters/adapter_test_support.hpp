@@ -25,21 +25,11 @@
 #include "engine/hl7/ack.hpp"
 #include "engine/hl7/message.hpp"
 #include "engine/router/source.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace hisbridge::testing {
 
-// Polls `done` until it holds or `timeout` passes; what tests use instead of sleeping.
-inline bool wait_until(const std::function<bool()>& done,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
+using testing_support::wait_until;
 
 // What Ingest would answer, without a store: AA (or CA) for bytes that parse as ER7, AR for
 // anything else, with `id` as the stored id.

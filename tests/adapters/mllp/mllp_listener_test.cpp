@@ -23,6 +23,7 @@
 
 #include "adapters/mllp/framer.hpp"
 #include "tests/adapters/mllp/raw_mllp_client.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace hisbridge::mllp {
 namespace {
@@ -61,16 +62,8 @@ std::string field(std::string_view er7, std::string_view id, std::size_t number)
 // MSH-10: the MSH-1 separator itself is field 1, so it is the ninth after "MSH".
 std::string control_id_of(std::string_view er7) { return field(er7, "MSH", 9); }
 
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+  return testing_support::wait_until(done, timeout);
 }
 
 // Stands in for the engine: records every envelope and replies from its own thread, as the

@@ -19,6 +19,7 @@
 #include "engine/mapping/mapping.hpp"
 #include "engine/router/router.hpp"
 #include "engine/store/open_store.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -200,14 +201,7 @@ class RouterDeliveryTest : public testing::Test {
 
   // Bounded wait until `done` holds; false when the deadline passed first.
   static bool eventually(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
+    return testing_support::wait_until(done, std::chrono::seconds(20));
   }
 
   bool all_done() {

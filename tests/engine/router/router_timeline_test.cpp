@@ -23,6 +23,7 @@
 #include "engine/store/open_store.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "engine/timeline/timeline_worker.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -203,14 +204,7 @@ class RouterTimelineTest : public testing::Test {
   }
 
   static bool eventually(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
+    return testing_support::wait_until(done, std::chrono::seconds(20));
   }
 
   // Every message processed and every mark handed over recorded.

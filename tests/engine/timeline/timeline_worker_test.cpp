@@ -22,6 +22,7 @@
 #include "engine/store/error.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "tests/engine/store/store_test_env.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace hisbridge::timeline {
 namespace {
@@ -42,14 +43,7 @@ std::vector<Mark> ordered_and_final(const std::string& order_no, std::int64_t mi
 }
 
 bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
+  return testing_support::wait_until(done, std::chrono::seconds(20));
 }
 
 // Forwards to a real timeline; drain() fails while told to, and counts its calls.
