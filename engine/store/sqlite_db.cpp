@@ -6,6 +6,26 @@
 
 namespace hisbridge::store::sqlite {
 
+Result<Db> open_file(const std::filesystem::path& file, std::string_view who) {
+  std::error_code ec;
+  if (file.has_parent_path() && !std::filesystem::is_directory(file.parent_path(), ec)) {
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      spdlog::error("{}: cannot create {}: {}", who, file.parent_path().string(), ec.message());
+      return StoreError::unavailable;
+    }
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    return fail(raw, rc, "open " + file.string());
+  }
+  return db;
+}
+
 StoreError error_for(int rc) noexcept {
   switch (rc & 0xff) {
     case SQLITE_BUSY:

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string_view>
 
@@ -56,6 +57,10 @@ class ResetOnExit {
 int bind_text(sqlite3_stmt* s, int index, std::string_view text) noexcept;
 int bind_blob(sqlite3_stmt* s, int index, std::string_view bytes) noexcept;
 int bind_int(sqlite3_stmt* s, int index, std::int64_t value) noexcept;
+
+// Opens `file` read-write, creating it and its folder when missing; `who` names the caller in
+// the log ("store", "timeline"). A folder that cannot be made is StoreError::unavailable.
+Result<Db> open_file(const std::filesystem::path& file, std::string_view who);
 
 // A column's bytes, valid until the next step or reset.
 std::string_view column_text(sqlite3_stmt* s, int column) noexcept;

@@ -72,21 +72,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& file,
                                                        const SqliteOptions& options) {
   std::error_code ec;
   const bool existed = fs::exists(file, ec);
-  if (file.has_parent_path() && !fs::is_directory(file.parent_path(), ec)) {
-    fs::create_directories(file.parent_path(), ec);
-    if (ec) {
-      spdlog::error("store: cannot create {}: {}", file.parent_path().string(), ec.message());
-      return StoreError::unavailable;
-    }
+  auto opened = sqlite::open_file(file, "store");
+  if (!opened) {
+    return opened.error();
   }
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
-  sqlite::Db db(raw);
-  if (rc != SQLITE_OK) {
-    return fail(raw, rc, "open " + file.string());
-  }
+  sqlite::Db db = std::move(*opened);
   if (auto done = configure(db.get(), options); !done) {
     return done.error();
   }

@@ -1,7 +1,5 @@
 #include "engine/timeline/sqlite_timeline.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 
 #include "engine/timeline/sqlite_timeline_schema.hpp"
@@ -73,45 +71,18 @@ int bind_all(sqlite3_stmt* s, const std::vector<SqlParameter>& parameters) {
   return rc;
 }
 
-Result<void> make_parent(const fs::path& file) {
-  std::error_code ec;
-  if (file.has_parent_path() && !fs::is_directory(file.parent_path(), ec)) {
-    fs::create_directories(file.parent_path(), ec);
-    if (ec) {
-      spdlog::error("timeline: cannot create {}: {}", file.parent_path().string(), ec.message());
-      return store::StoreError::unavailable;
-    }
-  }
-  return {};
-}
-
-Result<sqlite::Db> open_file(const fs::path& file) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
-  sqlite::Db db(raw);
-  if (rc != SQLITE_OK) {
-    return sqlite::fail(raw, rc, "open " + file.string());
-  }
-  return db;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteTimeline>> SqliteTimeline::open(
     const fs::path& journal_file, std::vector<IntervalDefinition> definitions) {
-  if (auto made = make_parent(journal_file); !made) {
-    return made.error();
-  }
-  auto journal = open_file(journal_file);
+  auto journal = sqlite::open_file(journal_file, "timeline");
   if (!journal) {
     return journal.error();
   }
   if (auto done = sqlite_schema::prepare_journal(journal->get()); !done) {
     return done.error();
   }
-  auto db = open_file(sqlite_schema::timeline_file(journal_file));
+  auto db = sqlite::open_file(sqlite_schema::timeline_file(journal_file), "timeline");
   if (!db) {
     return db.error();
   }
@@ -345,9 +316,7 @@ Result<void> SqliteTimeline::read_inbox(std::size_t limit, std::vector<InboxRow>
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     InboxRow& row = out.emplace_back();
     row.id = sqlite3_column_int64(s, 0);
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, 1));
-    row.marks.assign(bytes == nullptr ? "" : bytes,
-                     static_cast<std::size_t>(sqlite3_column_bytes(s, 1)));
+    row.marks = sqlite::column_blob(s, 1);
   }
   if (rc != SQLITE_DONE) {
     return sqlite::fail(journal_.get(), rc, "read inbox");
