@@ -66,22 +66,43 @@ struct FilterConfig {
   std::vector<PathCondition> conditions;
 };
 
+// How a destination's queue retries a delivery that failed for a reason that passes: after
+// first_delay, doubling up to max_delay (each wait drawn between half and all of it, so that
+// many entries do not come back at once), and after max_attempts the entry is `dead` with its
+// last error, for an operator to replay.
+struct RetryConfig {
+  std::chrono::milliseconds first_delay{std::chrono::seconds(1)};
+  std::chrono::milliseconds max_delay{std::chrono::minutes(5)};
+  std::size_t max_attempts = 100;
+};
+
 // Where a channel writes what its mapping made. Types:
 //   his-db   the HIS staging database (`location`, default: the `his` location)
 //   fhir     FHIR R4 transaction bundles, to `folder` (one file per message) and/or POSTed to
 //            `url` (a FHIR base URL)
 //   xml130   the health-insurance XML 4 (QĐ 130) files, one per treatment episode, to `folder`
+//   mllp     the message forwarded as received to another system's MLLP listener (`host`,
+//            `port`), which must acknowledge it
+//   file     one file per message in `folder`: the message as received (`content` "raw") or
+//            the records the mapping made, as JSON (`content` "records")
 // A destination may have a `mapping` of its own (Mirth's destination transformer), run on the
 // message instead of the channel's: the xml130 one makes `xml130_cls` rows.
+// Every destination has a durable queue: `retry` says how failed deliveries are retried, and
+// when more than `max_queue_depth` entries wait, ingest on the channel's source slows down.
 struct DestinationConfig {
   std::string name;
   std::string type;
   std::string location;  // his-db
-  std::string folder;    // fhir, xml130
+  std::string folder;    // fhir, xml130, file
   std::string url;       // fhir
+  std::string host;      // mllp
+  std::uint16_t port = 0;  // mllp
+  std::string content = "raw";  // file: raw or records
   bool verify_tls = true;  // fhir: check the server's certificate against the system's CAs
-  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // fhir
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // fhir, mllp
   std::string mapping;
+  RetryConfig retry;
+  std::size_t max_queue_depth = 10'000;
 };
 
 struct ChannelConfig {

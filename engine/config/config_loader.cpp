@@ -148,6 +148,22 @@ void check_file(ObjectReader& r, ErrorSink& sink, std::string_view key, const st
   }
 }
 
+void read_retry(const json& j, const std::string& pointer, ErrorSink& sink, RetryConfig& out) {
+  ObjectReader r(j, pointer, sink, {"first_delay", "max_delay", "max_attempts"});
+  if (!r.valid()) {
+    return;
+  }
+  r.duration("first_delay", out.first_delay);
+  r.duration("max_delay", out.max_delay);
+  r.count("max_attempts", out.max_attempts, 1, 1'000'000);
+  if (out.first_delay < std::chrono::milliseconds(10)) {
+    sink.at_value(r.pointer("first_delay"), "'first_delay' must be at least 10ms");
+  }
+  if (out.max_delay < out.first_delay) {
+    sink.at_value(r.pointer("max_delay"), "'max_delay' must not be shorter than 'first_delay'");
+  }
+}
+
 void read_destination(ObjectReader& d, ErrorSink& sink, DestinationConfig& out) {
   if (!d.valid()) {
     return;
@@ -157,17 +173,26 @@ void read_destination(ObjectReader& d, ErrorSink& sink, DestinationConfig& out) 
   d.text("location", out.location);
   d.text("folder", out.folder);
   d.text("url", out.url);
+  d.text("host", out.host);
+  d.port("port", out.port, out.type == "mllp");
+  d.text("content", out.content);
   d.flag("verify_tls", out.verify_tls);
   d.duration("timeout", out.timeout);
   d.text("mapping", out.mapping);
   check_file(d, sink, "mapping", out.mapping, "mapping file");
+  if (const json* retry = d.member("retry")) {
+    read_retry(*retry, d.pointer("retry"), sink, out.retry);
+  }
+  d.count("max_queue_depth", out.max_queue_depth, 1, 100'000'000);
   const auto types = {std::string_view("his-db"), std::string_view("fhir"),
-                      std::string_view("xml130")};
+                      std::string_view("xml130"), std::string_view("mllp"),
+                      std::string_view("file")};
   if (out.type.empty()) {
     return;
   }
   if (std::find(types.begin(), types.end(), out.type) == types.end()) {
-    std::string message = "destination type '" + out.type + "' is not one of his-db, fhir, xml130";
+    std::string message =
+        "destination type '" + out.type + "' is not one of his-db, fhir, xml130, mllp, file";
     const std::string suggestion = closest_match(out.type, types);
     if (!suggestion.empty()) {
       message += " (did you mean '" + suggestion + "'?)";
@@ -186,6 +211,14 @@ void read_destination(ObjectReader& d, ErrorSink& sink, DestinationConfig& out) 
   } else if (out.type == "xml130") {
     needs("folder", !out.folder.empty());
     needs("mapping", !out.mapping.empty());
+  } else if (out.type == "mllp") {
+    needs("host", !out.host.empty());
+  } else if (out.type == "file") {
+    needs("folder", !out.folder.empty());
+    if (out.content != "raw" && out.content != "records") {
+      sink.at_value(d.pointer("content"),
+                    "'content' must be 'raw' (the message as received) or 'records'");
+    }
   }
 }
 
@@ -212,8 +245,8 @@ void read_channel(const json& j, const std::string& pointer, ErrorSink& sink, Ch
   for (std::size_t i = 0; i < destinations->size(); ++i) {
     const std::string at = r.pointer("destinations") + "/" + std::to_string(i);
     ObjectReader d((*destinations)[i], at, sink,
-                   {"name", "type", "location", "folder", "url", "verify_tls", "timeout",
-                    "mapping"});
+                   {"name", "type", "location", "folder", "url", "host", "port", "content",
+                    "verify_tls", "timeout", "mapping", "retry", "max_queue_depth"});
     DestinationConfig destination;
     read_destination(d, sink, destination);
     out.destinations.push_back(std::move(destination));
@@ -265,6 +298,15 @@ void check_references(const Config& c, ErrorSink& sink) {
     const std::string at = "/channels/" + std::to_string(i);
     if (!ch.name.empty() && !channel_names.insert(ch.name).second) {
       sink.at_value(at + "/name", "channel name '" + ch.name + "' is used twice");
+    }
+    // A destination's queue is known by channel and destination name.
+    std::set<std::string> destination_names;
+    for (std::size_t d = 0; d < ch.destinations.size(); ++d) {
+      const std::string& name = ch.destinations[d].name;
+      if (!name.empty() && !destination_names.insert(name).second) {
+        sink.at_value(at + "/destinations/" + std::to_string(d) + "/name",
+                      "destination name '" + name + "' is used twice in this channel");
+      }
     }
     if (!ch.source.empty() && c.listener(ch.source) == nullptr) {
       std::string message = "channel source '" + ch.source + "' is not a listener name";

@@ -198,4 +198,58 @@ TEST(ConfigLoaderTest, RetentionShorterThanTheDuplicateWindowIsAnError) {
 }
 
 }  // namespace
+// A config with one listener and one channel whose single destination is `destination`.
+std::string with_destination(std::string_view destination) {
+  return R"({"listeners": [{"name": "lis", "port": 2575}],
+"channels": [{"name": "c", "source": "lis", "destinations": [
+)" + std::string(destination) + "]}]}";
+}
+
+TEST(ConfigLoaderTest, DestinationQueueDefaults) {
+  Config c;
+  const auto errors = check(with_destination(R"({"name": "his", "type": "his-db"})"), &c);
+  ASSERT_TRUE(errors.empty()) << all(errors);
+  const DestinationConfig& d = c.channels.at(0).destinations.at(0);
+  EXPECT_EQ(d.retry.first_delay, std::chrono::seconds(1));
+  EXPECT_EQ(d.retry.max_delay, std::chrono::minutes(5));
+  EXPECT_EQ(d.retry.max_attempts, 100u);
+  EXPECT_EQ(d.max_queue_depth, 10'000u);
+}
+
+TEST(ConfigLoaderTest, ReadsRetryQueueDepthAndTheMllpAndFileDestinations) {
+  Config c;
+  const auto errors = check(with_destination(R"(
+{"name": "fwd", "type": "mllp", "host": "10.1.2.3", "port": 6661, "timeout": "5s",
+ "retry": {"first_delay": "500ms", "max_delay": "1m", "max_attempts": 12},
+ "max_queue_depth": 500},
+{"name": "copy", "type": "file", "folder": "out", "content": "records"})"), &c);
+  ASSERT_TRUE(errors.empty()) << all(errors);
+  const DestinationConfig& fwd = c.channels.at(0).destinations.at(0);
+  EXPECT_EQ(fwd.host, "10.1.2.3");
+  EXPECT_EQ(fwd.port, 6661);
+  EXPECT_EQ(fwd.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(fwd.retry.first_delay, std::chrono::milliseconds(500));
+  EXPECT_EQ(fwd.retry.max_delay, std::chrono::minutes(1));
+  EXPECT_EQ(fwd.retry.max_attempts, 12u);
+  EXPECT_EQ(fwd.max_queue_depth, 500u);
+  const DestinationConfig& copy = c.channels.at(0).destinations.at(1);
+  EXPECT_EQ(copy.folder, "out");
+  EXPECT_EQ(copy.content, "records");
+}
+
+TEST(ConfigLoaderTest, DestinationQueueAndTypeErrorsArePlaced) {
+  const auto errors = check(with_destination(R"(
+{"name": "fwd", "type": "mllp", "retry": {"first_delay": "5s", "max_delay": "1s", "max_tries": 3}},
+{"name": "fwd", "type": "file", "folder": "out", "content": "xml"})"));
+  const std::string text = all(errors);
+  EXPECT_NE(text.find("test.json:4:1: missing 'port'"), std::string::npos) << text;
+  EXPECT_NE(text.find("a mllp destination needs 'host'"), std::string::npos) << text;
+  EXPECT_NE(text.find("'max_delay' must not be shorter than 'first_delay'"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("unknown key 'max_tries'"), std::string::npos) << text;
+  EXPECT_NE(text.find("'content' must be 'raw'"), std::string::npos) << text;
+  EXPECT_NE(text.find("destination name 'fwd' is used twice in this channel"), std::string::npos)
+      << text;
+}
+
 }  // namespace hisbridge::config
