@@ -42,6 +42,29 @@ INSERT INTO hisbridge_counts(status, messages) VALUES
 INSERT INTO hisbridge_schema(version) VALUES(1);
 )sql";
 
+// Version 2: the destination queues (delivery_queue.hpp), as in the SQLite journal.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+CREATE TABLE hisbridge_deliveries(
+  id bigserial PRIMARY KEY,
+  message_id bigint NOT NULL,
+  queue text NOT NULL,
+  order_key text NOT NULL,
+  state text NOT NULL,
+  attempts bigint NOT NULL DEFAULT 0,
+  next_attempt_us bigint NOT NULL DEFAULT 0,
+  last_error text NOT NULL DEFAULT '',
+  created_at_us bigint NOT NULL,
+  updated_at_us bigint NOT NULL
+);
+CREATE INDEX hisbridge_deliveries_queue ON hisbridge_deliveries(queue, state, id);
+CREATE INDEX hisbridge_deliveries_order
+  ON hisbridge_deliveries(queue, order_key, id) WHERE state = 'pending';
+CREATE UNIQUE INDEX hisbridge_deliveries_once
+  ON hisbridge_deliveries(queue, message_id) WHERE state = 'pending';
+CREATE INDEX hisbridge_deliveries_message ON hisbridge_deliveries(message_id);
+UPDATE hisbridge_schema SET version = 2;
+)sql";
+
 // Any constant: the key of the advisory lock held while the schema is checked.
 constexpr const char* kLock = "SELECT pg_advisory_xact_lock(7521907138476630017)";
 
@@ -55,19 +78,26 @@ Result<void> create_or_migrate(PGconn* conn) {
     return found.error();
   }
   if (std::string_view(PQgetvalue(found->get(), 0, 0)) != "t") {
-    auto created = exec(conn, kCreateV1, PGRES_COMMAND_OK, "create schema");
-    return created ? Result<void>() : Result<void>(created.error());
+    if (auto created = exec(conn, kCreateV1, PGRES_COMMAND_OK, "create schema"); !created) {
+      return created.error();
+    }
   }
   auto version = exec(conn, "SELECT version FROM hisbridge_schema", PGRES_TUPLES_OK,
                       "read schema version");
   if (!version) {
     return version.error();
   }
-  const int v = PQntuples(version->get()) == 1 ? std::atoi(PQgetvalue(version->get(), 0, 0)) : 0;
+  int v = PQntuples(version->get()) == 1 ? std::atoi(PQgetvalue(version->get(), 0, 0)) : 0;
+  // Each step moves one version forward; later versions add theirs below.
+  if (v == 1) {
+    if (auto migrated = exec(conn, kMigrateV1ToV2, PGRES_COMMAND_OK, "migrate to 2"); !migrated) {
+      return migrated.error();
+    }
+    v = 2;
+  }
   if (v == kSchemaVersion) {
     return {};
   }
-  // Later versions add their steps here: `if (v == 1) { ...; v = 2; }`.
   spdlog::error("store: journal schema version {} is not one this build knows (it knows {})", v,
                 kSchemaVersion);
   return StoreError::corrupt;
@@ -104,6 +134,19 @@ void read_message(const PGresult* r, int row, StoredMessage& out) {
   m.error = cell(r, row, 11);
   out.duplicate_of = cell_int8(r, row, 12);
   m.raw = cell(r, row, 13);
+}
+
+void read_delivery(const PGresult* r, int row, QueuedDelivery& out) {
+  out.id = cell_int8(r, row, 0);
+  out.message_id = cell_int8(r, row, 1);
+  out.queue = cell(r, row, 2);
+  out.order_key = cell(r, row, 3);
+  out.state = delivery_state_from_string(cell(r, row, 4)).value_or(DeliveryState::dead);
+  out.attempts = cell_int8(r, row, 5);
+  out.next_attempt_us = cell_int8(r, row, 6);
+  out.last_error = cell(r, row, 7);
+  out.created_at_us = cell_int8(r, row, 8);
+  out.updated_at_us = cell_int8(r, row, 9);
 }
 
 }  // namespace hisbridge::store::pg

@@ -11,7 +11,7 @@
 
 namespace hisbridge::store::pg {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // What every row read selects, in the order read_message() expects.
 inline constexpr std::string_view kMessageColumns =
@@ -26,5 +26,8 @@ Result<void> ensure_schema(PGconn* conn);
 
 // Copies row `row` of a binary-format result selecting kMessageColumns into `out`.
 void read_message(const PGresult* r, int row, StoredMessage& out);
+
+// The same for a result selecting kDeliveryColumns (queue_sql.hpp).
+void read_delivery(const PGresult* r, int row, QueuedDelivery& out);
 
 }  // namespace hisbridge::store::pg

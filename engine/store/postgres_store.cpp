@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "engine/store/pg_binary_array.hpp"
 #include "engine/store/pg_pipeline.hpp"
 #include "engine/store/pg_row_arrays.hpp"
 #include "engine/store/postgres_schema.hpp"
@@ -17,6 +18,7 @@
 #include "engine/store/text.hpp"
 
 namespace hisbridge::store {
+using pg::BinaryArray;
 using pg::PgResult;
 
 namespace {
@@ -114,48 +116,23 @@ constexpr Oid kSetStatusesTypes[] = {1016, 1009, 1009, pg::kInt8};  // int8[], t
 // deletes, so a message set back to `received` meanwhile is kept. The counts move by the
 // statuses of the rows deleted. Ids come from a sequence, so deleting the newest row is
 // harmless here (unlike SQLite's rowids).
+// A message with a pending queue entry is kept; the entries of deleted messages go with them.
 constexpr const char* kPrune =
-    "WITH doomed AS MATERIALIZED (SELECT id FROM hisbridge_messages"
-    " WHERE received_at_us < $1 AND status IN ('processed', 'error', 'rejected', 'duplicate')"
-    " ORDER BY received_at_us, id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+    "WITH doomed AS MATERIALIZED (SELECT m.id FROM hisbridge_messages AS m"
+    " WHERE m.received_at_us < $1 AND m.status IN ('processed', 'error', 'rejected', 'duplicate')"
+    " AND NOT EXISTS (SELECT 1 FROM hisbridge_deliveries AS q WHERE q.message_id = m.id"
+    " AND q.state = 'pending')"
+    " ORDER BY m.received_at_us, m.id LIMIT $2 FOR UPDATE SKIP LOCKED),"
     " del AS (DELETE FROM hisbridge_messages AS m USING doomed AS d WHERE m.id = d.id"
     " AND m.received_at_us < $1"
-    " AND m.status IN ('processed', 'error', 'rejected', 'duplicate') RETURNING m.status),"
+    " AND m.status IN ('processed', 'error', 'rejected', 'duplicate') RETURNING m.id, m.status),"
+    " del_deliveries AS (DELETE FROM hisbridge_deliveries AS q USING del"
+    " WHERE q.message_id = del.id),"
     " counted AS (UPDATE hisbridge_counts AS c SET messages = c.messages - n.n"
     " FROM (SELECT status, count(*) AS n FROM del GROUP BY status) AS n"
     " WHERE c.status = n.status)"
     " SELECT count(*) FROM del";
 constexpr Oid kPruneTypes[] = {pg::kInt8, pg::kInt8};
-
-// A one-dimensional array in the binary wire format (array_send): ndim, has-nulls, element
-// type, length, lower bound, then each element as a 4-byte length and its bytes.
-class BinaryArray {
- public:
-  explicit BinaryArray(Oid element) : bytes_(20, '\0') {
-    put_int4(0, 1);
-    put_int4(8, element);
-    put_int4(16, 1);
-  }
-  void add(std::string_view element) {
-    char length[4];
-    encode_int4(length, static_cast<std::uint32_t>(element.size()));
-    bytes_.append(length, 4).append(element);
-    put_int4(12, ++count_);
-  }
-  const char* data() const { return bytes_.data(); }
-  int size() const { return static_cast<int>(bytes_.size()); }
-
- private:
-  static void encode_int4(char* out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) {
-      out[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
-    }
-  }
-  void put_int4(std::size_t at, std::uint32_t v) { encode_int4(bytes_.data() + at, v); }
-
-  std::string bytes_;
-  std::uint32_t count_ = 0;
-};
 
 struct Prepared {
   const char* name;
@@ -287,6 +264,9 @@ Result<void> PostgresStore::prepare_statements() {
       {"hb_set_statuses", kSetStatuses, 4, kSetStatusesTypes},
       {"hb_prune", kPrune, 2, kPruneTypes},
   };
+  if (auto queue = prepare_queue_statements(); !queue) {
+    return queue;
+  }
   for (const Prepared& p : all) {
     const PgResult r(PQprepare(conn_.get(), p.name, p.sql.c_str(), p.n_params, p.types));
     if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
@@ -559,6 +539,8 @@ Result<void> PostgresStore::set_statuses(std::span<const StatusUpdate> updates) 
     done = failed(r.get(), "set statuses");
   } else if (pg::cell_int8(r.get(), 0, 0) != pg::cell_int8(r.get(), 0, 1)) {
     done = make_error_code(StoreError::not_found);
+  } else {
+    done = insert_deliveries(*conn, updates, now);
   }
   const char* end = done ? "COMMIT" : "ROLLBACK";
   if (auto ended = pg::exec(*conn, end, PGRES_COMMAND_OK, end); !ended && done) {

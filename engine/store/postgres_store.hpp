@@ -55,6 +55,11 @@ class PostgresStore final : public Store {
   Result<StoreStats> stats() override;
   // One DELETE of a batch (Store contract); autovacuum reclaims the space.
   Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) override;
+  Result<std::vector<QueuedDelivery>> due_deliveries(std::string_view queue, std::int64_t now_us,
+                                                     std::size_t limit) override;
+  Result<void> update_deliveries(std::span<const DeliveryUpdate> updates) override;
+  Result<std::vector<QueuedDelivery>> deliveries_of(std::int64_t message_id) override;
+  Result<std::vector<QueueDepth>> queue_depths() override;
 
  private:
   enum Field : std::size_t {
@@ -64,6 +69,13 @@ class PostgresStore final : public Store {
   PostgresStore(std::string conninfo, const PostgresOptions& options);
   Result<void> connect();
   Result<void> prepare_statements();
+  Result<void> prepare_queue_statements();
+  // The queue entries of `updates`, inside set_statuses()'s transaction; `now` is binary int8.
+  Result<void> insert_deliveries(PGconn* conn, std::span<const StatusUpdate> updates,
+                                 const char* now);
+  Result<std::vector<QueuedDelivery>> query_deliveries(const char* statement, int n_params,
+                                                       const char* const* values,
+                                                       const int* lengths, std::string_view what);
   Result<PGconn*> connection();
   boost::system::error_code failed(const PGresult* result, std::string_view what);
 

@@ -48,6 +48,31 @@ ALTER TABLE hisbridge_messages ADD COLUMN raw_format INTEGER NOT NULL DEFAULT 0;
 UPDATE hisbridge_schema SET version = 2;
 )sql";
 
+// Version 3: the destination queues (delivery_queue.hpp). Ids without AUTOINCREMENT: a new
+// entry's id is above every entry left, which is all the order of a queue needs; retention
+// deletes only delivered and dead entries.
+constexpr const char* kMigrateV2ToV3 = R"sql(
+CREATE TABLE hisbridge_deliveries(
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL,
+  queue TEXT NOT NULL,
+  order_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_us INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at_us INTEGER NOT NULL,
+  updated_at_us INTEGER NOT NULL
+);
+CREATE INDEX hisbridge_deliveries_queue ON hisbridge_deliveries(queue, state, id);
+CREATE INDEX hisbridge_deliveries_order
+  ON hisbridge_deliveries(queue, order_key, id) WHERE state = 'pending';
+CREATE UNIQUE INDEX hisbridge_deliveries_once
+  ON hisbridge_deliveries(queue, message_id) WHERE state = 'pending';
+CREATE INDEX hisbridge_deliveries_message ON hisbridge_deliveries(message_id);
+UPDATE hisbridge_schema SET version = 3;
+)sql";
+
 // -1 when the query returns no row.
 Result<std::int64_t> query_int(sqlite3* db, std::string_view sql) {
   auto statement = prepare(db, sql);
@@ -94,6 +119,12 @@ Result<void> create_or_migrate(sqlite3* db) {
     }
     *version = 2;
   }
+  if (*version == 2) {
+    if (auto migrated = exec(db, kMigrateV2ToV3); !migrated) {
+      return migrated;
+    }
+    *version = 3;
+  }
   if (*version == kSchemaVersion) {
     return {};
   }
@@ -133,6 +164,19 @@ bool read_message(sqlite3_stmt* s, StoredMessage& out, RawCodec& codec) {
   out.duplicate_of = sqlite3_column_int64(s, 12);
   const auto format = static_cast<RawFormat>(sqlite3_column_int(s, 14));
   return codec.decode(column_blob(s, 13), format, m.raw);
+}
+
+void read_delivery(sqlite3_stmt* s, QueuedDelivery& out) {
+  out.id = sqlite3_column_int64(s, 0);
+  out.message_id = sqlite3_column_int64(s, 1);
+  out.queue = column_text(s, 2);
+  out.order_key = column_text(s, 3);
+  out.state = delivery_state_from_string(column_text(s, 4)).value_or(DeliveryState::dead);
+  out.attempts = sqlite3_column_int64(s, 5);
+  out.next_attempt_us = sqlite3_column_int64(s, 6);
+  out.last_error = column_text(s, 7);
+  out.created_at_us = sqlite3_column_int64(s, 8);
+  out.updated_at_us = sqlite3_column_int64(s, 9);
 }
 
 }  // namespace hisbridge::store::sqlite

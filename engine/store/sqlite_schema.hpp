@@ -16,7 +16,7 @@ namespace hisbridge::store::sqlite {
 
 // hisbridge_schema holds one row with this number; open() migrates older files forward and
 // refuses newer ones.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // What every row read selects, in the order read_message() expects.
 inline constexpr std::string_view kMessageColumns =
@@ -31,5 +31,8 @@ Result<void> ensure_schema(sqlite3* db);
 // Copies the current row of a statement selecting kMessageColumns into `out`, `raw` restored
 // through `codec`; false when a compressed `raw` does not decode (a damaged row).
 bool read_message(sqlite3_stmt* s, StoredMessage& out, RawCodec& codec);
+
+// Copies the current row of a statement selecting kDeliveryColumns (queue_sql.hpp) into `out`.
+void read_delivery(sqlite3_stmt* s, QueuedDelivery& out);
 
 }  // namespace hisbridge::store::sqlite

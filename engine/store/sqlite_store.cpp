@@ -380,6 +380,9 @@ Result<void> SqliteStore::change_statuses(std::span<const StatusUpdate> updates)
     if (auto done = change_status(u.id, u.status, u.error, now, deltas); !done) {
       return done;
     }
+    if (auto done = insert_deliveries(u, now); !done) {
+      return done;
+    }
   }
   for (std::size_t i = 0; i < deltas.size(); ++i) {
     if (deltas[i] != 0) {
@@ -399,7 +402,7 @@ Result<void> SqliteStore::set_status(std::int64_t id, MessageStatus status,
   if (auto begun = sqlite::run(db_.get(), begin_.get(), "begin"); !begun) {
     return begun;
   }
-  const StatusUpdate update{id, status, std::string(error)};
+  const StatusUpdate update{id, status, std::string(error), {}};
   return commit_or_rollback(change_statuses({&update, 1}));
 }
 

@@ -77,6 +77,11 @@ class SqliteStore final : public Store {
   // the write lock long. A file created before the journal used auto_vacuum=INCREMENTAL
   // keeps its free pages for reuse and does not shrink; that is logged once.
   Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) override;
+  Result<std::vector<QueuedDelivery>> due_deliveries(std::string_view queue, std::int64_t now_us,
+                                                     std::size_t limit) override;
+  Result<void> update_deliveries(std::span<const DeliveryUpdate> updates) override;
+  Result<std::vector<QueuedDelivery>> deliveries_of(std::int64_t message_id) override;
+  Result<std::vector<QueueDepth>> queue_depths() override;
 
   // Free pages released per prune batch: a batch of 500 messages frees fewer than this.
   static constexpr int kVacuumPages = 256;
@@ -112,6 +117,11 @@ class SqliteStore final : public Store {
                                                std::string_view what);
   Result<std::size_t> delete_oldest(std::int64_t received_before_us, std::size_t limit);
   Result<void> release_free_pages();
+  Result<void> insert_deliveries(const StatusUpdate& update, std::int64_t now_us);
+  // The statement `sql` kept in `slot`, prepared at its first use: only the connection that
+  // runs a kind of call pays for its statements.
+  Result<sqlite3_stmt*> kept(sqlite::Statement& slot, const char* sql);
+  Result<std::vector<QueuedDelivery>> read_deliveries(sqlite3_stmt* s, std::string_view what);
 
   std::filesystem::path file_;
   sqlite::Db db_;
@@ -128,6 +138,12 @@ class SqliteStore final : public Store {
   sqlite::Statement update_received_;
   sqlite::Statement counts_;
   sqlite::Statement prune_;  // prepared at the first prune(): only the pruner's connection
+  sqlite::Statement prune_deliveries_;
+  sqlite::Statement insert_delivery_;
+  sqlite::Statement due_deliveries_;
+  sqlite::Statement update_delivery_;
+  sqlite::Statement deliveries_of_;
+  sqlite::Statement queue_depths_;
   int auto_vacuum_ = -1;     // PRAGMA auto_vacuum, read at the first prune()
   bool full_sync_ = true;  // the connection runs at synchronous=FULL (else NORMAL)
   int wal_fd_ = -1;        // sync()'s own descriptor of the WAL, opened at the first sync()

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "engine/store/query_sql.hpp"
 #include "engine/store/sqlite_store.hpp"
@@ -20,11 +21,16 @@ namespace {
 // `id < max(id)`: the newest row stays, so a rowid is never handed out twice (ids without
 // AUTOINCREMENT continue from the largest one left), and processing's "after this id" cursor
 // stays valid.
+// A message whose delivery is still under way (a pending queue entry) stays.
 constexpr const char* kPrune =
-    "DELETE FROM hisbridge_messages WHERE id IN (SELECT id FROM hisbridge_messages"
-    " WHERE received_at_us < ?1 AND status IN ('processed', 'error', 'rejected', 'duplicate')"
-    " AND id < (SELECT max(id) FROM hisbridge_messages)"
-    " ORDER BY received_at_us, id LIMIT ?2) RETURNING status";
+    "DELETE FROM hisbridge_messages WHERE id IN (SELECT m.id FROM hisbridge_messages m"
+    " WHERE m.received_at_us < ?1 AND m.status IN ('processed', 'error', 'rejected', 'duplicate')"
+    " AND m.id < (SELECT max(id) FROM hisbridge_messages)"
+    " AND NOT EXISTS (SELECT 1 FROM hisbridge_deliveries d WHERE d.message_id = m.id"
+    " AND d.state = 'pending')"
+    " ORDER BY m.received_at_us, m.id LIMIT ?2) RETURNING id, status";
+
+constexpr const char* kPruneDeliveries = "DELETE FROM hisbridge_deliveries WHERE message_id = ?1";
 
 constexpr int kAutoVacuumIncremental = 2;  // PRAGMA auto_vacuum: 0 none, 1 full, 2 incremental
 
@@ -47,12 +53,10 @@ Result<std::size_t> SqliteStore::prune(std::int64_t received_before_us, std::siz
 // One transaction: the rows, and the status counts moved by what was deleted.
 Result<std::size_t> SqliteStore::delete_oldest(std::int64_t received_before_us,
                                                std::size_t limit) {
-  if (!prune_) {
-    auto prepared = sqlite::prepare(db_.get(), kPrune);
-    if (!prepared) {
-      return prepared.error();
-    }
-    prune_ = std::move(*prepared);
+  auto prune = kept(prune_, kPrune);
+  auto prune_deliveries = kept(prune_deliveries_, kPruneDeliveries);
+  if (!prune || !prune_deliveries) {
+    return !prune ? prune.error() : prune_deliveries.error();
   }
   // Deleting is not worth an fsync of its own: the next append's covers it (as set_statuses).
   if (auto mode = use_full_sync(false); !mode) {
@@ -63,19 +67,26 @@ Result<std::size_t> SqliteStore::delete_oldest(std::int64_t received_before_us,
   }
   std::array<std::int64_t, 5> deleted{};
   std::size_t total = 0;
+  std::vector<std::int64_t> ids;
   Result<void> work = [&]() -> Result<void> {
-    sqlite3_stmt* s = prune_.get();
+    sqlite3_stmt* s = *prune;
     const ResetOnExit reset(s);
     bind_int(s, 1, received_before_us);
     bind_int(s, 2, sql_limit(limit));
     int rc = SQLITE_ROW;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      const auto status = status_from_string(sqlite::column_text(s, 0));
+      ids.push_back(sqlite3_column_int64(s, 0));
+      const auto status = status_from_string(sqlite::column_text(s, 1));
       ++deleted[static_cast<std::size_t>(status.value_or(MessageStatus::error))];
       ++total;
     }
     return rc == SQLITE_DONE ? Result<void>() : Result<void>(fail(db_.get(), rc, "prune"));
   }();
+  // The queue entries of the deleted messages (delivered or dead) go with them.
+  for (std::size_t i = 0; work && i < ids.size(); ++i) {
+    bind_int(*prune_deliveries, 1, ids[i]);
+    work = sqlite::run(db_.get(), *prune_deliveries, "prune deliveries");
+  }
   for (std::size_t i = 0; work && i < deleted.size(); ++i) {
     if (deleted[i] != 0) {
       work = add_count(static_cast<MessageStatus>(i), -deleted[i]);

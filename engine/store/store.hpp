@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/core/result.hpp"
+#include "engine/store/delivery_queue.hpp"
 #include "engine/store/error.hpp"
 
 namespace hisbridge::store {
@@ -61,6 +62,9 @@ struct StatusUpdate {
   std::int64_t id = 0;
   MessageStatus status = MessageStatus::processed;
   std::string error;  // why, for `error`; empty otherwise
+  // The destination queue entries the message gets, in the same transaction (pending, due at
+  // once). A queue that already holds a pending entry for the message gets no second one.
+  std::vector<NewDelivery> deliveries{};
 };
 
 // Search over stored messages; every set member narrows, results newest first.
@@ -157,10 +161,40 @@ class Store {
   // repeat arriving after it was pruned is stored as a new message. That is expected, since
   // the duplicate window is meant to be much shorter than the retention age.
   // The default, for stores that keep everything (test doubles), deletes nothing.
+  // A message that still has a pending delivery queue entry is kept, however old; the queue
+  // entries of a deleted message go with it.
   virtual Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) {
     (void)received_before_us;
     (void)limit;
     return std::size_t{0};
+  }
+
+  // ---- Destination queues (delivery_queue.hpp). Entries are written by set_statuses(). ----
+  // The defaults, for test doubles, fail with StoreError::unavailable.
+
+  // Up to `limit` pending entries of `queue` that are due (next_attempt_us <= now_us) and that
+  // no earlier pending entry with the same order key waits in front of (one not yet due),
+  // oldest first. When an entry is returned, so is every earlier pending entry of its key.
+  virtual Result<std::vector<QueuedDelivery>> due_deliveries(std::string_view queue,
+                                                             std::int64_t now_us,
+                                                             std::size_t limit) {
+    (void)queue, (void)now_us, (void)limit;
+    return StoreError::unavailable;
+  }
+  // Writes the outcomes of delivery attempts in one transaction (not forced to disk on its own,
+  // as set_statuses: after a crash an entry may be pending again and be delivered a second
+  // time, which the destinations' idempotent writes absorb). An unknown id is skipped (pruned
+  // meanwhile).
+  virtual Result<void> update_deliveries(std::span<const DeliveryUpdate> updates) {
+    (void)updates;
+    return StoreError::unavailable;
+  }
+  // Every queue that has pending or dead entries, in name order.
+  virtual Result<std::vector<QueueDepth>> queue_depths() { return StoreError::unavailable; }
+  // The queue entries of one message, oldest first.
+  virtual Result<std::vector<QueuedDelivery>> deliveries_of(std::int64_t message_id) {
+    (void)message_id;
+    return StoreError::unavailable;
   }
 };
 

@@ -120,5 +120,31 @@ TEST_F(PostgresServerTest, LargeBatchGoesThroughOnePipeline) {
   EXPECT_EQ(store_->stats()->received, 3000);
 }
 
+// A journal of version 1 (before the destination queues) gets them at the next open.
+TEST_F(PostgresServerTest, MigratesAVersion1Journal) {
+  store_.reset();
+  PGconn* conn = PQconnectdb(database_->conninfo().c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  const auto run = [&](const char* sql) {
+    PGresult* r = PQexec(conn, sql);
+    const auto status = PQresultStatus(r);
+    std::string value = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+    PQclear(r);
+    EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        << sql << ": " << PQerrorMessage(conn);
+    return value;
+  };
+  run("DROP TABLE hisbridge_deliveries");
+  run("UPDATE hisbridge_schema SET version = 1");
+  auto reopened = PostgresStore::open(database_->conninfo());
+  ASSERT_TRUE(reopened) << reopened.error().message();
+  EXPECT_EQ(run("SELECT version FROM hisbridge_schema"), "2");
+  EXPECT_EQ(run("SELECT count(*) FROM hisbridge_deliveries"), "0");
+  PQfinish(conn);
+  auto depths = (*reopened)->queue_depths();
+  ASSERT_TRUE(depths) << depths.error().message();
+  EXPECT_TRUE(depths->empty());
+}
+
 }  // namespace
 }  // namespace hisbridge::store

@@ -218,8 +218,9 @@ TEST_F(SqliteStoreTest, DamagedCompressedRawIsCorruptNotGarbage) {
 TEST_F(SqliteStoreTest, MigratesAVersion1Journal) {
   const fs::path file = dir_.path() / "j.db";
   ASSERT_TRUE(SqliteStore::open(file));
-  // Back to what version 1 wrote: no raw_format column.
+  // Back to what version 1 wrote: no raw_format column, no queues.
   testing::sqlite_value(file, "ALTER TABLE hisbridge_messages DROP COLUMN raw_format");
+  testing::sqlite_value(file, "DROP TABLE hisbridge_deliveries");
   testing::sqlite_value(file, "UPDATE hisbridge_schema SET version = 1");
   testing::sqlite_value(file,
       "INSERT INTO hisbridge_messages(received_at_us, updated_at_us, source, peer, control_id,"
@@ -230,7 +231,8 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Journal) {
   options.raw_compression_level = 1;
   auto store = SqliteStore::open(file, options);
   ASSERT_TRUE(store) << store.error().message();
-  EXPECT_EQ(testing::sqlite_value(file, "SELECT version FROM hisbridge_schema"), "2");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT version FROM hisbridge_schema"), "3");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT count(*) FROM hisbridge_deliveries"), "0");
   auto old = (*store)->pending("lis", 0, 10);
   ASSERT_TRUE(old);
   ASSERT_EQ(old->size(), 1U);
