@@ -9,11 +9,11 @@
 namespace hisbridge::fhir {
 
 // Writes bundles as files into one folder, for a FHIR server or a bulk loader that picks files
-// up. A file appears whole or not at all: the JSON goes to a hidden temporary name
-// (`.<name>.json.<unique>.tmp`) in the same folder, is flushed to disk, renamed to
-// `<name>.json`, and the folder itself is flushed so the rename survives a power cut. A reader
-// of the folder skips names starting with '.'. Writing a name again replaces the file, also
-// atomically. Blocking; safe to call from several threads (each write has its own temporary).
+// up. A file appears whole or not at all (write_file_durably: the JSON goes to `<name>.json.tmp`
+// in the same folder, is flushed to disk and renamed to `<name>.json`, and the folder itself is
+// flushed so the rename survives a power cut); a reader of the folder skips `*.tmp`. Writing a
+// name again replaces the file, also atomically. Blocking; safe to call from several threads
+// (writers of one name take turns).
 class BundleFileWriter {
  public:
   // `folder` must exist; it is not created.

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/core/durable_file.hpp"
+
 namespace hisbridge::xml130 {
 namespace {
 
@@ -38,20 +40,6 @@ class Fd {
  private:
   int fd_;
 };
-
-Xml130Result<void> write_all(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return io_error("cannot write", path, errno);
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -94,23 +82,9 @@ Xml130Result<std::optional<std::string>> read_file_if_exists(const fs::path& pat
 
 Xml130Result<void> replace_file(const fs::path& folder, const std::string& name,
                                 std::string_view bytes) {
-  const fs::path target = folder / name;
-  const fs::path temp = folder / (name + ".tmp");
-  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) {
-    return io_error("cannot create", temp, errno);
-  }
-  if (auto written = write_all(fd.get(), bytes, temp); !written) {
-    return written;
-  }
-  if (::fsync(fd.get()) != 0) {
-    return io_error("cannot fsync", temp, errno);
-  }
-  if (const int error = fd.close(); error != 0) {
-    return io_error("cannot close", temp, error);
-  }
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    return io_error("cannot rename over", target, errno);
+  if (auto written = write_file_durably(folder, name, bytes); !written) {
+    return fail(Xml130Error::io, "cannot write " + (folder / name).string() + ": " +
+                                     written.error().message());
   }
   return {};
 }

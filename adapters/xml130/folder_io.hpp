@@ -19,8 +19,8 @@ Xml130Result<std::string> episode_file_name(std::string_view ma_lk);
 Xml130Result<std::optional<std::string>> read_file_if_exists(const std::filesystem::path& path);
 
 // Replaces `folder`/`name` with `bytes` so that a reader or a power cut sees the old file or
-// the new one, never a part: writes `<name>.tmp`, fsyncs it, renames it over `name`. The
-// rename is durable once sync_folder(folder) returns.
+// the new one, never a part (write_file_durably: `<name>.tmp`, fsync, rename over `name`,
+// folder fsync). A failure is an `io` error naming the file and the system's reason.
 Xml130Result<void> replace_file(const std::filesystem::path& folder, const std::string& name,
                                 std::string_view bytes);
 
