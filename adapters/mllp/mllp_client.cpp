@@ -33,7 +33,7 @@ class MllpClient::Impl {
       : host_(std::move(host)), port_(port), options_(options), resolver_(ioc_), socket_(ioc_),
         framer_(FramerOptions{options.max_frame_bytes}) {}
 
-  Result<std::string> send(std::string_view message);
+  Result<std::string> send(std::string_view message, const AnswerFilter* is_answer);
   bool connected() const noexcept { return socket_.is_open(); }
   void close() noexcept;
 
@@ -57,13 +57,16 @@ class MllpClient::Impl {
   Framer framer_;
   std::string frame_;  // the framed message being written
   std::array<char, std::size_t{16} * 1024> read_buffer_{};
+  const AnswerFilter* is_answer_ = nullptr;  // set for one send; null: the first frame answers
   std::optional<Result<std::string>> outcome_;
 };
 
-Result<std::string> MllpClient::Impl::send(std::string_view message) {
+Result<std::string> MllpClient::Impl::send(std::string_view message,
+                                           const AnswerFilter* is_answer) {
   if (has_block_byte(message)) {
     return make_error_code(Error::forbidden_byte);
   }
+  is_answer_ = is_answer;
   frame_ = encode_frame(message);
   framer_.reset();
   outcome_.reset();
@@ -82,6 +85,7 @@ Result<std::string> MllpClient::Impl::send(std::string_view message) {
     ioc_.restart();
     ioc_.run();
   }
+  is_answer_ = nullptr;  // every handler has run: none can call it any more
   return std::move(*outcome_);
 }
 
@@ -158,8 +162,10 @@ void MllpClient::Impl::on_read(const error_code& ec, std::size_t bytes) {
     return finish(peer_closed(ec) ? make_error_code(Error::closed_before_ack) : ec);
   }
   framer_.feed(std::string_view(read_buffer_.data(), bytes));
-  if (auto event = framer_.next()) {
-    return finish(std::move(*event));  // the ACK, or frame_too_large
+  while (auto event = framer_.next()) {
+    if (event->has_error() || is_answer_ == nullptr || (*is_answer_)(event->value())) {
+      return finish(std::move(*event));  // the ACK, or frame_too_large
+    }
   }
   do_read();
 }
@@ -180,7 +186,13 @@ MllpClient::MllpClient(std::string host, std::uint16_t port, ClientOptions optio
 
 MllpClient::~MllpClient() = default;
 
-Result<std::string> MllpClient::send(std::string_view message) { return impl_->send(message); }
+Result<std::string> MllpClient::send(std::string_view message) {
+  return impl_->send(message, nullptr);
+}
+
+Result<std::string> MllpClient::send(std::string_view message, const AnswerFilter& is_answer) {
+  return impl_->send(message, is_answer ? &is_answer : nullptr);
+}
 
 bool MllpClient::connected() const noexcept { return impl_->connected(); }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,11 +37,20 @@ class MllpClient {
   MllpClient(const MllpClient&) = delete;
   MllpClient& operator=(const MllpClient&) = delete;
 
+  // Decides whether a frame that came back (framing removed) answers the message just sent.
+  // Called on the calling thread, inside `send`.
+  using AnswerFilter = std::function<bool(std::string_view frame)>;
+
   // Sends `message` in one frame and returns the message of the first frame that comes back
   // (the ACK, framing removed, not interpreted). Errors: Error::forbidden_byte (nothing sent),
   // resolve_failed, connection_refused, timeout, closed_before_ack, frame_too_large, or the
   // system's error_code for other socket failures.
   Result<std::string> send(std::string_view message);
+
+  // The same, returning the first frame `is_answer` accepts: the frames it refuses (a late ACK
+  // of an earlier message that timed out at the peer's end) are dropped and reading goes on,
+  // all within the one timeout. A peer that sends only refused frames ends in Error::timeout.
+  Result<std::string> send(std::string_view message, const AnswerFilter& is_answer);
 
   bool connected() const noexcept;
   void close() noexcept;

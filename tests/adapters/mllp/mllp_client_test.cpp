@@ -3,6 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -71,6 +73,38 @@ TEST(MllpClientTest, IgnoresBytesAroundTheAckFrame) {
   auto ack = send_message("127.0.0.1", server.port(), message("1"));
   ASSERT_TRUE(ack.has_value()) << ack.error().message();
   EXPECT_EQ(*ack, "ACK");
+}
+
+TEST(MllpClientTest, SkipsFramesTheAnswerFilterRefuses) {
+  TestMllpServer server([](const std::string&) {
+    return TestMllpServer::Answer{encode_frame(make_ack("AR", "OLD")) +
+                                  encode_frame(make_ack("AA", "1"))};
+  });
+  MllpClient client("127.0.0.1", server.port());
+  std::vector<std::string> seen;
+  auto ack = client.send(message("1"), [&](std::string_view frame) {
+    seen.emplace_back(frame);
+    return frame == make_ack("AA", "1");
+  });
+  ASSERT_TRUE(ack.has_value()) << ack.error().message();
+  EXPECT_EQ(*ack, make_ack("AA", "1"));
+  EXPECT_EQ(seen, (std::vector<std::string>{make_ack("AR", "OLD"), make_ack("AA", "1")}));
+  EXPECT_TRUE(client.connected());
+  // The filter is for one send only: the next plain send takes the first frame again.
+  auto next = client.send(message("2"));
+  ASSERT_TRUE(next.has_value()) << next.error().message();
+  EXPECT_EQ(*next, make_ack("AR", "OLD"));
+}
+
+TEST(MllpClientTest, OnlyRefusedFramesEndInATimeout) {
+  TestMllpServer server([](const std::string&) {
+    return TestMllpServer::Answer{encode_frame(make_ack("AA", "OLD"))};
+  });
+  MllpClient client("127.0.0.1", server.port(), ClientOptions{200ms});
+  auto ack = client.send(message("1"), [](std::string_view) { return false; });
+  ASSERT_TRUE(ack.has_error());
+  EXPECT_EQ(ack.error(), make_error_code(Error::timeout));
+  EXPECT_FALSE(client.connected());
 }
 
 TEST(MllpClientTest, TimesOutWhenTheServerNeverAnswers) {
