@@ -17,6 +17,7 @@ class Category final : public boost::system::error_category {
       case Error::connection_refused: return "connection refused";
       case Error::timeout: return "no ACK within the timeout";
       case Error::closed_before_ack: return "connection closed before a complete ACK";
+      case Error::not_an_ack: return "the answer is not an HL7 ACK";
     }
     return "unknown mllp error";
   }
@@ -41,6 +42,7 @@ int hl7_error_code(Error e) noexcept {
     case Error::connection_refused:
     case Error::timeout:
     case Error::closed_before_ack:
+    case Error::not_an_ack:
       return 207;  // application internal error: table 0357 has no code for size limits
   }
   return 207;

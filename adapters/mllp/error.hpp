@@ -16,6 +16,7 @@ enum class Error {
   connection_refused,   // nothing listens at host:port
   timeout,              // no complete ACK within the timeout (connecting included)
   closed_before_ack,    // the peer closed or reset the connection before a complete ACK
+  not_an_ack,           // what came back is not an HL7 ACK (no MSA, no known MSA-1 code)
 };
 
 const boost::system::error_category& error_category() noexcept;
