@@ -5,7 +5,9 @@
 #include <filesystem>
 
 #include "adapters/fhir/fhir_destination.hpp"
+#include "adapters/file/file_destination.hpp"
 #include "adapters/hisdb/his_db_destination.hpp"
+#include "adapters/mllp/mllp_destination.hpp"
 #include "adapters/xml130/xml130_destination.hpp"
 #include "engine/store/open_store.hpp"
 
@@ -71,6 +73,25 @@ DestinationResult make_fhir(const config::DestinationConfig& d, mapping::Mapping
                                                   std::move(client), watched(watcher, d.mapping));
 }
 
+DestinationResult make_mllp(const config::DestinationConfig& d) {
+  mllp::MllpDestinationOptions options;
+  options.host = d.host;
+  options.port = d.port;
+  options.timeout = d.timeout;
+  return std::make_shared<mllp::MllpDestination>(d.name, options);
+}
+
+DestinationResult make_file(const config::DestinationConfig& d, mapping::MappingWatcher& watcher) {
+  std::error_code ec;  // made now, so a folder that cannot be stops the start with its reason
+  std::filesystem::create_directories(d.folder, ec);
+  if (ec) {
+    return "folder " + d.folder + ": " + ec.message();
+  }
+  const auto content = d.content == "records" ? file::FileContent::records : file::FileContent::raw;
+  return std::make_shared<file::FileDestination>(d.name, d.folder, content,
+                                                  watched(watcher, d.mapping));
+}
+
 DestinationResult make_destination(const config::DestinationConfig& d,
                                    const config::Config& config,
                                    mapping::MappingWatcher& watcher) {
@@ -82,6 +103,12 @@ DestinationResult make_destination(const config::DestinationConfig& d,
   }
   if (d.type == "xml130") {
     return make_xml130(d, watcher);
+  }
+  if (d.type == "mllp") {
+    return make_mllp(d);
+  }
+  if (d.type == "file") {
+    return make_file(d, watcher);
   }
   return "destination type '" + d.type + "' is not known";
 }
