@@ -79,7 +79,21 @@ const router::ChannelCounters* counters_of(const ChannelsSources& s, const std::
   return nullptr;
 }
 
-Json destinations_json(const config::ChannelConfig& channel, const router::ChannelCounters* c) {
+// The destination's durable queue now: entries waiting (and since when), dead letters, and
+// whether deliveries are pausing after failures.
+Json destination_queue_json(const router::DestinationCounters& c,
+                            const config::DestinationConfig& d, const mapping::TimeZone& zone) {
+  const std::int64_t oldest = c.oldest_pending_us.load(std::memory_order_relaxed);
+  const std::int64_t pending = c.pending.load(std::memory_order_relaxed);
+  return {{"pending", pending},
+          {"dead", c.dead.load(std::memory_order_relaxed)},
+          {"oldest_pending", oldest > 0 && pending > 0 ? Json(format_iso(oldest, zone)) : Json()},
+          {"max_depth", d.max_queue_depth},
+          {"backing_off", c.backing_off.load(std::memory_order_relaxed)}};
+}
+
+Json destinations_json(const config::ChannelConfig& channel, const router::ChannelCounters* c,
+                       const mapping::TimeZone& zone) {
   Json out = Json::array();
   for (const config::DestinationConfig& d : channel.destinations) {
     Json j{{"name", d.name}, {"type", d.type}};
@@ -89,6 +103,7 @@ Json destinations_json(const config::ChannelConfig& channel, const router::Chann
           j["delivered"] = load(dc.delivered);
           j["retries"] = load(dc.retries);
           j["failed"] = load(dc.failed);
+          j["queue"] = destination_queue_json(dc, d, zone);
         }
       }
     }
@@ -171,9 +186,18 @@ Json channels_json(const ChannelsSources& s, const mapping::TimeZone& zone) {
       j["source"] = channel.source;
       j["filter"] = filter_json(channel.filter);
       j["mapping"] = mapping_json(channel.mapping, s, zone);
-      j["destinations"] = destinations_json(channel, counted);
+      j["destinations"] = destinations_json(channel, counted, zone);
       j["counters"] = counted != nullptr ? channel_counters_json(*counted) : Json();
-      j["queue_depth"] = queue_depth(s, channel.source);
+      // Entries waiting in the channel's destination queues; the source's processing backlog
+      // is in `processing_backlog`.
+      std::int64_t pending = 0;
+      if (counted != nullptr) {
+        for (const router::DestinationCounters& d : counted->destinations) {
+          pending += d.pending.load(std::memory_order_relaxed);
+        }
+      }
+      j["queue_depth"] = counted != nullptr ? Json(pending) : Json();
+      j["processing_backlog"] = queue_depth(s, channel.source);
       channels.push_back(std::move(j));
     }
     for (const config::ListenerConfig& l : s.config->listeners) {

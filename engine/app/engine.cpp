@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "engine/app/channel_factory.hpp"
 #include "engine/app/engine_metrics.hpp"
 #include "engine/app/turnaround_metrics.hpp"
+#include "engine/delivery/delivery_service.hpp"
 #include "engine/mapping/mapping_watcher.hpp"
 #include "engine/router/ingest.hpp"
 #include "engine/router/router.hpp"
@@ -70,12 +72,22 @@ class Engine::Impl {
     }
     // The router reads through its own connection and writes its outcomes through the
     // committer's writer thread: one writer, so it never waits for the journal's write lock.
+    // Its written batches wake the delivery workers of the queues they filled.
+    std::vector<router::Channel> delivered = *channels;
     router_ = std::make_unique<router::Router>(
         std::move(*reader), config_,
         [this](std::span<const store::StatusUpdate> updates) {
           return committer_->set_statuses(updates);
         },
-        std::move(*channels), open_timeline());
+        std::move(*channels), open_timeline(),
+        [this](std::span<const store::StatusUpdate> updates) {
+          if (deliveries_) {
+            deliveries_->queued(updates);
+          }
+        });
+    if (auto started = start_deliveries(std::move(delivered)); !started) {
+      return started.error();
+    }
     router::Ingest::CharsetOverrides charsets;
     for (const auto& l : config_.listeners) {
       if (!l.charset.empty()) {
@@ -97,6 +109,7 @@ class Engine::Impl {
     if (timeline_worker_) {
       timeline_worker_->start();  // records what an earlier run left in the inbox, too
     }
+    deliveries_->start();  // delivers what an earlier run left in the queues, too
     router_->start();
     mappings_->start();
     for (const auto& l : config_.listeners) {
@@ -152,6 +165,11 @@ class Engine::Impl {
     }
     if (router_) {
       router_->stop();
+    }
+    // After the router, which fills the queues; before the committer, which writes their
+    // outcomes. Entries in hand are finished; the rest wait in the journal for the next start.
+    if (deliveries_) {
+      deliveries_->stop();
     }
     // After the router: it records the router's last batches.
     if (timeline_worker_) {
@@ -245,6 +263,49 @@ class Engine::Impl {
     out.on_enqueued = [worker = timeline_worker_.get()] { worker->notify(); };
     admin_timeline_ = std::make_shared<admin::SharedTimeline>(std::move(*reader));
     return out;
+  }
+
+  // The delivery workers, one per destination queue, each reading through a connection of its
+  // own and writing outcomes through the committer. Their `accepted`/`delivered` marks go to
+  // the timeline's inbox through one more timeline connection, shared under a lock.
+  Result<void, std::string> start_deliveries(std::vector<router::Channel> channels) {
+    delivery::DeliveryService::Setup setup;
+    setup.channels = std::move(channels);
+    setup.open_reader = [this] { return store::open_store(config_.store.location); };
+    setup.write = [this](std::span<const store::DeliveryUpdate> updates) {
+      return committer_->write(
+          [updates](store::Store& store) { return store.update_deliveries(updates); });
+    };
+    setup.counters = [this](std::string_view channel, std::string_view destination) {
+      return router_->destination_counters(channel, destination);
+    };
+    if (timeline_worker_) {
+      auto marks = timeline::open_timeline(config_.store.location, config_.turnaround.intervals);
+      if (!marks) {
+        spdlog::error("timeline {}: {}; delivery times are not recorded in this run",
+                      store::redacted_location(config_.store.location), marks.error().message());
+      } else {
+        setup.marks = [store = std::shared_ptr<timeline::TimelineStore>(std::move(*marks)),
+                       mutex = std::make_shared<std::mutex>(),
+                       worker = timeline_worker_.get()](std::span<const timeline::Mark> m) {
+          {
+            const std::lock_guard lock(*mutex);
+            if (auto enqueued = store->enqueue(m); !enqueued) {
+              spdlog::error("delivery: handing {} delivery marks to the timeline failed: {}",
+                            m.size(), enqueued.error().message());
+              return;
+            }
+          }
+          worker->notify();
+        };
+      }
+    }
+    auto service = delivery::DeliveryService::create(config_, std::move(setup));
+    if (!service) {
+      return service.error();
+    }
+    deliveries_ = std::move(*service);
+    return {};
   }
 
   // Retention (store.retention): a pruner with its own connection to the journal, so it
@@ -376,6 +437,7 @@ class Engine::Impl {
   std::unique_ptr<store::Pruner> pruner_;  // none without store.retention.max_age
   std::unique_ptr<mapping::MappingWatcher> mappings_;  // before the router: it reads them
   std::unique_ptr<router::Router> router_;
+  std::unique_ptr<delivery::DeliveryService> deliveries_;  // after the router: its counters
   std::unique_ptr<router::Ingest> ingest_;
   std::map<std::string, std::unique_ptr<Running>> listeners_;
   metrics::Registry registry_;

@@ -1,6 +1,8 @@
 #include "engine/app/engine_metrics.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -91,14 +93,51 @@ void register_router_metrics(metrics::Registry& r, const router::Router& router,
       }
     });
   };
-  per_destination("hisbridge_deliveries_total", "Messages a destination wrote.",
+  per_destination("hisbridge_deliveries_total", "Queue entries a destination delivered.",
                   &router::DestinationCounters::delivered);
   per_destination("hisbridge_delivery_retries_total",
-                  "Deliveries put off because the destination said retry (the source waits).",
+                  "Delivery attempts that failed for a reason that passes (retried after a "
+                  "back-off).",
                   &router::DestinationCounters::retries);
   per_destination("hisbridge_delivery_failures_total",
-                  "Deliveries the destination refused for good (the message is marked error).",
+                  "Queue entries that became dead letters (refused, or out of attempts).",
                   &router::DestinationCounters::failed);
+  const auto queue_gauge = [&r, &router](const char* name, const char* help,
+                                         auto read) {
+    r.add_collector(name, help, MetricType::gauge, [&router, read](auto& out) {
+      for (const router::ChannelCounters& c : router.channel_counters()) {
+        for (const router::DestinationCounters& d : c.destinations) {
+          out.push_back({{{"channel", c.name()}, {"destination", d.name}}, read(d)});
+        }
+      }
+    });
+  };
+  queue_gauge("hisbridge_delivery_queue_depth",
+              "Entries waiting in a destination's durable queue.",
+              [](const router::DestinationCounters& d) {
+                return static_cast<double>(d.pending.load(std::memory_order_relaxed));
+              });
+  queue_gauge("hisbridge_delivery_dead_letters",
+              "Dead entries in a destination's queue, waiting for an operator's replay.",
+              [](const router::DestinationCounters& d) {
+                return static_cast<double>(d.dead.load(std::memory_order_relaxed));
+              });
+  queue_gauge("hisbridge_delivery_oldest_pending_seconds",
+              "How long the oldest entry waiting in a destination's queue has waited (0: none).",
+              [](const router::DestinationCounters& d) {
+                const std::int64_t oldest = d.oldest_pending_us.load(std::memory_order_relaxed);
+                if (oldest <= 0 || d.pending.load(std::memory_order_relaxed) <= 0) {
+                  return 0.0;
+                }
+                const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch());
+                return std::max(0.0, static_cast<double>(now.count() - oldest) / 1e6);
+              });
+  queue_gauge("hisbridge_delivery_backing_off",
+              "1 while a destination's deliveries pause after failed attempts.",
+              [](const router::DestinationCounters& d) {
+                return d.backing_off.load(std::memory_order_relaxed) ? 1.0 : 0.0;
+              });
   r.add_collector("hisbridge_mapping_warnings_total",
                   "Parts of messages a channel's mapping reported it left unmapped.",
                   MetricType::counter, [&router](auto& out) {
@@ -119,7 +158,7 @@ void register_router_metrics(metrics::Registry& r, const router::Router& router,
                       }
                     }
                   });
-  r.add_collector("hisbridge_delivery_queue_depth",
+  r.add_collector("hisbridge_processing_backlog",
                   "Messages of the source stored since the start and still waiting for processing.",
                   MetricType::gauge, [&router, sources](auto& out) {
                     for (const std::string& s : sources) {

@@ -16,12 +16,20 @@ namespace hisbridge::router {
 // /metrics and /api/v1/channels. Updated on the router's thread, read from any thread with
 // relaxed loads.
 
+// Kept by the destination's delivery worker (engine/delivery).
 struct DestinationCounters {
   explicit DestinationCounters(std::string n) : name(std::move(n)) {}
   const std::string name;
-  std::atomic<std::uint64_t> delivered{0};  // deliver() calls that wrote the message
-  std::atomic<std::uint64_t> retries{0};    // deliver() calls answered `retry`
-  std::atomic<std::uint64_t> failed{0};     // deliver() calls answered `failed`
+  std::atomic<std::uint64_t> delivered{0};  // entries delivered
+  std::atomic<std::uint64_t> retries{0};    // attempts that failed for a reason that passes
+  std::atomic<std::uint64_t> failed{0};     // entries that became dead letters
+  // The queue now: entries waiting, dead letters, when the oldest waiting one was queued
+  // (microseconds since the epoch; 0 when none waits), and whether the worker is pausing after
+  // failed attempts.
+  std::atomic<std::int64_t> pending{0};
+  std::atomic<std::int64_t> dead{0};
+  std::atomic<std::int64_t> oldest_pending_us{0};
+  std::atomic<bool> backing_off{false};
 };
 
 class ChannelCounters {

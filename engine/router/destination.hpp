@@ -13,11 +13,11 @@ namespace hisbridge::router {
 // What a destination made of one message.
 struct Delivery {
   enum class Outcome {
-    delivered,  // written; the message may be marked processed
+    delivered,  // written; the queue entry is done
     retry,      // not written for a reason that passes (database locked, server down): the
-                // message stays `received` and the router comes back to it
-    failed,     // will never be written as it is (a record the HIS refuses): the message is
-                // marked `error` with the reason
+                // entry is tried again after a back-off, until the destination's cap
+    failed,     // will never be written as it is (a record the HIS refuses): the entry is a
+                // dead letter with the reason, for an operator to replay
   };
   Outcome outcome = Outcome::delivered;
   std::string reason;
@@ -36,10 +36,11 @@ struct DeliveryItem {
   const mapping::MappingOutput& output;
 };
 
-// Where a channel sends its messages: the HIS database, a FHIR server, a folder. Implemented by
-// the adapters; the router calls deliver() from its own thread, one message at a time, in
-// receive order, and calls it again with the same message after a `retry` (so a write must be
-// idempotent: upserts by record key, idempotency keys). Must not throw.
+// Where a channel sends its messages: the HIS database, a FHIR server, a folder, another MLLP
+// system. Implemented by the adapters; the destination's delivery worker (engine/delivery)
+// calls deliver() from its own thread, one message at a time, in queue order, and calls it
+// again with the same message after a `retry`, and after a crash or a replay (so a write must
+// be idempotent: upserts by record key, idempotency keys). Must not throw.
 class Destination {
  public:
   virtual ~Destination() = default;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/hl7/read_message.hpp"
+#include "engine/router/channel_output.hpp"
 #include "engine/router/filter.hpp"
 
 namespace hisbridge::router {
@@ -26,11 +27,12 @@ constexpr std::chrono::milliseconds kMaxRetryDelay{30'000};
 
 Router::Router(std::unique_ptr<store::Store> store, config::Config config,
                StatusWriter write_statuses, std::vector<Channel> channels,
-               RouterTimeline timeline)
+               RouterTimeline timeline, QueueNotifier on_queued)
     : store_(std::move(store)),
       config_(std::move(config)),
       write_statuses_(std::move(write_statuses)),
       channels_(std::move(channels)),
+      on_queued_(std::move(on_queued)),
       timeline_(std::move(timeline)) {
   if (channels_.empty()) {
     for (const auto& c : config_.channels) {
@@ -53,6 +55,21 @@ Router::Router(std::unique_ptr<store::Store> store, config::Config config,
     }
     channel_counters_.emplace_back(channel.config.name, destinations);
   }
+}
+
+DestinationCounters* Router::destination_counters(std::string_view channel,
+                                                  std::string_view destination) {
+  for (ChannelCounters& c : channel_counters_) {
+    if (c.name() != channel) {
+      continue;
+    }
+    for (DestinationCounters& d : c.destinations) {
+      if (d.name == destination) {
+        return &d;
+      }
+    }
+  }
+  return nullptr;
 }
 
 const SourceCounters* Router::source_counters(std::string_view source) const {
@@ -211,6 +228,9 @@ bool Router::process_batch(const std::string& source) {
   counters_.processed.fetch_add(updates_.size() - failed, std::memory_order_relaxed);
   count_written(source, unrouted);
   last_id_[source] = updates_.back().id;
+  if (on_queued_) {
+    on_queued_(updates_);
+  }
   return full && !retried;
 }
 
@@ -265,6 +285,7 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
                                    listener != nullptr ? listener->charset : std::string());
   std::size_t taken = 0;
   std::string failures;
+  store::StatusUpdate update{stored.id, store::MessageStatus::processed, {}, {}};
   message_tallies_.clear();
   for (std::size_t index = 0; index < channels_.size(); ++index) {
     const Channel& channel = channels_[index];
@@ -283,7 +304,7 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
     ++taken;
     bool retry = false;
     const std::string failed =
-        run_channel(index, stored, message ? &*message : nullptr, retry);
+        run_channel(index, stored, message ? &*message : nullptr, retry, update);
     if (retry) {
       return std::nullopt;
     }
@@ -293,68 +314,46 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
     }
   }
   if (taken == 0 && !message) {
-    return store::StatusUpdate{stored.id, store::MessageStatus::error, message.error().message()};
+    return store::StatusUpdate{stored.id, store::MessageStatus::error, message.error().message(),
+                               {}};
   }
   unrouted += taken == 0 ? 1 : 0;
   if (!failures.empty()) {
-    return store::StatusUpdate{stored.id, store::MessageStatus::error, failures};
+    // The channels that did map it still deliver what they made.
+    update.status = store::MessageStatus::error;
+    update.error = std::move(failures);
   }
-  return store::StatusUpdate{stored.id, store::MessageStatus::processed, {}};
+  return update;
 }
 
 std::string Router::run_channel(std::size_t index, const store::StoredMessage& stored,
-                                const hl7::Message* message, bool& retry) {
+                                const hl7::Message* message, bool& retry,
+                                store::StatusUpdate& update) {
   const Channel& channel = channels_[index];
   ChannelCounters& counted = channel_counters_[index];
-  mapping::MappingOutput output;
-  if (channel.mapping) {
-    const auto current = channel.mapping();
-    if (!current) {
+  std::string failure;
+  auto output = channel_output(channel, stored, message, failure);
+  if (!output) {
+    if (failure.empty()) {
       retry = true;  // not loaded: a reload may bring it; nothing is marked meanwhile
       return {};
     }
-    auto mapped = current->program().input == mapping::Program::Input::xml
-                      ? current->apply(stored.message.raw)
-                      : current->apply(*message);
-    if (!mapped) {
-      return "channel " + channel.config.name + ": mapping " + current->name() + ": " +
-             mapped.error().reason;
-    }
-    output = std::move(*mapped);
-    for (const std::string& warning : output.warnings) {
-      counters_.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
-      counted.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("router: message {} on channel {}: {}", stored.id, channel.config.name,
-                   warning);
+    return "channel " + channel.config.name + ": " + failure;
+  }
+  for (const std::string& warning : output->warnings) {
+    counters_.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
+    counted.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("router: message {} on channel {}: {}", stored.id, channel.config.name,
+                 warning);
+  }
+  if (!channel.destinations.empty()) {
+    const std::string key = order_key(stored, *output);
+    for (const auto& destination : channel.destinations) {
+      update.deliveries.push_back(
+          {store::queue_name(channel.config.name, destination->name()), key});
     }
   }
-  for (std::size_t i = 0; i < channel.destinations.size(); ++i) {
-    const auto& destination = channel.destinations[i];
-    const Delivery d = destination->deliver({stored, message, output});
-    DestinationCounters& dc = counted.destinations[i];
-    (d.outcome == Delivery::Outcome::retry    ? dc.retries
-     : d.outcome == Delivery::Outcome::failed ? dc.failed
-                                              : dc.delivered)
-        .fetch_add(1, std::memory_order_relaxed);
-    if (d.outcome == Delivery::Outcome::retry) {
-      spdlog::warn("router: destination {} of channel {} will retry message {}: {}",
-                   destination->name(), channel.config.name, stored.id, d.reason);
-      retry = true;
-      return {};
-    }
-    if (d.outcome == Delivery::Outcome::failed) {
-      return "channel " + channel.config.name + ": destination " + destination->name() + ": " +
-             d.reason;
-    }
-  }
-  if (timeline_.enabled()) {
-    timeline_.add_events(output.events);
-    if (!channel.destinations.empty()) {
-      const auto now = std::chrono::system_clock::now().time_since_epoch();
-      timeline_.add_delivery(stored.id, stored.message.received_at_us,
-                             std::chrono::duration_cast<std::chrono::microseconds>(now).count());
-    }
-  }
+  timeline_.add_events(output->events);
   return {};
 }
 

@@ -32,7 +32,7 @@ struct RouterCounters {
   std::atomic<std::uint64_t> failed{0};     // messages marked error
   std::atomic<std::uint64_t> store_errors{0};
   std::atomic<std::uint64_t> mapping_warnings{0};  // parts of messages a mapping reported unmapped
-  std::atomic<std::uint64_t> retries{0};    // deliveries put off because a destination said retry
+  std::atomic<std::uint64_t> retries{0};    // batches put off because a mapping was not loaded
   // Batches whose timeline marks could not be handed over (delivery went on without them).
   std::atomic<std::uint64_t> timeline_errors{0};
   // Clinical events left off the timeline because their time could not be read.
@@ -53,17 +53,20 @@ struct RouterCounters {
 // (kLinger) so that light traffic, too, is processed and marked in batches.
 //
 // For each channel that takes a message, the channel's mapping (the version current when the
-// message is taken) makes its records and events, and every destination of the channel writes
-// them, in order. A destination that answers `retry` (the HIS database locked, a server down)
-// stops that source where it is: the message stays `received`, and the router comes back to it
-// after a pause that doubles up to kMaxRetryDelay, so later messages never overtake it. A
-// mapping failure or a destination's `failed` marks the message `error` with the reason.
+// message is taken) runs, and the message gets one entry in the durable queue of each of the
+// channel's destinations ("<channel>/<destination>", with its order key: channel_output.hpp),
+// written in the same transaction as its status. The destinations themselves are written by
+// the delivery workers (engine/delivery), which retry, back off and dead-letter on their own:
+// a HIS that is down holds up no processing. A mapping failure marks the message `error` with
+// the reason (the channels that mapped it still queue their deliveries); a mapping that is not
+// loaded stops that source where it is (the message stays `received`, and the router comes
+// back to it after a pause that doubles up to kMaxRetryDelay, so later messages never overtake
+// it). `on_queued` is called with each batch's written outcomes (the delivery workers' wake-up).
 //
-// With a timeline, the clinical events of every channel whose mapping and destinations
-// succeeded, and the message's `accepted`/`delivered` marks when a channel with destinations
-// delivered it, are handed to the timeline for a whole batch in one TimelineStore::enqueue()
-// call, before the batch's statuses are written (TimelineRecorder); the timeline worker
-// records them. A timeline failure is logged and counted and never holds up delivery.
+// With a timeline, the clinical events of every channel whose mapping succeeded are handed to
+// the timeline for a whole batch in one TimelineStore::enqueue() call, before the batch's
+// statuses are written (TimelineRecorder); the timeline worker records them. A timeline failure
+// is logged and counted and never holds up processing.
 //
 // Only durable messages are processed: a commit is visible to readers a moment before the
 // disk has it (GroupCommitter syncs beside the next commit), so the router takes messages up
@@ -71,12 +74,13 @@ struct RouterCounters {
 class Router {
  public:
   using StatusWriter = std::function<Result<void>(std::span<const store::StatusUpdate>)>;
+  using QueueNotifier = std::function<void(std::span<const store::StatusUpdate>)>;
 
   // `channels` are the running channels; when empty, the config's channels run without
   // mappings or destinations (journal only).
   Router(std::unique_ptr<store::Store> store, config::Config config,
          StatusWriter write_statuses = {}, std::vector<Channel> channels = {},
-         RouterTimeline timeline = {});
+         RouterTimeline timeline = {}, QueueNotifier on_queued = {});
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
@@ -96,6 +100,10 @@ class Router {
   const std::deque<ChannelCounters>& channel_counters() const { return channel_counters_; }
   // Per source; null for a name that is not a configured listener.
   const SourceCounters* source_counters(std::string_view source) const;
+  // The counters of one destination of one channel, which its delivery worker keeps; null
+  // for names not configured.
+  DestinationCounters* destination_counters(std::string_view channel,
+                                            std::string_view destination);
 
  private:
   void run();
@@ -105,10 +113,10 @@ class Router {
   // asked to retry later. Counts it in `unrouted` when no channel took it.
   std::optional<store::StatusUpdate> outcome(const store::StoredMessage& stored,
                                              std::uint64_t& unrouted);
-  // Channel `index`'s mapping and destinations for one message; empty on success, else the
-  // reason it failed. Sets `retry` when a destination asked to retry later.
+  // Channel `index`'s mapping for one message, its deliveries added to `update`; empty on
+  // success, else the reason it failed. Sets `retry` when the mapping is not loaded.
   std::string run_channel(std::size_t index, const store::StoredMessage& stored,
-                          const hl7::Message* message, bool& retry);
+                          const hl7::Message* message, bool& retry, store::StatusUpdate& update);
   void count_written(const std::string& source, std::uint64_t unrouted);
   // Hands the batch's timeline marks over; a failure is counted, never fatal.
   void record_timeline();
@@ -119,6 +127,7 @@ class Router {
   config::Config config_;
   StatusWriter write_statuses_;
   std::vector<Channel> channels_;
+  QueueNotifier on_queued_;
   std::map<std::string, std::int64_t> last_id_;  // per source: the last message taken
   // Per source after a retry: not before this time, and the pause that led there.
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point,

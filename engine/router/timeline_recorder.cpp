@@ -18,7 +18,6 @@ void TimelineRecorder::begin_batch() {
 void TimelineRecorder::begin_message() {
   message_start_ = marks_.size();
   message_skipped_ = skipped_;
-  delivered_ = false;
 }
 
 void TimelineRecorder::add_events(std::span<const mapping::ClinicalEvent> events) {
@@ -29,20 +28,9 @@ void TimelineRecorder::add_events(std::span<const mapping::ClinicalEvent> events
   }
 }
 
-void TimelineRecorder::add_delivery(std::int64_t id, std::int64_t received_at_us,
-                                    std::int64_t delivered_at_us) {
-  if (!store_ || delivered_) {
-    return;
-  }
-  delivered_ = true;
-  marks_.push_back(timeline::message_mark(id, timeline::kAccepted, received_at_us));
-  marks_.push_back(timeline::message_mark(id, timeline::kDelivered, delivered_at_us));
-}
-
 void TimelineRecorder::drop_message() {
   marks_.erase(marks_.begin() + static_cast<std::ptrdiff_t>(message_start_), marks_.end());
   skipped_ = message_skipped_;
-  delivered_ = false;
 }
 
 bool TimelineRecorder::enqueue_batch() {

@@ -38,13 +38,10 @@ class TimelineRecorder {
 
   void begin_batch();
   void begin_message();
-  // A channel's mapping and destinations succeeded: its events become marks (those whose time
+  // A channel's mapping succeeded: its events become marks (those whose time
   // cannot be read are left out and counted in skipped_events()).
   void add_events(std::span<const mapping::ClinicalEvent> events);
-  // Every destination of a channel wrote message `id`: `accepted` at its receipt and
-  // `delivered` at `delivered_at_us` (once per message, whichever channel delivers first).
-  void add_delivery(std::int64_t id, std::int64_t received_at_us, std::int64_t delivered_at_us);
-  // The message has no outcome yet (a destination asked to retry): its marks are dropped.
+  // The message has no outcome yet (a mapping was not loaded): its marks are dropped.
   void drop_message();
   // Enqueues the batch's marks; false when the timeline failed (logged here).
   bool enqueue_batch();
@@ -60,7 +57,6 @@ class TimelineRecorder {
   std::size_t message_start_ = 0;      // where the message in hand's marks begin
   std::size_t skipped_ = 0;            // of the batch
   std::size_t message_skipped_ = 0;    // skipped_ when the message in hand began
-  bool delivered_ = false;             // the message in hand has its delivery marks
 };
 
 }  // namespace hisbridge::router

@@ -37,7 +37,11 @@ Result<void> GroupCommitter::set_statuses(std::span<const StatusUpdate> updates)
   if (updates.empty()) {
     return {};
   }
-  StatusRequest request{updates, {}, false};
+  return write([updates](Store& store) { return store.set_statuses(updates); });
+}
+
+Result<void> GroupCommitter::write(const std::function<Result<void>(Store&)>& work) {
+  StatusRequest request{&work, {}, false};
   std::unique_lock lock(mutex_);
   if (stopping_) {
     return StoreError::unavailable;
@@ -120,7 +124,7 @@ void GroupCommitter::run() {
 
 void GroupCommitter::write_statuses(std::span<StatusRequest* const> requests) {
   for (StatusRequest* r : requests) {
-    r->result = store_->set_statuses(r->updates);
+    r->result = (*r->work)(*store_);
   }
   {
     const std::lock_guard lock(mutex_);

@@ -70,6 +70,9 @@ class GroupCommitter {
   // waiting connection sleeps). StoreError::unavailable once stop() has begun. Thread-safe;
   // blocks the caller, so never call it from a `done`.
   Result<void> set_statuses(std::span<const StatusUpdate> updates);
+  // The same for any other short write on the journal (the delivery queues' outcomes): `work`
+  // runs on the writer thread, between two batches, with the committer's store.
+  Result<void> write(const std::function<Result<void>(Store&)>& work);
 
   // Commits everything submitted before the call, runs its dones, then joins the threads.
   // Idempotent; call from any thread but the writer (a `done`).
@@ -78,9 +81,9 @@ class GroupCommitter {
   Counters counters() const;
 
  private:
-  // A set_statuses() call waiting for the writer; lives on the caller's stack.
+  // A write() call waiting for the writer; lives on the caller's stack.
   struct StatusRequest {
-    std::span<const StatusUpdate> updates;
+    const std::function<Result<void>(Store&)>* work = nullptr;
     Result<void> result;
     bool done = false;  // guarded by mutex_
   };

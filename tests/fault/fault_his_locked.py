@@ -152,7 +152,8 @@ def main(report):
         report.from_run(gen, verdict, p99_lock, drain_s, rss)
         report.set(ack_p99_ms_unlocked=fs.ms(p99_outside), recovery_s=recovery_s,
                    written_while_locked=written[0],
-                   retries=int(fs.metric_total(samples, "hisbridge_delivery_retries_total") or 0))
+                   rewritten=fs.rewritten(samples, len(verdict.delivered)
+                                          + len(verdict.delivered_unacked)))
         print("ACK latency while locked: p50 %s ms, p99 %s ms, max %s ms; outside: p99 %s ms"
               % (fs.ms(fs.percentile(gen.latencies({"lock"}), 50)), fs.ms(p99_lock),
                  fs.ms(max(gen.latencies({"lock"}), default=None)), fs.ms(p99_outside)))

@@ -10,7 +10,7 @@ LIS mapping into a his-db destination. The load generator sends 200 lab results 
 as a real sender does, sends again (same message, same control id) whatever got a negative
 ACK or none. Once the HIS holds some orders and the load has run 4 s, the server is stopped
 (`pg_ctl stop -m fast`: sessions ended, a clean shutdown), stays down 3 s and starts again.
-The load runs 15 s in all; then every message still without a positive ACK is sent again and
+The load runs 20 s in all; then every message still without a positive ACK is sent again and
 the HIS has up to 180 s to catch up.
 
 Checks:
@@ -36,7 +36,7 @@ import fault_support as fs
 from fault_support import check, e2e
 
 RATE = 200.0
-LOAD_SECONDS = 15.0
+LOAD_SECONDS = 20.0
 DOWN_AFTER = 4.0
 DOWN_SECONDS = 3.0
 DRAIN_TIMEOUT = 180.0
@@ -107,7 +107,9 @@ def main(report):
                    unanswered=codes[fs.NO_ANSWER],
                    resent=sum(codes.values()) - len(gen.sent()),
                    sent_while_down=len(down),
-                   delivered_unacked=len(verdict.delivered_unacked))
+                   delivered_unacked=len(verdict.delivered_unacked),
+                   rewritten=fs.rewritten(samples, len(verdict.delivered)
+                                          + len(verdict.delivered_unacked)))
         print("while PostgreSQL was down: %d sent, answers %s; reasons: %s"
               % (len(down), dict(collections.Counter(a.code for a in down)),
                  sorted({a.why for a in gen.attempts() if a.why})[:5]))

@@ -53,6 +53,7 @@ MAPPING = os.path.join(ROOT, "mappings", "lis-stock.json")
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
 POSITIVE = ("AA", "CA")
 NO_ANSWER = "none"
+LOG_ENTRY = re.compile(r"^\d{4}-\d\d-\d\dT")
 PG_BIN = os.environ.get("HISBRIDGE_PG_BIN", "/usr/lib/postgresql/15/bin")
 
 
@@ -588,11 +589,20 @@ def engine_config(admin_port, lis_port, destinations, store=None, his=None, log_
 
 def log_digest(engine, shown=8):
     """The engine's log lines by level over every run, and its last error lines."""
-    lines = engine.all_logs().splitlines()
-    levels = collections.Counter(l.split()[1] for l in lines if len(l.split()) > 2)
-    errors = [l for l in lines if len(l.split()) > 2 and l.split()[1] in ("error", "critical")]
-    return "engine log: %d lines, by level %s%s" % (
-        len(lines), dict(levels), "".join("\n  " + l[:300] for l in errors[-shown:]))
+    # An entry starts with its time; a driver's message may go on over further lines.
+    entries = [l.split(" ", 2) for l in engine.all_logs().splitlines() if LOG_ENTRY.match(l)]
+    levels = collections.Counter(e[1] for e in entries if len(e) == 3)
+    errors = [" ".join(e) for e in entries if len(e) == 3 and e[1] in ("error", "critical")]
+    return "engine log: %d entries, by level %s%s" % (
+        len(entries), dict(levels), "".join("\n  " + l[:300] for l in errors[-shown:]))
+
+
+def rewritten(samples, delivered):
+    """Writes the engine counted (hisbridge_deliveries_total) beyond one per message the
+    destination holds: deliveries repeated, which idempotent writes absorb; "n/a" without
+    the counter."""
+    total = metric_total(samples, "hisbridge_deliveries_total")
+    return "n/a" if total is None else int(total) - delivered
 
 
 def peak_rss_mb(process):

@@ -1,5 +1,6 @@
-// The router running channels with a mapping and destinations: a real SqliteStore in a temp
-// folder, real mappings compiled from text, and a scripted destination (it records what it is
+// Processing and delivery end to end: the router fills the destinations' durable queues and
+// the delivery workers (DeliveryService) deliver them, on a real SqliteStore in a temp folder,
+// with real mappings compiled from text and a scripted destination (it records what it is
 // given and answers what the test says: a real HIS that can be told to be down on cue is not
 // practical here). Waits poll the store or the destination with a generous deadline; nothing
 // asserts on how long anything took.
@@ -7,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -17,12 +20,19 @@
 #include <vector>
 
 #include "engine/mapping/mapping.hpp"
+#include "engine/delivery/delivery_service.hpp"
 #include "engine/router/router.hpp"
 #include "engine/store/open_store.hpp"
 #include "tests/support/wait_until.hpp"
 
-namespace hisbridge::router {
+namespace hisbridge::delivery {
 namespace {
+
+using router::Channel;
+using router::Delivery;
+using router::DeliveryItem;
+using router::Destination;
+using router::Router;
 
 namespace fs = std::filesystem;
 using testing::ElementsAre;
@@ -105,11 +115,11 @@ class ScriptedDestination final : public Destination {
   std::vector<Call> calls_;
 };
 
-class RouterDeliveryTest : public testing::Test {
+class DeliveryTest : public testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("hisbridge-router-delivery-" + std::to_string(::getpid()) + "-" +
+           ("hisbridge-delivery-" + std::to_string(::getpid()) + "-" +
             testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -122,6 +132,10 @@ class RouterDeliveryTest : public testing::Test {
     writer_ = std::move(*s);
   }
   void TearDown() override {
+    stop();
+    service_.reset();
+    router_.reset();
+    outcomes_.reset();
     writer_.reset();
     fs::remove_all(dir_);
   }
@@ -143,15 +157,70 @@ class RouterDeliveryTest : public testing::Test {
     return std::make_shared<const mapping::Mapping>(*program);
   }
 
-  // A channel of `source` with `mapping` (always that version) and `destinations`.
+  // A channel of `source` with `mapping` (always that version) and `destinations`, whose
+  // queues retry quickly (retry_).
   Channel channel(const std::string& name, const std::string& source,
                   std::shared_ptr<const mapping::Mapping> mapping,
                   std::vector<std::shared_ptr<Destination>> destinations) {
     config::ChannelConfig c;
     c.name = name;
     c.source = source;
+    for (const auto& d : destinations) {
+      c.destinations.push_back({});
+      c.destinations.back().name = d->name();
+      c.destinations.back().retry = retry_;
+    }
     config_.channels.push_back(c);
     return {c, [mapping] { return mapping; }, std::move(destinations)};
+  }
+
+  // The router and the delivery workers of `channels`, started; the workers' outcomes go
+  // through a connection of their own.
+  void start(std::vector<Channel> channels) {
+    router_ = std::make_unique<Router>(reader(), config_, Router::StatusWriter{}, channels,
+                                       router::RouterTimeline{},
+                                       [this](std::span<const store::StatusUpdate> updates) {
+                                         if (service_) {
+                                           service_->queued(updates);
+                                         }
+                                       });
+    outcomes_ = reader();
+    DeliveryService::Setup setup;
+    setup.channels = std::move(channels);
+    setup.open_reader = [this] { return store::open_store((dir_ / "store.db").string()); };
+    setup.write = [this](std::span<const store::DeliveryUpdate> updates) {
+      const std::lock_guard lock(outcomes_mutex_);
+      return outcomes_->update_deliveries(updates);
+    };
+    setup.counters = [this](std::string_view channel, std::string_view destination) {
+      return router_->destination_counters(channel, destination);
+    };
+    setup.marks = [this](std::span<const timeline::Mark> marks) {
+      const std::lock_guard lock(marks_mutex_);
+      marks_.insert(marks_.end(), marks.begin(), marks.end());
+    };
+    setup.options.poll = std::chrono::milliseconds(50);
+    auto made = DeliveryService::create(config_, std::move(setup));
+    ASSERT_TRUE(made) << made.error();
+    service_ = std::move(*made);
+    service_->start();
+    router_->start();
+  }
+
+  void stop() {
+    if (router_) {
+      router_->stop();
+    }
+    if (service_) {
+      service_->stop();
+    }
+  }
+
+  // The queue entries of message `id`.
+  std::vector<store::QueuedDelivery> entries(std::int64_t id) {
+    auto got = writer_->deliveries_of(id);
+    EXPECT_TRUE(got) << (got ? "" : got.error().message());
+    return got ? *got : std::vector<store::QueuedDelivery>{};
   }
 
   // An ORU^R01 for order `order_no`, one OBX whose OBX-4 is `seq`.
@@ -204,29 +273,44 @@ class RouterDeliveryTest : public testing::Test {
     return testing_support::wait_until(done, std::chrono::seconds(20));
   }
 
+  // Every message processed and every queue entry delivered or dead.
   bool all_done() {
     return eventually([this] {
       auto stats = writer_->stats();
-      return stats && stats->received == 0;
+      auto depths = writer_->queue_depths();
+      if (!stats || stats->received != 0 || !depths) {
+        return false;
+      }
+      for (const store::QueueDepth& d : *depths) {
+        if (d.pending != 0) {
+          return false;
+        }
+      }
+      return true;
     });
   }
 
   fs::path dir_;
   config::Config config_;
+  config::RetryConfig retry_{std::chrono::milliseconds(20), std::chrono::milliseconds(100), 100};
   std::unique_ptr<store::Store> writer_;
+  std::unique_ptr<Router> router_;
+  std::mutex outcomes_mutex_;
+  std::unique_ptr<store::Store> outcomes_;  // guarded by outcomes_mutex_
+  std::unique_ptr<DeliveryService> service_;
+  std::mutex marks_mutex_;
+  std::vector<timeline::Mark> marks_;  // guarded by marks_mutex_: what the workers handed over
 };
 
-TEST_F(RouterDeliveryTest, DeliversTheMappedRecordsInReceiveOrderAndMarksThemProcessed) {
+TEST_F(DeliveryTest, DeliversTheMappedRecordsInReceiveOrderAndMarksThemProcessed) {
   const auto his = std::make_shared<ScriptedDestination>("his");
   std::vector<Channel> channels;
   channels.push_back(channel("results", "lis", compile(kOrdersMapping, "orders.json"), {his}));
   const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2"), oru("M3", "XN-3"),
                            oru("M4", "XN-4"), oru("M5", "XN-5")});
-
-  Router router(reader(), config_, {}, std::move(channels));
-  router.start();
+  start(std::move(channels));
   ASSERT_TRUE(all_done());
-  router.stop();
+  stop();
 
   EXPECT_THAT(his->control_ids(), ElementsAre("M1", "M2", "M3", "M4", "M5"));
   const auto calls = his->calls();
@@ -236,51 +320,90 @@ TEST_F(RouterDeliveryTest, DeliversTheMappedRecordsInReceiveOrderAndMarksThemPro
   EXPECT_THAT(calls[4].orders, ElementsAre("XN-5"));
   for (const std::int64_t id : ids) {
     EXPECT_EQ(stored(id).message.status, store::MessageStatus::processed);
+    const auto queued = entries(id);
+    ASSERT_EQ(queued.size(), 1u);
+    EXPECT_EQ(queued[0].queue, "results/his");
+    EXPECT_EQ(queued[0].state, store::DeliveryState::delivered);
+    EXPECT_EQ(queued[0].attempts, 0);
   }
-  EXPECT_EQ(router.counters().processed, 5u);
-  EXPECT_EQ(router.counters().failed, 0u);
-  EXPECT_EQ(router.counters().retries, 0u);
+  EXPECT_EQ(entries(ids[0])[0].order_key, "order:XN-1");
+  EXPECT_EQ(router_->counters().processed, 5u);
+  const router::DestinationCounters* counted = router_->destination_counters("results", "his");
+  ASSERT_NE(counted, nullptr);
+  EXPECT_EQ(counted->delivered, 5u);
+  EXPECT_EQ(counted->retries, 0u);
+  EXPECT_EQ(counted->pending, 0);
 }
 
-TEST_F(RouterDeliveryTest, RetryKeepsTheMessageReceivedAndLaterOnesWaitBehindIt) {
+TEST_F(DeliveryTest, AnEntryWaitingOutARetryHoldsBackItsOrderOnlyAndItsMessageIsProcessed) {
+  const auto his = std::make_shared<ScriptedDestination>("his");
+  std::atomic<bool> locked{true};
+  his->script([&](const Call& call) {
+    return call.control_id == "M1" && locked ? Delivery::retry("row locked") : Delivery::delivered();
+  });
+  std::vector<Channel> channels;
+  channels.push_back(channel("results", "lis", compile(kOrdersMapping, "orders.json"), {his}));
+  // M3 is a later result of M1's order; M2 is another order.
+  const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2"), oru("M3", "XN-1", "lis", "2")});
+  start(std::move(channels));
+
+  ASSERT_TRUE(eventually([&] {
+    const auto calls = his->control_ids();
+    return std::count(calls.begin(), calls.end(), "M1") >= 2 &&
+           std::count(calls.begin(), calls.end(), "M2") == 1;
+  }));
+  for (const std::int64_t id : ids) {
+    EXPECT_EQ(stored(id).message.status, store::MessageStatus::processed)
+        << "processing does not wait for the HIS";
+  }
+  auto calls = his->control_ids();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "M3"), 0)
+      << "a later result of the order was delivered before the earlier one";
+  const auto waiting = entries(ids[0]);
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].state, store::DeliveryState::pending);
+  EXPECT_GE(waiting[0].attempts, 1);
+  EXPECT_EQ(waiting[0].last_error, "row locked");
+
+  locked = false;
+  ASSERT_TRUE(all_done());
+  stop();
+  calls = his->control_ids();
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.back(), "M3");
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "M3"), 1);
+  EXPECT_EQ(entries(ids[0])[0].state, store::DeliveryState::delivered);
+  EXPECT_GE(router_->destination_counters("results", "his")->retries, 1u);
+}
+
+TEST_F(DeliveryTest, AHisThatIsDownPausesTheQueueAndEverythingGoesOnceItIsBack) {
   const auto his = std::make_shared<ScriptedDestination>("his");
   his->answer(Delivery::retry("database is locked"));
   std::vector<Channel> channels;
   channels.push_back(channel("results", "lis", compile(kOrdersMapping, "orders.json"), {his}));
-  Router router(reader(), config_, {}, std::move(channels));
-  router.start();
-  const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2"), oru("M3", "XN-3")});
-  router.notify("lis");
-
-  // Two attempts: the first, and one after the pause.
-  ASSERT_TRUE(eventually([&] { return his->calls().size() >= 2; }));
-  for (const std::string& c : his->control_ids()) {
-    EXPECT_EQ(c, "M1") << "a later message was delivered before the one being retried";
+  std::vector<store::NewMessage> batch;
+  for (int i = 0; i < 20; ++i) {
+    batch.push_back(oru("M" + std::to_string(i), "XN-" + std::to_string(i)));
   }
-  for (const std::int64_t id : ids) {
-    EXPECT_EQ(stored(id).message.status, store::MessageStatus::received);
-  }
-  EXPECT_GE(router.counters().retries, 1u);
+  const auto ids = append(batch);
+  start(std::move(channels));
+  const router::DestinationCounters* counted = router_->destination_counters("results", "his");
+  ASSERT_TRUE(eventually([&] { return counted->retries >= 3 && counted->backing_off; }));
+  EXPECT_EQ(counted->delivered, 0u);
+  // Paused as a whole: far fewer attempts than entries times rounds.
+  EXPECT_LT(his->calls().size(), 20u * 3);
 
-  // The HIS is back: everything goes, in receive order, and is marked processed.
   his->answer(Delivery::delivered());
   ASSERT_TRUE(all_done());
-  router.stop();
-  auto order = his->control_ids();
-  while (order.size() > 3 && order[1] == "M1") {
-    order.erase(order.begin());  // the retried attempts
-  }
-  EXPECT_THAT(order, ElementsAre("M1", "M2", "M3"));
+  stop();
+  EXPECT_EQ(counted->delivered, 20u);
+  EXPECT_FALSE(counted->backing_off);
   for (const std::int64_t id : ids) {
-    const store::StoredMessage m = stored(id);
-    EXPECT_EQ(m.message.status, store::MessageStatus::processed);
-    EXPECT_EQ(m.message.error, "");
+    EXPECT_EQ(entries(id)[0].state, store::DeliveryState::delivered);
   }
-  EXPECT_EQ(router.counters().processed, 3u);
-  EXPECT_EQ(router.counters().failed, 0u);
 }
 
-TEST_F(RouterDeliveryTest, ARetryingSourceDoesNotHoldUpAnotherSource) {
+TEST_F(DeliveryTest, ARetryingDestinationDoesNotHoldUpAnother) {
   const auto lab_his = std::make_shared<ScriptedDestination>("his");
   const auto rad_his = std::make_shared<ScriptedDestination>("his");
   lab_his->answer(Delivery::retry("server down"));
@@ -288,27 +411,24 @@ TEST_F(RouterDeliveryTest, ARetryingSourceDoesNotHoldUpAnotherSource) {
   std::vector<Channel> channels;
   channels.push_back(channel("lab", "lis", orders, {lab_his}));
   channels.push_back(channel("rad", "ris", orders, {rad_his}));
-  Router router(reader(), config_, {}, std::move(channels));
-  router.start();
+  start(std::move(channels));
   const auto lab = append({oru("L1", "XN-1")});
-  router.notify("lis");
+  router_->notify("lis");
   ASSERT_TRUE(eventually([&] { return !lab_his->calls().empty(); }));
   const auto rad = append({oru("R1", "CD-1", "ris"), oru("R2", "CD-2", "ris")});
-  router.notify("ris");
+  router_->notify("ris");
 
-  ASSERT_TRUE(eventually([&] {
-    return stored(rad[1]).message.status == store::MessageStatus::processed;
-  }));
+  ASSERT_TRUE(eventually([&] { return rad_his->calls().size() == 2; }));
   EXPECT_THAT(rad_his->control_ids(), ElementsAre("R1", "R2"));
-  EXPECT_EQ(stored(lab[0]).message.status, store::MessageStatus::received);
+  EXPECT_EQ(entries(lab[0])[0].state, store::DeliveryState::pending);
 
   lab_his->answer(Delivery::delivered());
   ASSERT_TRUE(all_done());
-  router.stop();
-  EXPECT_EQ(stored(lab[0]).message.status, store::MessageStatus::processed);
+  stop();
+  EXPECT_EQ(entries(lab[0])[0].state, store::DeliveryState::delivered);
 }
 
-TEST_F(RouterDeliveryTest, AFailedDeliveryMarksTheMessageErrorNamingChannelAndDestination) {
+TEST_F(DeliveryTest, ARefusedDeliveryIsADeadLetterWithTheReasonAndTheRestGoOn) {
   const auto his = std::make_shared<ScriptedDestination>("his-db");
   his->script([](const Call& call) {
     return call.control_id == "M2" ? Delivery::failed("his_order.status: longer than 10")
@@ -317,24 +437,90 @@ TEST_F(RouterDeliveryTest, AFailedDeliveryMarksTheMessageErrorNamingChannelAndDe
   std::vector<Channel> channels;
   channels.push_back(channel("results", "lis", compile(kOrdersMapping, "orders.json"), {his}));
   const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2"), oru("M3", "XN-3")});
-  Router router(reader(), config_, {}, std::move(channels));
-  router.start();
+  start(std::move(channels));
   ASSERT_TRUE(all_done());
-  router.stop();
+  stop();
 
-  EXPECT_THAT(his->control_ids(), ElementsAre("M1", "M2", "M3")) << "a failure is not retried";
-  EXPECT_EQ(stored(ids[0]).message.status, store::MessageStatus::processed);
-  const store::StoredMessage failed = stored(ids[1]);
-  EXPECT_EQ(failed.message.status, store::MessageStatus::error);
-  EXPECT_EQ(failed.message.error,
-            "channel results: destination his-db: his_order.status: longer than 10");
-  EXPECT_EQ(stored(ids[2]).message.status, store::MessageStatus::processed)
-      << "messages after a failed one go on";
-  EXPECT_EQ(router.counters().failed, 1u);
-  EXPECT_EQ(router.counters().processed, 2u);
+  EXPECT_THAT(his->control_ids(), ElementsAre("M1", "M2", "M3")) << "a refusal is not retried";
+  const auto dead = entries(ids[1]);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].state, store::DeliveryState::dead);
+  EXPECT_EQ(dead[0].last_error, "his_order.status: longer than 10");
+  EXPECT_EQ(stored(ids[1]).message.status, store::MessageStatus::processed);
+  EXPECT_EQ(entries(ids[2])[0].state, store::DeliveryState::delivered);
+  const router::DestinationCounters* counted = router_->destination_counters("results", "his-db");
+  EXPECT_EQ(counted->failed, 1u);
+  EXPECT_EQ(counted->dead, 1);
+  EXPECT_EQ(counted->delivered, 2u);
 }
 
-TEST_F(RouterDeliveryTest, AMappingFailureMarksTheMessageErrorWithTheMappingsReason) {
+TEST_F(DeliveryTest, AfterMaxAttemptsAnEntryIsDeadWithItsLastError) {
+  retry_.max_attempts = 3;
+  const auto his = std::make_shared<ScriptedDestination>("his");
+  his->script([](const Call& call) {
+    return call.control_id == "M1" ? Delivery::retry("timeout after 30 s") : Delivery::delivered();
+  });
+  std::vector<Channel> channels;
+  channels.push_back(channel("results", "lis", compile(kOrdersMapping, "orders.json"), {his}));
+  const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2")});
+  start(std::move(channels));
+  ASSERT_TRUE(all_done());
+  stop();
+  const auto calls = his->control_ids();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "M1"), 3);
+  const auto dead = entries(ids[0]);
+  EXPECT_EQ(dead[0].state, store::DeliveryState::dead);
+  EXPECT_EQ(dead[0].attempts, 3);
+  EXPECT_EQ(dead[0].last_error, "timeout after 30 s");
+  EXPECT_EQ(entries(ids[1])[0].state, store::DeliveryState::delivered);
+}
+
+TEST_F(DeliveryTest, EntriesLeftByAnEarlierRunAreDeliveredAtTheNextStart) {
+  const auto down = std::make_shared<ScriptedDestination>("his");
+  down->answer(Delivery::retry("connection refused"));
+  const auto orders = compile(kOrdersMapping, "orders.json");
+  std::vector<Channel> channels;
+  channels.push_back(channel("results", "lis", orders, {down}));
+  const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2")});
+  start(channels);
+  ASSERT_TRUE(eventually([&] { return !down->calls().empty(); }));
+  stop();
+  service_.reset();
+  router_.reset();
+  EXPECT_EQ(stored(ids[1]).message.status, store::MessageStatus::processed);
+
+  const auto up = std::make_shared<ScriptedDestination>("his");
+  channels[0].destinations = {up};
+  start(channels);
+  ASSERT_TRUE(all_done());
+  stop();
+  auto calls = up->control_ids();
+  std::sort(calls.begin(), calls.end());
+  EXPECT_THAT(calls, ElementsAre("M1", "M2"));
+}
+
+TEST_F(DeliveryTest, DeliveredMessagesGetTheirAcceptedAndDeliveredMarks) {
+  const auto his = std::make_shared<ScriptedDestination>("his");
+  his->script([](const Call& call) {
+    return call.control_id == "M2" ? Delivery::failed("refused") : Delivery::delivered();
+  });
+  std::vector<Channel> channels;
+  channels.push_back(channel("results", "lis", compile(kOrdersMapping, "orders.json"), {his}));
+  const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2")});
+  start(std::move(channels));
+  ASSERT_TRUE(all_done());
+  stop();
+  const std::lock_guard lock(marks_mutex_);
+  ASSERT_EQ(marks_.size(), 2u) << "the dead letter has none";
+  EXPECT_EQ(marks_[0].scope, timeline::Scope::message);
+  EXPECT_EQ(marks_[0].subject, std::to_string(ids[0]));
+  EXPECT_EQ(marks_[0].kind, "accepted");
+  EXPECT_EQ(marks_[0].at_us, 1);  // the message's receipt
+  EXPECT_EQ(marks_[1].kind, "delivered");
+  EXPECT_GT(marks_[1].at_us, 1);
+}
+
+TEST_F(DeliveryTest, AMappingFailureMarksTheMessageErrorWithTheMappingsReason) {
   const auto his = std::make_shared<ScriptedDestination>("his");
   std::vector<Channel> channels;
   channels.push_back(channel("results", "lis", compile(kOrdersMapping, "orders.json"), {his}));
@@ -343,25 +529,25 @@ TEST_F(RouterDeliveryTest, AMappingFailureMarksTheMessageErrorWithTheMappingsRea
   adt.message_type = "ADT^A08";
   const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2", "lis", "x1"), adt,
                            oru("M4", "XN-4")});
-  Router router(reader(), config_, {}, std::move(channels));
-  router.start();
+  start(std::move(channels));
   ASSERT_TRUE(all_done());
-  router.stop();
+  stop();
 
   EXPECT_THAT(his->control_ids(), ElementsAre("M1", "M4")) << "nothing is delivered unmapped";
   const store::StoredMessage bad_seq = stored(ids[1]);
   EXPECT_EQ(bad_seq.message.status, store::MessageStatus::error);
   EXPECT_THAT(bad_seq.message.error, HasSubstr("channel results: mapping orders: his_result.seq"));
   EXPECT_THAT(bad_seq.message.error, HasSubstr("'x1'"));
+  EXPECT_TRUE(entries(ids[1]).empty());
   const store::StoredMessage wrong_type = stored(ids[2]);
   EXPECT_EQ(wrong_type.message.status, store::MessageStatus::error);
   EXPECT_THAT(wrong_type.message.error, HasSubstr("channel results: mapping orders:"));
   EXPECT_THAT(wrong_type.message.error, HasSubstr("ADT^A08"));
   EXPECT_EQ(stored(ids[3]).message.status, store::MessageStatus::processed);
-  EXPECT_EQ(router.counters().failed, 2u);
+  EXPECT_EQ(router_->counters().failed, 2u);
 }
 
-TEST_F(RouterDeliveryTest, VendorXmlGoesOnlyToTheChannelWhoseMappingReadsXml) {
+TEST_F(DeliveryTest, VendorXmlGoesOnlyToTheChannelWhoseMappingReadsXml) {
   const auto hl7_his = std::make_shared<ScriptedDestination>("his");
   const auto xml_his = std::make_shared<ScriptedDestination>("his");
   std::vector<Channel> channels;
@@ -370,10 +556,9 @@ TEST_F(RouterDeliveryTest, VendorXmlGoesOnlyToTheChannelWhoseMappingReadsXml) {
   channels.push_back(channel("vendor-results", "lis", compile(kVendorMapping, "vendor.json"),
                              {xml_his}));
   const auto ids = append({vendor_xml("X1", "XN-7"), oru("M1", "XN-8"), vendor_xml("X2", "XN-9")});
-  Router router(reader(), config_, {}, std::move(channels));
-  router.start();
+  start(std::move(channels));
   ASSERT_TRUE(all_done());
-  router.stop();
+  stop();
 
   const auto xml_calls = xml_his->calls();
   ASSERT_EQ(xml_calls.size(), 2u);
@@ -387,15 +572,19 @@ TEST_F(RouterDeliveryTest, VendorXmlGoesOnlyToTheChannelWhoseMappingReadsXml) {
     EXPECT_EQ(m.message.status, store::MessageStatus::processed)
         << m.message.control_id << ": " << m.message.error;
   }
+  EXPECT_EQ(entries(ids[0])[0].queue, "vendor-results/his");
+  EXPECT_EQ(entries(ids[0])[0].order_key, "order:XN-7");
 }
 
-TEST_F(RouterDeliveryTest, AMappingNotLoadedYetHoldsTheSourceUntilItIs) {
+TEST_F(DeliveryTest, AMappingNotLoadedYetHoldsTheSourceUntilItIs) {
   const auto his = std::make_shared<ScriptedDestination>("his");
   std::mutex mutex;
   std::shared_ptr<const mapping::Mapping> current;  // guarded by mutex
   config::ChannelConfig c;
   c.name = "results";
   c.source = "lis";
+  c.destinations.push_back({});
+  c.destinations.back().name = "his";
   config_.channels.push_back(c);
   std::vector<Channel> channels;
   channels.push_back({c, [&] {
@@ -404,9 +593,8 @@ TEST_F(RouterDeliveryTest, AMappingNotLoadedYetHoldsTheSourceUntilItIs) {
                       },
                       {his}});
   const auto ids = append({oru("M1", "XN-1"), oru("M2", "XN-2")});
-  Router router(reader(), config_, {}, std::move(channels));
-  router.start();
-  ASSERT_TRUE(eventually([&] { return router.counters().retries.load() >= 1; }));
+  start(std::move(channels));
+  ASSERT_TRUE(eventually([&] { return router_->counters().retries.load() >= 1; }));
   EXPECT_TRUE(his->calls().empty());
   EXPECT_EQ(stored(ids[0]).message.status, store::MessageStatus::received);
 
@@ -415,10 +603,10 @@ TEST_F(RouterDeliveryTest, AMappingNotLoadedYetHoldsTheSourceUntilItIs) {
     current = compile(kOrdersMapping, "orders.json");
   }
   ASSERT_TRUE(all_done());
-  router.stop();
+  stop();
   EXPECT_THAT(his->control_ids(), ElementsAre("M1", "M2"));
   EXPECT_EQ(stored(ids[1]).message.status, store::MessageStatus::processed);
 }
 
 }  // namespace
-}  // namespace hisbridge::router
+}  // namespace hisbridge::delivery

@@ -1,0 +1,43 @@
+#include "engine/router/channel_output.hpp"
+
+namespace hisbridge::router {
+
+std::optional<mapping::MappingOutput> channel_output(const Channel& channel,
+                                                     const store::StoredMessage& stored,
+                                                     const hl7::Message* message,
+                                                     std::string& failure) {
+  failure.clear();
+  if (!channel.mapping) {
+    return mapping::MappingOutput{};
+  }
+  const auto current = channel.mapping();
+  if (!current) {
+    return std::nullopt;
+  }
+  const bool reads_xml = current->program().input == mapping::Program::Input::xml;
+  if (!reads_xml && message == nullptr) {
+    failure = "mapping " + current->name() + " reads HL7 and the message is not HL7";
+    return std::nullopt;
+  }
+  auto mapped = reads_xml ? current->apply(stored.message.raw) : current->apply(*message);
+  if (!mapped) {
+    failure = "mapping " + current->name() + ": " + mapped.error().reason;
+    return std::nullopt;
+  }
+  return std::move(*mapped);
+}
+
+std::string order_key(const store::StoredMessage& stored, const mapping::MappingOutput& output) {
+  if (!stored.message.patient_id.empty()) {
+    return "patient:" + stored.message.patient_id;
+  }
+  for (const mapping::Record& record : output.records) {
+    const mapping::Value& order = record.get("order_no");
+    if (!order.is_null() && !order.text.empty()) {
+      return "order:" + order.text;
+    }
+  }
+  return {};
+}
+
+}  // namespace hisbridge::router
