@@ -47,7 +47,8 @@ class DurableFileTest : public ::testing::Test {
 };
 
 TEST_F(DurableFileTest, WritesTheBytesExactlyUnderTheNameAndNothingElse) {
-  const std::string bytes = std::string("MSH|^~\\&|\r\0PID|||Nguy\xe1\xbb\x85n Th\xe1\xbb\x8b Hoa\r", 35);
+  const std::string bytes =
+      std::string("MSH|^~\\&|\r\0PID|||Nguy\xe1\xbb\x85n Th\xe1\xbb\x8b Hoa\r", 36);
   ASSERT_TRUE(write_file_durably(folder_, "msg-1.hl7", bytes));
   EXPECT_EQ(read_file(folder_ / "msg-1.hl7"), bytes);
   EXPECT_EQ(names(), std::vector<std::string>{"msg-1.hl7"});
