@@ -52,7 +52,7 @@ Delivery MllpDestination::deliver(const router::DeliveryItem& item) {
   if (!sent) {
     return failed_send(sent.error(), id);
   }
-  if (!answer->has_value()) {
+  if (!answer || !answer->has_value()) {
     client_.close();  // a peer that answers with garbage: start the next attempt afresh
     return Delivery::retry("the answer of " + peer_ + " is not an HL7 ACK");
   }
