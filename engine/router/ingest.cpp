@@ -121,6 +121,28 @@ const SourceIngestStats* Ingest::source_stats(std::string_view source) const {
   return it == per_source_.end() ? nullptr : it->second.get();
 }
 
+void Ingest::set_paused(const std::string& source, bool paused, std::string_view reason) {
+  const auto it = per_source_.find(source);
+  if (it == per_source_.end()) {
+    return;
+  }
+  SourceIngestStats& stats = *it->second;
+  if (stats.paused.exchange(paused, std::memory_order_acq_rel) == paused) {
+    return;
+  }
+  if (paused) {
+    stats.pauses.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("{}: ingest paused: {}", source, reason.empty() ? "back-pressure" : reason);
+  } else {
+    spdlog::info("{}: ingest resumed: {}", source, reason.empty() ? "back-pressure over" : reason);
+  }
+}
+
+bool Ingest::paused(std::string_view source) const {
+  const auto it = per_source_.find(source);
+  return it != per_source_.end() && it->second->paused.load(std::memory_order_acquire);
+}
+
 void Ingest::on_message(Envelope message, ReplyHandler reply) {
   SourceIngestStats* const stats = [&]() -> SourceIngestStats* {
     const auto it = per_source_.find(message.source);

@@ -29,6 +29,10 @@ struct IngestCounters {
 struct SourceIngestStats {
   IngestCounters counters;
   metrics::Histogram ack_latency{metrics::latency_buckets()};
+  // Back-pressure (Ingest::set_paused): whether the source is paused now, and how many times
+  // it has been paused.
+  std::atomic<bool> paused{false};
+  std::atomic<std::uint64_t> pauses{0};
 };
 
 // The step between the inbound adapters and the journal: reads the header, stores the message
@@ -54,6 +58,13 @@ class Ingest final : public SourceCallbacks {
   const SourceIngestStats* source_stats(std::string_view source) const;
 
   void on_message(Envelope message, ReplyHandler reply) override;
+
+  // Back-pressure on `source` (engine/delivery/back_pressure.hpp decides): its adapter asks
+  // paused() and holds new messages while it is true. A change is logged once (warn when
+  // pausing, info when resuming, with `reason`) and each pause is counted; setting the state it
+  // already has does nothing. A source not added is never paused. Thread-safe.
+  void set_paused(const std::string& source, bool paused, std::string_view reason = {});
+  bool paused(std::string_view source) const override;
 
   const IngestCounters& counters() const { return counters_; }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace hisbridge::router {
 
@@ -32,6 +33,11 @@ class SourceCallbacks {
   // the store has stopped, inside on_message itself with a failure. Either way the adapter
   // hands it to its own executor rather than writing from the calling thread.
   virtual void on_message(Envelope message, ReplyHandler reply) = 0;
+  // Back-pressure: while true, the adapter of `source` takes no new message (an MLLP session
+  // reads no further frame, HTTP answers 503, a drop folder leaves its files) and asks again
+  // shortly; what it already handed over is answered as usual. Thread-safe and cheap: adapters
+  // ask per read.
+  virtual bool paused(std::string_view /*source*/) const { return false; }
 };
 
 }  // namespace hisbridge::router

@@ -109,5 +109,40 @@ TEST_F(IngestTest, AStoreFailureIsCountedAndObserved) {
   EXPECT_EQ(lis->ack_latency.snapshot().count, 1u);
 }
 
+TEST_F(IngestTest, PausedIsPerSourceAndCountsEachPause) {
+  ingest_->add_source("ris");
+  EXPECT_FALSE(ingest_->paused("lis"));
+  ingest_->set_paused("lis", true, "queue ch/his over 10 entries");
+  EXPECT_TRUE(ingest_->paused("lis"));
+  EXPECT_FALSE(ingest_->paused("ris"));
+  const SourceIngestStats* lis = ingest_->source_stats("lis");
+  EXPECT_TRUE(lis->paused.load());
+  EXPECT_EQ(lis->pauses.load(), 1u);
+
+  ingest_->set_paused("lis", true);  // already paused: not a second pause
+  EXPECT_EQ(lis->pauses.load(), 1u);
+  ingest_->set_paused("lis", false);
+  EXPECT_FALSE(ingest_->paused("lis"));
+  EXPECT_FALSE(lis->paused.load());
+  ingest_->set_paused("lis", true);
+  EXPECT_EQ(lis->pauses.load(), 2u);
+  EXPECT_EQ(ingest_->source_stats("ris")->pauses.load(), 0u);
+}
+
+TEST_F(IngestTest, ASourceNotAddedIsNeverPaused) {
+  ingest_->set_paused("elsewhere", true);
+  EXPECT_FALSE(ingest_->paused("elsewhere"));
+  EXPECT_FALSE(ingest_->paused(""));
+}
+
+TEST_F(IngestTest, APausedSourceStillStoresWhatItIsHanded) {
+  // Holding messages back is the adapter's part; a message already handed over is stored and
+  // answered as usual.
+  ingest_->set_paused("lis", true);
+  const Reply r = send("lis", oru("P1"));
+  EXPECT_TRUE(r.accepted);
+  EXPECT_GT(r.message_id, 0);
+}
+
 }  // namespace
 }  // namespace hisbridge::router
