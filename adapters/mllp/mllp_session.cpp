@@ -25,6 +25,9 @@ constexpr std::size_t kWriteReserveBytes = std::size_t{4} * 1024;
 // the peer still sends: closing a socket with unread bytes resets the connection, and a reset
 // can destroy the AR before the peer has read it.
 constexpr std::chrono::milliseconds kLingerTime{1000};
+// How soon a session held by a paused source asks again: short against the senders' ACK
+// timeouts (seconds), long enough that a thousand held sessions cost nothing.
+constexpr std::chrono::milliseconds kPausedRecheck{100};
 
 bool peer_gone(const error_code& ec) {
   return ec == net::error::connection_reset || ec == net::error::broken_pipe ||
@@ -67,6 +70,7 @@ MllpSession::MllpSession(SessionSocket socket, Strand strand, std::string peer,
       strand_(std::move(strand)),
       socket_(std::move(socket)),
       timer_(strand_),
+      recheck_(strand_),
       peer_(std::move(peer)),
       framer_(FramerOptions{shared_->options.max_frame_bytes}),
       read_buffer_(std::make_unique_for_overwrite<char[]>(kReadBufferBytes)),
@@ -291,9 +295,10 @@ void MllpSession::on_timer(const error_code& ec) {
     return close();
   }
   const auto idle = shared_->options.idle_timeout;
-  if (parked_ || (!writing_ && in_flight() != 0)) {
-    // Waiting on the engine (or on the strand to write a reply that just came) is not the
-    // peer's idleness. A write the peer does not take counts from when it began.
+  if (parked_ || source_held_ || (!writing_ && in_flight() != 0)) {
+    // Waiting on the engine (or on the strand to write a reply that just came, or for a
+    // paused source to resume) is not the peer's idleness. A write the peer does not take
+    // counts from when it began.
     return arm_timer(idle);
   }
   const auto quiet = Clock::now() - last_activity_;
@@ -362,6 +367,7 @@ void MllpSession::close() {
   socket_.shutdown(net::socket_base::shutdown_both, ignored);
   socket_.close(ignored);
   timer_.cancel();
+  recheck_.cancel();
   if (const std::uint64_t ignored_bytes = framer_.stats().bytes_ignored; ignored_bytes != 0) {
     spdlog::info("mllp {}: {}: closed; {} bytes outside any frame were ignored",
                  shared_->options.name, peer_, ignored_bytes);
@@ -383,10 +389,34 @@ bool MllpSession::held_by_switch() {
     return true;
   }
   if (!shared_->paused.load(std::memory_order_acquire)) {
-    return false;
+    return held_by_source();
   }
   parked_ = shared_->park(shared_from_this());
-  return parked_;
+  return parked_ || held_by_source();
+}
+
+// Back-pressure from the engine: while the source is paused, nothing more is read or handed
+// over. The engine does not tell sessions when it resumes, so a timer asks again.
+bool MllpSession::held_by_source() {
+  if (source_held_) {
+    return true;
+  }
+  if (!shared_->callbacks.paused(shared_->options.name)) {
+    return false;
+  }
+  source_held_ = true;
+  recheck_.expires_after(kPausedRecheck);
+  recheck_.async_wait([self = shared_from_this()](const error_code& ec) { self->on_recheck(ec); });
+  return true;
+}
+
+void MllpSession::on_recheck(const error_code& ec) {
+  source_held_ = false;
+  if (ec || closed_) {
+    return;
+  }
+  last_activity_ = Clock::now();
+  pump();  // asks again: held once more while the source is still paused
 }
 
 bool MllpSession::awaiting_reply() const {

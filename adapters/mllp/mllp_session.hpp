@@ -64,7 +64,9 @@ struct ListenerShared {
 // the reply, run on whatever thread the engine runs it on, fills the slot and wakes the
 // strand, which writes the ready slots from the oldest unanswered one on, in one write. So
 // ACKs leave in arrival order however the replies complete, each exactly once. With every
-// slot taken the session reads no more (back-pressure).
+// slot taken the session reads no more (back-pressure). Nor does it while the engine says the
+// source is paused (SourceCallbacks::paused: a destination queue is over its limit): owed ACKs
+// still go out, the connection stays open, and a short timer asks again.
 //
 // While replies are owed the session pins itself (pin_), because a reply refers to it by a
 // plain pointer: a reply must not allocate, and std::function stores only trivially copyable
@@ -109,12 +111,14 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   void on_discard(const boost::system::error_code& ec, std::size_t bytes);
   void arm_timer(std::chrono::steady_clock::duration after);
   void on_timer(const boost::system::error_code& ec);
+  void on_recheck(const boost::system::error_code& ec);
   void finish(const boost::system::error_code& ec, const char* what);
   void maybe_close();
   void linger();
   void close();
   void release_if_done();
   bool held_by_switch();
+  bool held_by_source();
   bool awaiting_reply() const;
   void note_framer_stats();
   void note_cut_frame();
@@ -125,6 +129,7 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   Strand strand_;
   SessionSocket socket_;
   SessionTimer timer_;
+  SessionTimer recheck_;  // while the source is paused: when to ask again
   const std::string peer_;  // "ip:port", for envelopes and logs
   Framer framer_;
   FramerStats seen_;  // the framer's stats already added to the listener's counters
@@ -144,6 +149,7 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   bool draining_ = false;        // an oversize frame: answer what came before it, then close
   bool lingering_ = false;       // sending is shut down; reading and discarding until closed
   bool parked_ = false;          // held by the pause switch
+  bool source_held_ = false;     // held while the source is paused; recheck_ is armed
   bool closed_ = false;
 };
 
