@@ -131,8 +131,14 @@ void HttpIngestListener::handle(HttpRequest request, HttpResponder respond) {
         "application/hl7-v2, text/plain) or XML as application/xml (or text/xml)"));
   }
   if (paused_.load()) {
-    return respond(
-        unavailable("ingest is paused; send the message again later", options_.retry_after));
+    return respond(unavailable("ingest is paused; send the message again later",
+                               options_.paused_retry_after));
+  }
+  if (callbacks_.paused(channel)) {
+    // Back-pressure: a destination queue of this source is over its limit. Nothing is stored.
+    return respond(unavailable("ingest is paused while deliveries catch up; send the message "
+                               "again later",
+                               options_.paused_retry_after));
   }
   router::Envelope envelope{std::move(request.body), std::string(channel), std::move(request.peer),
                             unix_now_us()};

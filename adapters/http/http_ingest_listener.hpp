@@ -19,8 +19,11 @@ struct HttpIngestOptions {
   std::string host = "0.0.0.0";
   std::uint16_t port = 0;  // 0: the system chooses (see port())
   HttpServerOptions server;
-  // Retry-After on a 503 (paused, or the message could not be stored).
+  // Retry-After on a 503 when the message could not be stored.
   std::chrono::seconds retry_after{10};
+  // Retry-After on a 503 while ingest is paused (set_paused, or back-pressure: the source's
+  // SourceCallbacks::paused): short, since a draining queue resumes the source within seconds.
+  std::chrono::seconds paused_retry_after{5};
 };
 
 // The HTTP inbound adapter: `POST /ingest/{channel}` with one message as the body.
@@ -38,8 +41,9 @@ struct HttpIngestOptions {
 //   400  rejected: the message could not be read (AR/CR); the body is still the ACK, whose
 //        ERR says why
 //   422  read but refused (AE/CE); body: the ACK
-//   503  not stored (store failure; the body is the ACK) or ingest paused (text), with
-//        Retry-After: the sender must send the message again later
+//   503  not stored (store failure; the body is the ACK) or ingest paused (text: this
+//        listener's switch, or back-pressure on the source), with Retry-After: the sender
+//        must send the message again later; a paused request is not handed to Ingest
 //   404  unknown path or channel; 405 not POST (Allow: POST); 415 unsupported Content-Type;
 //   413  body larger than server.max_body_bytes (from HttpServer); all with a text body
 //

@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -87,6 +88,9 @@ class FakeSourceCallbacks final : public router::SourceCallbacks {
     const std::lock_guard lock(mutex_);
     policy_ = std::move(policy);
   }
+  // Back-pressure as Ingest::set_paused sets it, for every source at once.
+  void set_paused(bool paused) { paused_.store(paused); }
+  bool paused(std::string_view /*source*/) const override { return paused_.load(); }
   std::vector<router::Envelope> received() const {
     const std::lock_guard lock(mutex_);
     return received_;
@@ -121,6 +125,7 @@ class FakeSourceCallbacks final : public router::SourceCallbacks {
   std::deque<std::pair<router::Envelope, router::ReplyHandler>> queue_;
   std::int64_t last_id_ = 0;
   bool stopping_ = false;
+  std::atomic<bool> paused_{false};
   std::thread thread_;  // last: starts once everything above exists
 };
 

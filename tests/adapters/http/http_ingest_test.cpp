@@ -57,6 +57,7 @@ class HttpIngestTest : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     options.retry_after = std::chrono::seconds(7);
+    options.paused_retry_after = std::chrono::seconds(3);
     listener_ = std::make_unique<HttpIngestListener>(io_.ioc(), std::move(options), fake_);
     auto started = listener_->start();
     ASSERT_TRUE(started) << started.error().message();
@@ -235,7 +236,7 @@ TEST_F(HttpIngestTest, PausedAnswers503WithoutHandingTheMessageOver) {
   auto paused = client.post_to("/ingest/lis", kEr7, kOru);
   ASSERT_TRUE(paused);
   EXPECT_EQ(paused->status, 503u);
-  EXPECT_EQ(paused->retry_after, "7");
+  EXPECT_EQ(paused->retry_after, "3");
   EXPECT_EQ(fake_.received_count(), 0u);
 
   listener_->set_paused(false);
@@ -243,6 +244,29 @@ TEST_F(HttpIngestTest, PausedAnswers503WithoutHandingTheMessageOver) {
   ASSERT_TRUE(resumed);
   EXPECT_EQ(resumed->status, 200u);
   EXPECT_EQ(fake_.received_count(), 1u);
+}
+
+TEST_F(HttpIngestTest, PausedSourceAnswers503WithoutStoringUntilResumed) {
+  start();
+  fake_.set_paused(true);  // back-pressure: Ingest says the source is paused
+  TestHttpClient client(listener_->port());
+  auto paused = client.post_to("/ingest/lis", kEr7, kOru);
+  ASSERT_TRUE(paused) << client.error().message();
+  EXPECT_EQ(paused->status, 503u);
+  EXPECT_EQ(paused->retry_after, "3");
+  EXPECT_NE(paused->body.find("paused"), std::string::npos) << paused->body;
+  EXPECT_EQ(fake_.received_count(), 0u);
+
+  fake_.set_paused(false);
+  auto resumed = client.post_to("/ingest/lis", kEr7, kOru);
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->status, 200u);
+  EXPECT_EQ(msa1(resumed->body), "AA");
+  EXPECT_EQ(fake_.received_count(), 1u);
+}
+
+TEST(HttpIngestOptionsTest, PausedRetryAfterDefaultsToFiveSeconds) {
+  EXPECT_EQ(HttpIngestOptions{}.paused_retry_after, std::chrono::seconds(5));
 }
 
 TEST_F(HttpIngestTest, KeepAliveServesSeveralRequestsOnOneConnection) {
