@@ -20,7 +20,8 @@ Checks:
   - no order holds more rows than its message carries, and no unknown order (duplicated 0).
 Figures: ACK latency p99 while locked (the summary's ack_p99_ms) and outside the lock,
 drain_s (end of the load to everything delivered), recovery_s (release to everything
-delivered), the engine's peak RSS, and its own delivery counters from /metrics.
+delivered), the engine's peak RSS, its delivery counters from /metrics, and `rewritten`
+(HIS writes the engine counted beyond one per message).
 
 Exit status: 0 passed, 1 failed.
 """

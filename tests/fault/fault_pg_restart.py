@@ -21,7 +21,9 @@ Checks:
     message carries, names and values intact (lost 0);
   - no order holds more rows than its message carries, and no unknown order (duplicated 0).
 Figures: NAKs and unanswered messages, resends, ACK latency p99 (every positive ACK), drain_s
-(end of the load to everything delivered), peak RSS.
+(end of the load to everything delivered), peak RSS, and `rewritten`: HIS writes the engine
+counted beyond one per message (deliveries repeated after the restart, which the idempotent
+upserts absorb; a figure, not a failure).
 
 Skipped (exit status 77) when the PostgreSQL server binaries or psql are missing. The cluster
 is stopped and its folder removed on every way out.
