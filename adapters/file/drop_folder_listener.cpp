@@ -100,7 +100,7 @@ class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
   }
   DropFolderCounters counters() const {
     return {files_done_.load(), files_failed_.load(), files_retried_.load(), messages_.load(),
-            scans_.load()};
+            scans_.load(), paused_polls_.load()};
   }
 
  private:
@@ -130,6 +130,7 @@ class DropFolderListener::Impl : public std::enable_shared_from_this<Impl> {
   std::atomic<std::uint64_t> files_retried_{0};
   std::atomic<std::uint64_t> messages_{0};
   std::atomic<std::uint64_t> scans_{0};
+  std::atomic<std::uint64_t> paused_polls_{0};
 };
 
 Result<void> DropFolderListener::Impl::start() {
@@ -169,6 +170,11 @@ void DropFolderListener::Impl::on_wait(error_code ec) {
   if (ec || stopped_) {
     return;
   }
+  if (callbacks_.paused(options_.name)) {
+    // Back-pressure: the files wait in the folder; they are listed again once it is over.
+    paused_polls_.fetch_add(1);
+    return do_wait();
+  }
   scan();
   process_next();
 }
@@ -197,8 +203,9 @@ void DropFolderListener::Impl::scan() {
   scans_.fetch_add(1);
 }
 
+// Files already found ready stay queued while the source is paused.
 void DropFolderListener::Impl::process_next() {
-  while (!stopped_ && !queue_.empty()) {
+  while (!stopped_ && !queue_.empty() && !callbacks_.paused(options_.name)) {
     auto [name, seen] = std::move(queue_.front());
     queue_.pop_front();
     if (begin(name, seen)) {

@@ -37,6 +37,7 @@ struct DropFolderCounters {
   std::uint64_t files_retried = 0;  // left in place after a store failure, to be sent again
   std::uint64_t messages = 0;       // handed to Ingest
   std::uint64_t scans = 0;          // folder listings made
+  std::uint64_t paused_polls = 0;   // polls that took nothing: the source was paused
 };
 
 // Whether a file name in a drop folder may be taken: not hidden (`.name`) and not what
@@ -68,6 +69,9 @@ std::filesystem::path unique_destination(const std::filesystem::path& folder,
 //     it listing each message's outcome. A message that could not be stored at all keeps the
 //     file where it is, to be sent again after store_retry_delay. Nothing is deleted; a name
 //     taken in done/ or error/ gets a unique suffix (unique_destination).
+//   - While the engine pauses the source (SourceCallbacks::paused: back-pressure), no file is
+//     started and the folder is not listed: files stay where they are and are taken after the
+//     source resumes. A file already started is finished.
 //
 // Crash safety: a file is moved only after every message in it has its reply, and Ingest
 // replies only after the message's commit, so a file that is still in the folder after a

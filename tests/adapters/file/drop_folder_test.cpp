@@ -184,6 +184,39 @@ TEST_F(DropFolderTest, FileWithAMessageNotStoredStaysAndIsSentAgain) {
   EXPECT_EQ(listener_->counters().files_done, 1u);
 }
 
+TEST_F(DropFolderTest, PausedSourceLeavesFilesInTheFolderUntilResumed) {
+  start();
+  wait_scans(1);
+  fake_.set_paused(true);  // back-pressure: Ingest says the source is paused
+  drop_file(at("LAB_0100.hl7"), message("P1"));
+  const std::uint64_t polls = listener_->counters().paused_polls;
+  ASSERT_TRUE(wait_until([&] { return listener_->counters().paused_polls >= polls + 5; }));
+  EXPECT_TRUE(fs::exists(at("LAB_0100.hl7")));
+  EXPECT_FALSE(fs::exists(done("LAB_0100.hl7")));
+  EXPECT_EQ(fake_.received_count(), 0u);
+
+  fake_.set_paused(false);
+  ASSERT_TRUE(appears(done("LAB_0100.hl7")));
+  EXPECT_EQ(received_raws(), std::vector<std::string>{message("P1")});
+  EXPECT_EQ(listener_->counters().files_done, 1u);
+}
+
+TEST_F(DropFolderTest, SourcePausedAtStartTakesNothingUntilResumed) {
+  write_file(at("LAB_0200.hl7"), message("P2"));
+  write_file(at("LAB_0201.hl7"), message("P3"));
+  fake_.set_paused(true);
+  start();
+  ASSERT_TRUE(wait_until([&] { return listener_->counters().paused_polls >= 5; }));
+  EXPECT_TRUE(fs::exists(at("LAB_0200.hl7")));
+  EXPECT_TRUE(fs::exists(at("LAB_0201.hl7")));
+  EXPECT_EQ(fake_.received_count(), 0u);
+
+  fake_.set_paused(false);
+  ASSERT_TRUE(appears(done("LAB_0201.hl7")));
+  ASSERT_TRUE(appears(done("LAB_0200.hl7")));
+  EXPECT_EQ(received_raws(), (std::vector<std::string>{message("P2"), message("P3")}));
+}
+
 TEST_F(DropFolderTest, NothingIsLost) {
   // Files already there, of every kind, and more dropped while the listener runs: each one
   // ends in done/ or error/ and each message reaches Ingest.
