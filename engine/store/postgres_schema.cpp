@@ -65,6 +65,18 @@ CREATE INDEX hisbridge_deliveries_message ON hisbridge_deliveries(message_id);
 UPDATE hisbridge_schema SET version = 2;
 )sql";
 
+// Version 3: the audit log of replays (replay.hpp), as in the SQLite journal.
+constexpr const char* kMigrateV2ToV3 = R"sql(
+CREATE TABLE hisbridge_audit(
+  id bigserial PRIMARY KEY,
+  at_us bigint NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  detail text NOT NULL
+);
+UPDATE hisbridge_schema SET version = 3;
+)sql";
+
 // Any constant: the key of the advisory lock held while the schema is checked.
 constexpr const char* kLock = "SELECT pg_advisory_xact_lock(7521907138476630017)";
 
@@ -94,6 +106,12 @@ Result<void> create_or_migrate(PGconn* conn) {
       return migrated.error();
     }
     v = 2;
+  }
+  if (v == 2) {
+    if (auto migrated = exec(conn, kMigrateV2ToV3, PGRES_COMMAND_OK, "migrate to 3"); !migrated) {
+      return migrated.error();
+    }
+    v = 3;
   }
   if (v == kSchemaVersion) {
     return {};

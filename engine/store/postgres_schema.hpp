@@ -11,7 +11,7 @@
 
 namespace hisbridge::store::pg {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // What every row read selects, in the order read_message() expects.
 inline constexpr std::string_view kMessageColumns =

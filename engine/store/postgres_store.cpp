@@ -267,6 +267,9 @@ Result<void> PostgresStore::prepare_statements() {
   if (auto queue = prepare_queue_statements(); !queue) {
     return queue;
   }
+  if (auto replay = prepare_replay_statements(); !replay) {
+    return replay;
+  }
   for (const Prepared& p : all) {
     const PgResult r(PQprepare(conn_.get(), p.name, p.sql.c_str(), p.n_params, p.types));
     if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {

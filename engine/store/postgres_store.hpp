@@ -60,6 +60,15 @@ class PostgresStore final : public Store {
   Result<void> update_deliveries(std::span<const DeliveryUpdate> updates) override;
   Result<std::vector<QueuedDelivery>> deliveries_of(std::int64_t message_id) override;
   Result<std::vector<QueueDepth>> queue_depths() override;
+  // Replay (postgres_store_replay.cpp): each call one statement, committed when it returns.
+  Result<std::size_t> reprocess(std::span<const std::int64_t> ids) override;
+  Result<ReplayBatch> reprocess_range(const ReprocessRange& range, std::int64_t after_id,
+                                      std::size_t limit) override;
+  Result<std::size_t> count_reprocessable(const ReprocessRange& range) override;
+  Result<ReplayBatch> requeue_dead(std::string_view queue, std::int64_t after_id,
+                                   std::size_t limit) override;
+  Result<void> append_audit(const NewAuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> audit(std::size_t limit) override;
 
  private:
   enum Field : std::size_t {
@@ -70,6 +79,12 @@ class PostgresStore final : public Store {
   Result<void> connect();
   Result<void> prepare_statements();
   Result<void> prepare_queue_statements();
+  Result<void> prepare_replay_statements();
+  // Runs a prepared statement with binary parameters and results; fails unless it returns
+  // rows.
+  Result<pg::PgResult> query_prepared(const char* statement, int n_params,
+                                      const char* const* values, const int* lengths,
+                                      std::string_view what);
   // The queue entries of `updates`, inside set_statuses()'s transaction; `now` is binary int8.
   Result<void> insert_deliveries(PGconn* conn, std::span<const StatusUpdate> updates,
                                  const char* now);

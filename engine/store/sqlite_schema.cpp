@@ -73,6 +73,19 @@ CREATE INDEX hisbridge_deliveries_message ON hisbridge_deliveries(message_id);
 UPDATE hisbridge_schema SET version = 3;
 )sql";
 
+// Version 4: the audit log of replays (replay.hpp). Retention leaves it alone: it grows by a
+// row per operator action.
+constexpr const char* kMigrateV3ToV4 = R"sql(
+CREATE TABLE hisbridge_audit(
+  id INTEGER PRIMARY KEY,
+  at_us INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+UPDATE hisbridge_schema SET version = 4;
+)sql";
+
 // -1 when the query returns no row.
 Result<std::int64_t> query_int(sqlite3* db, std::string_view sql) {
   auto statement = prepare(db, sql);
@@ -124,6 +137,12 @@ Result<void> create_or_migrate(sqlite3* db) {
       return migrated;
     }
     *version = 3;
+  }
+  if (*version == 3) {
+    if (auto migrated = exec(db, kMigrateV3ToV4); !migrated) {
+      return migrated;
+    }
+    *version = 4;
   }
   if (*version == kSchemaVersion) {
     return {};

@@ -16,7 +16,7 @@ namespace hisbridge::store::sqlite {
 
 // hisbridge_schema holds one row with this number; open() migrates older files forward and
 // refuses newer ones.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // What every row read selects, in the order read_message() expects.
 inline constexpr std::string_view kMessageColumns =

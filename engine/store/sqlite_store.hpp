@@ -82,6 +82,15 @@ class SqliteStore final : public Store {
   Result<void> update_deliveries(std::span<const DeliveryUpdate> updates) override;
   Result<std::vector<QueuedDelivery>> deliveries_of(std::int64_t message_id) override;
   Result<std::vector<QueueDepth>> queue_depths() override;
+  // Replay (sqlite_store_replay.cpp): each call one transaction at synchronous=FULL.
+  Result<std::size_t> reprocess(std::span<const std::int64_t> ids) override;
+  Result<ReplayBatch> reprocess_range(const ReprocessRange& range, std::int64_t after_id,
+                                      std::size_t limit) override;
+  Result<std::size_t> count_reprocessable(const ReprocessRange& range) override;
+  Result<ReplayBatch> requeue_dead(std::string_view queue, std::int64_t after_id,
+                                   std::size_t limit) override;
+  Result<void> append_audit(const NewAuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> audit(std::size_t limit) override;
 
   // Free pages released per prune batch: a batch of 500 messages frees fewer than this.
   static constexpr int kVacuumPages = 256;
@@ -122,6 +131,18 @@ class SqliteStore final : public Store {
   // runs a kind of call pays for its statements.
   Result<sqlite3_stmt*> kept(sqlite::Statement& slot, const char* sql);
   Result<std::vector<QueuedDelivery>> read_deliveries(sqlite3_stmt* s, std::string_view what);
+  // Sets one message back to `received` when it is processed or error, counting it in
+  // `changed`.
+  Result<void> reprocess_one(std::int64_t id, std::int64_t now,
+                             std::array<std::int64_t, 5>& deltas, std::size_t& changed);
+  Result<void> reprocess_ids(std::span<const std::int64_t> ids, std::size_t& changed);
+  Result<void> range_step(const ReprocessRange& range, std::int64_t after_id, std::size_t limit,
+                          ReplayBatch& out);
+  Result<void> requeue_step(std::string_view queue, std::int64_t after_id, std::size_t limit,
+                            ReplayBatch& out);
+  // BEGIN IMMEDIATE at synchronous=FULL, `work`, then commit_or_rollback().
+  template <class Work>
+  Result<void> in_durable_transaction(Work&& work);
 
   std::filesystem::path file_;
   sqlite::Db db_;
@@ -144,6 +165,12 @@ class SqliteStore final : public Store {
   sqlite::Statement update_delivery_;
   sqlite::Statement deliveries_of_;
   sqlite::Statement queue_depths_;
+  sqlite::Statement range_step_;  // the replay's, prepared at their first use
+  sqlite::Statement count_reprocessable_;
+  sqlite::Statement dead_step_;
+  sqlite::Statement requeue_;
+  sqlite::Statement insert_audit_;
+  sqlite::Statement audit_;
   int auto_vacuum_ = -1;     // PRAGMA auto_vacuum, read at the first prune()
   bool full_sync_ = true;  // the connection runs at synchronous=FULL (else NORMAL)
   int wal_fd_ = -1;        // sync()'s own descriptor of the WAL, opened at the first sync()

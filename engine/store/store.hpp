@@ -12,6 +12,7 @@
 #include "engine/core/result.hpp"
 #include "engine/store/delivery_queue.hpp"
 #include "engine/store/error.hpp"
+#include "engine/store/replay.hpp"
 
 namespace hisbridge::store {
 
@@ -194,6 +195,55 @@ class Store {
   // The queue entries of one message, oldest first.
   virtual Result<std::vector<QueuedDelivery>> deliveries_of(std::int64_t message_id) {
     (void)message_id;
+    return StoreError::unavailable;
+  }
+
+  // ---- Replay (replay.hpp). Each call is one short transaction, durable when it returns;
+  // the router picks `received` messages up again, the delivery workers pending entries. ----
+  // The defaults, for test doubles, fail with StoreError::unavailable.
+
+  // Sets every message of `ids` whose status is `processed` or `error` back to `received`,
+  // its error text cleared and the status counts moved, in one transaction; returns how many
+  // changed. Unknown ids and messages in another status are left as they are (an id given
+  // twice counts once). The message's queue entries stay as they are: processing it again
+  // queues it anew, but not in a queue that still holds a pending entry for it.
+  virtual Result<std::size_t> reprocess(std::span<const std::int64_t> ids) {
+    (void)ids;
+    return StoreError::unavailable;
+  }
+  // One step of the same over a range: up to `limit` messages of range.source received in
+  // [from_us, to_us) with status `processed` or `error`, in (received_at_us, id) order, those
+  // received at exactly from_us only when their id is above `after_id`. The next step passes
+  // the result's last_at_us as range.from_us and its last_id as `after_id`; a message this
+  // walk has passed is not taken again, even when it is processed again meanwhile.
+  virtual Result<ReplayBatch> reprocess_range(const ReprocessRange& range,
+                                              std::int64_t after_id, std::size_t limit) {
+    (void)range, (void)after_id, (void)limit;
+    return StoreError::unavailable;
+  }
+  // How many messages reprocess_range() would take from the start (for progress).
+  virtual Result<std::size_t> count_reprocessable(const ReprocessRange& range) {
+    (void)range;
+    return StoreError::unavailable;
+  }
+  // One step of sending the dead letters of `queue` again: up to `limit` dead entries with an
+  // id above `after_id`, lowest first, become pending, due at once, with 0 attempts; their
+  // last error stays until the next attempt replaces it. An entry whose message already has a
+  // pending entry in the queue stays dead (as do the later dead entries of a message whose
+  // earlier one this call makes pending): the message is on its way already.
+  virtual Result<ReplayBatch> requeue_dead(std::string_view queue, std::int64_t after_id,
+                                           std::size_t limit) {
+    (void)queue, (void)after_id, (void)limit;
+    return StoreError::unavailable;
+  }
+  // Adds a row to the audit log, stamped with the time now; durable when it returns.
+  virtual Result<void> append_audit(const NewAuditEntry& entry) {
+    (void)entry;
+    return StoreError::unavailable;
+  }
+  // The newest `limit` rows of the audit log, newest first. Retention leaves the log alone.
+  virtual Result<std::vector<AuditEntry>> audit(std::size_t limit) {
+    (void)limit;
     return StoreError::unavailable;
   }
 };

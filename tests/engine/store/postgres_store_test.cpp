@@ -135,15 +135,44 @@ TEST_F(PostgresServerTest, MigratesAVersion1Journal) {
     return value;
   };
   run("DROP TABLE hisbridge_deliveries");
+  run("DROP TABLE hisbridge_audit");
   run("UPDATE hisbridge_schema SET version = 1");
   auto reopened = PostgresStore::open(database_->conninfo());
   ASSERT_TRUE(reopened) << reopened.error().message();
-  EXPECT_EQ(run("SELECT version FROM hisbridge_schema"), "2");
+  EXPECT_EQ(run("SELECT version FROM hisbridge_schema"), "3");
   EXPECT_EQ(run("SELECT count(*) FROM hisbridge_deliveries"), "0");
+  EXPECT_EQ(run("SELECT count(*) FROM hisbridge_audit"), "0");
   PQfinish(conn);
   auto depths = (*reopened)->queue_depths();
   ASSERT_TRUE(depths) << depths.error().message();
   EXPECT_TRUE(depths->empty());
+}
+
+// A journal of version 2 (before the audit log) gets it at the next open.
+TEST_F(PostgresServerTest, MigratesAVersion2Journal) {
+  store_.reset();
+  PGconn* conn = PQconnectdb(database_->conninfo().c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  const auto run = [&](const char* sql) {
+    PGresult* r = PQexec(conn, sql);
+    const auto status = PQresultStatus(r);
+    std::string value = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+    PQclear(r);
+    EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        << sql << ": " << PQerrorMessage(conn);
+    return value;
+  };
+  run("DROP TABLE hisbridge_audit");
+  run("UPDATE hisbridge_schema SET version = 2");
+  auto reopened = PostgresStore::open(database_->conninfo());
+  ASSERT_TRUE(reopened) << reopened.error().message();
+  EXPECT_EQ(run("SELECT version FROM hisbridge_schema"), "3");
+  PQfinish(conn);
+  ASSERT_TRUE((*reopened)->append_audit({"alice", "reprocess-messages", "{}"}));
+  auto rows = (*reopened)->audit(10);
+  ASSERT_TRUE(rows) << rows.error().message();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().action, "reprocess-messages");
 }
 
 }  // namespace

@@ -221,6 +221,7 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Journal) {
   // Back to what version 1 wrote: no raw_format column, no queues.
   testing::sqlite_value(file, "ALTER TABLE hisbridge_messages DROP COLUMN raw_format");
   testing::sqlite_value(file, "DROP TABLE hisbridge_deliveries");
+  testing::sqlite_value(file, "DROP TABLE hisbridge_audit");
   testing::sqlite_value(file, "UPDATE hisbridge_schema SET version = 1");
   testing::sqlite_value(file,
       "INSERT INTO hisbridge_messages(received_at_us, updated_at_us, source, peer, control_id,"
@@ -231,8 +232,9 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Journal) {
   options.raw_compression_level = 1;
   auto store = SqliteStore::open(file, options);
   ASSERT_TRUE(store) << store.error().message();
-  EXPECT_EQ(testing::sqlite_value(file, "SELECT version FROM hisbridge_schema"), "3");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT version FROM hisbridge_schema"), "4");
   EXPECT_EQ(testing::sqlite_value(file, "SELECT count(*) FROM hisbridge_deliveries"), "0");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT count(*) FROM hisbridge_audit"), "0");
   auto old = (*store)->pending("lis", 0, 10);
   ASSERT_TRUE(old);
   ASSERT_EQ(old->size(), 1U);
@@ -240,6 +242,31 @@ TEST_F(SqliteStoreTest, MigratesAVersion1Journal) {
   auto appended = (*store)->append(std::vector<NewMessage>{assorted_messages().front()}, 0);
   ASSERT_TRUE(appended);
   EXPECT_EQ((*store)->get((*appended)[0].id)->message.raw, assorted_messages().front().raw);
+}
+
+// A journal of version 3 (before the audit log) gets it at the next open, its messages and
+// queue entries untouched.
+TEST_F(SqliteStoreTest, MigratesAVersion3Journal) {
+  const fs::path file = dir_.path() / "j.db";
+  {
+    auto store = SqliteStore::open(file);
+    ASSERT_TRUE(store);
+    auto appended = (*store)->append(std::vector<NewMessage>{assorted_messages().front()}, 0);
+    ASSERT_TRUE(appended);
+    StatusUpdate done{(*appended)[0].id, MessageStatus::processed, {}, {{"c/d", ""}}};
+    ASSERT_TRUE((*store)->set_statuses({&done, 1}));
+  }
+  testing::sqlite_value(file, "DROP TABLE hisbridge_audit");
+  testing::sqlite_value(file, "UPDATE hisbridge_schema SET version = 3");
+  auto store = SqliteStore::open(file);
+  ASSERT_TRUE(store) << store.error().message();
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT version FROM hisbridge_schema"), "4");
+  EXPECT_EQ(testing::sqlite_value(file, "SELECT count(*) FROM hisbridge_deliveries"), "1");
+  ASSERT_TRUE((*store)->append_audit({"alice", "reprocess-messages", "{}"}));
+  auto rows = (*store)->audit(10);
+  ASSERT_TRUE(rows) << rows.error().message();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().actor, "alice");
 }
 
 }  // namespace
