@@ -22,6 +22,10 @@ constexpr std::chrono::milliseconds kLinger{2};
 // Pauses before a source whose destination asked to retry is tried again.
 constexpr std::chrono::milliseconds kFirstRetryDelay{250};
 constexpr std::chrono::milliseconds kMaxRetryDelay{30'000};
+// How often every source is read again from its first `received` message, for replays that
+// no rewind() announced (the CLI writes the journal from another process). Cheap: the pending
+// index holds only `received` rows.
+constexpr std::chrono::seconds kRescan{1};
 
 }  // namespace
 
@@ -112,6 +116,15 @@ void Router::notify(const std::string& source, std::int64_t durable_id) {
   }
 }
 
+void Router::rewind(const std::string& source) {
+  {
+    const std::lock_guard lock(mutex_);
+    rewinds_.push_back(source);
+    work_ = true;
+  }
+  wake_.notify_one();
+}
+
 void Router::stop() {
   {
     std::lock_guard lock(mutex_);
@@ -126,23 +139,8 @@ void Router::stop() {
 void Router::run() {
   pthread_setname_np(pthread_self(), "hb-router");  // for top -H and perf
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      if (retry_at_.empty()) {
-        wake_.wait(lock, [this] { return work_ || stopping_; });
-      } else {
-        auto earliest = std::chrono::steady_clock::time_point::max();
-        for (const auto& [source, at] : retry_at_) {
-          earliest = std::min(earliest, at.first);
-        }
-        wake_.wait_until(lock, earliest, [this] { return work_ || stopping_; });
-      }
-      wake_.wait_for(lock, kLinger, [this] { return stopping_ || notified_ >= kBatch; });
-      if (stopping_) {
-        return;
-      }
-      work_ = false;
-      notified_ = 0;
+    if (!wait_for_work()) {
+      return;
     }
     // Round-robin over the sources, one batch each, until none has work: a busy source
     // cannot starve the others, and each source's messages keep their receive order.
@@ -158,6 +156,37 @@ void Router::run() {
       }
     }
   }
+}
+
+bool Router::wait_for_work() {
+  std::vector<std::string> rewinds;
+  {
+    std::unique_lock lock(mutex_);
+    auto until = next_rescan_;
+    for (const auto& [source, at] : retry_at_) {
+      until = std::min(until, at.first);
+    }
+    wake_.wait_until(lock, until, [this] { return work_ || stopping_; });
+    wake_.wait_for(lock, kLinger, [this] { return stopping_ || notified_ >= kBatch; });
+    if (stopping_) {
+      return false;
+    }
+    work_ = false;
+    notified_ = 0;
+    rewinds.swap(rewinds_);
+  }
+  if (const auto now = std::chrono::steady_clock::now(); now >= next_rescan_) {
+    rewinds.emplace_back();
+    next_rescan_ = now + kRescan;
+  }
+  for (const std::string& rewound : rewinds) {
+    for (auto& [source, last_id] : last_id_) {
+      if (rewound.empty() || rewound == source) {
+        last_id = 0;
+      }
+    }
+  }
+  return true;
 }
 
 // The outcomes of a batch are written in one call: one short transaction per batch instead of
@@ -271,9 +300,13 @@ void Router::count_written(const std::string& source, std::uint64_t unrouted) {
   if (it == source_counters_.end()) {
     return;
   }
-  const std::int64_t start_id = start_id_.load(std::memory_order_relaxed);
+  // New work only: messages stored after the start and above every id written before (a
+  // replayed message was counted when it was first done).
+  std::int64_t& high_id = high_id_[source];
+  const std::int64_t counted_from = std::max(start_id_.load(std::memory_order_relaxed), high_id);
   const auto after_start = std::count_if(updates_.begin(), updates_.end(),
-                                         [&](const auto& u) { return u.id > start_id; });
+                                         [&](const auto& u) { return u.id > counted_from; });
+  high_id = std::max(high_id, updates_.back().id);
   it->second.done.fetch_add(static_cast<std::uint64_t>(after_start), std::memory_order_relaxed);
   it->second.unrouted.fetch_add(unrouted, std::memory_order_relaxed);
 }

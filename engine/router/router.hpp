@@ -92,6 +92,12 @@ class Router {
   // durably stored (by default: every message stored).
   void notify(const std::string& source,
               std::int64_t durable_id = std::numeric_limits<std::int64_t>::max());
+  // Thread-safe: messages of `source` (every source when empty) may have been set back to
+  // `received` below the ones already taken (a replay, store::Store::reprocess): the next pass
+  // reads the source again from its first `received` message, at once. Without a call, the
+  // router does the same for every source once a second (kRescan), so a replay written by
+  // another process (the CLI) is picked up too.
+  void rewind(const std::string& source = {});
   // Finishes the message in hand and joins the thread.
   void stop();
 
@@ -107,6 +113,9 @@ class Router {
 
  private:
   void run();
+  // Waits for work, a retry's time or the next rescan; false when stopping. Applies the
+  // rewinds asked for meanwhile.
+  bool wait_for_work();
   // Processes one batch of `source`; false when there was nothing to do.
   bool process_batch(const std::string& source);
   // Runs the channels of one message; what its status becomes, or nullopt when a destination
@@ -129,6 +138,10 @@ class Router {
   std::vector<Channel> channels_;
   QueueNotifier on_queued_;
   std::map<std::string, std::int64_t> last_id_;  // per source: the last message taken
+  // Per source: the highest id written, so that a message processed again after a replay is
+  // not counted as new work done (SourceCounters).
+  std::map<std::string, std::int64_t> high_id_;
+  std::chrono::steady_clock::time_point next_rescan_{};  // when every source is read from 0
   // Per source after a retry: not before this time, and the pause that led there.
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point,
                                   std::chrono::milliseconds>> retry_at_;
@@ -149,6 +162,7 @@ class Router {
   bool work_ = true;       // guarded by mutex_; true at start to resume from the store
   bool stopping_ = false;  // guarded by mutex_
   std::size_t notified_ = 0;       // guarded by mutex_: notifications since the last wake-up
+  std::vector<std::string> rewinds_;  // guarded by mutex_: sources to read from 0 ("": all)
   std::int64_t durable_id_ = 0;    // guarded by mutex_: messages up to it may be processed
   RouterCounters counters_;
   std::deque<ChannelCounters> channel_counters_;                     // parallel to channels_

@@ -136,5 +136,53 @@ TEST_F(RouterTest, TakesOnlyMessagesNotifiedAsDurable) {
   EXPECT_EQ(router.counters().processed.load(), 3u);
 }
 
+// A replay sets processed messages back to `received` below the router's cursor: rewind()
+// has them taken again at once, and they are not counted as new work of the source.
+TEST_F(RouterTest, RewindTakesReplayedMessagesAgain) {
+  auto writer = open();
+  Router router(open(), config_);
+  router.start();
+  auto appended = writer->append(
+      std::vector<store::NewMessage>{message("ORU^R01", "R1"), message("ORU^R01", "R2"),
+                                     message("ADT^A04", "R3")},
+      0);
+  ASSERT_TRUE(appended);
+  for (int i = 0; i < 3; ++i) {
+    router.notify("lis", (*appended)[2].id);
+  }
+  wait_until_done(*writer);
+  ASSERT_EQ(router.counters().processed.load(), 3u);  // the ADT^A04 one unrouted among them
+  ASSERT_EQ(router.counters().unrouted.load(), 1u);
+  const std::vector<std::int64_t> again{(*appended)[0].id, (*appended)[2].id};
+  ASSERT_EQ(*writer->reprocess(again), 2u);
+  router.rewind("lis");
+  wait_until_done(*writer);
+  router.stop();
+  EXPECT_EQ(router.counters().processed.load(), 5u);
+  EXPECT_EQ(router.counters().unrouted.load(), 2u);
+  const SourceCounters* lis = router.source_counters("lis");
+  ASSERT_NE(lis, nullptr);
+  EXPECT_EQ(lis->queued.load(), 3u);
+  EXPECT_EQ(lis->done.load(), 3u) << "a replayed message is not new work done";
+  EXPECT_EQ(writer->get((*appended)[0].id)->message.status, store::MessageStatus::processed);
+}
+
+// The CLI writes a replay from another process and cannot call rewind(): the router reads
+// every source from its first `received` message once a second.
+TEST_F(RouterTest, AReplayWrittenElsewhereIsTakenWithoutBeingAnnounced) {
+  auto writer = open();
+  auto appended = writer->append(
+      std::vector<store::NewMessage>{message("ORU^R01", "S1"), message("ORU^R01", "S2")}, 0);
+  ASSERT_TRUE(appended);
+  Router router(open(), config_);
+  router.start();
+  wait_until_done(*writer);
+  ASSERT_EQ(router.counters().processed.load(), 2u);
+  ASSERT_EQ(*writer->reprocess(std::vector<std::int64_t>{(*appended)[0].id}), 1u);
+  wait_until_done(*writer);
+  router.stop();
+  EXPECT_EQ(router.counters().processed.load(), 3u);
+}
+
 }  // namespace
 }  // namespace hisbridge::router
