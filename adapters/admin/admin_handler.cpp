@@ -36,6 +36,7 @@ AdminHandler::AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> st
       store_(std::move(store)),
       zone_(zone_of(sources_.config)),
       turnaround_(sources_.timeline, zone_, sources_.overdue_lookback, sources_.now),
+      replay_(sources_.config, store_, zone_, sources_.rewind),
       tasks_(options.max_pending) {}
 
 AdminHandler::~AdminHandler() { stop(); }
@@ -45,17 +46,19 @@ void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond
   if (is_dashboard_path(path)) {
     return respond(dashboard_response(request));  // from memory: on the strand
   }
+  const std::string_view replay_method = ReplayApi::method_of(path);
   const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
                      path == "/api/v1/channels" || path == kMessagesPath ||
                      path.starts_with(std::string(kMessagesPath) + "/") ||
-                     TurnaroundApi::serves(path);
+                     TurnaroundApi::serves(path) || !replay_method.empty();
   if (!known) {
     return respond(error_response(404, "no such path: " + path));
   }
-  if (request.method != "GET") {
+  const std::string method(replay_method.empty() ? "GET" : replay_method);
+  if (request.method != method) {
     http::HttpResponse r =
-        error_response(405, "method " + request.method + " not allowed; use GET");
-    r.headers.push_back({"Allow", "GET"});
+        error_response(405, "method " + request.method + " not allowed; use " + method);
+    r.headers.push_back({"Allow", method});
     return respond(std::move(r));
   }
   if (path == "/healthz") {
@@ -73,6 +76,8 @@ void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond
       respond(messages(request));
     } else if (TurnaroundApi::serves(path)) {
       respond(turnaround_.handle(path, request));
+    } else if (!ReplayApi::method_of(path).empty()) {
+      respond(replay_.handle(path, request));
     } else {
       respond(message(std::string_view(path).substr(kMessagesPath.size() + 1)));
     }
@@ -154,6 +159,11 @@ http::HttpResponse AdminHandler::message(std::string_view id_text) const {
   if (sources_.config != nullptr && sources_.mappings != nullptr) {
     j["mapped"] = mapping_preview(*stored, *sources_.config, *sources_.mappings);
   }
+  auto entries = store_->with([id](store::Store& s) { return s.deliveries_of(id); });
+  if (!entries) {
+    return store_failed("queue read", entries.error());
+  }
+  j["deliveries"] = queue_entries(*entries, zone_);
   return json_response(200, j);
 }
 

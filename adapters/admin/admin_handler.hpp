@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adapters/admin/channels_api.hpp"
+#include "adapters/admin/replay_api.hpp"
 #include "adapters/admin/shared_store.hpp"
 #include "adapters/admin/task_queue.hpp"
 #include "adapters/admin/turnaround_api.hpp"
@@ -30,6 +31,9 @@ struct AdminSources {
   std::shared_ptr<SharedTimeline> timeline = nullptr;
   std::chrono::seconds overdue_lookback{std::chrono::hours(48)};
   TurnaroundApi::Clock now = nullptr;  // the system clock unless a test gives its own
+  // Tells the router that a replay set messages of a source back to `received`
+  // (router::Router::rewind); empty: the router finds them within a second on its own.
+  std::function<void(const std::string& source)> rewind{};
 };
 
 struct AdminHandlerOptions {
@@ -44,12 +48,14 @@ struct AdminHandlerOptions {
 //                                `not_ready` reports nothing, else 503 with the reasons
 //   GET /api/v1/channels         channels with their filter, mapping, destinations, counters
 //   GET /api/v1/messages         journal search (messages_api.hpp), without raw text
-//   GET /api/v1/messages/{id}    one message with its raw text and what its channels' mappings
-//                                make of it now
+//   GET /api/v1/messages/{id}    one message with its raw text, what its channels' mappings
+//                                make of it now, and its destination queue entries
+//   POST /api/v1/messages/{id}/reprocess, POST /api/v1/replay, GET /api/v1/audit
+//                                replay_api.hpp
 //   GET /api/v1/turnaround[/distribution|/intervals], /api/v1/overdue   turnaround_api.hpp
 // Errors are JSON {"error": "..."}: 400 a bad parameter (named), 404 an unknown path or
-// message, 405 a method other than GET (with Allow), 500 the journal failed, 503 busy. Every
-// answer has Cache-Control: no-store.
+// message, 405 a method the path does not take (with Allow), 500 the journal failed, 503
+// busy. Every answer has Cache-Control: no-store.
 //
 // Threads: handle() runs on the connection's strand and only routes; /healthz is answered
 // there, everything else on the handler's own thread (TaskQueue), because journal queries and
@@ -78,6 +84,7 @@ class AdminHandler final : public http::HttpHandler {
   std::shared_ptr<SharedStore> store_;
   mapping::TimeZone zone_;
   TurnaroundApi turnaround_;
+  ReplayApi replay_;
   TaskQueue tasks_;  // last: its thread runs the members above
 };
 

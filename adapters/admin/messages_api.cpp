@@ -148,4 +148,24 @@ nlohmann::ordered_json message_detail(const store::StoredMessage& m,
   return j;
 }
 
+nlohmann::ordered_json queue_entries(const std::vector<store::QueuedDelivery>& entries,
+                                     const mapping::TimeZone& zone) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const store::QueuedDelivery& e : entries) {
+    nlohmann::ordered_json j;
+    j["id"] = e.id;
+    j["queue"] = e.queue;
+    j["state"] = std::string(store::to_string(e.state));
+    j["attempts"] = e.attempts;
+    j["next_attempt_at"] = e.next_attempt_us == 0
+                               ? nlohmann::ordered_json()
+                               : nlohmann::ordered_json(format_iso(e.next_attempt_us, zone));
+    j["last_error"] = e.last_error;
+    j["created_at"] = format_iso(e.created_at_us, zone);
+    j["updated_at"] = format_iso(e.updated_at_us, zone);
+    list.push_back(std::move(j));
+  }
+  return list;
+}
+
 }  // namespace hisbridge::admin

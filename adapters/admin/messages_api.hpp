@@ -42,4 +42,10 @@ nlohmann::ordered_json message_list(const std::vector<store::StoredMessage>& fou
 // shows the bytes that are not as U+FFFD and "raw_base64" holds them all.
 nlohmann::ordered_json message_detail(const store::StoredMessage& m, const mapping::TimeZone& zone);
 
+// A message's destination queue entries, oldest first: [{"id", "queue", "state" (pending |
+// delivered | dead), "attempts", "next_attempt_at" (null when due at once), "last_error",
+// "created_at", "updated_at"}].
+nlohmann::ordered_json queue_entries(const std::vector<store::QueuedDelivery>& entries,
+                                     const mapping::TimeZone& zone);
+
 }  // namespace hisbridge::admin
