@@ -350,6 +350,7 @@ class Engine::Impl {
                                 mappings_.get(), [this] { return not_ready(); }};
     sources.timeline = admin_timeline_;
     sources.overdue_lookback = config_.turnaround.overdue_lookback;
+    sources.rewind = [this](const std::string& source) { router_->rewind(source); };
     admin_handler_ = std::make_unique<admin::AdminHandler>(std::move(sources), journal);
     http::HttpServerOptions options;
     options.max_body_bytes = 64u << 10;  // requests are GETs
