@@ -147,6 +147,8 @@ Json source_json(const config::ListenerConfig& l, const ChannelsSources& s) {
     j["duplicates"] = load(i->counters.duplicates);
     j["store_failures"] = load(i->counters.store_failures);
   }
+  // Back-pressure: true while a queue of the source's channels is over its max_queue_depth.
+  j["paused"] = s.ingest != nullptr && s.ingest->paused(l.name);
   if (const router::SourceCounters* r =
           s.router != nullptr ? s.router->source_counters(l.name) : nullptr) {
     j["unrouted"] = load(r->unrouted);

@@ -19,6 +19,7 @@
 #include "engine/app/channel_factory.hpp"
 #include "engine/app/engine_metrics.hpp"
 #include "engine/app/turnaround_metrics.hpp"
+#include "engine/delivery/back_pressure.hpp"
 #include "engine/delivery/delivery_service.hpp"
 #include "engine/mapping/mapping_watcher.hpp"
 #include "engine/router/ingest.hpp"
@@ -110,6 +111,7 @@ class Engine::Impl {
       timeline_worker_->start();  // records what an earlier run left in the inbox, too
     }
     deliveries_->start();  // delivers what an earlier run left in the queues, too
+    start_back_pressure();  // with the workers: queues left deep pause their sources soon
     router_->start();
     mappings_->start();
     for (const auto& l : config_.listeners) {
@@ -165,6 +167,10 @@ class Engine::Impl {
     }
     if (router_) {
       router_->stop();
+    }
+    // Before the workers whose depths it reads.
+    if (back_pressure_) {
+      back_pressure_->stop();
     }
     // After the router, which fills the queues; before the committer, which writes their
     // outcomes. Entries in hand are finished; the rest wait in the journal for the next start.
@@ -308,6 +314,17 @@ class Engine::Impl {
     return {};
   }
 
+  // Back-pressure: a source pauses while a queue of its channels holds more than its
+  // destination's max_queue_depth, and resumes when they are all back at 80% of it.
+  void start_back_pressure() {
+    back_pressure_ = std::make_unique<delivery::BackPressure>(
+        delivery::watched_queues(config_, delivery::worker_depths(*deliveries_)),
+        [this](const std::string& source, bool paused, std::string_view reason) {
+          ingest_->set_paused(source, paused, reason);
+        });
+    back_pressure_->start();
+  }
+
   // Retention (store.retention): a pruner with its own connection to the journal, so it
   // never queues behind the committer's writer thread. None when max_age is 0.
   Result<void, std::string> start_pruner() {
@@ -440,6 +457,7 @@ class Engine::Impl {
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<delivery::DeliveryService> deliveries_;  // after the router: its counters
   std::unique_ptr<router::Ingest> ingest_;
+  std::unique_ptr<delivery::BackPressure> back_pressure_;  // after what it reads and sets
   std::map<std::string, std::unique_ptr<Running>> listeners_;
   metrics::Registry registry_;
   std::unique_ptr<TurnaroundMetrics> turnaround_metrics_;  // the worker feeds it; after registry_

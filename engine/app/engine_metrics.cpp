@@ -66,6 +66,25 @@ void register_ingest_metrics(metrics::Registry& r, const router::Ingest& ingest,
           }
         }
       });
+  const auto per_source_pause = [&r, &ingest, &sources](const char* name, const char* help,
+                                                        MetricType type, auto read) {
+    r.add_collector(name, help, type, [&ingest, sources, read](auto& out) {
+      for (const std::string& s : sources) {
+        if (const router::SourceIngestStats* stats = ingest.source_stats(s)) {
+          out.push_back({{{"source", s}}, read(*stats)});
+        }
+      }
+    });
+  };
+  per_source_pause("hisbridge_ingest_paused",
+                   "1 while back-pressure pauses the source (a queue of its channels is over its "
+                   "max_queue_depth), else 0.",
+                   MetricType::gauge, [](const router::SourceIngestStats& s) {
+                     return s.paused.load(std::memory_order_relaxed) ? 1.0 : 0.0;
+                   });
+  per_source_pause("hisbridge_ingest_pauses_total",
+                   "Times back-pressure paused the source.", MetricType::counter,
+                   [](const router::SourceIngestStats& s) { return value(s.pauses); });
 }
 
 void register_router_metrics(metrics::Registry& r, const router::Router& router,

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
+#include "engine/router/ingest.hpp"
+#include "engine/store/open_store.hpp"
+#include "tests/adapters/adapter_test_support.hpp"
+
 namespace hisbridge::admin {
 namespace {
 
@@ -42,6 +48,30 @@ TEST(ChannelsApiTest, ConfigurationAloneGivesChannelsWithoutCounters) {
   EXPECT_TRUE(channel["queue_depth"].is_null());
   EXPECT_EQ(j["sources"][0]["name"], "lis");
   EXPECT_EQ(j["sources"][0]["type"], "mllp");
+  EXPECT_EQ(j["sources"][0]["paused"], false);
+}
+
+// `paused` follows Ingest's back-pressure state for each source.
+TEST(ChannelsApiTest, SourcesShowWhetherBackPressurePausesThem) {
+  testing::TempDir dir;
+  auto store = store::open_store((dir.path() / "store.db").string());
+  ASSERT_TRUE(store) << store.error().message();
+  store::GroupCommitter committer(std::move(*store));
+  router::Ingest ingest(committer, {});
+  config::Config c;
+  for (const char* name : {"lis", "ris"}) {
+    c.listeners.push_back({});
+    c.listeners.back().name = name;
+    ingest.add_source(name);
+  }
+  ingest.set_paused("ris", true, "queue imaging/his over its limit");
+  auto j = channels_json({&c, nullptr, &ingest, nullptr}, mapping::TimeZone::utc());
+  EXPECT_EQ(j["sources"][0]["paused"], false);
+  EXPECT_EQ(j["sources"][1]["paused"], true);
+
+  ingest.set_paused("ris", false);
+  j = channels_json({&c, nullptr, &ingest, nullptr}, mapping::TimeZone::utc());
+  EXPECT_EQ(j["sources"][1]["paused"], false);
 }
 
 }  // namespace
