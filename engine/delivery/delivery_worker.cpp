@@ -228,11 +228,16 @@ void DeliveryWorker::finish(const store::QueuedDelivery& entry, router::Delivery
   round.updates.push_back(std::move(update));
 }
 
-// The outcomes are written before the marks: a delivered mark never precedes the entry's
-// state. A failed write leaves the entries pending (they are delivered again later).
+// The marks are handed over before the outcomes are written (as the router hands its events
+// over before the statuses): once an entry shows delivered, its marks are in the timeline's
+// inbox. A failed write leaves the entries pending; they are delivered, and marked, again
+// later, which the timeline absorbs (a message's first `delivered` mark stands).
 void DeliveryWorker::write_round(Round& round) {
   if (round.updates.empty()) {
     return;
+  }
+  if (setup_.marks && !round.marks.empty()) {
+    setup_.marks(round.marks);
   }
   if (auto written = setup_.write(round.updates); !written) {
     spdlog::error("delivery {}: writing {} outcomes failed: {} (those entries are delivered "
@@ -254,9 +259,6 @@ void DeliveryWorker::write_round(Round& round) {
     counters_->pending.store(0, std::memory_order_relaxed);
   }
   counters_->dead.fetch_add(dead, std::memory_order_relaxed);
-  if (setup_.marks && !round.marks.empty()) {
-    setup_.marks(round.marks);
-  }
 }
 
 }  // namespace hisbridge::delivery
