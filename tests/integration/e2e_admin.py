@@ -181,7 +181,13 @@ def check_metrics(admin):
     check(metric(s, "hisbridge_messages_processed_total", channel="web-inbound", type="ORU^R01",
                  status="processed") == 1, "processed by the web channel")
     for source in ("lis", "web"):
-        check(metric(s, "hisbridge_delivery_queue_depth", source=source) == 0, "queue " + source)
+        check(metric(s, "hisbridge_processing_backlog", source=source) == 0, "backlog " + source)
+    check(metric(s, "hisbridge_delivery_queue_depth", channel="lis-orders", destination="copy")
+          == 0, "delivery queue")
+    check(metric(s, "hisbridge_deliveries_total", channel="lis-orders", destination="copy") == 3,
+          "deliveries")
+    check(metric(s, "hisbridge_delivery_dead_letters", channel="lis-orders", destination="copy")
+          == 0, "dead letters")
     check(metric(s, "hisbridge_store_size_bytes") > 0, "store size")
     check(metric(s, "hisbridge_store_messages", status="rejected") == 1, "rejected rows")
     check(metric(s, "hisbridge_store_messages", status="duplicate") == 1, "duplicate rows")
@@ -242,7 +248,7 @@ def check_reload(admin, folder):
     print("reload: refused change shown with its error, fix taken")
 
 
-def check_channels(admin):
+def check_channels(admin, folder):
     j = admin.json("/api/v1/channels")
     names = [c["name"] for c in j["channels"]]
     check(names == ["lis-orders", "web-inbound"], "channels: %r" % names)
@@ -255,7 +261,12 @@ def check_channels(admin):
           "loaded_at: %r" % lis["mapping"]["loaded_at"])
     check(lis["counters"]["processed"] == 3 and lis["counters"]["failed"] == 0,
           "lis counters: %r" % lis["counters"])
-    check(lis["queue_depth"] == 0, "lis queue depth: %r" % lis["queue_depth"])
+    check(lis["queue_depth"] == 0 and lis["processing_backlog"] == 0,
+          "lis queue depth: %r, backlog %r" % (lis["queue_depth"], lis["processing_backlog"]))
+    queue = lis["destinations"][0]["queue"]
+    check(queue["pending"] == 0 and queue["dead"] == 0 and queue["oldest_pending"] is None and
+          queue["max_depth"] == 10000 and queue["backing_off"] is False, "queue: %r" % queue)
+    check(len(os.listdir(os.path.join(folder, "out"))) == 3, "one records file per order")
     check(j["channels"][1]["mapping"] is None, "web channel has no mapping")
     sources = {s["name"]: s for s in j["sources"]}
     check(sources["lis"]["received"] == 5 and sources["lis"]["rejected"] == 1 and
@@ -334,7 +345,9 @@ def main():
             {"name": "web", "type": "http", "host": e2e.HOST, "port": http_port}])
         config["mapping_reload_interval"] = "200ms"
         config["channels"][0] = {"name": "lis-orders", "source": "lis",
-                                 "filter": {"message_types": ["ORU"]}, "mapping": MAPPING}
+                                 "filter": {"message_types": ["ORU"]}, "mapping": MAPPING,
+                                 "destinations": [{"name": "copy", "type": "file",
+                                                   "folder": "out", "content": "records"}]}
         e2e.write_config(folder, config)
         engine.start()
         engine.wait_for_log(r"admin: listening on 127\.0\.0\.1:%d " % admin_port)
@@ -348,8 +361,11 @@ def main():
         e2e.wait_until_processed(folder, 6, admin_port=admin_port)
         wait_for("the router's figures", lambda: admin.json("/api/v1/channels")["channels"][0]
                  ["counters"]["processed"] == 3)
+        wait_for("the deliveries", lambda: admin.json("/api/v1/channels")["channels"][0]
+                 ["destinations"][0]["queue"]["pending"] == 0 and admin.json(
+                     "/api/v1/channels")["channels"][0]["destinations"][0]["delivered"] == 3)
         check_metrics(admin)
-        check_channels(admin)
+        check_channels(admin, folder)
         check_messages(admin, sent)
         check_errors(admin)
         check_reload(admin, folder)

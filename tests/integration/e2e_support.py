@@ -351,22 +351,48 @@ def query(folder, sql, params=()):
 
 
 def wait_until_processed(folder, expected_rows, timeout=20.0, admin_port=None):
-    """Waits until the journal holds at least `expected_rows` rows and none is `received`;
-    with `admin_port`, also until the turnaround timeline has recorded every mark handed to
-    it (wait_timeline_recorded)."""
+    """Waits until the journal holds at least `expected_rows` rows, none is `received` and no
+    destination queue entry is still pending (every result delivered or a dead letter); with
+    `admin_port`, also until the turnaround timeline has recorded every mark handed to it
+    (wait_timeline_recorded)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         if os.path.exists(os.path.join(folder, "var", "hisbridge.db")):
-            last = query(folder, "SELECT COUNT(*), COALESCE(SUM(status = 'received'), 0)"
-                                 " FROM hisbridge_messages")[0]
-            if last[0] >= expected_rows and last[1] == 0:
+            last = query(folder, "SELECT COUNT(*), COALESCE(SUM(status = 'received'), 0),"
+                                 " (SELECT COUNT(*) FROM hisbridge_deliveries"
+                                 " WHERE state = 'pending') FROM hisbridge_messages")[0]
+            if last[0] >= expected_rows and last[1] == 0 and last[2] == 0:
                 if admin_port is not None:
                     wait_timeline_recorded(admin_port, max(1.0, deadline - time.monotonic()))
                 return
         time.sleep(0.05)
-    raise TestFailure("processing not done within %.0f s: (rows, still received) = %r, "
+    raise TestFailure("processing not done within %.0f s: (rows, still received, deliveries "
+                      "pending) = %r, "
                       "expected %d rows" % (timeout, last, expected_rows))
+
+
+def wait_deliveries_done(admin_port, timeout=20.0):
+    """Waits until /api/v1/channels shows no destination queue entry pending, twice in a row
+    (a batch's entries are counted a moment after its statuses are written), for journals this
+    process cannot open itself (PostgreSQL)."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    waiting = None
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection(HOST, admin_port, timeout=10)
+        try:
+            conn.request("GET", "/api/v1/channels")
+            channels = json.loads(conn.getresponse().read())["channels"]
+        finally:
+            conn.close()
+        waiting = {"%s/%s" % (c["name"], d["name"]): d["queue"]["pending"]
+                   for c in channels for d in c["destinations"] if d.get("queue")}
+        quiet = quiet + 1 if not any(waiting.values()) else 0
+        if quiet == 2:
+            return
+        time.sleep(0.1)
+    raise TestFailure("deliveries still pending after %.0f s: %r" % (timeout, waiting))
 
 
 def wait_timeline_recorded(admin_port, timeout=20.0):

@@ -105,8 +105,8 @@ def send_fixture(ports, messages):
 
 
 def wait_processed(admin, count, timeout=60.0):
-    """Until the journal holds `count` messages, all processed (none left or in error), and
-    the timeline has recorded their marks."""
+    """Until the journal holds `count` messages, all processed (none left or in error), their
+    deliveries done, and the timeline has recorded their marks."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         listed = admin.json("/api/v1/messages", {"limit": 500})["messages"]
@@ -114,6 +114,7 @@ def wait_processed(admin, count, timeout=60.0):
         check(not errors, "messages in error: %s" % [(m["control_id"], m["error"])
                                                      for m in errors])
         if len(listed) == count and all(m["status"] == "processed" for m in listed):
+            e2e.wait_deliveries_done(admin.port, max(1.0, deadline - time.monotonic()))
             e2e.wait_timeline_recorded(admin.port, max(1.0, deadline - time.monotonic()))
             return
         time.sleep(0.1)
