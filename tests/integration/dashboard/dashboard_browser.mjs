@@ -175,7 +175,7 @@ async function main() {
   try {
     const context = await browser.newContext({
       viewport: { width: 1920, height: 1080 },
-      timezoneId: "Asia/Ho_Chi_Minh",
+      timezoneId: expect.timezone ?? "Asia/Ho_Chi_Minh",
       locale: "vi-VN",
     });
     const page = await context.newPage();

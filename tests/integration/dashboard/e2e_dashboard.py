@@ -35,7 +35,23 @@ import e2e_support as e2e  # noqa: E402
 from e2e_support import check  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ZONE = datetime.timezone(datetime.timedelta(hours=7))
+
+
+def pick_zone():
+    """The hospital's zone (+07:00), or, in the first hours after its midnight, when "today"
+    cannot yet hold the visits below, a fixed-offset zone where it is early afternoon: the
+    engine, the messages and the browser all use the zone picked, so the dashboard's "today"
+    holds the visits whatever the time the test runs at."""
+    utc_hour = datetime.datetime.now(datetime.timezone.utc).hour
+    if 9 <= (utc_hour + 7) % 24 <= 22:
+        return "Asia/Ho_Chi_Minh", datetime.timezone(datetime.timedelta(hours=7))
+    hours = (13 - utc_hour + 12) % 24 - 12  # -12..11: local time about 13:00
+    # POSIX-style names: Etc/GMT-5 is five hours ahead of UTC.
+    return "Etc/GMT%+d" % -hours if hours else "Etc/UTC", datetime.timezone(
+        datetime.timedelta(hours=hours))
+
+
+ZONE_NAME, ZONE = pick_zone()
 # (minutes waited before collection, minutes from receipt to the final result, priority)
 LAB_VISITS = [(12, 35, "S"), (25, 50, "S"), (8, 70, "R"), (40, 95, "R"), (18, 150, "R"),
               (55, 40, "R")]
@@ -180,6 +196,7 @@ def config_for(admin_port, lis_port, ris_port, repository):
          "destinations": [{"name": "his", "type": "his-db"}]},
         {"name": "ris-his", "source": "ris", "mapping": os.path.join(mappings, "ris-stock.json"),
          "destinations": [{"name": "his", "type": "his-db"}]}]
+    config["timezone"] = ZONE_NAME
     return config
 
 
@@ -226,7 +243,8 @@ def main():
         # (lab_order_to_final) and the visit's (patient_wait_to_service, nobody collected yet).
         overdue = sorted(range(1, len(OPEN_ORDERS) + 1), key=lambda n: -OPEN_ORDERS[n - 1][1])
         expect = {"channel": "lis-his", "processed": lis_processed + UPDATES, "turnaround": True,
-                  "overdue": ["BN-DASH-%d" % (100 + n) for n in overdue for _ in range(2)]}
+                  "overdue": ["BN-DASH-%d" % (100 + n) for n in overdue for _ in range(2)],
+                  "timezone": ZONE_NAME}
         screenshot = os.path.join(artifacts, "dashboard.png")
         browser = subprocess.Popen(
             ["node", os.path.join(HERE, "dashboard_browser.mjs"),
