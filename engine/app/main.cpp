@@ -10,6 +10,7 @@
 #include "engine/app/check_config_command.hpp"
 #include "engine/app/map_command.hpp"
 #include "engine/app/parse_command.hpp"
+#include "engine/app/replay_command.hpp"
 #include "engine/app/send_command.hpp"
 #include "engine/app/serve_command.hpp"
 #include "engine/app/simulate_command.hpp"
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
 
   hisbridge::app::SimulateOptions simulate;
   auto* simulate_cmd = hisbridge::app::add_simulate_command(app, simulate);
+  hisbridge::app::ReplayOptions replay;
+  auto* replay_cmd = hisbridge::app::add_replay_command(app, replay);
 
   try {
     app.parse(argc, argv);
@@ -99,6 +102,9 @@ int main(int argc, char** argv) {
   }
   if (simulate_cmd->parsed()) {
     return hisbridge::app::run_simulate(simulate, std::cout, std::cerr);
+  }
+  if (replay_cmd->parsed()) {
+    return hisbridge::app::run_replay(replay, std::cout, std::cerr);
   }
   return kBadUsage;
 }
