@@ -70,10 +70,12 @@ struct FilterConfig {
 // first_delay, doubling up to max_delay (each wait drawn between half and all of it, so that
 // many entries do not come back at once), and after max_attempts the entry is `dead` with its
 // last error, for an operator to replay.
+// The defaults: a HIS back from an outage gets results again within a minute, and an entry
+// gives up after about 16 hours of failed attempts (1,000 at most a minute apart).
 struct RetryConfig {
   std::chrono::milliseconds first_delay{std::chrono::seconds(1)};
-  std::chrono::milliseconds max_delay{std::chrono::minutes(5)};
-  std::size_t max_attempts = 100;
+  std::chrono::milliseconds max_delay{std::chrono::minutes(1)};
+  std::size_t max_attempts = 1000;
 };
 
 // Where a channel writes what its mapping made. Types:

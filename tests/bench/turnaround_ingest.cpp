@@ -1,15 +1,16 @@
 // What recording the turnaround timeline costs ingest: ORU^R01 messages over MLLP through the
 // engine `hisbridge serve` runs (listener, group commit, SQLite journal, the router with the
-// stock LIS mapping and a his-db destination), until the router has processed every one, with
+// stock LIS mapping and a his-db destination's delivery queue), until every one is processed
+// and delivered, with
 // the timeline on (the seven default intervals) and off (no intervals), in alternating rounds
 // of the same run. Every message is its own order (mllp_load's unique_orders), so the timeline
 // grows as it would with real traffic: eight marks per message (collected, received, final, on
 // the order and on the visit; accepted and delivered).
 //
 // Throughput is messages processed per second, from the first message sent to the last one
-// processed and, with the timeline on, its marks recorded (the router runs after the ACK and
-// hands each batch's marks to the timeline worker, so this is the slowest of ingest,
-// processing and recording).
+// delivered and, with the timeline on, its marks recorded (the router and the delivery worker
+// run after the ACK and hand their marks to the timeline worker, so this is the slowest of
+// ingest, processing, delivery and recording).
 // The closing lines give the median of each mode and the cost: 1 - on / off, against the
 // target of at most 5%. A wrong, negative or missing ACK fails the run; a missed target is
 // reported, not failed, since the figures depend on the machine.
@@ -33,7 +34,6 @@
 
 #include "engine/app/engine.hpp"
 #include "engine/config/config.hpp"
-#include "engine/store/open_store.hpp"
 #include "engine/store/sqlite_db.hpp"
 #include "tests/bench/mllp_load.hpp"
 
@@ -113,16 +113,23 @@ config::Config engine_config(const fs::path& dir, bool timeline) {
   return c;
 }
 
-// Waits until nothing in the journal is still `received`; false after a minute.
+// Waits until nothing in the journal is still `received` and no destination queue entry is
+// pending (every message processed and delivered to the HIS); false after a minute.
 bool wait_processed(const std::string& location) {
-  auto store = store::open_store(location);
-  if (!store) {
+  sqlite3* raw = nullptr;
+  sqlite3_open_v2(location.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  const store::sqlite::Db db(raw);
+  auto left = store::sqlite::prepare(
+      db.get(),
+      "SELECT (SELECT count(*) FROM hisbridge_messages WHERE status = 'received') +"
+      " (SELECT count(*) FROM hisbridge_deliveries WHERE state = 'pending')");
+  if (!left) {
     return false;
   }
   const auto deadline = Clock::now() + std::chrono::minutes(1);
   while (Clock::now() < deadline) {
-    auto stats = (*store)->stats();
-    if (stats && stats->received == 0) {
+    const store::sqlite::ResetOnExit reset(left->get());
+    if (sqlite3_step(left->get()) == SQLITE_ROW && sqlite3_column_int64(left->get(), 0) == 0) {
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -186,7 +193,7 @@ RoundResult run_round(int round, bool timeline, std::chrono::milliseconds measur
       if (!load.ok()) {
         out.error = load.error.empty() ? "ACK check failed" : load.error;
       } else if (!done) {
-        out.error = "the router (or the timeline) did not finish within a minute";
+        out.error = "processing, delivery (or the timeline) did not finish within a minute";
       }
       out.messages = load.answered;
       out.ack_per_second = load.messages_per_second;

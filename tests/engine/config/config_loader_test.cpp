@@ -211,8 +211,8 @@ TEST(ConfigLoaderTest, DestinationQueueDefaults) {
   ASSERT_TRUE(errors.empty()) << all(errors);
   const DestinationConfig& d = c.channels.at(0).destinations.at(0);
   EXPECT_EQ(d.retry.first_delay, std::chrono::seconds(1));
-  EXPECT_EQ(d.retry.max_delay, std::chrono::minutes(5));
-  EXPECT_EQ(d.retry.max_attempts, 100u);
+  EXPECT_EQ(d.retry.max_delay, std::chrono::minutes(1));
+  EXPECT_EQ(d.retry.max_attempts, 1000u);
   EXPECT_EQ(d.max_queue_depth, 10'000u);
 }
 
