@@ -18,8 +18,8 @@ class DeliveryService;
 
 // One destination queue whose depth slows down its channel's source.
 struct WatchedQueue {
-  std::string source;  // the channel's source (a listener name)
-  std::string queue;   // store::queue_name(channel, destination), for the log
+  std::string source;      // the channel's source (a listener name)
+  std::string queue;       // store::queue_name(channel, destination), for the log
   std::int64_t limit = 0;  // the destination's max_queue_depth
   // The pending entries now (DeliveryWorker::pending()). Called on the monitor's thread.
   std::function<std::int64_t()> depth;

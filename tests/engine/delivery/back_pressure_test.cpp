@@ -63,7 +63,8 @@ TEST(BackPressureTest, PausesOverTheLimitAndResumesAtTheMark) {
   monitor.check();
   EXPECT_TRUE(f.paused("lis"));
   ASSERT_EQ(f.calls().size(), 1u);
-  EXPECT_EQ(f.calls()[0], "lis paused: queue lab/his holds 101 entries, over its max_queue_depth 100");
+  EXPECT_EQ(f.calls()[0],
+            "lis paused: queue lab/his holds 101 entries, over its max_queue_depth 100");
 
   // Draining, but still above the mark: the source stays paused, and is not told again.
   for (const std::int64_t depth : {150, 99, 81}) {
