@@ -93,12 +93,17 @@ void MllpSession::start() {
   });
 }
 
+// A graceful stop: no new frame is taken, the messages already handed to the engine are
+// answered (their commits finish before the engine stops the store), then the connection
+// closes as after an oversize frame. A sender that sent more gets no answer for it and sends it
+// again to the next run.
 void MllpSession::stop() {
   net::post(strand_, [self = shared_from_this()] {
     if (!self->closed_) {
-      spdlog::debug("mllp {}: {}: closing, the listener stops", self->shared_->options.name,
-                    self->peer_);
-      self->close();
+      spdlog::debug("mllp {}: {}: the listener stops: answering what is owed, then closing",
+                    self->shared_->options.name, self->peer_);
+      self->draining_ = true;
+      self->pump();
     }
   });
 }

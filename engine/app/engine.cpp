@@ -34,6 +34,9 @@ namespace hisbridge::app {
 
 namespace asio = boost::asio;
 
+// How long a stop waits for the connections to write the last answers and close.
+constexpr std::chrono::seconds kDrainTime{5};
+
 class Engine::Impl {
  public:
   explicit Impl(config::Config config) : config_(std::move(config)) {}
@@ -189,7 +192,14 @@ class Engine::Impl {
     if (committer_) {
       committer_->stop();
     }
+    // The pool runs out on its own once the connections have written the answers the
+    // committer's last dones posted and closed; a connection that does not go (a sender that
+    // stopped reading) is cut off after kDrainTime.
     work_.reset();
+    const auto deadline = std::chrono::steady_clock::now() + kDrainTime;
+    while (!threads_.empty() && !ioc_.stopped() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     ioc_.stop();
     for (auto& t : threads_) {
       t.join();
