@@ -1,7 +1,5 @@
 #include "engine/delivery/delivery_service.hpp"
 
-#include <spdlog/spdlog.h>
-
 namespace hisbridge::delivery {
 
 Result<std::unique_ptr<DeliveryService>, std::string> DeliveryService::create(
