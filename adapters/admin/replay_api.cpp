@@ -41,8 +41,8 @@ http::HttpResponse answer(ordered_json body, const replay::Outcome& outcome,
     return json_response(500, body);
   }
   if (!audited) {
-    body["error"] = "the replay is done, but its audit row could not be written: " +
-                    audited.error().message();
+    body["error"] =
+        "the replay is done, but its audit row could not be written: " + audited.error().message();
     return json_response(500, body);
   }
   return json_response(202, body);
@@ -127,13 +127,14 @@ http::HttpResponse ReplayApi::replay(const http::HttpRequest& request,
                                      const std::string& actor) const {
   const auto body = nlohmann::json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
-    return error_response(400, "the body must be a JSON object: {\"channel\", \"from\", \"to\"} "
-                               "or {\"dead_letters\": \"CHANNEL/DESTINATION\"}");
+    return error_response(400,
+                          "the body must be a JSON object: {\"channel\", \"from\", \"to\"} "
+                          "or {\"dead_letters\": \"CHANNEL/DESTINATION\"}");
   }
   for (const auto& [key, value] : body.items()) {
     if (key != "channel" && key != "from" && key != "to" && key != "dead_letters") {
-      return error_response(400, "unknown key '" + key +
-                                     "' (known: channel, from, to, dead_letters)");
+      return error_response(400,
+                            "unknown key '" + key + "' (known: channel, from, to, dead_letters)");
     }
     if (!value.is_string()) {
       return error_response(400, "'" + key + "' must be a string");
@@ -141,15 +142,16 @@ http::HttpResponse ReplayApi::replay(const http::HttpRequest& request,
   }
   if (body.contains("dead_letters")) {
     if (body.size() != 1) {
-      return error_response(400, "'dead_letters' goes alone: a destination's dead letters are "
-                                 "replayed whatever their time");
+      return error_response(400,
+                            "'dead_letters' goes alone: a destination's dead letters are "
+                            "replayed whatever their time");
     }
     return replay_dead_letters(body["dead_letters"].get<std::string>(), actor);
   }
   for (const char* key : {"channel", "from", "to"}) {
     if (!body.contains(key)) {
-      return error_response(400, std::string("'") + key +
-                                     "' is missing: a range replay needs channel, from and to");
+      return error_response(
+          400, std::string("'") + key + "' is missing: a range replay needs channel, from and to");
     }
   }
   return replay_range(body["channel"].get<std::string>(), body["from"].get<std::string>(),
@@ -157,8 +159,7 @@ http::HttpResponse ReplayApi::replay(const http::HttpRequest& request,
 }
 
 http::HttpResponse ReplayApi::replay_range(const std::string& channel, const std::string& from,
-                                           const std::string& to,
-                                           const std::string& actor) const {
+                                           const std::string& to, const std::string& actor) const {
   const config::Config none;
   const auto source = replay::channel_source(config_ != nullptr ? *config_ : none, channel);
   if (!source) {
@@ -166,8 +167,8 @@ http::HttpResponse ReplayApi::replay_range(const std::string& channel, const std
   }
   const auto from_us = parse_iso(from, zone_);
   const auto to_us = parse_iso(to, zone_);
-  for (const auto& [name, text, at] : {std::tuple("from", &from, &from_us),
-                                       std::tuple("to", &to, &to_us)}) {
+  for (const auto& [name, text, at] :
+       {std::tuple("from", &from, &from_us), std::tuple("to", &to, &to_us)}) {
     if (!*at) {
       return error_response(400, std::string("'") + name + "': '" + *text +
                                      "' is not an ISO 8601 date or time "

@@ -48,8 +48,7 @@ class ReplayApi {
   http::HttpResponse replay(const http::HttpRequest& request, const std::string& actor) const;
   http::HttpResponse replay_range(const std::string& channel, const std::string& from,
                                   const std::string& to, const std::string& actor) const;
-  http::HttpResponse replay_dead_letters(const std::string& queue,
-                                         const std::string& actor) const;
+  http::HttpResponse replay_dead_letters(const std::string& queue, const std::string& actor) const;
   http::HttpResponse audit(const http::HttpRequest& request) const;
 
   const config::Config* config_;

@@ -1,13 +1,13 @@
 #include "engine/app/replay_command.hpp"
 
 #include <pwd.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "adapters/admin/iso_time.hpp"
 #include "engine/app/replay_progress.hpp"
@@ -67,8 +67,8 @@ Result<Plan, std::string> range_plan(const ReplayOptions& o, const config::Confi
   const mapping::TimeZone tz = zone ? *zone : mapping::TimeZone::utc();
   const auto from = admin::parse_iso(o.from, tz);
   const auto to = admin::parse_iso(o.to, tz);
-  for (const auto& [name, text, at] : {std::tuple("--from", &o.from, &from),
-                                       std::tuple("--to", &o.to, &to)}) {
+  for (const auto& [name, text, at] :
+       {std::tuple("--from", &o.from, &from), std::tuple("--to", &o.to, &to)}) {
     if (!*at) {
       return {boost::system::in_place_error,
               std::string(name) + ": '" + *text +
@@ -84,8 +84,11 @@ Result<Plan, std::string> range_plan(const ReplayOptions& o, const config::Confi
   p.channel = o.channel;
   p.what = "messages of channel " + o.channel + " (source " + *source + ") received from " +
            admin::format_iso(*from, tz) + " to " + admin::format_iso(*to, tz);
-  p.detail = {{"via", "cli"}, {"channel", o.channel}, {"source", *source},
-              {"from", admin::format_iso(*from, tz)}, {"to", admin::format_iso(*to, tz)}};
+  p.detail = {{"via", "cli"},
+              {"channel", o.channel},
+              {"source", *source},
+              {"from", admin::format_iso(*from, tz)},
+              {"to", admin::format_iso(*to, tz)}};
   return p;
 }
 
@@ -198,8 +201,8 @@ int execute(const Plan& p, store::Store& store, std::size_t total, std::ostream&
         << " back to processing\n";
   }
   if (outcome.error) {
-    err << "replay: the journal failed after " << outcome.changed << ": "
-        << outcome.error.message() << " (what was done stays done; run the command again)\n";
+    err << "replay: the journal failed after " << outcome.changed << ": " << outcome.error.message()
+        << " (what was done stays done; run the command again)\n";
     return kFailed;
   }
   if (!audited) {
@@ -224,8 +227,9 @@ void log_to_stderr() {
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& o) {
   auto* cmd = app.add_subcommand(
-      "replay", "Send stored messages back through processing, or dead letters back to their "
-                "queue, with a progress bar");
+      "replay",
+      "Send stored messages back through processing, or dead letters back to their "
+      "queue, with a progress bar");
   cmd->add_option("--config", o.config_file, "Config file")->capture_default_str();
   cmd->add_option("--message", o.messages, "Message ids to process again")->expected(1, -1);
   cmd->add_option("--channel", o.channel,

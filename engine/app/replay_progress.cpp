@@ -16,8 +16,8 @@ void ReplayProgress::update(std::size_t done, std::size_t total) {
   }
   const std::size_t filled = total == 0 ? kBarWidth : done * kBarWidth / total;
   const std::size_t percent = total == 0 ? 100 : done * 100 / total;
-  err_ << "\r[" << std::string(filled, '#') << std::string(kBarWidth - filled, '.') << "] "
-       << done << "/" << total << " " << unit_ << " (" << percent << "%)" << std::flush;
+  err_ << "\r[" << std::string(filled, '#') << std::string(kBarWidth - filled, '.') << "] " << done
+       << "/" << total << " " << unit_ << " (" << percent << "%)" << std::flush;
   drawn_ = true;
 }
 

@@ -6,10 +6,14 @@ namespace hisbridge::replay {
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
-    case Verdict::sent_back: return "sent_back";
-    case Verdict::already_received: return "already_received";
-    case Verdict::refused: return "refused";
-    case Verdict::not_found: return "not_found";
+    case Verdict::sent_back:
+      return "sent_back";
+    case Verdict::already_received:
+      return "already_received";
+    case Verdict::refused:
+      return "refused";
+    case Verdict::not_found:
+      return "not_found";
   }
   return "not_found";
 }
@@ -52,8 +56,11 @@ boost::system::error_code reprocess_step(store::Store& store, std::span<const st
       if (stored.error() != store::StoreError::not_found) {
         return stored.error();
       }
-      out.messages.push_back({id, Verdict::not_found, store::MessageStatus::received,
-                              "no message " + std::to_string(id) + " in the journal", {}});
+      out.messages.push_back({id,
+                              Verdict::not_found,
+                              store::MessageStatus::received,
+                              "no message " + std::to_string(id) + " in the journal",
+                              {}});
       continue;
     }
     out.messages.push_back(judge(*stored));
@@ -154,10 +161,10 @@ nlohmann::ordered_json describe(const MessagesOutcome& outcome, std::string_view
     }
     ++counts[static_cast<std::size_t>(m.verdict)];
   }
-  nlohmann::ordered_json out{{"via", via}, {"messages", std::move(ids)},
-                             {"asked", outcome.messages.size()}};
-  for (const Verdict v : {Verdict::sent_back, Verdict::already_received, Verdict::refused,
-                          Verdict::not_found}) {
+  nlohmann::ordered_json out{
+      {"via", via}, {"messages", std::move(ids)}, {"asked", outcome.messages.size()}};
+  for (const Verdict v :
+       {Verdict::sent_back, Verdict::already_received, Verdict::refused, Verdict::not_found}) {
     out[std::string(to_string(v))] = counts[static_cast<std::size_t>(v)];
   }
   return out;

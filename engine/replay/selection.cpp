@@ -20,9 +20,8 @@ Result<std::string, std::string> channel_source(const config::Config& config,
     }
     known += (known.empty() ? "" : ", ") + c.name;
   }
-  return {boost::system::in_place_error,
-          "no channel '" + std::string(channel) + "' in the config (channels: " + listed(known) +
-              ")"};
+  return {boost::system::in_place_error, "no channel '" + std::string(channel) +
+                                             "' in the config (channels: " + listed(known) + ")"};
 }
 
 Result<std::string, std::string> destination_queue(const config::Config& config,
@@ -44,7 +43,7 @@ Result<std::string, std::string> destination_queue(const config::Config& config,
                 listed(known) + ")"};
   }
   return {boost::system::in_place_error, "no destination '" + std::string(queue) +
-                                              "' in the config (queues: " + listed(known) + ")"};
+                                             "' in the config (queues: " + listed(known) + ")"};
 }
 
 }  // namespace hisbridge::replay

@@ -23,11 +23,14 @@ constexpr Oid kInt8Array = 1016;
 // set_statuses() does, so the counters stay right and sessions cannot deadlock on each other.
 std::string move_back_sql(const std::string& picked, int now) {
   const std::string n = "$" + std::to_string(now);
-  return "WITH picked AS MATERIALIZED (" + picked + "),"
+  return "WITH picked AS MATERIALIZED (" + picked +
+         "),"
          " old AS (SELECT m.id, m.status FROM hisbridge_messages AS m JOIN picked AS p"
          " ON m.id = p.id WHERE m.status IN ('processed', 'error') ORDER BY m.id FOR UPDATE OF m),"
          " upd AS (UPDATE hisbridge_messages AS m SET status = 'received', error = '',"
-         " updated_at_us = " + n + " FROM old AS o WHERE m.id = o.id"
+         " updated_at_us = " +
+         n +
+         " FROM old AS o WHERE m.id = o.id"
          " RETURNING o.status AS old_status),"
          " moves AS (SELECT status, sum(delta) AS n FROM (SELECT old_status AS status, -1 AS delta"
          " FROM upd UNION ALL SELECT 'received', 1 FROM upd) AS d GROUP BY status),"
@@ -53,7 +56,8 @@ std::string reprocess_range_sql() {
 // Parameters: dead_step_sql's three, 4 now. An entry is made pending only when its message has
 // no pending entry in the queue, and only the first of a message's dead entries in the step.
 std::string requeue_dead_sql() {
-  return "WITH picked AS MATERIALIZED (" + dead_step_sql('$') + " FOR UPDATE),"
+  return "WITH picked AS MATERIALIZED (" + dead_step_sql('$') +
+         " FOR UPDATE),"
          " chosen AS (SELECT DISTINCT ON (p.message_id) p.id FROM picked AS p"
          " WHERE NOT EXISTS (SELECT 1 FROM hisbridge_deliveries AS q WHERE q.queue = $1"
          " AND q.message_id = p.message_id AND q.state = 'pending')"
@@ -80,8 +84,8 @@ std::string_view int8(char (&buffer)[8], std::int64_t value) {
 
 Result<void> PostgresStore::prepare_replay_statements() {
   static constexpr Oid ids_types[] = {kInt8Array, pg::kInt8};
-  static constexpr Oid range_types[] = {pg::kText, pg::kInt8, pg::kInt8, pg::kInt8, pg::kInt8,
-                                        pg::kInt8};
+  static constexpr Oid range_types[] = {pg::kText, pg::kInt8, pg::kInt8,
+                                        pg::kInt8, pg::kInt8, pg::kInt8};
   static constexpr Oid dead_types[] = {pg::kText, pg::kInt8, pg::kInt8, pg::kInt8};
   static constexpr Oid audit_types[] = {pg::kInt8, pg::kText, pg::kText, pg::kText};
   static constexpr Oid limit_types[] = {pg::kInt8};

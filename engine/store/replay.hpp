@@ -20,8 +20,8 @@ struct ReprocessRange {
 // `last_id` back as the next step's `after_id` (and for a range `last_at_us` as its `from_us`)
 // until it is 0.
 struct ReplayBatch {
-  std::size_t changed = 0;   // messages set back to `received`, or entries made pending again
-  std::int64_t last_id = 0;  // the last id this step looked at; 0: nothing was left
+  std::size_t changed = 0;      // messages set back to `received`, or entries made pending again
+  std::int64_t last_id = 0;     // the last id this step looked at; 0: nothing was left
   std::int64_t last_at_us = 0;  // reprocess_range(): when the message `last_id` was received
 };
 

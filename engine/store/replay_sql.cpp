@@ -12,8 +12,8 @@ constexpr std::string_view kReplayable = " AND status IN ('processed', 'error')"
 std::string range_step_sql(char placeholder) {
   const std::string p(1, placeholder);
   return "SELECT id, received_at_us FROM hisbridge_messages WHERE source = " + p +
-         "1 AND received_at_us >= " + p + "2 AND received_at_us < " + p + "3 AND (received_at_us > " +
-         p + "2 OR id > " + p + "4)" + std::string(kReplayable) +
+         "1 AND received_at_us >= " + p + "2 AND received_at_us < " + p +
+         "3 AND (received_at_us > " + p + "2 OR id > " + p + "4)" + std::string(kReplayable) +
          " ORDER BY received_at_us, id LIMIT " + p + "5";
 }
 

@@ -53,8 +53,7 @@ Result<void> SqliteStore::in_durable_transaction(Work&& work) {
 }
 
 Result<void> SqliteStore::reprocess_one(std::int64_t id, std::int64_t now,
-                                        std::array<std::int64_t, 5>& deltas,
-                                        std::size_t& changed) {
+                                        std::array<std::int64_t, 5>& deltas, std::size_t& changed) {
   MessageStatus old = MessageStatus::received;
   {
     sqlite3_stmt* s = status_of_.get();
@@ -145,11 +144,10 @@ Result<void> SqliteStore::range_step(const ReprocessRange& range, std::int64_t a
   return reprocess_ids(ids, out.changed);
 }
 
-Result<ReplayBatch> SqliteStore::reprocess_range(const ReprocessRange& range,
-                                                 std::int64_t after_id, std::size_t limit) {
+Result<ReplayBatch> SqliteStore::reprocess_range(const ReprocessRange& range, std::int64_t after_id,
+                                                 std::size_t limit) {
   ReplayBatch out;
-  auto done =
-      in_durable_transaction([&] { return range_step(range, after_id, limit, out); });
+  auto done = in_durable_transaction([&] { return range_step(range, after_id, limit, out); });
   if (!done) {
     return done.error();
   }
@@ -210,8 +208,7 @@ Result<void> SqliteStore::requeue_step(std::string_view queue, std::int64_t afte
 Result<ReplayBatch> SqliteStore::requeue_dead(std::string_view queue, std::int64_t after_id,
                                               std::size_t limit) {
   ReplayBatch out;
-  auto done =
-      in_durable_transaction([&] { return requeue_step(queue, after_id, limit, out); });
+  auto done = in_durable_transaction([&] { return requeue_step(queue, after_id, limit, out); });
   if (!done) {
     return done.error();
   }
@@ -244,8 +241,7 @@ Result<std::vector<AuditEntry>> SqliteStore::audit(std::size_t limit) {
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(*s)) == SQLITE_ROW) {
     out.push_back({sqlite3_column_int64(*s, 0), sqlite3_column_int64(*s, 1),
-                   std::string(sqlite::column_text(*s, 2)),
-                   std::string(sqlite::column_text(*s, 3)),
+                   std::string(sqlite::column_text(*s, 2)), std::string(sqlite::column_text(*s, 3)),
                    std::string(sqlite::column_text(*s, 4))});
   }
   if (rc != SQLITE_DONE) {

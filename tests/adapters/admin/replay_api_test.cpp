@@ -127,8 +127,8 @@ class ReplayApiTest : public ::testing::Test {
       rewound_.push_back(source);
       router_->rewind(source);
     };
-    handler_ = std::make_unique<AdminHandler>(std::move(sources),
-                                              std::make_shared<SharedStore>(open()));
+    handler_ =
+        std::make_unique<AdminHandler>(std::move(sources), std::make_shared<SharedStore>(open()));
     server_ = std::make_unique<http::HttpServer>(io_.ioc(), "127.0.0.1", 0, *handler_);
     ASSERT_TRUE(server_->start());
   }
@@ -240,8 +240,8 @@ TEST_F(ReplayApiTest, RejectedAndDuplicateMessagesAreRefusedAndUnknownOnesAreNot
             std::string::npos);
   r = post("/api/v1/messages/" + std::to_string(duplicate.message_id) + "/reprocess");
   EXPECT_EQ(r.status, 409u);
-  EXPECT_NE(r.json()["error"].get<std::string>().find(
-                "duplicate of message " + std::to_string(first.message_id)),
+  EXPECT_NE(r.json()["error"].get<std::string>().find("duplicate of message " +
+                                                      std::to_string(first.message_id)),
             std::string::npos);
   EXPECT_EQ(post("/api/v1/messages/99999/reprocess").status, 404u);
   EXPECT_EQ(post("/api/v1/messages/x/reprocess").status, 404u);
@@ -323,8 +323,7 @@ TEST_F(ReplayApiTest, ABadReplayBodyIsA400ThatSaysWhatIsWrong) {
   EXPECT_NE(error_of(R"({"channel": "lab", "from": "2026-01-02", "to": "2026-01-01"})")
                 .find("later than 'from'"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"dead_letters": "lab/fhir"})").find("queues: lab/his"),
-            std::string::npos);
+  EXPECT_NE(error_of(R"({"dead_letters": "lab/fhir"})").find("queues: lab/his"), std::string::npos);
   EXPECT_NE(error_of(R"({"dead_letters": "lab/his", "channel": "lab"})").find("goes alone"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"dead_letters": 3})").find("must be a string"), std::string::npos);

@@ -138,8 +138,8 @@ TEST_F(ReplayTest, ManyIdsGoBackInSteps) {
   const MessagesOutcome out = reprocess_messages(*store_, ids, record_);
   EXPECT_EQ(out.changed, ids.size());
   const std::size_t n = ids.size();
-  EXPECT_EQ(progress_, (std::vector<std::pair<std::size_t, std::size_t>>{
-                           {kStep, n}, {2 * kStep, n}, {n, n}}));
+  EXPECT_EQ(progress_,
+            (std::vector<std::pair<std::size_t, std::size_t>>{{kStep, n}, {2 * kStep, n}, {n, n}}));
 }
 
 TEST_F(ReplayTest, ARangeGoesBackInStepsUpToItsCount) {
@@ -196,8 +196,8 @@ TEST_F(ReplayTest, TheAuditRowHoldsTheSelectionAndTheOutcome) {
   Outcome out;
   out.changed = 7;
   out.error = store::StoreError::busy;
-  ASSERT_TRUE(write_audit(*store_, "alice", kReprocessRange,
-                          {{"via", "cli"}, {"channel", "lab"}}, out));
+  ASSERT_TRUE(
+      write_audit(*store_, "alice", kReprocessRange, {{"via", "cli"}, {"channel", "lab"}}, out));
   auto rows = store_->audit(1);
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1u);

@@ -38,8 +38,7 @@ class ReplayContractTest : public ::testing::TestWithParam<Backend> {
   // A message of `source` received at kT0 + `second` s, stored with `status` (processed and
   // error through set_statuses, with one entry per queue given).
   std::int64_t message(MessageStatus status, std::int64_t second = 0,
-                       const std::string& source = "lis",
-                       std::vector<std::string> queues = {}) {
+                       const std::string& source = "lis", std::vector<std::string> queues = {}) {
     NewMessage m = test_message("C" + std::to_string(next_++), kT0 + second * kSecond, source);
     if (status == MessageStatus::rejected) {
       m.status = status;
@@ -138,8 +137,10 @@ TEST_P(ReplayContractTest, AReprocessedMessageIsQueuedAgainExceptWhereAnEntrySti
   ASSERT_TRUE(store_->update_deliveries(
       std::vector<DeliveryUpdate>{{first[1].id, DeliveryState::delivered, 0, 0, ""}}));
   ASSERT_EQ(*store_->reprocess(std::vector<std::int64_t>{id}), 1u);
-  StatusUpdate again{id, MessageStatus::processed, {}, {{kQueue, "patient:P1"},
-                                                        {"lis-inbound/copy", "patient:P1"}}};
+  StatusUpdate again{id,
+                     MessageStatus::processed,
+                     {},
+                     {{kQueue, "patient:P1"}, {"lis-inbound/copy", "patient:P1"}}};
   ASSERT_TRUE(store_->set_statuses({&again, 1}));
   const auto after = entries(id);
   ASSERT_EQ(after.size(), 3u);
@@ -207,11 +208,11 @@ TEST_P(ReplayContractTest, DeadLettersBecomePendingDueAtOnceWithTheirErrorUntilT
   const auto e1 = entries(m1)[0];
   const auto e2 = entries(m2);
   const auto e3 = entries(m3)[0];
-  ASSERT_TRUE(store_->update_deliveries(std::vector<DeliveryUpdate>{
-      {e1.id, DeliveryState::dead, 5, 0, "HIS refused: unit"},
-      {e2[0].id, DeliveryState::dead, 5, 0, "HIS refused: code"},
-      {e2[1].id, DeliveryState::dead, 2, 0, "copy refused"},
-      {e3.id, DeliveryState::delivered, 1, 0, ""}}));
+  ASSERT_TRUE(store_->update_deliveries(
+      std::vector<DeliveryUpdate>{{e1.id, DeliveryState::dead, 5, 0, "HIS refused: unit"},
+                                  {e2[0].id, DeliveryState::dead, 5, 0, "HIS refused: code"},
+                                  {e2[1].id, DeliveryState::dead, 2, 0, "copy refused"},
+                                  {e3.id, DeliveryState::delivered, 1, 0, ""}}));
   // m1 was replayed meanwhile and is queued again: its dead entry stays dead.
   ASSERT_EQ(*store_->reprocess(std::vector<std::int64_t>{m1}), 1u);
   StatusUpdate again{m1, MessageStatus::processed, {}, {{kQueue, "patient:P1"}}};
