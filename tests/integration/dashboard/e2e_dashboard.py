@@ -62,7 +62,7 @@ UPDATES = 25
 
 
 def hl7_time(t):
-    return t.strftime("%Y%m%d%H%M%S") + "+0700"
+    return t.strftime("%Y%m%d%H%M%S%z")  # `t` is in ZONE: its offset, e.g. +0700
 
 
 def message(*segments):
