@@ -2,8 +2,6 @@
 
 #include <pthread.h>
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
 
 #include "engine/core/clock.hpp"
@@ -26,7 +24,6 @@ constexpr std::chrono::seconds kStoreRetry{1};
 struct DeliveryWorker::Round {
   std::vector<store::DeliveryUpdate> updates;
   std::vector<timeline::Mark> marks;
-  std::vector<std::string> held_keys;  // order keys with an entry put off in this round
   bool retried = false;
   bool delivered_any = false;
 };
@@ -135,13 +132,9 @@ std::chrono::milliseconds DeliveryWorker::deliver_round() {
         break;
       }
     }
-    if (std::find(round.held_keys.begin(), round.held_keys.end(), entry.order_key) !=
-        round.held_keys.end()) {
-      continue;  // an earlier entry of its key was put off: it waits too
-    }
     deliver_one(entry, round);
     if (round.retried) {
-      break;
+      break;  // the rest waits for the next round, which due_deliveries() orders again
     }
   }
   write_round(round);
@@ -221,7 +214,6 @@ void DeliveryWorker::finish(const store::QueuedDelivery& entry, router::Delivery
                    setup_.queue, entry.message_id, delay.count(), update.attempts,
                    update.last_error);
       round.retried = true;
-      round.held_keys.push_back(entry.order_key);
       break;
     }
   }
