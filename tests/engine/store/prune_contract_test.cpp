@@ -21,21 +21,8 @@ constexpr std::int64_t kMinute = 60LL * 1000 * 1000;
 constexpr std::int64_t kWindow = 10 * kMinute;
 constexpr std::int64_t kT0 = 1772673300LL * 1000 * 1000;  // 2026-03-05 01:15:00 UTC
 
-class PruneContractTest : public ::testing::TestWithParam<Backend> {
+class PruneContractTest : public testing::StoreContractTest {
  protected:
-  void SetUp() override {
-    testing::open_test_location(GetParam(), place_);
-    if (place_.skipped) {
-      GTEST_SKIP() << testing::kNoPgServer;
-    }
-    ASSERT_FALSE(place_.location.empty()) << "cannot create a database on HISBRIDGE_TEST_PG";
-    auto opened = open_store(place_.location);
-    ASSERT_TRUE(opened) << opened.error().message();
-    store_ = std::move(*opened);
-  }
-
-  void TearDown() override { store_.reset(); }
-
   Appended append_one(NewMessage m) {
     auto appended = store_->append(std::vector<NewMessage>{std::move(m)}, kWindow);
     EXPECT_TRUE(appended) << (appended ? "" : appended.error().message());
@@ -69,8 +56,6 @@ class PruneContractTest : public ::testing::TestWithParam<Backend> {
     return s ? *s : StoreStats{};
   }
 
-  testing::TestLocation place_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(PruneContractTest, DeletesFinalStatusesBeforeTheCutoffOldestFirstAtMostLimit) {

@@ -22,21 +22,8 @@ constexpr std::int64_t kT0 = 1772673300LL * 1000 * 1000;  // 2026-03-05 01:15:00
 constexpr std::int64_t kSecond = 1000 * 1000;
 const std::string kQueue = "lis-inbound/his";
 
-class QueueContractTest : public ::testing::TestWithParam<Backend> {
+class QueueContractTest : public testing::StoreContractTest {
  protected:
-  void SetUp() override {
-    testing::open_test_location(GetParam(), place_);
-    if (place_.skipped) {
-      GTEST_SKIP() << testing::kNoPgServer;
-    }
-    ASSERT_FALSE(place_.location.empty()) << "cannot create a database on HISBRIDGE_TEST_PG";
-    auto opened = open_store(place_.location);
-    ASSERT_TRUE(opened) << opened.error().message();
-    store_ = std::move(*opened);
-  }
-
-  void TearDown() override { store_.reset(); }
-
   // A message received at kT0 + `second` s, marked processed with one entry per queue given,
   // all with `order_key`.
   std::int64_t processed(const std::string& order_key, std::vector<std::string> queues = {kQueue},
@@ -79,8 +66,6 @@ class QueueContractTest : public ::testing::TestWithParam<Backend> {
     return got ? *got : std::vector<QueueDepth>{};
   }
 
-  testing::TestLocation place_;
-  std::unique_ptr<Store> store_;
   int next_ = 0;
 };
 

@@ -20,21 +20,8 @@ constexpr std::int64_t kT0 = 1772673300LL * 1000 * 1000;  // 2026-03-05 01:15:00
 constexpr std::int64_t kSecond = 1000 * 1000;
 const std::string kQueue = "lis-inbound/his";
 
-class ReplayContractTest : public ::testing::TestWithParam<Backend> {
+class ReplayContractTest : public testing::StoreContractTest {
  protected:
-  void SetUp() override {
-    testing::open_test_location(GetParam(), place_);
-    if (place_.skipped) {
-      GTEST_SKIP() << testing::kNoPgServer;
-    }
-    ASSERT_FALSE(place_.location.empty()) << "cannot create a database on HISBRIDGE_TEST_PG";
-    auto opened = open_store(place_.location);
-    ASSERT_TRUE(opened) << opened.error().message();
-    store_ = std::move(*opened);
-  }
-
-  void TearDown() override { store_.reset(); }
-
   // A message of `source` received at kT0 + `second` s, stored with `status` (processed and
   // error through set_statuses, with one entry per queue given).
   std::int64_t message(MessageStatus status, std::int64_t second = 0,
@@ -83,8 +70,6 @@ class ReplayContractTest : public ::testing::TestWithParam<Backend> {
     return steps;
   }
 
-  testing::TestLocation place_;
-  std::unique_ptr<Store> store_;
   int next_ = 0;
 };
 

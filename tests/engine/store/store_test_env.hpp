@@ -3,6 +3,8 @@
 // Test fixtures shared by the store tests: a temporary folder, and a throw-away PostgreSQL
 // database on the server that HISBRIDGE_TEST_PG names (scripts/test starts one); the place a
 // contract test runs on for each backend, and a journal message to store.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <ostream>
 #include <string>
 
+#include "engine/store/open_store.hpp"
 #include "engine/store/store.hpp"
 
 namespace hisbridge::store::testing {
@@ -79,5 +82,26 @@ std::string sqlite_value(const std::filesystem::path& file, const std::string& s
 // An ORU^R01 header as ingest would store it: sent by LIS at LAB for patient P1.
 NewMessage test_message(std::string control_id, std::int64_t received_at_us,
                         std::string source = "lis");
+
+// A contract suite's fixture, run once per backend: the test's store opened on a fresh
+// location (skipped for PostgreSQL when HISBRIDGE_TEST_PG is unset), closed afterwards.
+class StoreContractTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    open_test_location(GetParam(), place_);
+    if (place_.skipped) {
+      GTEST_SKIP() << kNoPgServer;
+    }
+    ASSERT_FALSE(place_.location.empty()) << "cannot create a database on HISBRIDGE_TEST_PG";
+    auto opened = open_store(place_.location);
+    ASSERT_TRUE(opened) << opened.error().message();
+    store_ = std::move(*opened);
+  }
+
+  void TearDown() override { store_.reset(); }
+
+  TestLocation place_;
+  std::unique_ptr<Store> store_;
+};
 
 }  // namespace hisbridge::store::testing
