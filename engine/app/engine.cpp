@@ -336,10 +336,10 @@ class Engine::Impl {
   }
 
   // Retention (store.retention): a pruner with its own connection to the journal, so it
-  // never queues behind the committer's writer thread. None when max_age is 0.
+  // never queues behind the committer's writer thread. None without max_age or max_size.
   Result<void, std::string> start_pruner() {
     const config::RetentionConfig& retention = config_.store.retention;
-    if (retention.max_age.count() <= 0) {
+    if (retention.max_age.count() <= 0 && retention.max_size_bytes <= 0) {
       return {};
     }
     auto connection = store::open_store(config_.store.location);
@@ -349,13 +349,22 @@ class Engine::Impl {
     }
     store::PrunerOptions options;
     options.max_age = retention.max_age;
+    options.max_size_bytes = retention.max_size_bytes;
+    options.min_age = config_.store.duplicate_window;
     options.batch = retention.batch;
     options.interval = retention.interval;
     pruner_ = std::make_unique<store::Pruner>(std::move(*connection), options);
     pruner_->start();
-    spdlog::info("store: retention deletes final messages older than {} s, every {} s",
-                 retention.max_age.count(),
-                 std::chrono::duration_cast<std::chrono::seconds>(retention.interval).count());
+    const auto every =
+        std::chrono::duration_cast<std::chrono::seconds>(retention.interval).count();
+    if (retention.max_age.count() > 0) {
+      spdlog::info("store: retention deletes final messages older than {} s, every {} s",
+                   retention.max_age.count(), every);
+    }
+    if (retention.max_size_bytes > 0) {
+      spdlog::info("store: retention keeps the journal's data under {} bytes (checked every {} s)",
+                   retention.max_size_bytes, every);
+    }
     return {};
   }
 
@@ -462,7 +471,7 @@ class Engine::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::unique_ptr<store::GroupCommitter> committer_;
-  std::unique_ptr<store::Pruner> pruner_;  // none without store.retention.max_age
+  std::unique_ptr<store::Pruner> pruner_;  // none without a store.retention rule
   std::unique_ptr<mapping::MappingWatcher> mappings_;  // before the router: it reads them
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<delivery::DeliveryService> deliveries_;  // after the router: its counters

@@ -219,6 +219,15 @@ void register_store_metrics(metrics::Registry& r, const store::GroupCommitter& c
                       out.push_back({{}, static_cast<double>(stats->size_bytes)});
                     }
                   });
+  r.add_collector("hisbridge_store_data_bytes",
+                  "Live data in the journal, what store.retention.max_size bounds (SQLite: the "
+                  "pages in use; PostgreSQL: an estimate, its files keep freed space for reuse).",
+                  MetricType::gauge, [store](auto& out) {
+                    const auto bytes = store->with([](store::Store& s) { return s.data_bytes(); });
+                    if (bytes) {
+                      out.push_back({{}, static_cast<double>(*bytes)});
+                    }
+                  });
   r.add_collector(
       "hisbridge_store_messages", "Messages in the journal, by status.", MetricType::gauge,
       [store](auto& out) {
@@ -237,7 +246,8 @@ void register_store_metrics(metrics::Registry& r, const store::GroupCommitter& c
 
 void register_retention_metrics(metrics::Registry& r, const store::Pruner* pruner) {
   r.add_collector("hisbridge_store_pruned_messages_total",
-                  "Messages deleted from the journal by retention (store.retention.max_age).",
+                  "Messages deleted from the journal by retention (store.retention: max_age, "
+                  "max_size).",
                   MetricType::counter, [pruner](auto& out) {
                     const double n =
                         pruner ? static_cast<double>(pruner->counters().pruned) : 0.0;

@@ -18,9 +18,12 @@ namespace hisbridge::config {
 
 // Retention of the journal: messages older than max_age whose processing is over (processed,
 // error, rejected, duplicate) are deleted, `batch` per transaction, by a pruner that wakes
-// every `interval`. Messages still `received` are never deleted.
+// every `interval`; and when the journal's data is over max_size, the oldest such messages
+// outside the duplicate window, until it is under 90% of it. Messages still `received`, or
+// waiting for a delivery, are never deleted.
 struct RetentionConfig {
   std::chrono::seconds max_age{0};  // 0: keep every message for ever (the default)
+  std::int64_t max_size_bytes = 0;  // 0: no size limit (the default)
   std::size_t batch = 500;
   std::chrono::milliseconds interval{std::chrono::minutes(1)};
 };

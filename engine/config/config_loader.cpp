@@ -38,7 +38,7 @@ void read_name(ObjectReader& r, ErrorSink& sink, std::string& out) {
 // duplicate window has to end before retention starts.
 void read_retention(const json& j, ErrorSink& sink, std::chrono::seconds duplicate_window,
                     RetentionConfig& out) {
-  ObjectReader r(j, "/store/retention", sink, {"max_age", "batch", "interval"});
+  ObjectReader r(j, "/store/retention", sink, {"max_age", "max_size", "batch", "interval"});
   if (!r.valid()) {
     return;
   }
@@ -52,6 +52,9 @@ void read_retention(const json& j, ErrorSink& sink, std::chrono::seconds duplica
                       std::to_string(duplicate_window.count()) +
                       "s): a repeat of a pruned message would be stored as new");
   }
+  // A journal smaller than a few megabytes would prune messages as fast as they come.
+  constexpr std::int64_t kMinSize = 10'000'000;
+  r.bytes("max_size", out.max_size_bytes, kMinSize);
   r.count("batch", out.batch, 1, 100'000);
   r.duration("interval", out.interval);
   if (out.interval < std::chrono::seconds(1)) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string_view>
+#include <utility>
 
 namespace hisbridge::config {
 namespace {
@@ -197,6 +199,66 @@ void ObjectReader::duration(std::string_view key, std::chrono::milliseconds& out
   } else {
     sink_.at_value(pointer(key), bad);
   }
+}
+
+namespace {
+
+// The multiplier of a size unit; 0 for an unknown one.
+double size_unit(std::string_view unit) {
+  constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"", 1},           {"B", 1},           {"KB", 1e3},           {"MB", 1e6},
+      {"GB", 1e9},       {"TB", 1e12},       {"KiB", 1024.0},       {"MiB", 1048576.0},
+      {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) {
+      return factor;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void ObjectReader::bytes(std::string_view key, std::int64_t& out, std::int64_t min) {
+  const nlohmann::json* v = member(key);
+  if (v == nullptr) {
+    return;
+  }
+  const std::string bad = "'" + std::string(key) +
+                          "' must be a size such as \"500MB\", \"20GB\", \"1.5GiB\" or a number "
+                          "of bytes, at least " +
+                          std::to_string(min) + " bytes, found " + v->dump();
+  double value = 0;
+  if (v->is_number_unsigned()) {
+    value = static_cast<double>(v->get<std::uint64_t>());
+  } else if (v->is_string()) {
+    const std::string s = v->get<std::string>();
+    const char* end = s.data() + s.size();
+    auto [unit_start, ec] = std::from_chars(s.data(), end, value);
+    if (ec != std::errc() || unit_start == s.data()) {
+      sink_.at_value(pointer(key), bad);
+      return;
+    }
+    while (unit_start != end && *unit_start == ' ') {
+      ++unit_start;
+    }
+    const double factor =
+        size_unit(std::string_view(unit_start, static_cast<std::size_t>(end - unit_start)));
+    value *= factor;
+    if (factor == 0) {
+      sink_.at_value(pointer(key), bad);
+      return;
+    }
+  } else {
+    sink_.at_value(pointer(key), bad);
+    return;
+  }
+  // 2^62: far beyond any disk, and exactly representable, so the cast cannot overflow.
+  if (!(value >= static_cast<double>(min)) || value > 4.611686018427387904e18) {
+    sink_.at_value(pointer(key), bad);
+    return;
+  }
+  out = static_cast<std::int64_t>(value);
 }
 
 void ObjectReader::texts(std::string_view key, std::vector<std::string>& out) {

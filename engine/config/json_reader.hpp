@@ -59,6 +59,9 @@ class ObjectReader {
   void count(std::string_view key, std::size_t& out, std::size_t min, std::size_t max);
   // "250ms", "30s", "5m", "2h", "1d", or a number of seconds.
   void duration(std::string_view key, std::chrono::milliseconds& out);
+  // "500MB", "20 GB", "1.5GiB", or a number of bytes; at least `min` bytes. KB, MB, GB, TB
+  // count in thousands (as disks are sold), KiB, MiB, GiB, TiB in 1024s.
+  void bytes(std::string_view key, std::int64_t& out, std::int64_t min);
   void texts(std::string_view key, std::vector<std::string>& out);
 
  private:

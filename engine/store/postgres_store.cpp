@@ -134,6 +134,21 @@ constexpr const char* kPrune =
     " SELECT count(*) FROM del";
 constexpr Oid kPruneTypes[] = {pg::kInt8, pg::kInt8};
 
+// Retention by size (Store::data_bytes): PostgreSQL keeps a deleted row's space in its files
+// for reuse, so their size never falls; the live data is estimated instead. The newest
+// thousand rows (the primary key walked backwards) give the mean stored row: a whole-row value
+// has its TOASTed fields expanded and decompressed, so the raw column's expanded length is
+// swapped for its stored one. Times the messages counted, scaled by the indexes' share of the
+// table, plus the queue table as it is (small next to the messages, pruned with them).
+constexpr const char* kDataBytes =
+    "WITH recent AS (SELECT pg_column_size(m.*) - octet_length(m.raw) + pg_column_size(m.raw)"
+    " AS b FROM hisbridge_messages AS m ORDER BY m.id DESC LIMIT 1000)"
+    " SELECT (coalesce((SELECT avg(b) FROM recent), 0)"
+    " * (SELECT coalesce(sum(messages), 0) FROM hisbridge_counts)"
+    " * pg_total_relation_size('hisbridge_messages')"
+    " / greatest(pg_table_size('hisbridge_messages'), 1)"
+    " + pg_total_relation_size('hisbridge_deliveries'))::bigint";
+
 struct Prepared {
   const char* name;
   std::string sql;
@@ -263,6 +278,7 @@ Result<void> PostgresStore::prepare_statements() {
        0, nullptr},
       {"hb_set_statuses", kSetStatuses, 4, kSetStatusesTypes},
       {"hb_prune", kPrune, 2, kPruneTypes},
+      {"hb_data_bytes", kDataBytes, 0, nullptr},
   };
   if (auto queue = prepare_queue_statements(); !queue) {
     return queue;
@@ -623,6 +639,18 @@ Result<std::size_t> PostgresStore::prune(std::int64_t received_before_us, std::s
     return failed(r.get(), "prune");
   }
   return static_cast<std::size_t>(pg::cell_int8(r.get(), 0, 0));
+}
+
+Result<std::int64_t> PostgresStore::data_bytes() {
+  auto conn = connection();
+  if (!conn) {
+    return conn.error();
+  }
+  const PgResult r(PQexecPrepared(*conn, "hb_data_bytes", 0, nullptr, nullptr, nullptr, 1));
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    return failed(r.get(), "data size");
+  }
+  return pg::cell_int8(r.get(), 0, 0);
 }
 
 }  // namespace hisbridge::store

@@ -55,6 +55,7 @@ class PostgresStore final : public Store {
   Result<StoreStats> stats() override;
   // One DELETE of a batch (Store contract); autovacuum reclaims the space.
   Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) override;
+  Result<std::int64_t> data_bytes() override;
   Result<std::vector<QueuedDelivery>> due_deliveries(std::string_view queue, std::int64_t now_us,
                                                      std::size_t limit) override;
   Result<void> update_deliveries(std::span<const DeliveryUpdate> updates) override;

@@ -15,9 +15,15 @@
 namespace hisbridge::store {
 
 struct PrunerOptions {
-  // Messages received longer ago than this are deleted once final; 0 keeps everything (start()
-  // then starts no thread).
+  // Messages received longer ago than this are deleted once final; 0: no age rule.
   std::chrono::seconds max_age{0};
+  // When the journal's live data (Store::data_bytes()) is over this, the oldest final
+  // messages are deleted until it is under kSizeTarget of it; 0: no size rule. With neither
+  // rule start() starts no thread.
+  std::int64_t max_size_bytes = 0;
+  // The size rule never deletes a message younger than this (the duplicate window: a repeat
+  // of a deleted message would be stored and processed again).
+  std::chrono::seconds min_age{0};
   // Messages per Store::prune() call, i.e. per transaction.
   std::size_t batch = 500;
   // How often the pruner wakes to make a pass.
@@ -30,11 +36,15 @@ struct PrunerOptions {
 };
 
 // Retention of the journal: a thread of its own, with its own Store connection (open_store on
-// the journal's location), that every `interval` makes a pass: it deletes batch after batch
-// of final messages received before now - max_age while the batches come back full, resting
-// `pause` between them. Ingest never waits for more than one short batch; a store error ends
-// the pass (logged; the next interval tries again). Logs one line per pass that deleted
-// something: how many, and the cutoff. Never message content.
+// the journal's location), that every `interval` makes a pass. The age rule deletes batch
+// after batch of final messages received before now - max_age while the batches come back
+// full; then the size rule, when the live data is over max_size, deletes the oldest final
+// messages (older than min_age) in batches, as many as the overshoot's share of the messages,
+// and measures again, until the data is under kSizeTarget of max_size or nothing more can go.
+// Batches rest `pause` between them, so ingest never waits for more than one short batch; a
+// store error ends the pass (logged; the next interval tries again). Logs one line per rule
+// that deleted something, and a warning when the size rule cannot get under max_size. Never
+// message content.
 class Pruner {
  public:
   struct Counters {
@@ -50,8 +60,12 @@ class Pruner {
   Pruner(const Pruner&) = delete;
   Pruner& operator=(const Pruner&) = delete;
 
-  // Starts the thread, whose first pass runs at once. Does nothing when max_age is 0 or it has
-  // already started.
+  // The size rule deletes down to this share of max_size, so that a journal at its limit is
+  // not pruned a few messages at every pass.
+  static constexpr double kSizeTarget = 0.9;
+
+  // Starts the thread, whose first pass runs at once. Does nothing when neither rule is set or
+  // it has already started.
   void start();
   // Ends the pass under way after its current batch (the pause and the wait between passes
   // end at once) and joins the thread. Idempotent.
@@ -69,7 +83,13 @@ class Pruner {
   void run();
   // Waits `d` or until stop(); false when stopping.
   bool rest(std::chrono::milliseconds d);
-  void finish_pass(const Result<std::size_t>& deleted, std::int64_t cutoff_us);
+  bool stopping() const;
+  // Up to `wanted` final messages received before `cutoff_us`, batch after batch, added to
+  // `deleted`; stops early at a short batch (nothing more is due) or stop().
+  Result<void> prune_batches(std::int64_t cutoff_us, std::size_t wanted, std::size_t& deleted);
+  Result<void> prune_by_age(std::size_t& deleted);
+  Result<void> prune_by_size(std::size_t& deleted);
+  void finish_pass(const Result<void>& outcome);
 
   std::unique_ptr<Store> store_;
   PrunerOptions options_;

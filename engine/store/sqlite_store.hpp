@@ -77,6 +77,7 @@ class SqliteStore final : public Store {
   // the write lock long. A file created before the journal used auto_vacuum=INCREMENTAL
   // keeps its free pages for reuse and does not shrink; that is logged once.
   Result<std::size_t> prune(std::int64_t received_before_us, std::size_t limit) override;
+  Result<std::int64_t> data_bytes() override;
   Result<std::vector<QueuedDelivery>> due_deliveries(std::string_view queue, std::int64_t now_us,
                                                      std::size_t limit) override;
   Result<void> update_deliveries(std::span<const DeliveryUpdate> updates) override;

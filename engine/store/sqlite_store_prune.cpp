@@ -32,6 +32,12 @@ constexpr const char* kPrune =
 
 constexpr const char* kPruneDeliveries = "DELETE FROM hisbridge_deliveries WHERE message_id = ?1";
 
+// The pages in use: the free list holds what prunes released and incremental_vacuum has not
+// yet given back.
+constexpr const char* kDataBytes =
+    "SELECT (c.page_count - f.freelist_count) * s.page_size"
+    " FROM pragma_page_count() AS c, pragma_freelist_count() AS f, pragma_page_size() AS s";
+
 constexpr int kAutoVacuumIncremental = 2;  // PRAGMA auto_vacuum: 0 none, 1 full, 2 incremental
 
 }  // namespace
@@ -48,6 +54,18 @@ Result<std::size_t> SqliteStore::prune(std::int64_t received_before_us, std::siz
     return released.error();
   }
   return deleted;
+}
+
+Result<std::int64_t> SqliteStore::data_bytes() {
+  auto statement = sqlite::prepare(db_.get(), kDataBytes);
+  if (!statement) {
+    return statement.error();
+  }
+  const int rc = sqlite3_step(statement->get());
+  if (rc != SQLITE_ROW) {
+    return fail(db_.get(), rc, "data size");
+  }
+  return sqlite3_column_int64(statement->get(), 0);
 }
 
 // One transaction: the rows, and the status counts moved by what was deleted.

@@ -169,6 +169,14 @@ class Store {
     (void)limit;
     return std::size_t{0};
   }
+  // Retention by size: the bytes the journal's live rows take, which is what
+  // store.retention.max_size bounds. Unlike StoreStats::size_bytes (the files on disk), it
+  // falls as soon as a prune commits, before any space goes back to the file system.
+  // SqliteStore: the pages in use (the file minus its free list). PostgresStore: an estimate,
+  // since PostgreSQL keeps the freed space inside its files for reuse: the messages times the
+  // mean stored size of the newest thousand, scaled by the table's index-to-table ratio, plus
+  // the queue table as it is. The default (test doubles) fails with StoreError::unavailable.
+  virtual Result<std::int64_t> data_bytes() { return StoreError::unavailable; }
 
   // ---- Destination queues (delivery_queue.hpp). Entries are written by set_statuses(). ----
   // The defaults, for test doubles, fail with StoreError::unavailable.

@@ -146,6 +146,7 @@ TEST(ConfigLoaderTest, RetentionDefaultsKeepEverything) {
   const auto errors = check(R"({"store": {"location": "var/hisbridge.db"}})", &c);
   ASSERT_TRUE(errors.empty()) << all(errors);
   EXPECT_EQ(c.store.retention.max_age, std::chrono::seconds(0));
+  EXPECT_EQ(c.store.retention.max_size_bytes, 0);
   EXPECT_EQ(c.store.retention.batch, 500u);
   EXPECT_EQ(c.store.retention.interval, std::chrono::minutes(1));
 }
@@ -160,6 +161,34 @@ TEST(ConfigLoaderTest, ReadsRetention) {
   EXPECT_EQ(c.store.retention.max_age, std::chrono::hours(24 * 90));
   EXPECT_EQ(c.store.retention.batch, 200u);
   EXPECT_EQ(c.store.retention.interval, std::chrono::seconds(30));
+}
+
+TEST(ConfigLoaderTest, ReadsRetentionSizesInDecimalAndBinaryUnits) {
+  const std::pair<const char*, std::int64_t> cases[] = {
+      {R"("20GB")", 20'000'000'000},       {R"("500 MB")", 500'000'000},
+      {R"("1.5GiB")", 1'610'612'736},      {R"("2 TB")", 2'000'000'000'000},
+      {"50000000", 50'000'000},            {R"("64MiB")", 67'108'864},
+  };
+  for (const auto& [text, bytes] : cases) {
+    Config c;
+    const auto errors = check(std::string(R"({"store": {"location": "j.db", "retention": {"max_size": )") +
+                                  text + "}}}",
+                              &c);
+    EXPECT_TRUE(errors.empty()) << text << ": " << all(errors);
+    EXPECT_EQ(c.store.retention.max_size_bytes, bytes) << text;
+  }
+}
+
+TEST(ConfigLoaderTest, RetentionSizeErrorsArePlaced) {
+  for (const char* text : {R"("20 gigabytes")", R"("GB")", "-5", R"("5MB")", "true", R"("9e30 GB")"}) {
+    const auto errors = check(std::string(R"({"store": {"location": "j.db", "retention": {"max_size": )") +
+                              text + "}}}");
+    ASSERT_EQ(errors.size(), 1u) << text << ": " << all(errors);
+    EXPECT_NE(all(errors).find("test.json:1:58: 'max_size' must be a size such as \"500MB\""),
+              std::string::npos)
+        << all(errors);
+    EXPECT_NE(all(errors).find("at least 10000000 bytes"), std::string::npos) << all(errors);
+  }
 }
 
 TEST(ConfigLoaderTest, RetentionUnknownKeySuggestsTheNearest) {
