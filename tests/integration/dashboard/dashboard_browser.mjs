@@ -10,104 +10,13 @@
 // answered below 400 with the dashboard's Content-Security-Policy on the page; the channel
 // table shows N processed for NAME; the rate chart, the waiting-time histogram and the trend
 // charts are canvases of non-zero size with data; the turnaround table has rows, the overdue
-// list the patients given, longest waiting first; the language switch turns the Vietnamese labels into English ones and back.
+// list the patients given, longest waiting first; no sign-in panel or sign-out button (the
+// engine has no admin.tokens); the language switch turns the Vietnamese labels into English
+// ones and back.
 // Saves SCREENSHOT (Vietnamese) and SCREENSHOT with -en before .png (English).
 // Exit status: 0 passed, 1 failed, 77 Chromium or playwright-core missing.
 
-import fs from "node:fs";
-import path from "node:path";
-
-const CHROMIUM = "/usr/bin/chromium";
-const TIMEOUT_MS = 30000;
-
-class Failure extends Error {}
-
-function check(condition, message) {
-  if (!condition) {
-    throw new Failure(message);
-  }
-}
-
-async function loadPlaywright() {
-  try {
-    return await import("playwright-core");
-  } catch (e) {
-    console.log(`skipped: playwright-core is not installed (npm ci in ${import.meta.dirname ?? "tests/integration/dashboard"}): ${e.message}`);
-    process.exit(77);
-  }
-}
-
-// Every problem the browser reports while the page runs.
-function watch(page, origin) {
-  const problems = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") {
-      problems.push(`console error: ${m.text()} (${m.location().url})`);
-    }
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}: ${r.failure()?.errorText}`));
-  page.on("response", (r) => {
-    if (r.status() >= 400) {
-      problems.push(`${r.status()} for ${r.url()}`);
-    }
-    if (!r.url().startsWith(origin)) {
-      problems.push(`a request to another origin: ${r.url()}`);
-    }
-  });
-  return problems;
-}
-
-// What the page shows: text of the parts the checks read, and every canvas with its size.
-function snapshot(page) {
-  return page.evaluate(() => {
-    const text = (sel) => document.querySelector(sel)?.textContent.trim() ?? null;
-    const chart = (id) => {
-      const el = document.getElementById(id);
-      const canvas = el.querySelector("canvas");
-      return {
-        empty: el.classList.contains("is-empty"),
-        message: el.querySelector(".chart-empty")?.textContent ?? "",
-        width: canvas ? canvas.width : 0,
-        height: canvas ? canvas.height : 0,
-        legend: el.querySelector(".chart-legend")?.textContent ?? "",
-      };
-    };
-    const rows = (id) => [...document.querySelectorAll(`#${id} tbody tr`)].map((tr) =>
-      [...tr.cells].map((td) => td.innerText.trim().replace(/\s*\n\s*/g, " / ")));
-    return {
-      title: text("h1"),
-      htmlLang: document.documentElement.lang,
-      overdueLabel: text("#kpi-overdue .kpi-label"),
-      status: text("#status-text"),
-      channels: rows("channels-table"),
-      sources: rows("sources-table"),
-      turnaround: rows("tat-table"),
-      overdue: rows("overdue-table"),
-      tatMessage: text("#tat-message"),
-      charts: {
-        rates: chart("rates-chart"),
-        waiting: chart("waiting-chart"),
-        today: chart("trend-today"),
-        week: chart("trend-week"),
-      },
-    };
-  });
-}
-
-async function waitFor(page, what, condition) {
-  const deadline = Date.now() + TIMEOUT_MS;
-  let last;
-  while (Date.now() < deadline) {
-    last = await snapshot(page);
-    if (condition(last)) {
-      return last;
-    }
-    await page.waitForTimeout(250);
-  }
-  const shown = JSON.stringify(last).slice(0, 4000);
-  throw new Failure(`${what}: not within ${TIMEOUT_MS / 1000} s; the page shows ${shown}`);
-}
+import { check, run, screenshot, waitFor, watch } from "./browser_support.mjs";
 
 function drawn(c) {
   return !c.empty && c.width > 0 && c.height > 0;
@@ -159,50 +68,27 @@ async function checkLanguage(page) {
   return en;
 }
 
-async function main() {
-  const [url, screenshot, expectText] = process.argv.slice(2);
-  if (!url || !screenshot || !expectText) {
-    console.log("usage: node dashboard_browser.mjs URL SCREENSHOT EXPECT_JSON");
-    return 2;
-  }
-  if (!fs.existsSync(CHROMIUM)) {
-    console.log(`skipped: ${CHROMIUM} is not installed (Debian package chromium)`);
-    return 77;
-  }
+run("node dashboard_browser.mjs URL SCREENSHOT EXPECT_JSON", 3, async (browser, args) => {
+  const [url, file, expectText] = args;
   const expect = JSON.parse(expectText);
-  const { chromium } = await loadPlaywright();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
-  try {
-    const context = await browser.newContext({
-      viewport: { width: 1920, height: 1080 },
-      timezoneId: expect.timezone ?? "Asia/Ho_Chi_Minh",
-      locale: "vi-VN",
-    });
-    const page = await context.newPage();
-    const problems = watch(page, new URL(url).origin);
-    await checkPage(page, url, expect);
-    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
-    await page.screenshot({ path: screenshot, fullPage: true });
-    await checkLanguage(page);
-    const english = screenshot.replace(/\.png$/, "-en.png");
-    await page.screenshot({ path: english, fullPage: true });
-    await page.reload({ waitUntil: "load" });
-    await waitFor(page, "English kept after a reload", (x) => x.htmlLang === "en");
-    await page.click("#lang-vi");
-    await waitFor(page, "Vietnamese again", (x) => x.overdueLabel === "Quá hạn");
-    check(problems.length === 0, `the browser reported:\n  ${problems.join("\n  ")}`);
-    console.log(`screenshot: ${screenshot}`);
-    console.log(`screenshot: ${english}`);
-    return 0;
-  } finally {
-    await browser.close();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.log(e instanceof Failure ? `FAILED: ${e.message}` : `FAILED: ${e.stack ?? e}`);
-    process.exit(1);
-  },
-);
+  const context = await browser.newContext({
+    viewport: { width: 1920, height: 1080 },
+    timezoneId: expect.timezone ?? "Asia/Ho_Chi_Minh",
+    locale: "vi-VN",
+  });
+  const page = await context.newPage();
+  const problems = watch(page, new URL(url).origin);
+  const s = await checkPage(page, url, expect);
+  // An engine without admin.tokens: the page never asks for one.
+  check(s.signIn === null && !s.signOutShown, `sign-in shown with no token configured: ${
+    JSON.stringify(s.signIn)}`);
+  await screenshot(page, file);
+  await checkLanguage(page);
+  await screenshot(page, file.replace(/\.png$/, "-en.png"));
+  await page.reload({ waitUntil: "load" });
+  await waitFor(page, "English kept after a reload", (x) => x.htmlLang === "en");
+  await page.click("#lang-vi");
+  await waitFor(page, "Vietnamese again", (x) => x.overdueLabel === "Quá hạn");
+  check(problems.length === 0, `the browser reported:\n  ${problems.join("\n  ")}`);
+  return 0;
+});

@@ -21,37 +21,17 @@ missing: `npm ci` in tests/integration/dashboard).
 
 import datetime
 import glob
-import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
+from dashboard_support import (  # noqa: E402 (it puts tests/integration on the path)
+    HERE, ZONE, ZONE_NAME, config_for, finish_browser, hl7_time, message, msh, open_order, pid,
+    pv1, seg, send_mllp, skip_reason, start_browser)
 import e2e_support as e2e  # noqa: E402
 from e2e_support import check  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-def pick_zone():
-    """The hospital's zone (+07:00), or, in the first hours after its midnight, when "today"
-    cannot yet hold the visits below, a fixed-offset zone where it is early afternoon: the
-    engine, the messages and the browser all use the zone picked, so the dashboard's "today"
-    holds the visits whatever the time the test runs at."""
-    utc_hour = datetime.datetime.now(datetime.timezone.utc).hour
-    if 9 <= (utc_hour + 7) % 24 <= 22:
-        return "Asia/Ho_Chi_Minh", datetime.timezone(datetime.timedelta(hours=7))
-    hours = (13 - utc_hour + 12) % 24 - 12  # -12..11: local time about 13:00
-    # POSIX-style names: Etc/GMT-5 is five hours ahead of UTC.
-    return "Etc/GMT%+d" % -hours if hours else "Etc/UTC", datetime.timezone(
-        datetime.timedelta(hours=hours))
-
-
-ZONE_NAME, ZONE = pick_zone()
 # (minutes waited before collection, minutes from receipt to the final result, priority)
 LAB_VISITS = [(12, 35, "S"), (25, 50, "S"), (8, 70, "R"), (40, 95, "R"), (18, 150, "R"),
               (55, 40, "R")]
@@ -59,37 +39,6 @@ LAB_VISITS = [(12, 35, "S"), (25, 50, "S"), (8, 70, "R"), (40, 95, "R"), (18, 15
 OPEN_ORDERS = [("S", 3), ("R", 6)]
 # Patient updates sent while the browser watches, 0.4 s apart
 UPDATES = 25
-
-
-def hl7_time(t):
-    return t.strftime("%Y%m%d%H%M%S%z")  # `t` is in ZONE: its offset, e.g. +0700
-
-
-def message(*segments):
-    return ("\r".join(segments) + "\r").encode("utf-8")
-
-
-def seg(name, fields):
-    """A segment from {field number: value}; the fields not given are empty."""
-    values = [""] * max(fields)
-    for number, value in fields.items():
-        values[number - 1] = value
-    return "|".join([name] + values)
-
-
-def msh(control_id, kind, sent):
-    return "MSH|^~\\&|LIS_DASH|BV_DASH|HIS|BV_DASH|%s||%s|%s|P|2.5|||AL|NE|VNM|UNICODE UTF-8" % (
-        hl7_time(sent), kind, control_id)
-
-
-def pid(n):
-    return seg("PID", {1: "1", 3: "BN-DASH-%d^^^BV_DASH^MR" % n, 5: "Nguyễn^Văn %d" % n,
-                       7: "19800101", 8: "M"})
-
-
-def pv1(n, department, registered):
-    return seg("PV1", {1: "1", 2: "O", 3: "%s^P1^01^BV_DASH" % department,
-                       19: "KB-DASH-%d^^^BV_DASH^VN" % n, 44: hl7_time(registered)})
 
 
 def lab_visit(n, now, wait_min, work_min, priority):
@@ -115,17 +64,6 @@ def lab_visit(n, now, wait_min, work_min, priority):
         seg("OBX", {1: "1", 2: "NM", 3: "GLU^Glucose máu^L", 5: "5.4", 6: "mmol/L",
                     7: "3.9-6.4", 8: "N", 11: "F"}))
     return [adt, oru]
-
-
-def open_order(n, now, priority, hours):
-    ordered = now - datetime.timedelta(hours=hours)
-    order = "XN-DASH-OPEN-%d^HIS" % n
-    return message(
-        msh("DASH-O%d" % n, "ORM^O01^ORM_O01", ordered), pid(100 + n),
-        pv1(100 + n, "CAPCUU" if priority == "S" else "NOI", ordered),
-        seg("ORC", {1: "NW", 2: order, 9: hl7_time(ordered)}),
-        seg("OBR", {1: "1", 2: order, 4: "SH-DG^Điện giải đồ^BYT", 6: hl7_time(ordered),
-                    27: "^^^^^" + priority}))
 
 
 def rad_report(n, now):
@@ -160,44 +98,12 @@ def send_while_watched(port, count, pause):
             time.sleep(pause)
 
 
-def send_mllp(port, messages):
-    with e2e.MllpConnection(port) as c:
-        for m in messages:
-            c.send_message(m)
-            ack = c.read_ack()
-            check(ack.positive, "not accepted (%s): %r" % (ack.code, m[:80]))
-
-
 def send_fixtures(binary, port, files):
     run = subprocess.run([binary, "send", "--host", e2e.HOST, "--port", str(port)] + files,
                          capture_output=True, timeout=30)
     check(run.returncode == 0, "hisbridge send exited %d: %s" % (
         run.returncode, (run.stdout + run.stderr).decode("utf-8", "replace")[-2000:]))
     return len(files)
-
-
-def skip_reason(node_modules):
-    if shutil.which("node") is None:
-        return "node is not installed (Debian package nodejs)"
-    if not os.path.exists(CHROMIUM):
-        return "%s is not installed (Debian package chromium)" % CHROMIUM
-    if not os.path.isdir(os.path.join(node_modules, "playwright-core")):
-        return "playwright-core is not installed: run `npm ci` in %s" % HERE
-    return None
-
-
-def config_for(admin_port, lis_port, ris_port, repository):
-    config = e2e.base_config(admin_port, [
-        {"name": "lis", "type": "mllp", "host": e2e.HOST, "port": lis_port},
-        {"name": "ris", "type": "mllp", "host": e2e.HOST, "port": ris_port}])
-    mappings = os.path.join(repository, "mappings")
-    config["channels"] = [
-        {"name": "lis-his", "source": "lis", "mapping": os.path.join(mappings, "lis-stock.json"),
-         "destinations": [{"name": "his", "type": "his-db"}]},
-        {"name": "ris-his", "source": "ris", "mapping": os.path.join(mappings, "ris-stock.json"),
-         "destinations": [{"name": "his", "type": "his-db"}]}]
-    config["timezone"] = ZONE_NAME
-    return config
 
 
 def send_traffic(binary, lis_port, ris_port, repository):
@@ -246,20 +152,15 @@ def main():
                   "overdue": ["BN-DASH-%d" % (100 + n) for n in overdue for _ in range(2)],
                   "timezone": ZONE_NAME}
         screenshot = os.path.join(artifacts, "dashboard.png")
-        browser = subprocess.Popen(
-            ["node", os.path.join(HERE, "dashboard_browser.mjs"),
-             "http://%s:%d/dashboard" % (e2e.HOST, admin_port), screenshot, json.dumps(expect)],
-            cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        browser = start_browser("dashboard_browser.mjs",
+                                "http://%s:%d/dashboard" % (e2e.HOST, admin_port), screenshot,
+                                expect)
         try:
             send_while_watched(lis_port, UPDATES, 0.4)
-            output, _ = browser.communicate(timeout=90)
-        finally:
-            if browser.poll() is None:
-                browser.kill()
-        print(output.decode("utf-8", "replace"), end="")
-        if browser.returncode == e2e.EXIT_SKIP:
-            sys.exit(e2e.EXIT_SKIP)
-        check(browser.returncode == 0, "the browser check failed (exit %d)" % browser.returncode)
+        except BaseException:
+            browser.kill()
+            raise
+        finish_browser(browser, 90)
         engine.stop()
 
 
