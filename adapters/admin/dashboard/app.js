@@ -1,16 +1,18 @@
 // The dashboard: polls the admin API, keeps what it read, and draws it. Every part refreshes on
 // its own timer and shows its own state (data, "no data", "not available", an error), so one
-// missing endpoint never blanks the rest of the screen.
+// missing endpoint never blanks the rest of the screen. When the engine asks for a token (a 401),
+// the timers stop and signin.js asks for one; they start again once one is entered.
 
 import * as api from "./api.js";
 import { Chart, clockTicks, COLORS, lineOptions } from "./charts.js";
 import { clock, number, rate } from "./format.js";
 import { initialLanguage, language, setLanguage, t } from "./i18n.js";
 import { RateHistory } from "./rates.js";
+import { drawSignIn, initSignIn, signInShown } from "./signin.js";
 import { renderChannels, renderOverdue, renderSources } from "./tables.js";
 import {
   drawTurnaroundParts, initTurnaround, refreshTurnaround, refreshWaiting, reloadTrend,
-  rotateIfAutomatic, TREND_REFRESH_MS,
+  resetTurnaround, rotateIfAutomatic, TREND_REFRESH_MS,
 } from "./turnaround.js";
 import { $, panelMessage } from "./view.js";
 
@@ -23,13 +25,19 @@ const REFRESH = {
 };
 const OVERDUE_ROWS = 12;
 
-const state = {
-  channels: null,
-  rates: new RateHistory(30 * 60),
-  lastOk: null,
-  failedSince: null,
-  overdue: { status: "loading", items: [], error: "" },
-};
+const state = {};
+
+// What the page knows before its first reading, and again after a sign-out: the figures read
+// with the last token are not shown to whoever signs in next.
+function resetState() {
+  Object.assign(state, {
+    channels: null,
+    rates: new RateHistory(30 * 60),
+    lastOk: null,
+    failedSince: null,
+    overdue: { status: "loading", items: [], error: "" },
+  });
+}
 
 const charts = {};
 
@@ -38,6 +46,9 @@ const charts = {};
 async function refreshChannels() {
   const r = await api.channels();
   const now = Date.now();
+  if (r.unauthorized) {
+    return;  // the sign-in panel says so
+  }
   if (r.ok) {
     state.channels = r.data;
     state.rates.add(now / SECOND, r.data);
@@ -52,11 +63,14 @@ async function refreshChannels() {
 
 function drawStatus() {
   const el = $("status");
-  const failing = state.failedSince !== null || state.lastOk === null;
+  const signIn = signInShown();
+  const failing = !signIn && (state.failedSince !== null || state.lastOk === null);
   el.classList.toggle("status-bad", failing);
-  el.classList.toggle("status-ok", !failing);
+  el.classList.toggle("status-ok", !failing && !signIn);
   let text;
-  if (!failing) {
+  if (signIn) {
+    text = t("sign_in_needed");
+  } else if (!failing) {
     text = `${t("live")} · ${t("updated", { time: clock(new Date(state.lastOk)) })}`;
   } else if (state.lastOk === null) {
     text = t("never_connected");
@@ -70,6 +84,7 @@ function drawStatus() {
 function drawChannels() {
   const data = state.channels;
   if (!data) {
+    clearChannels();
     return;
   }
   const channelRates = state.rates.current("channels");
@@ -78,6 +93,17 @@ function drawChannels() {
   renderSources($("sources-table"), data.sources ?? [], sourceRates);
   drawKpis(data, sourceRates, channelRates);
   drawRateChart();
+}
+
+// Before the first reading: the tiles show "–" and the tables and the rate chart are empty.
+function clearChannels() {
+  $("channels-table").replaceChildren();
+  $("sources-table").replaceChildren();
+  for (const id of ["kpi-rate", "kpi-received", "kpi-errors", "kpi-queue"]) {
+    setKpi(id, "–", id === "kpi-received" ? t("since_start") : "", null);
+  }
+  charts.rates.container.classList.add("is-empty");
+  charts.rates.clear();
 }
 
 function setKpi(id, value, note, level) {
@@ -141,6 +167,9 @@ function drawRateChart() {
 
 async function refreshOverdue() {
   const r = await api.overdue();
+  if (r.unauthorized) {
+    return;
+  }
   if (r.ok) {
     const items = Array.isArray(r.data.items) ? r.data.items.slice() : [];
     items.sort((a, b) => (b.age_s ?? 0) - (a.age_s ?? 0));
@@ -162,7 +191,9 @@ function drawOverdue() {
     panelMessage(message, o.status, o.error);
   }
   table.hidden = o.status !== "ok";
-  if (o.status === "ok") {
+  if (o.status !== "ok") {
+    table.replaceChildren();  // no patient ids left in the page once signed out
+  } else {
     renderOverdue(table, o.items, OVERDUE_ROWS);
     if (o.items.length > OVERDUE_ROWS) {
       message.textContent = t("overdue_more", { n: number(o.items.length - OVERDUE_ROWS) });
@@ -175,17 +206,53 @@ function drawOverdue() {
     known ? (o.items.length ? "bad" : "ok") : null);
 }
 
-// ---- timers and the language switch ----
+// ---- timers, signing in and out, and the language switch ----
+
+// Every timer belongs to a run of the page's polling; stopping ends the run, and a task still
+// answering when it stopped does not schedule its next turn.
+const timers = { run: 0, intervals: [] };
 
 function every(ms, task) {
-  const run = async () => {
+  const run = timers.run;
+  const turn = async () => {
+    if (run !== timers.run) {
+      return;
+    }
     try {
       await task();
     } finally {
-      setTimeout(run, ms);
+      if (run === timers.run) {
+        setTimeout(turn, ms);
+      }
     }
   };
-  run();
+  turn();
+}
+
+function startTimers() {
+  stopTimers();
+  every(REFRESH.channels, refreshChannels);
+  every(REFRESH.overdue, refreshOverdue);
+  every(REFRESH.turnaround, async () => {
+    await refreshTurnaround();
+    await refreshWaiting();
+  });
+  timers.intervals.push(setInterval(rotateIfAutomatic, REFRESH.rotate),
+    setInterval(reloadTrend, TREND_REFRESH_MS));
+}
+
+function stopTimers() {
+  timers.run += 1;
+  timers.intervals.forEach(clearInterval);
+  timers.intervals = [];
+}
+
+// The panel is up: no polling, and nothing read with the token given up stays in the page.
+function signedOut() {
+  stopTimers();
+  resetState();
+  resetTurnaround();
+  drawAll();
 }
 
 function drawAll() {
@@ -193,6 +260,7 @@ function drawAll() {
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === language()));
   }
+  drawSignIn();
   drawStatus();
   drawChannels();
   drawOverdue();
@@ -201,8 +269,10 @@ function drawAll() {
 
 function start() {
   setLanguage(initialLanguage(), false);
+  resetState();
   charts.rates = new Chart($("rates-chart"));
   initTurnaround();
+  initSignIn(startTimers, signedOut);
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.addEventListener("click", () => {
       setLanguage(button.dataset.lang, true);
@@ -210,14 +280,7 @@ function start() {
     });
   }
   drawAll();
-  every(REFRESH.channels, refreshChannels);
-  every(REFRESH.overdue, refreshOverdue);
-  every(REFRESH.turnaround, async () => {
-    await refreshTurnaround();
-    await refreshWaiting();
-  });
-  setInterval(rotateIfAutomatic, REFRESH.rotate);
-  setInterval(reloadTrend, TREND_REFRESH_MS);
+  startTimers();
 }
 
 start();

@@ -15,15 +15,20 @@ const WAITING_INTERVAL = "patient_wait_to_service";
 const WAITING_BUCKET_S = 300;
 const AUTO = "";
 
-const tat = {
-  intervals: null,
-  turnaround: { status: "loading", rows: [], error: "" },
-  waiting: { status: "loading", buckets: [], target: null, error: "" },
-  trend: { selected: AUTO, shown: null, cache: new Map() },
-  charts: {},
-};
+const tat = { charts: {} };
+
+// Nothing read yet: at the start, and after a sign-out (figures read with another token).
+export function resetTurnaround() {
+  Object.assign(tat, {
+    intervals: null,
+    turnaround: { status: "loading", rows: [], error: "" },
+    waiting: { status: "loading", buckets: [], target: null, error: "" },
+    trend: { selected: tat.trend?.selected ?? AUTO, shown: null, cache: new Map() },
+  });
+}
 
 export function initTurnaround() {
+  resetTurnaround();
   tat.charts.waiting = new Chart($("waiting-chart"));
   tat.charts.trendToday = new Chart($("trend-today"));
   tat.charts.trendWeek = new Chart($("trend-week"));
@@ -71,6 +76,9 @@ function targetOf(definition, priority) {
 
 export async function refreshTurnaround() {
   const listed = await loadIntervals();
+  if (listed.unauthorized) {
+    return;  // the sign-in panel says so; the part stays as it was
+  }
   if (!listed.ok) {
     tat.turnaround = { status: listed.unavailable ? "unavailable" : "failed", rows: [],
       error: listed.error };
@@ -87,6 +95,9 @@ export async function refreshTurnaround() {
       api.turnaround(definition.name, week, to)]);
     if (!d.ok || !w.ok) {
       const failed = d.ok ? w : d;
+      if (failed.unauthorized) {
+        return;
+      }
       tat.turnaround = { status: "failed", rows: [], error: failed.error };
       drawTurnaround();
       return;
@@ -134,6 +145,9 @@ export async function refreshWaiting() {
   const now = new Date();
   const r = await api.distribution(WAITING_INTERVAL, isoLocal(midnight(now)), isoLocal(now),
     WAITING_BUCKET_S);
+  if (r.unauthorized) {
+    return;
+  }
   if (!r.ok) {
     tat.waiting = { status: r.unavailable ? "unavailable" : "failed", buckets: [], target: null,
       error: r.error };
@@ -235,7 +249,7 @@ async function loadTrend(name) {
     for (const [from, to] of buckets(now, byHour)) {
       const r = await api.turnaround(name, isoLocal(from), isoLocal(to));
       if (!r.ok) {
-        return { error: r.error, unavailable: r.unavailable };
+        return { error: r.error, unavailable: r.unavailable, unauthorized: r.unauthorized };
       }
       result[field].push({ x: from.getTime() / SECOND, groups: r.data.groups ?? [] });
     }
@@ -260,8 +274,8 @@ async function showTrend(reload) {
       tat.trend.cache.set(name, data);
     }
   }
-  if (name !== tat.trend.shown) {
-    return;  // the rotation moved on while this loaded
+  if (name !== tat.trend.shown || data.unauthorized) {
+    return;  // the rotation moved on while this loaded, or the page is signed out
   }
   drawTrend(tat.charts.trendToday, name, data, "today");
   drawTrend(tat.charts.trendWeek, name, data, "week");
