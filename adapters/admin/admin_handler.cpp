@@ -1,10 +1,13 @@
 #include "adapters/admin/admin_handler.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <variant>
 
 #include "adapters/admin/dashboard_http.hpp"
 #include "adapters/admin/mapping_preview.hpp"
 #include "adapters/admin/messages_api.hpp"
+#include "adapters/admin/patient_filter.hpp"
 #include "adapters/admin/query.hpp"
 #include "adapters/admin/responses.hpp"
 #include "engine/metrics/exposition.hpp"
@@ -13,6 +16,8 @@ namespace hisbridge::admin {
 namespace {
 
 constexpr std::string_view kMessagesPath = "/api/v1/messages";
+// The audit action of a message shown with its patient data.
+constexpr std::string_view kViewMessage = "view-message";
 
 mapping::TimeZone zone_of(const config::Config* config) {
   if (config != nullptr) {
@@ -32,7 +37,8 @@ http::HttpResponse store_failed(std::string_view what, const boost::system::erro
 
 AdminHandler::AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> store,
                            AdminHandlerOptions options)
-    : sources_(std::move(sources)),
+    : access_(sources.config != nullptr ? sources.config->admin : config::AdminConfig{}),
+      sources_(std::move(sources)),
       store_(std::move(store)),
       zone_(zone_of(sources_.config)),
       turnaround_(sources_.timeline, zone_, sources_.overdue_lookback, sources_.now),
@@ -61,32 +67,48 @@ void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond
     r.headers.push_back({"Allow", method});
     return respond(std::move(r));
   }
+  auto admitted = access_.admit(request, path);
+  if (auto* refusal = std::get_if<http::HttpResponse>(&admitted)) {
+    return respond(std::move(*refusal));
+  }
+  const Caller caller = std::get<Caller>(std::move(admitted));
   if (path == "/healthz") {
     return respond(json_response(200, {{"status", "ok"}}));
   }
-  // The rest may wait on the journal: on the admin thread.
-  const bool queued = tasks_.post([this, path, request = std::move(request), respond] {
-    if (path == "/metrics") {
-      respond(metrics());
-    } else if (path == "/readyz") {
-      respond(ready());
-    } else if (path == "/api/v1/channels") {
-      respond(channels());
-    } else if (path == kMessagesPath) {
-      respond(messages(request));
-    } else if (TurnaroundApi::serves(path)) {
-      respond(turnaround_.handle(path, request));
-    } else if (!ReplayApi::method_of(path).empty()) {
-      respond(replay_.handle(path, request));
-    } else {
-      respond(message(std::string_view(path).substr(kMessagesPath.size() + 1)));
-    }
+  // The rest may wait on the journal: on the admin thread. A viewer's answer passes through
+  // the patient-data filter whatever the endpoint.
+  const bool queued = tasks_.post([this, path, caller, request = std::move(request), respond] {
+    http::HttpResponse answer = route(path, request, caller);
+    respond(caller.role == auth::Role::viewer ? for_viewer(std::move(answer)) : std::move(answer));
   });
   if (!queued) {
     http::HttpResponse r = error_response(503, "admin API busy; try again");
     r.headers.push_back({"Retry-After", "1"});
     respond(std::move(r));
   }
+}
+
+http::HttpResponse AdminHandler::route(const std::string& path, const http::HttpRequest& request,
+                                       const Caller& caller) const {
+  if (path == "/metrics") {
+    return metrics();
+  }
+  if (path == "/readyz") {
+    return ready();
+  }
+  if (path == "/api/v1/channels") {
+    return channels();
+  }
+  if (path == kMessagesPath) {
+    return messages(request, caller);
+  }
+  if (TurnaroundApi::serves(path)) {
+    return turnaround_.handle(path, request);
+  }
+  if (!ReplayApi::method_of(path).empty()) {
+    return replay_.handle(path, request, caller.actor);
+  }
+  return message(std::string_view(path).substr(kMessagesPath.size() + 1), caller);
 }
 
 http::HttpResponse AdminHandler::metrics() const {
@@ -126,10 +148,17 @@ http::HttpResponse AdminHandler::channels() const {
   return json_response(200, channels_json(s, zone_));
 }
 
-http::HttpResponse AdminHandler::messages(const http::HttpRequest& request) const {
+http::HttpResponse AdminHandler::messages(const http::HttpRequest& request,
+                                          const Caller& caller) const {
   const auto params = parse_query(request.target);
   if (!params) {
     return error_response(400, "malformed %-escape in the query");
+  }
+  // Whether a patient has messages is itself patient data.
+  const bool by_patient = std::any_of(params->begin(), params->end(),
+                                      [](const auto& p) { return p.first == "patient_id"; });
+  if (caller.role == auth::Role::viewer && by_patient) {
+    return error_response(403, "searching by patient_id needs the operator role");
   }
   auto query = parse_message_query(*params, zone_);
   if (!query) {
@@ -142,7 +171,7 @@ http::HttpResponse AdminHandler::messages(const http::HttpRequest& request) cons
   return json_response(200, message_list(*found, query->limit, zone_));
 }
 
-http::HttpResponse AdminHandler::message(std::string_view id_text) const {
+http::HttpResponse AdminHandler::message(std::string_view id_text, const Caller& caller) const {
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
   if (ec != std::errc() || end != id_text.data() + id_text.size() || id < 1) {
@@ -164,6 +193,20 @@ http::HttpResponse AdminHandler::message(std::string_view id_text) const {
     return store_failed("queue read", entries.error());
   }
   j["deliveries"] = queue_entries(*entries, zone_);
+  // An operator is shown the patient's data: that is an action the audit log records, and
+  // without its row the data is not shown.
+  if (caller.role != auth::Role::viewer) {
+    auto audited = store_->with([&](store::Store& s) {
+      nlohmann::ordered_json detail;
+      detail["via"] = "api";
+      detail["message"] = id;
+      return s.append_audit({caller.actor, std::string(kViewMessage), detail.dump()});
+    });
+    if (!audited) {
+      return error_response(500, "the message is not shown: its audit row could not be written: " +
+                                     audited.error().message());
+    }
+  }
   return json_response(200, j);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/admin/access_control.hpp"
 #include "adapters/admin/channels_api.hpp"
 #include "adapters/admin/replay_api.hpp"
 #include "adapters/admin/shared_store.hpp"
@@ -53,6 +54,9 @@ struct AdminHandlerOptions {
 //   POST /api/v1/messages/{id}/reprocess, POST /api/v1/replay, GET /api/v1/audit
 //                                replay_api.hpp
 //   GET /api/v1/turnaround[/distribution|/intervals], /api/v1/overdue   turnaround_api.hpp
+// Access (access_control.hpp): with admin tokens in the config, 401 without a known token, 403
+// for a role that may not; a viewer's answers have patient data masked (patient_filter.hpp);
+// an operator's look at one message is written to the audit log ("view-message").
 // Errors are JSON {"error": "..."}: 400 a bad parameter (named), 404 an unknown path or
 // message, 405 a method the path does not take (with Allow), 500 the journal failed, 503
 // busy. Every answer has Cache-Control: no-store.
@@ -74,12 +78,16 @@ class AdminHandler final : public http::HttpHandler {
   void stop() { tasks_.stop(); }
 
  private:
+  // The answer to an admitted request, on the admin thread.
+  http::HttpResponse route(const std::string& path, const http::HttpRequest& request,
+                           const Caller& caller) const;
   http::HttpResponse metrics() const;
   http::HttpResponse ready() const;
   http::HttpResponse channels() const;
-  http::HttpResponse messages(const http::HttpRequest& request) const;
-  http::HttpResponse message(std::string_view id) const;
+  http::HttpResponse messages(const http::HttpRequest& request, const Caller& caller) const;
+  http::HttpResponse message(std::string_view id, const Caller& caller) const;
 
+  AccessControl access_;
   AdminSources sources_;
   std::shared_ptr<SharedStore> store_;
   mapping::TimeZone zone_;

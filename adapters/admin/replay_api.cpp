@@ -20,7 +20,6 @@ constexpr std::string_view kReplayPath = "/api/v1/replay";
 constexpr std::string_view kAuditPath = "/api/v1/audit";
 constexpr std::size_t kDefaultAuditLimit = 50;
 constexpr std::size_t kMaxAuditLimit = 500;
-constexpr std::size_t kMaxActorBytes = 100;
 
 std::optional<std::int64_t> positive_number(std::string_view text) {
   std::int64_t value = 0;
@@ -50,16 +49,6 @@ http::HttpResponse answer(ordered_json body, const replay::Outcome& outcome,
 
 }  // namespace
 
-std::string request_actor(const http::HttpRequest& request) {
-  std::string named;
-  for (const char c : request.header("X-Hisbridge-Actor")) {
-    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && named.size() < kMaxActorBytes) {
-      named += c;
-    }
-  }
-  return named.empty() ? request.peer : named + " (" + request.peer + ")";
-}
-
 ReplayApi::ReplayApi(const config::Config* config, std::shared_ptr<SharedStore> store,
                      const mapping::TimeZone& zone, Rewind rewind)
     : config_(config), store_(std::move(store)), zone_(zone), rewind_(std::move(rewind)) {}
@@ -78,12 +67,11 @@ std::string_view ReplayApi::method_of(std::string_view path) {
   return {};
 }
 
-http::HttpResponse ReplayApi::handle(std::string_view path,
-                                     const http::HttpRequest& request) const {
+http::HttpResponse ReplayApi::handle(std::string_view path, const http::HttpRequest& request,
+                                     const std::string& actor) const {
   if (path == kAuditPath) {
     return audit(request);
   }
-  const std::string actor = request_actor(request);
   if (path == kReplayPath) {
     return replay(request, actor);
   }

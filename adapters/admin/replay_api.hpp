@@ -41,7 +41,9 @@ class ReplayApi {
   // The method `path` takes ("POST" or "GET"), or empty when it is not one of these paths.
   static std::string_view method_of(std::string_view path);
 
-  http::HttpResponse handle(std::string_view path, const http::HttpRequest& request) const;
+  // `actor` names the caller in the audit rows (AccessControl's Caller::actor).
+  http::HttpResponse handle(std::string_view path, const http::HttpRequest& request,
+                            const std::string& actor) const;
 
  private:
   http::HttpResponse reprocess(std::string_view id_text, const std::string& actor) const;
@@ -56,9 +58,5 @@ class ReplayApi {
   const mapping::TimeZone& zone_;
   Rewind rewind_;
 };
-
-// Who asked, for the audit log: the X-Hisbridge-Actor header (control characters dropped, at
-// most 100 bytes) and the peer address.
-std::string request_actor(const http::HttpRequest& request);
 
 }  // namespace hisbridge::admin

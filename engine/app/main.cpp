@@ -14,6 +14,7 @@
 #include "engine/app/send_command.hpp"
 #include "engine/app/serve_command.hpp"
 #include "engine/app/simulate_command.hpp"
+#include "engine/app/token_command.hpp"
 
 namespace {
 
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
   auto* simulate_cmd = hisbridge::app::add_simulate_command(app, simulate);
   hisbridge::app::ReplayOptions replay;
   auto* replay_cmd = hisbridge::app::add_replay_command(app, replay);
+  hisbridge::app::TokenOptions token;
+  auto* token_cmd = hisbridge::app::add_token_command(app, token);
 
   try {
     app.parse(argc, argv);
@@ -105,6 +108,9 @@ int main(int argc, char** argv) {
   }
   if (replay_cmd->parsed()) {
     return hisbridge::app::run_replay(replay, std::cout, std::cerr);
+  }
+  if (token_cmd->parsed()) {
+    return hisbridge::app::run_token(token, std::cout, std::cerr);
   }
   return kBadUsage;
 }

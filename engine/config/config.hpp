@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/auth/role.hpp"
+#include "engine/auth/token.hpp"
 #include "engine/timeline/interval_definition.hpp"
 
 namespace hisbridge::config {
@@ -118,9 +120,22 @@ struct ChannelConfig {
   std::vector<DestinationConfig> destinations;
 };
 
+// One admin API token as the config keeps it: who holds it, what it may do, and the SHA-256
+// of the token (the token itself is never stored; `hisbridge token` makes one).
+struct AdminToken {
+  std::string name;
+  auth::Role role = auth::Role::viewer;
+  auth::Digest sha256{};
+};
+
 struct AdminConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
+  // With tokens, every API request needs one (Authorization: Bearer); without, the API is
+  // open, which check-config allows only on a loopback address.
+  std::vector<AdminToken> tokens;
+  // /metrics, /healthz and /readyz without a token, for Prometheus and load balancers.
+  bool open_metrics = true;
 };
 
 struct LogConfig {

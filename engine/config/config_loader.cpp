@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/config/json_reader.hpp"
+#include "engine/config/admin_reader.hpp"
 #include "engine/config/turnaround_reader.hpp"
 #include "engine/hl7/charset.hpp"
 #include "engine/hl7/path.hpp"
@@ -342,9 +343,7 @@ void read_root(const json& root, ErrorSink& sink, Config& c) {
     h.text("location", c.his_location, true);
   }
   if (const json* admin = r.member("admin")) {
-    ObjectReader a(*admin, "/admin", sink, {"host", "port"});
-    a.text("host", c.admin.host);
-    a.port("port", c.admin.port);
+    read_admin(*admin, sink, c.admin);
   }
   if (const json* log = r.member("log")) {
     ObjectReader l(*log, "/log", sink, {"level", "show_patient_data"});
