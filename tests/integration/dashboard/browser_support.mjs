@@ -116,6 +116,16 @@ export async function waitFor(page, what, condition) {
   throw new Failure(`${what}: not within ${TIMEOUT_MS / 1000} s; the page shows ${shown}`);
 }
 
+// Reloads the page. A reload aborts the requests the page still has in flight (a trend still
+// loading): those failures are the reload's, not the page's, and are taken off `problems`.
+export async function reload(page, problems) {
+  const before = problems.length;
+  await page.reload({ waitUntil: "load" });
+  const added = problems.splice(before);
+  problems.push(...added.filter((p) => !(p.startsWith("request failed: ") &&
+    p.endsWith("net::ERR_ABORTED"))));
+}
+
 export async function screenshot(page, file) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, fullPage: true });

@@ -16,7 +16,7 @@
 // -rejected and -signed-in before .png.
 // Exit status: 0 passed, 1 failed, 77 Chromium or playwright-core missing.
 
-import { check, run, screenshot, waitFor, watch } from "./browser_support.mjs";
+import { check, reload, run, screenshot, waitFor, watch } from "./browser_support.mjs";
 
 const TOKEN_KEY = "hisbridge.admin_token";
 const DASH = "–";
@@ -87,7 +87,7 @@ async function checkWrongToken(page, expect, requests, file) {
   await screenshot(page, file.replace(/\.png$/, "-rejected.png"));
 }
 
-async function checkSignedIn(page, expect, requests, file) {
+async function checkSignedIn(page, expect, requests, problems, file) {
   const from = requests.length;
   await signIn(page, expect.token, "enter");
   const s = await waitFor(page, `figures after signing in: ${expect.channel} with ${
@@ -109,7 +109,7 @@ async function checkSignedIn(page, expect, requests, file) {
   console.log(`signed in: tiles ${s.kpis.join(" | ")}; overdue ${s.overdue.map((r) =>
     r.join(" | ")).join("; ")}`);
   await screenshot(page, file.replace(/\.png$/, "-signed-in.png"));
-  await page.reload({ waitUntil: "load" });
+  await reload(page, problems);
   await waitFor(page, "still signed in after a reload", (x) => x.signIn === null &&
     x.overdue.length === expect.overdue && x.signOutShown);
 }
@@ -144,7 +144,7 @@ run("node dashboard_auth_browser.mjs URL SCREENSHOT EXPECT_JSON", 3, async (brow
   const requests = recordRequests(page);
   await checkAskedForToken(page, url, file);
   await checkWrongToken(page, expect, requests, file);
-  await checkSignedIn(page, expect, requests, file);
+  await checkSignedIn(page, expect, requests, problems, file);
   await checkSignedOut(page, requests);
   for (const token of [expect.token, expect.wrong_token]) {
     check(!requests.some((r) => r.url.includes(token)) && !page.url().includes(token),

@@ -16,7 +16,7 @@
 // Saves SCREENSHOT (Vietnamese) and SCREENSHOT with -en before .png (English).
 // Exit status: 0 passed, 1 failed, 77 Chromium or playwright-core missing.
 
-import { check, run, screenshot, waitFor, watch } from "./browser_support.mjs";
+import { check, reload, run, screenshot, waitFor, watch } from "./browser_support.mjs";
 
 function drawn(c) {
   return !c.empty && c.width > 0 && c.height > 0;
@@ -85,7 +85,7 @@ run("node dashboard_browser.mjs URL SCREENSHOT EXPECT_JSON", 3, async (browser, 
   await screenshot(page, file);
   await checkLanguage(page);
   await screenshot(page, file.replace(/\.png$/, "-en.png"));
-  await page.reload({ waitUntil: "load" });
+  await reload(page, problems);
   await waitFor(page, "English kept after a reload", (x) => x.htmlLang === "en");
   await page.click("#lang-vi");
   await waitFor(page, "Vietnamese again", (x) => x.overdueLabel === "Quá hạn");
