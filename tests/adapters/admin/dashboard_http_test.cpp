@@ -56,7 +56,7 @@ TEST(DashboardAssetsTest, EmbedsThePageAndTheChartingLibraryWithTheirTypes) {
 
 TEST(DashboardAssetsTest, EveryFileTheScriptsImportIsEmbedded) {
   for (const char* name : {"app.js", "api.js", "charts.js", "format.js", "i18n.js", "rates.js",
-                           "tables.js", "turnaround.js", "view.js"}) {
+                           "signin.js", "tables.js", "turnaround.js", "view.js"}) {
     const DashboardAsset* asset = find_dashboard_asset(name);
     ASSERT_NE(asset, nullptr) << name;
     EXPECT_EQ(asset->body, source_file(name)) << name;
