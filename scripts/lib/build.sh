@@ -10,6 +10,10 @@ HB_JOBS=${HISBRIDGE_JOBS:-2}
 # CI uses) still hits the cache.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$HB_ROOT}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+# The unit, ASan and fuzz trees together hold more objects than ccache's default 5 GB keeps,
+# and an evicted ASan tree costs the better part of an hour to build again on two cores. The
+# cache is compressed; the limit is a ceiling, not a reservation.
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-12G}
 
 # hb_npm_ci DIR: installs the npm packages of $HB_ROOT/DIR from its package-lock.json when
 # node_modules is missing or older than the lock file (npm keeps a copy of the lock file in
