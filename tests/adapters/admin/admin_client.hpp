@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace hisbridge::admin::testing {
+namespace hisbridge::testing {
 
 struct AdminReply {
   unsigned status = 0;  // 0: the request failed (reported as a test failure)
@@ -80,4 +80,4 @@ inline AdminReply admin_request(std::uint16_t port, boost::beast::http::verb met
   return reply;
 }
 
-}  // namespace hisbridge::admin::testing
+}  // namespace hisbridge::testing

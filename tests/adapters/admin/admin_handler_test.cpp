@@ -5,13 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -25,6 +18,7 @@
 #include "engine/store/group_committer.hpp"
 #include "engine/store/open_store.hpp"
 #include "tests/adapters/adapter_test_support.hpp"
+#include "tests/adapters/admin/admin_client.hpp"
 
 namespace hisbridge::admin {
 namespace {
@@ -42,37 +36,12 @@ struct Reply {
   Json json() const { return Json::parse(body, nullptr, false); }
 };
 
-// One request on a new connection, bounded by a timeout; status 0 when it failed.
+// One request on a new connection (admin_client.hpp).
 Reply request(std::uint16_t port, const std::string& target,
               bhttp::verb method = bhttp::verb::get) {
-  boost::asio::io_context ioc;
-  boost::beast::tcp_stream stream(ioc);
-  bhttp::request<bhttp::string_body> req(method, target, 11);
-  req.set(bhttp::field::host, "127.0.0.1");
-  req.prepare_payload();
-  boost::beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  boost::system::error_code error;
-  stream.expires_after(std::chrono::seconds(10));
-  stream.async_connect({boost::asio::ip::make_address("127.0.0.1"), port}, [&](auto ec) {
-    if ((error = ec)) {
-      return;
-    }
-    bhttp::async_write(stream, req, [&](auto write_ec, std::size_t) {
-      if ((error = write_ec)) {
-        return;
-      }
-      bhttp::async_read(stream, buffer, res, [&](auto read_ec, std::size_t) { error = read_ec; });
-    });
-  });
-  ioc.run();
-  if (error) {
-    ADD_FAILURE() << target << ": " << error.message();
-    return {};
-  }
-  return {res.result_int(), std::string(res[bhttp::field::content_type]),
-          std::string(res[bhttp::field::cache_control]), std::string(res[bhttp::field::allow]),
-          res.body()};
+  const testing::AdminReply r = testing::admin_request(port, method, target);
+  return {r.status, r.header("Content-Type"), r.header("Cache-Control"), r.header("Allow"),
+          r.body};
 }
 
 // One his_order row per ORU^R01.
