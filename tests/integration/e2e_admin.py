@@ -131,15 +131,6 @@ def promtool_check(text):
     return True
 
 
-def wait_for(what, condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = condition()
-        if got:
-            return got
-        time.sleep(0.05)
-    raise e2e.TestFailure("%s: not within %.0f s" % (what, timeout))
-
 
 def send_traffic(mllp_port, http_port):
     """3 ORU^R01 + a duplicate + one unreadable over MLLP, one ORU^R01 over HTTP."""
@@ -226,7 +217,7 @@ def check_reload(admin, folder):
         m = admin.json("/api/v1/channels")["channels"][0]["mapping"]
         return m if m["reload_failures"] == 1 else None
 
-    m = wait_for("the broken mapping refused", refused)
+    m = e2e.wait_for("the broken mapping refused", refused, 10.0)
     check(m["last_error"], "no last_error for the refused reload: %r" % m)
     check(m["name"] == "orders" and m["reloads"] == 0, "mapping after refusal: %r" % m)
     s = parse_metrics(scrape(admin))
@@ -241,7 +232,7 @@ def check_reload(admin, folder):
         m = admin.json("/api/v1/channels")["channels"][0]["mapping"]
         return m if m["reloads"] == 1 else None
 
-    m = wait_for("the fixed mapping reloaded", taken)
+    m = e2e.wait_for("the fixed mapping reloaded", taken, 10.0)
     check(m["last_error"] == "" and m["reload_failures"] == 1, "mapping after the fix: %r" % m)
     s = parse_metrics(scrape(admin))
     check(metric(s, "hisbridge_mapping_reloads_total", file=MAPPING) == 1, "reloads metric")
@@ -359,11 +350,12 @@ def main():
 
         sent = send_traffic(mllp_port, http_port)
         e2e.wait_until_processed(folder, 6, admin_port=admin_port)
-        wait_for("the router's figures", lambda: admin.json("/api/v1/channels")["channels"][0]
-                 ["counters"]["processed"] == 3)
-        wait_for("the deliveries", lambda: admin.json("/api/v1/channels")["channels"][0]
-                 ["destinations"][0]["queue"]["pending"] == 0 and admin.json(
-                     "/api/v1/channels")["channels"][0]["destinations"][0]["delivered"] == 3)
+        e2e.wait_for("the router's figures", lambda: admin.json("/api/v1/channels")["channels"][0]
+                     ["counters"]["processed"] == 3, 10.0)
+        e2e.wait_for("the deliveries", lambda: admin.json("/api/v1/channels")["channels"][0]
+                     ["destinations"][0]["queue"]["pending"] == 0 and admin.json(
+                         "/api/v1/channels")["channels"][0]["destinations"][0]["delivered"] == 3,
+                     10.0)
         check_metrics(admin)
         check_channels(admin, folder)
         check_messages(admin, sent)

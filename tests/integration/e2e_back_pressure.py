@@ -67,14 +67,6 @@ def sample(admin_port, name):
     raise e2e.TestFailure("no sample %s in /metrics" % name)
 
 
-def wait_for(what, condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise e2e.TestFailure("%s: not within %.0f s" % (what, timeout))
-
 
 def journal_count(folder, control_id):
     return e2e.query(folder, "SELECT COUNT(*) FROM hisbridge_messages WHERE control_id = ?",
@@ -156,7 +148,7 @@ def main():
             lis.send_message(oru("BP-L%d" % n))
             ack = lis.read_ack()
             check(ack.code == "AA", "BP-L%d answered %r" % (n, ack))
-        wait_for("lis paused", lambda: paused_sources(admin_port)["lis"])
+        e2e.wait_for("lis paused", lambda: paused_sources(admin_port)["lis"], 20.0)
         check(sample(admin_port, 'hisbridge_ingest_paused{source="lis"}') == 1, "gauge 1")
         check(sample(admin_port, 'hisbridge_ingest_pauses_total{source="lis"}') == 1,
               "one pause counted")
@@ -193,8 +185,8 @@ def main():
         lis.sock.settimeout(20)
         ack = lis.read_ack()
         check(ack.code == "AA" and ack.control_id == b"BP-L5", "BP-L5 after resume: %r" % ack)
-        wait_for("both sources resumed",
-                 lambda: paused_sources(admin_port) == {"lis": False, "web": False})
+        e2e.wait_for("both sources resumed",
+                     lambda: paused_sources(admin_port) == {"lis": False, "web": False}, 20.0)
         check(sample(admin_port, 'hisbridge_ingest_paused{source="lis"}') == 0, "gauge 0")
         engine.wait_for_log(r"lis: ingest resumed")
         engine.wait_for_log(r"web: ingest resumed")

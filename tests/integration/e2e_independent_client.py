@@ -33,7 +33,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -204,14 +203,6 @@ def drop_file(folder, name, body):
     os.rename(temporary, os.path.join(folder, name))
 
 
-def wait_for(what, condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise e2e.TestFailure("%s: not within %.0f s" % (what, timeout))
-
 
 def check_journal(folder, expected):
     """`expected`: (source, raw) in the order sent. Rows must match them one for one."""
@@ -299,7 +290,7 @@ def main():
 
         drop_file(os.path.join(folder, "drop"), "e2e-drop-0001.hl7", DROP_MESSAGE)
         done = os.path.join(folder, "drop", "done", "e2e-drop-0001.hl7")
-        wait_for("the dropped file moved to drop/done/", lambda: os.path.exists(done))
+        e2e.wait_for("the dropped file moved to drop/done/", lambda: os.path.exists(done), 15.0)
         expected.append(("drop", DROP_MESSAGE))
 
         e2e.wait_until_processed(folder, len(expected))

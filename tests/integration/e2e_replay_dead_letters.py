@@ -27,11 +27,11 @@ import json
 import os
 import sqlite3
 import sys
-import time
 
 import e2e_support as e2e
 from e2e_support import check
 
+WAIT_S = 20.0  # how long a delivery or a replay may take to show
 MAPPING = """{
   "mapping": "orders",
   "messages": ["ORU^R01"],
@@ -80,16 +80,6 @@ def his_exec(folder, sql):
         db.commit()
 
 
-def wait_for(what, condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise e2e.TestFailure("not within %.0f s: %s" % (timeout, what))
-
-
 def deliveries(port, message_id):
     status, body = call(port, "GET", "/api/v1/messages/%d" % message_id)
     check(status == 200, "GET message %d: %d %r" % (message_id, status, body))
@@ -109,12 +99,13 @@ def message_id(folder, control_id):
 def dead_letter(folder, mllp, admin):
     check(send(mllp, oru("C-BAD", "XN-BAD", "P2")).positive, "XN-BAD not accepted")
     bad = message_id(folder, "C-BAD")
-    entries = wait_for("XN-BAD's entry is dead",
-                       lambda: [e for e in deliveries(admin, bad) if e["state"] == "dead"])
+    entries = e2e.wait_for("XN-BAD's entry is dead",
+                           lambda: [e for e in deliveries(admin, bad) if e["state"] == "dead"],
+                           WAIT_S)
     check(entries[0]["queue"] == "lab/his", "%r" % entries)
     check("refused by the HIS" in entries[0]["last_error"], "reason: %r" % entries[0])
     check(send(mllp, oru("C-2", "XN-2", "P3")).positive, "XN-2 not accepted")
-    wait_for("XN-2 in his_order", lambda: "XN-2" in his_orders(folder))
+    e2e.wait_for("XN-2 in his_order", lambda: "XN-2" in his_orders(folder), WAIT_S)
     check("XN-BAD" not in his_orders(folder), "the refused order got in")
     return bad
 
@@ -126,7 +117,8 @@ def replay_dead_letters(folder, admin, bad):
     check(status == 202, "replay dead letters: %d %r" % (status, body))
     check(body == {"action": "requeue-dead-letters", "queue": "lab/his", "entries": 1},
           "%r" % body)
-    wait_for("XN-BAD delivered after the replay", lambda: "XN-BAD" in his_orders(folder))
+    e2e.wait_for("XN-BAD delivered after the replay", lambda: "XN-BAD" in his_orders(folder),
+                 WAIT_S)
     entries = deliveries(admin, bad)
     check([e["state"] for e in entries] == ["delivered"], "entries after the replay: %r" % entries)
     check(entries[0]["last_error"] == "", "a delivered entry keeps no error: %r" % entries)
@@ -137,8 +129,9 @@ def reprocess(folder, admin, first):
     check(status == 202, "reprocess: %d %r" % (status, body))
     check(body == {"message_id": first, "status": "received", "previous_status": "processed"},
           "%r" % body)
-    wait_for("a second entry delivered",
-             lambda: [e["state"] for e in deliveries(admin, first)] == ["delivered", "delivered"])
+    e2e.wait_for("a second entry delivered",
+                 lambda: [e["state"] for e in deliveries(admin, first)] == ["delivered", "delivered"],
+                 WAIT_S)
     rejected = e2e.query(folder, "SELECT id FROM hisbridge_messages WHERE status = 'rejected'")[0][0]
     status, body = call(admin, "POST", "/api/v1/messages/%d/reprocess" % rejected)
     check(status == 409 and "rejected when it arrived" in body["error"], "%d %r" % (status, body))
@@ -181,7 +174,7 @@ def main():
             engine.start()
             check(send(mllp, oru("C-1", "XN-1", "P1")).positive, "XN-1 not accepted")
             check(not send(mllp, b"not HL7").positive, "garbage accepted")
-            wait_for("XN-1 in his_order", lambda: "XN-1" in his_orders(folder))
+            e2e.wait_for("XN-1 in his_order", lambda: "XN-1" in his_orders(folder), WAIT_S)
             his_exec(folder, "CREATE TRIGGER refuse_bad_order BEFORE INSERT ON his_order"
                              " WHEN NEW.order_no = 'XN-BAD'"
                              " BEGIN SELECT RAISE(ABORT, 'order XN-BAD refused by the HIS'); END")

@@ -20,7 +20,6 @@ REPO/mappings/lis-stock.json into a his-db destination, and `store.retention` at
 Exit status: 0 passed, 1 failed.
 """
 
-import http.client
 import os
 import re
 import sqlite3
@@ -51,20 +50,6 @@ def send(port, control_ids):
             check(ack.code == "AA", "%s answered %r" % (control_id, ack))
 
 
-def metrics(admin_port):
-    conn = http.client.HTTPConnection(e2e.HOST, admin_port, timeout=10)
-    try:
-        conn.request("GET", "/metrics")
-        return conn.getresponse().read().decode("utf-8")
-    finally:
-        conn.close()
-
-
-def sample(text, line_start):
-    for line in text.splitlines():
-        if line.startswith(line_start + " "):
-            return float(line.split()[1])
-    raise e2e.TestFailure("no %s in /metrics" % line_start)
 
 
 def journal_ids(folder):
@@ -75,14 +60,6 @@ def his_orders(folder):
     with sqlite3.connect(os.path.join(folder, "var", "his.db")) as db:
         return {row[0] for row in db.execute("SELECT order_no FROM his_order")}
 
-
-def wait_for(what, condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise e2e.TestFailure("%s: not within %.0f s" % (what, timeout))
 
 
 def main():
@@ -111,24 +88,25 @@ def main():
         check(journal_ids(folder) == set(first), "the first batch in the journal")
         check({"XN-" + c for c in first} <= his_orders(folder), "the first batch in the HIS")
 
-        wait_for("the first batch pruned but its newest",
-                 lambda: journal_ids(folder) == {first[-1]})
-        check(sample(metrics(admin_port), "hisbridge_store_pruned_messages_total") == 5,
+        e2e.wait_for("the first batch pruned but its newest",
+                     lambda: journal_ids(folder) == {first[-1]}, 30.0, interval=0.1)
+        check(e2e.sample(e2e.metrics_text(admin_port), "hisbridge_store_pruned_messages_total") == 5,
               "five pruned messages counted")
 
         second = ["RET-B%d" % n for n in range(1, 4)]
         sent_at = time.monotonic()
         send(lis_port, second)
         e2e.wait_until_processed(folder, len(first[-1:] + second), admin_port=admin_port)
-        wait_for("the first batch's newest pruned", lambda: first[-1] not in journal_ids(folder))
-        text = metrics(admin_port)
+        e2e.wait_for("the first batch's newest pruned",
+                     lambda: first[-1] not in journal_ids(folder), 30.0, interval=0.1)
+        text = e2e.metrics_text(admin_port)
         check(time.monotonic() - sent_at < MAX_AGE_S,
               "the second batch took longer than max_age to check: the check means nothing")
         check(journal_ids(folder) == set(second), "only the second batch left in the journal: "
               "%r" % sorted(journal_ids(folder)))
-        check(sample(text, "hisbridge_store_pruned_messages_total") == 6,
+        check(e2e.sample(text, "hisbridge_store_pruned_messages_total") == 6,
               "six pruned messages counted")
-        check(sample(text, 'hisbridge_store_messages{status="processed"}') == 3,
+        check(e2e.sample(text, 'hisbridge_store_messages{status="processed"}') == 3,
               "three processed messages in the journal's counts")
         check({"XN-" + c for c in first + second} <= his_orders(folder),
               "every order still in the HIS: retention prunes the journal only")

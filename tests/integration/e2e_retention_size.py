@@ -20,7 +20,6 @@ second (the size rule keeps anything younger). Then:
 Exit status: 0 passed, 1 failed.
 """
 
-import http.client
 import random
 import re
 import string
@@ -60,26 +59,9 @@ def send(port, control_ids):
                 check(ack.code == "AA", "%s answered %r" % (control_id, ack))
 
 
-def metric(admin_port, name):
-    conn = http.client.HTTPConnection(e2e.HOST, admin_port, timeout=10)
-    try:
-        conn.request("GET", "/metrics")
-        text = conn.getresponse().read().decode("utf-8")
-    finally:
-        conn.close()
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise e2e.TestFailure("no %s in /metrics" % name)
 
-
-def wait_for(what, condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise e2e.TestFailure("%s: not within %.0f s" % (what, timeout))
+def metric_of(admin_port, name):
+    return e2e.sample(e2e.metrics_text(admin_port), name)
 
 
 def main():
@@ -99,16 +81,17 @@ def main():
         first = ["SZ-A%04d" % n for n in range(2400)]
         send(lis_port, first)
         e2e.wait_until_processed(folder, 1, timeout=60.0)
-        wait_for("the journal's data under max_size",
-                 lambda: metric(admin_port, "hisbridge_store_data_bytes") <= MAX_SIZE, 60.0)
-        pruned = metric(admin_port, "hisbridge_store_pruned_messages_total")
+        e2e.wait_for("the journal's data under max_size",
+                     lambda: metric_of(admin_port, "hisbridge_store_data_bytes") <= MAX_SIZE, 60.0,
+                     interval=0.2)
+        pruned = metric_of(admin_port, "hisbridge_store_pruned_messages_total")
         check(pruned > 0, "retention deleted nothing")
 
         second = ["SZ-B%04d" % n for n in range(400)]
         send(lis_port, second)
         e2e.wait_until_processed(folder, 1, timeout=60.0)
         time.sleep(2.5)  # two more passes of the pruner
-        data = metric(admin_port, "hisbridge_store_data_bytes")
+        data = metric_of(admin_port, "hisbridge_store_data_bytes")
         check(data <= MAX_SIZE, "the journal's data is %d bytes, over max_size" % data)
 
         rows = e2e.query(folder, "SELECT id, control_id FROM hisbridge_messages ORDER BY id")
@@ -118,7 +101,7 @@ def main():
         check(gone, "nothing of the first round was deleted")
         # Oldest first: what went is a prefix of the first round.
         check(gone == first[:len(gone)], "retention deleted a message newer than one it kept")
-        pruned = metric(admin_port, "hisbridge_store_pruned_messages_total")
+        pruned = metric_of(admin_port, "hisbridge_store_pruned_messages_total")
         check(pruned == len(gone), "pruned_messages_total %d, %d gone" % (pruned, len(gone)))
 
         log = engine.log_text()

@@ -417,6 +417,37 @@ def wait_timeline_recorded(admin_port, timeout=20.0):
     raise TestFailure("the timeline did not catch up within %.0f s: %s" % (timeout, line))
 
 
+def wait_for(what, condition, timeout, interval=0.05):
+    """Calls `condition` every `interval` seconds until it returns something true, and returns
+    that; fails naming `what` when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TestFailure("%s: not within %.0f s" % (what, timeout))
+
+
+def metrics_text(admin_port):
+    """The admin server's /metrics page as text."""
+    conn = http.client.HTTPConnection(HOST, admin_port, timeout=10)
+    try:
+        conn.request("GET", "/metrics")
+        return conn.getresponse().read().decode("utf-8")
+    finally:
+        conn.close()
+
+
+def sample(text, series):
+    """The value of `series` (a name, with its labels as written: 'name{label="x"}') in a
+    /metrics page."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[1])
+    raise TestFailure("no %s in /metrics" % series)
+
+
 def binary_from_argv():
     if len(sys.argv) < 2 or not os.access(sys.argv[1], os.X_OK):
         print("usage: %s HISBRIDGE [...]: HISBRIDGE must be the hisbridge binary" % sys.argv[0])
