@@ -40,6 +40,24 @@ struct StoreConfig {
   RetentionConfig retention;
 };
 
+// TLS (OpenSSL, TLS 1.2 and later only) on a listener, the admin server or an outbound MLLP
+// connection. Files are PEM; they are read when the engine starts (and again on reload), and
+// one that is missing, unreadable or does not match stops the start with its name.
+struct TlsConfig {
+  bool enabled = false;  // the `tls` object is present
+  // This side's certificate (chain) and its private key: required on a listener and the admin
+  // server; on an outbound connection, the client certificate a mutual-TLS peer asks for.
+  std::string certificate;
+  std::string private_key;
+  // Listener: the CA certificates a client certificate must chain to. Outbound: those the
+  // server's certificate must chain to (empty: the system's CAs).
+  std::string ca;
+  // Listener: a client without a certificate that chains to `ca` is refused (mutual TLS).
+  bool require_client_certificate = false;
+  // Outbound: the name the server's certificate must carry (empty: the destination's host).
+  std::string server_name;
+};
+
 enum class ListenerType { mllp, http, file };
 
 struct ListenerConfig {
@@ -52,6 +70,20 @@ struct ListenerConfig {
   std::size_t max_connections = 1000;
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};  // file
+  TlsConfig tls;  // mllp, http
+  // Source addresses allowed to connect: "10.1.2.7", "10.1.2.0/24", "fd00::/8"; empty: any.
+  // A connection from elsewhere is closed at once (and counted) before a byte is read.
+  std::vector<std::string> allow_from;
+  // Connections open at once from one address; one more is closed at once. 0: no limit but
+  // max_connections.
+  std::size_t max_connections_per_ip = 100;
+  // mllp: once a message has begun (any byte after the previous message or the connect), it
+  // must be complete within this, however slowly the bytes trickle in; else the connection is
+  // closed (slow senders). http: the time to send a request's header and body.
+  std::chrono::milliseconds message_timeout{std::chrono::minutes(2)};
+  // mllp: messages one connection may send per second; beyond it the connection is read more
+  // slowly (never dropped: the sender sees late ACKs). 0: no limit.
+  double max_frames_per_second = 0;
   // Character set to read this source's messages in, overriding MSH-18 (for senders that
   // leave it empty or declare the wrong one), e.g. "CP1258".
   std::string charset;
@@ -107,6 +139,7 @@ struct DestinationConfig {
   std::string content = "raw";  // file: raw or records
   bool verify_tls = true;  // fhir: check the server's certificate against the system's CAs
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // fhir, mllp
+  TlsConfig tls;  // mllp: connect over TLS (verify_tls says whether the server is checked)
   std::string mapping;
   RetryConfig retry;
   std::size_t max_queue_depth = 10'000;
@@ -136,6 +169,17 @@ struct AdminConfig {
   std::vector<AdminToken> tokens;
   // /metrics, /healthz and /readyz without a token, for Prometheus and load balancers.
   bool open_metrics = true;
+  TlsConfig tls;  // HTTPS for the API and the dashboard
+};
+
+// The audit log file: every operator action (a message viewed with its patient data, replay,
+// reprocess, config reload) as one JSON line, appended and flushed to disk before the action's
+// answer; at max_size the file is renamed to FILE.1 (FILE.1 to FILE.2, ...) and `keep` such
+// files are kept. The journal keeps the same rows (GET /api/v1/audit).
+struct AuditConfig {
+  std::string file = "var/audit.log";
+  std::int64_t max_size_bytes = 10'000'000;
+  std::size_t keep = 10;
 };
 
 struct LogConfig {
@@ -164,6 +208,7 @@ struct Config {
   StoreConfig store;
   std::string his_location = "var/his.db";
   AdminConfig admin;
+  AuditConfig audit;
   LogConfig log;
   std::vector<ListenerConfig> listeners;
   std::vector<ChannelConfig> channels;
