@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "engine/config/tls_reader.hpp"
+
 namespace hisbridge::config {
 namespace {
 
@@ -87,13 +89,16 @@ bool is_loopback_host(std::string_view host) {
 }
 
 void read_admin(const json& j, ErrorSink& sink, AdminConfig& out) {
-  ObjectReader r(j, "/admin", sink, {"host", "port", "tokens", "open_metrics"});
+  ObjectReader r(j, "/admin", sink, {"host", "port", "tokens", "open_metrics", "tls"});
   if (!r.valid()) {
     return;
   }
   r.text("host", out.host);
   r.port("port", out.port);
   r.flag("open_metrics", out.open_metrics);
+  if (const json* tls = r.member("tls")) {
+    read_tls(*tls, r.pointer("tls"), TlsSide::server, sink, out.tls);
+  }
   if (const json* tokens = r.member("tokens")) {
     read_tokens(*tokens, sink, out.tokens);
   }

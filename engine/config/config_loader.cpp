@@ -6,6 +6,7 @@
 
 #include "engine/config/json_reader.hpp"
 #include "engine/config/admin_reader.hpp"
+#include "engine/config/tls_reader.hpp"
 #include "engine/config/turnaround_reader.hpp"
 #include "engine/hl7/charset.hpp"
 #include "engine/hl7/path.hpp"
@@ -75,10 +76,42 @@ void read_store(const json& j, ErrorSink& sink, StoreConfig& out) {
   }
 }
 
+// TLS, source addresses and the limits a peer must keep (mllp and http listeners).
+void read_connection_limits(ObjectReader& r, ErrorSink& sink, ListenerConfig& out) {
+  const bool network = out.type != ListenerType::file;
+  for (const auto key : {"tls", "allow_from", "max_connections_per_ip", "message_timeout",
+                         "max_frames_per_second"}) {
+    if (!network && r.has(key)) {
+      sink.at_key(r.pointer(key), "'" + std::string(key) + "' applies to mllp and http listeners");
+    }
+  }
+  if (const json* tls = r.member("tls"); tls != nullptr && network) {
+    read_tls(*tls, r.pointer("tls"), TlsSide::server, sink, out.tls);
+  }
+  r.texts("allow_from", out.allow_from);
+  for (std::size_t i = 0; i < out.allow_from.size(); ++i) {
+    if (auto problem = address_range_problem(out.allow_from[i]); !problem.empty()) {
+      sink.at_value(r.pointer("allow_from") + "/" + std::to_string(i), std::move(problem));
+    }
+  }
+  r.count("max_connections_per_ip", out.max_connections_per_ip, 0, 100'000);
+  r.duration("message_timeout", out.message_timeout);
+  if (out.message_timeout < std::chrono::seconds(1)) {
+    sink.at_value(r.pointer("message_timeout"), "'message_timeout' must be at least 1s");
+  }
+  if (out.type == ListenerType::http && r.has("max_frames_per_second")) {
+    sink.at_key(r.pointer("max_frames_per_second"), "'max_frames_per_second' applies to mllp listeners");
+  }
+  std::size_t frames = 0;
+  r.count("max_frames_per_second", frames, 0, 1'000'000);
+  out.max_frames_per_second = static_cast<double>(frames);
+}
+
 void read_listener(const json& j, const std::string& pointer, ErrorSink& sink, ListenerConfig& out) {
   ObjectReader r(j, pointer, sink,
                  {"name", "type", "host", "port", "folder", "max_frame_bytes", "max_connections",
-                  "idle_timeout", "poll_interval", "charset"});
+                  "idle_timeout", "poll_interval", "charset", "tls", "allow_from",
+                  "max_connections_per_ip", "message_timeout", "max_frames_per_second"});
   if (!r.valid()) {
     return;
   }
@@ -113,6 +146,7 @@ void read_listener(const json& j, const std::string& pointer, ErrorSink& sink, L
       sink.at_value(r.pointer("charset"), charset.error().message());
     }
   }
+  read_connection_limits(r, sink, out);
 }
 
 void read_filter(const json& j, const std::string& pointer, ErrorSink& sink, FilterConfig& out) {
@@ -182,6 +216,12 @@ void read_destination(ObjectReader& d, ErrorSink& sink, DestinationConfig& out) 
   d.text("content", out.content);
   d.flag("verify_tls", out.verify_tls);
   d.duration("timeout", out.timeout);
+  if (const json* tls = d.member("tls")) {
+    read_tls(*tls, d.pointer("tls"), TlsSide::client, sink, out.tls);
+    if (out.type != "mllp") {
+      sink.at_key(d.pointer("tls"), "'tls' applies to mllp destinations (a fhir url says https)");
+    }
+  }
   d.text("mapping", out.mapping);
   check_file(d, sink, "mapping", out.mapping, "mapping file");
   if (const json* retry = d.member("retry")) {
@@ -250,7 +290,7 @@ void read_channel(const json& j, const std::string& pointer, ErrorSink& sink, Ch
     const std::string at = r.pointer("destinations") + "/" + std::to_string(i);
     ObjectReader d((*destinations)[i], at, sink,
                    {"name", "type", "location", "folder", "url", "host", "port", "content",
-                    "verify_tls", "timeout", "mapping", "retry", "max_queue_depth"});
+                    "verify_tls", "tls", "timeout", "mapping", "retry", "max_queue_depth"});
     DestinationConfig destination;
     read_destination(d, sink, destination);
     out.destinations.push_back(std::move(destination));
@@ -329,7 +369,7 @@ void check_references(const Config& c, ErrorSink& sink) {
 void read_root(const json& root, ErrorSink& sink, Config& c) {
   ObjectReader r(root, "", sink,
                  {"timezone", "store", "his", "admin", "log", "listeners", "channels",
-                  "mapping_reload_interval", "turnaround"});
+                  "mapping_reload_interval", "turnaround", "audit"});
   if (!r.valid()) {
     return;
   }
@@ -344,6 +384,12 @@ void read_root(const json& root, ErrorSink& sink, Config& c) {
   }
   if (const json* admin = r.member("admin")) {
     read_admin(*admin, sink, c.admin);
+  }
+  if (const json* audit = r.member("audit")) {
+    ObjectReader a(*audit, "/audit", sink, {"file", "max_size", "keep"});
+    a.text("file", c.audit.file, true);
+    a.bytes("max_size", c.audit.max_size_bytes, 100'000);
+    a.count("keep", c.audit.keep, 1, 1000);
   }
   if (const json* log = r.member("log")) {
     ObjectReader l(*log, "/log", sink, {"level", "show_patient_data"});
