@@ -1,11 +1,13 @@
 #include "engine/app/serve_command.hpp"
 
 #include <iostream>
+#include <string_view>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/app/engine.hpp"
+#include "engine/app/sd_notify.hpp"
 #include "engine/config/config_loader.hpp"
 #include "engine/store/open_store.hpp"
 
@@ -20,6 +22,14 @@ void configure_logging(const config::LogConfig& log) {
   spdlog::set_level(spdlog::level::from_str(log.level));
   if (log.show_patient_data) {
     spdlog::warn("PATIENT DATA IN LOGS: log.show_patient_data is on; turn it off after debugging");
+  }
+}
+
+// Tells systemd (Type=notify) about a change of state; a failure to tell it is logged, never
+// fatal: the engine serves either way, and systemd reports the unit's start timing out.
+void notify_service_manager(std::string_view state) {
+  if (auto sent = notify(state); !sent) {
+    spdlog::warn("cannot notify the service manager ({}): {}", state, sent.error());
   }
 }
 
@@ -44,7 +54,9 @@ int run_serve(const std::string& config_file) {
     return 1;
   }
   spdlog::info("ready");
+  notify_service_manager("READY=1");
   engine.run_until_signal();
+  notify_service_manager("STOPPING=1");
   spdlog::info("stopped");
   return 0;
 }
