@@ -154,7 +154,8 @@ class _Lane:
             return False
         self.next_connect = now + self.gen.reconnect_delay
         try:
-            sock = socket.create_connection((e2e.HOST, self.gen.port), timeout=2)
+            sock = socket.create_connection((e2e.HOST, self.gen.port), timeout=2,
+                                            source_address=self.gen.source_address)
         except OSError:
             self.gen.count("connect_failures")
             return False
@@ -254,11 +255,14 @@ class LoadGenerator:
     a message answered negatively or not at all is sent again after `retry_delay`, before new
     ones, as a real sender would; the same message, same control id.
 
-    `phase` labels the attempts sent from then on (for latency figures per phase)."""
+    `phase` labels the attempts sent from then on (for latency figures per phase). With
+    `source` (a local address such as "127.0.0.2"), the connections come from that address, for
+    an engine that counts connections per source address."""
 
     def __init__(self, port, template, rate=200.0, connections=4, resend=False,
-                 retry_delay=0.5, ack_timeout=30.0, max_in_flight=32, tag=None):
+                 retry_delay=0.5, ack_timeout=30.0, max_in_flight=32, tag=None, source=None):
         self.port = port
+        self.source_address = (source, 0) if source else None
         self.template = template
         self.rate = rate
         self.connections = connections
