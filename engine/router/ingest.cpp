@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/core/patient_data_log.hpp"
 #include "engine/hl7/ack.hpp"
 #include "engine/hl7/message.hpp"
 #include "engine/hl7/read_message.hpp"
@@ -222,10 +223,12 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     const std::string control_id = "HB" + std::to_string(stored->id);
     if (pending.parse_error) {
       count(counters_, stats, &IngestCounters::rejected);
-      // The error's kind and position only: its detail may quote message text.
-      spdlog::info("{}: message {} rejected: {} (segment {}, byte {})", source, control_id,
+      // The error's kind and position; its detail only while patient data may be shown in
+      // the log, since it may quote message text.
+      spdlog::info("{}: message {} rejected: {} (segment {}, byte {}){}", source, control_id,
                    hl7::error_category().message(static_cast<int>(pending.parse_error->code)),
-                   pending.parse_error->segment, pending.parse_error->offset);
+                   pending.parse_error->segment, pending.parse_error->offset,
+                   patient_text(": " + pending.parse_error->detail, ""));
       pending.reply({answer(pending, hl7::AckCode::reject, {}, control_id), false, stored->id});
       return;
     }

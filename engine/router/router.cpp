@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/core/patient_data_log.hpp"
 #include "engine/hl7/read_message.hpp"
 #include "engine/router/channel_output.hpp"
 #include "engine/router/filter.hpp"
@@ -352,6 +353,11 @@ std::optional<store::StatusUpdate> Router::outcome(const store::StoredMessage& s
   }
   unrouted += taken == 0 ? 1 : 0;
   if (!failures.empty()) {
+    // The reasons may quote the message's values: in the journal always, in the log only
+    // while patient data may be shown there (the metrics count every failure).
+    if (show_patient_data()) {
+      spdlog::info("router: message {} failed: {}", stored.id, failures);
+    }
     // The channels that did map it still deliver what they made.
     update.status = store::MessageStatus::error;
     update.error = std::move(failures);
