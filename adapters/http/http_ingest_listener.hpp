@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct HttpIngestOptions {
   std::vector<std::string> sources;
   std::string host = "0.0.0.0";
   std::uint16_t port = 0;  // 0: the system chooses (see port())
+  // Limits, timeouts, TLS and the allow-list of the server under it.
   HttpServerOptions server;
   // Retry-After on a 503 when the message could not be stored.
   std::chrono::seconds retry_after{10};
@@ -63,6 +65,12 @@ class HttpIngestListener final : public HttpHandler {
   void stop();
   std::uint16_t port() const { return server_.port(); }
   std::size_t connections() const { return server_.connections(); }
+  // Refusals and TLS handshake failures at the door (HttpServer::counters).
+  const HttpServerCounters& counters() const { return server_.counters(); }
+  // The notAfter of the TLS certificate; nullopt without TLS.
+  std::optional<std::chrono::system_clock::time_point> certificate_expiry() const {
+    return server_.certificate_expiry();
+  }
 
   // While paused, every ingest request is answered 503 with Retry-After and nothing is handed
   // to Ingest: back-pressure when the store or the processing behind it falls behind.

@@ -1,18 +1,24 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "adapters/net/address_range.hpp"
 #include "engine/core/result.hpp"
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
+}  // namespace ssl
 }  // namespace boost::asio
 
 namespace hisbridge::http {
@@ -102,13 +108,54 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   // Keep connections open between requests when the client asks to (HTTP/1.1's default).
   bool keep_alive = true;
-  // Connections beyond this are answered 503 at once and closed.
+  // Connections beyond this are answered 503 at once (under TLS, after the handshake) and
+  // closed.
   std::size_t max_connections = 1000;
+
+  // Names the server in log lines: "admin", or the HTTP listener's name.
+  std::string name = "http";
+  // HTTPS: a server context (tls::make_server_context, which sets TLS 1.2 at least and whether
+  // a client certificate is asked for or required); null: plain HTTP. Every connection does its
+  // handshake within handshake_timeout before a byte of HTTP is read; one that fails is counted
+  // and closed (a plain HTTP request is answered 400 in plain text first), and logged with the
+  // peer and OpenSSL's reason at most once a minute per address.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
+  // Addresses that may connect (empty: any). A connection from elsewhere is closed at once,
+  // before a byte is read, with no answer.
+  hisbridge::net::AllowList allow_from;
+  // Connections open at once from one address; one more is closed at once, with no answer
+  // (see HttpServer). 0: no limit but max_connections.
+  std::size_t max_connections_per_ip = 0;
+};
+
+// What the server has refused or failed at its door, for logs and metrics. Read with relaxed
+// loads. Every refusal is counted; the log says at most one a minute per address.
+struct HttpServerCounters {
+  // Closed at once, before a byte is read: the peer is not in allow_from; or
+  // max_connections_per_ip of its connections were open.
+  std::atomic<std::uint64_t> refused_not_allowed{0};
+  std::atomic<std::uint64_t> refused_per_ip_limit{0};
+  // Answered 503 and closed: max_connections were open.
+  std::atomic<std::uint64_t> refused_over_limit{0};
+  // TLS handshakes that failed or timed out (a peer that closes before sending a byte is not
+  // counted: load balancers' port checks do that).
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
 };
 
 // Accepts connections on host:port and serves each on its own strand of `ioc`, following
 // Beast's asynchronous server example: a connection owns itself, one request and one write in
 // flight at a time, a timeout on every read and write.
+//
+// At accept, cheapest and most telling first: a peer outside allow_from is closed; one with
+// max_connections_per_ip connections open is closed too, with no answer (as the MLLP listener
+// does): a 503 would cost a TLS handshake and a linger for the one peer that already holds more
+// than its share, and an HTTP client that opens that many connections from one address is a
+// loop or a leak that a Retry-After does not slow; past max_connections a connection is
+// answered 503 with Retry-After, since then it is the server that is busy, not the client.
+//
+// Under TLS a connection ends with close_notify (async_shutdown, bounded by a second) when it
+// ends in order; a connection that broke, timed out or is cut by stop() is simply closed.
 //
 // Lifetime: `ioc` and `handler` must outlive every handler the server started, i.e. destroy
 // them only after the io_context has stopped running (or after stop() and connections() == 0);
@@ -134,6 +181,9 @@ class HttpServer {
   void stop();
   // Open connections, for metrics and tests.
   std::size_t connections() const;
+  const HttpServerCounters& counters() const;
+  // The notAfter of the TLS certificate; nullopt without TLS.
+  std::optional<std::chrono::system_clock::time_point> certificate_expiry() const;
 
  private:
   class Impl;

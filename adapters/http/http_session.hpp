@@ -1,0 +1,58 @@
+#pragma once
+
+// Internal to adapters/http: what the HttpServer's acceptor (http_server.cpp) and its
+// connections (http_session.cpp) share. Beast stays in http_session.cpp: this header brings in
+// Asio's TCP socket only.
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "adapters/http/http_server.hpp"
+#include "adapters/net/log_throttle.hpp"
+#include "adapters/net/peer_gate.hpp"
+
+namespace hisbridge::http::detail {
+
+// A connection as the acceptor sees it: plain or TLS, it can be closed from stop().
+class SessionBase : public ResponseSink {
+ public:
+  // Closes the connection at once on its strand (no close_notify), cutting what is in flight.
+  virtual void close() = 0;
+};
+
+// What the acceptor and every connection share. Connections keep it alive after the server
+// object is gone, until their last handler has run.
+struct ServerState {
+  ServerState(HttpHandler& h, HttpServerOptions o)
+      : handler(h), options(std::move(o)), gate(options.max_connections_per_ip) {}
+
+  HttpHandler& handler;
+  const HttpServerOptions options;
+  HttpServerCounters counters;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopped{false};
+  hisbridge::net::PeerGate gate;                // max_connections_per_ip
+  hisbridge::net::LogThrottle refusal_log;      // one line a minute per refused address
+  hisbridge::net::LogThrottle handshake_log;    // one line a minute per failing address
+  std::mutex mutex;
+  std::unordered_map<const SessionBase*, std::weak_ptr<SessionBase>> sessions;  // by mutex
+};
+
+// Who is at the other end of a connection.
+struct Peer {
+  hisbridge::net::IpAddress address;  // what the allow-list, the gate and the log limit see
+  std::string text;                   // "10.1.2.3:51234", "[fd00::1]:51234", for log lines
+};
+
+// Serves an accepted connection: over TLS when state->options.tls is set, else plain HTTP.
+// `ticket` holds the peer's place under max_connections_per_ip until the connection closes;
+// with `over_capacity` the connection is answered 503 and closed.
+void serve(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+           hisbridge::net::PeerGate::Ticket ticket, Peer peer, bool over_capacity);
+
+}  // namespace hisbridge::http::detail
