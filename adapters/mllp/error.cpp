@@ -18,6 +18,7 @@ class Category final : public boost::system::error_category {
       case Error::timeout: return "no ACK within the timeout";
       case Error::closed_before_ack: return "connection closed before a complete ACK";
       case Error::not_an_ack: return "the answer is not an HL7 ACK";
+      case Error::tls_failed: return "TLS failed";
     }
     return "unknown mllp error";
   }
@@ -43,6 +44,7 @@ int hl7_error_code(Error e) noexcept {
     case Error::timeout:
     case Error::closed_before_ack:
     case Error::not_an_ack:
+    case Error::tls_failed:
       return 207;  // application internal error: table 0357 has no code for size limits
   }
   return 207;

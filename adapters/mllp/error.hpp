@@ -17,6 +17,7 @@ enum class Error {
   timeout,              // no complete ACK within the timeout (connecting included)
   closed_before_ack,    // the peer closed or reset the connection before a complete ACK
   not_an_ack,           // what came back is not an HL7 ACK (no MSA, no known MSA-1 code)
+  tls_failed,           // the TLS handshake (or the TLS stream) failed: the client says why
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -7,7 +7,11 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+
+#include "adapters/tls/tls_context.hpp"
 
 namespace hisbridge::mllp {
 namespace {
@@ -18,7 +22,14 @@ using tcp = net::ip::tcp;
 
 bool peer_closed(const error_code& ec) {
   return ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == net::error::broken_pipe || ec == net::error::connection_aborted;
+         ec == net::error::broken_pipe || ec == net::error::connection_aborted ||
+         ec == net::ssl::error::stream_truncated;
+}
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  const std::string port = std::to_string(endpoint.port());
+  return endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]:" + port
+                                    : endpoint.address().to_string() + ":" + port;
 }
 
 }  // namespace
@@ -36,12 +47,16 @@ class MllpClient::Impl {
   Result<std::string> send(std::string_view message, const AnswerFilter* is_answer);
   bool connected() const noexcept { return socket_.is_open(); }
   void close() noexcept;
+  const std::string& tls_error() const noexcept { return tls_error_; }
 
  private:
   bool peer_still_there();
+  void start_tls();
+  void on_handshake(const error_code& ec);
+  bool tls_broke(const error_code& ec);
   void do_resolve();
   void on_resolve(const error_code& ec, const tcp::resolver::results_type& endpoints);
-  void on_connect(const error_code& ec);
+  void on_connect(const error_code& ec, const tcp::endpoint& endpoint);
   void do_write();
   void on_write(const error_code& ec, std::size_t bytes);
   void do_read();
@@ -54,6 +69,11 @@ class MllpClient::Impl {
   net::io_context ioc_;
   tcp::resolver resolver_;
   tcp::socket socket_;
+  // TLS over socket_, made anew for each connection (an SSL object serves one); reset only
+  // when no operation is pending on it.
+  std::optional<net::ssl::stream<tcp::socket&>> tls_;
+  std::string peer_;       // "10.1.2.3:2575", the address connected to
+  std::string tls_error_;  // why the last send failed with Error::tls_failed
   Framer framer_;
   std::string frame_;  // the framed message being written
   std::array<char, std::size_t{16} * 1024> read_buffer_{};
@@ -67,6 +87,7 @@ Result<std::string> MllpClient::Impl::send(std::string_view message,
     return make_error_code(Error::forbidden_byte);
   }
   is_answer_ = is_answer;
+  tls_error_.clear();
   frame_ = encode_frame(message);
   framer_.reset();
   outcome_.reset();
@@ -90,15 +111,19 @@ Result<std::string> MllpClient::Impl::send(std::string_view message,
 }
 
 // A reused connection may have been closed by the peer since the last ACK. Looks without
-// blocking; bytes left over from an earlier exchange answer nothing now and are dropped.
+// blocking; bytes left over from an earlier exchange answer nothing now and are dropped. Under
+// TLS any byte (a close_notify, an alert, a late ACK) is read past the TLS layer, which breaks
+// the TLS stream: the connection is made anew.
 bool MllpClient::Impl::peer_still_there() {
   error_code ec;
   socket_.non_blocking(true, ec);
   std::size_t bytes = 1;
+  std::size_t total = 0;
   while (!ec && bytes != 0) {
     bytes = socket_.read_some(net::buffer(read_buffer_), ec);
+    total += bytes;
   }
-  const bool alive = ec == net::error::would_block;
+  const bool alive = ec == net::error::would_block && !(tls_ && total != 0);
   socket_.non_blocking(false, ec);
   return alive;
 }
@@ -125,40 +150,93 @@ void MllpClient::Impl::on_resolve(const error_code& ec,
   }
   // Tries each address in turn (::1, then 127.0.0.1 for "localhost").
   net::async_connect(socket_, endpoints,
-                     [this](const error_code& connect_ec, const tcp::endpoint&) {
-                       on_connect(connect_ec);
+                     [this](const error_code& connect_ec, const tcp::endpoint& endpoint) {
+                       on_connect(connect_ec, endpoint);
                      });
 }
 
-void MllpClient::Impl::on_connect(const error_code& ec) {
+void MllpClient::Impl::on_connect(const error_code& ec, const tcp::endpoint& endpoint) {
   if (ec) {
     return finish(ec == net::error::connection_refused ? make_error_code(Error::connection_refused)
                                                        : ec);
   }
   error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);  // one small frame, then a wait: send now
+  peer_ = endpoint_text(endpoint);
+  if (options_.tls) {
+    return start_tls();
+  }
+  tls_.reset();
   do_write();
 }
 
+// The server's name is checked against its certificate (when the context verifies) and sent
+// as SNI, before the handshake.
+void MllpClient::Impl::start_tls() {
+  tls_.emplace(socket_, *options_.tls);
+  const std::string& name = options_.server_name.empty() ? host_ : options_.server_name;
+  if (auto expected = tls::expect_server_name(tls_->native_handle(), name); !expected) {
+    tls_error_ = expected.error();
+    return finish(make_error_code(Error::tls_failed));
+  }
+  tls_->async_handshake(net::ssl::stream_base::client,
+                        [this](const error_code& ec) { on_handshake(ec); });
+}
+
+void MllpClient::Impl::on_handshake(const error_code& ec) {
+  if (ec) {
+    if (ec == net::error::operation_aborted) {
+      return finish(ec);
+    }
+    tls_error_ = tls::handshake_error_text(tls_->native_handle(), ec) + " (peer " + peer_ + ")";
+    return finish(make_error_code(Error::tls_failed));
+  }
+  do_write();
+}
+
+// A TLS error after the handshake: under TLS 1.3 a server refuses a client certificate only
+// after the client's handshake is done, so its alert ends the first read.
+bool MllpClient::Impl::tls_broke(const error_code& ec) {
+  if (!tls_ || ec.category() != net::error::get_ssl_category() ||
+      ec == net::ssl::error::stream_truncated) {
+    return false;
+  }
+  tls_error_ = tls::handshake_error_text(tls_->native_handle(), ec) + " (peer " + peer_ + ")";
+  finish(make_error_code(Error::tls_failed));
+  return true;
+}
+
 void MllpClient::Impl::do_write() {
-  net::async_write(socket_, net::buffer(frame_),
-                   [this](const error_code& ec, std::size_t bytes) { on_write(ec, bytes); });
+  auto on_written = [this](const error_code& ec, std::size_t bytes) { on_write(ec, bytes); };
+  if (tls_) {
+    return net::async_write(*tls_, net::buffer(frame_), std::move(on_written));
+  }
+  net::async_write(socket_, net::buffer(frame_), std::move(on_written));
 }
 
 void MllpClient::Impl::on_write(const error_code& ec, std::size_t /*bytes*/) {
   if (ec) {
+    if (tls_broke(ec)) {
+      return;
+    }
     return finish(peer_closed(ec) ? make_error_code(Error::closed_before_ack) : ec);
   }
   do_read();
 }
 
 void MllpClient::Impl::do_read() {
-  socket_.async_read_some(net::buffer(read_buffer_),
-                          [this](const error_code& ec, std::size_t bytes) { on_read(ec, bytes); });
+  auto on_data = [this](const error_code& ec, std::size_t bytes) { on_read(ec, bytes); };
+  if (tls_) {
+    return tls_->async_read_some(net::buffer(read_buffer_), std::move(on_data));
+  }
+  socket_.async_read_some(net::buffer(read_buffer_), std::move(on_data));
 }
 
 void MllpClient::Impl::on_read(const error_code& ec, std::size_t bytes) {
   if (ec) {
+    if (tls_broke(ec)) {
+      return;
+    }
     return finish(peer_closed(ec) ? make_error_code(Error::closed_before_ack) : ec);
   }
   framer_.feed(std::string_view(read_buffer_.data(), bytes));
@@ -195,6 +273,8 @@ Result<std::string> MllpClient::send(std::string_view message, const AnswerFilte
 }
 
 bool MllpClient::connected() const noexcept { return impl_->connected(); }
+
+const std::string& MllpClient::tls_error() const noexcept { return impl_->tls_error(); }
 
 void MllpClient::close() noexcept { impl_->close(); }
 

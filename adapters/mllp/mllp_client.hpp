@@ -12,6 +12,10 @@
 #include "adapters/mllp/framer.hpp"
 #include "engine/core/result.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace hisbridge::mllp {
 
 struct ClientOptions {
@@ -20,6 +24,12 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};
   // The largest ACK accepted; a longer one fails with Error::frame_too_large.
   std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+  // TLS: a client context (tls::make_client_context, which decides whether the server's
+  // certificate is verified); null: plain MLLP.
+  std::shared_ptr<boost::asio::ssl::context> tls{};
+  // The name the server's certificate must carry (a DNS name or an IP address), also sent as
+  // SNI; empty: the host connected to.
+  std::string server_name{};
 };
 
 // A blocking MLLP sender for command-line tools and tests: one connection, one message at a
@@ -43,8 +53,8 @@ class MllpClient {
 
   // Sends `message` in one frame and returns the message of the first frame that comes back
   // (the ACK, framing removed, not interpreted). Errors: Error::forbidden_byte (nothing sent),
-  // resolve_failed, connection_refused, timeout, closed_before_ack, frame_too_large, or the
-  // system's error_code for other socket failures.
+  // resolve_failed, connection_refused, timeout, closed_before_ack, frame_too_large,
+  // tls_failed (tls_error() says why), or the system's error_code for other socket failures.
   Result<std::string> send(std::string_view message);
 
   // The same, returning the first frame `is_answer` accepts: the frames it refuses (a late ACK
@@ -54,6 +64,10 @@ class MllpClient {
 
   bool connected() const noexcept;
   void close() noexcept;
+
+  // After a send that failed with Error::tls_failed: why, with the peer's address, e.g.
+  // "certificate verify failed: certificate has expired (peer 10.1.2.3:2575)". Empty otherwise.
+  const std::string& tls_error() const noexcept;
 
  private:
   class Impl;

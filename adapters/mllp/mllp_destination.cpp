@@ -24,8 +24,9 @@ MllpDestination::MllpDestination(std::string name, const MllpDestinationOptions&
     : name_(std::move(name)),
       peer_(options.host + ":" + std::to_string(options.port)),
       timeout_(options.timeout),
-      client_(options.host, options.port, ClientOptions{options.timeout, options.max_frame_bytes}) {
-}
+      client_(options.host, options.port,
+              ClientOptions{options.timeout, options.max_frame_bytes, options.tls,
+                            options.server_name}) {}
 
 Delivery MllpDestination::deliver(const router::DeliveryItem& item) {
   const std::int64_t id = item.stored.id;
@@ -76,6 +77,9 @@ Delivery MllpDestination::failed_send(const boost::system::error_code& error, st
   }
   spdlog::debug("mllp destination {}: message {}: {} ({})", name_, id, error.message(), peer_);
   std::string reason = peer_ + ": " + error.message();
+  if (error == make_error_code(Error::tls_failed)) {
+    reason = peer_ + ": TLS: " + client_.tls_error();
+  }
   if (error == make_error_code(Error::timeout)) {
     reason += " (" + std::to_string(timeout_.count()) + " ms)";
   }

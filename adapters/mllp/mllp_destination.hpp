@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "adapters/mllp/framer.hpp"
@@ -18,6 +19,10 @@ struct MllpDestinationOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   // The largest ACK accepted.
   std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+  // TLS: a client context (tls::make_client_context); null: plain MLLP. server_name: the name
+  // the server's certificate must carry (empty: host).
+  std::shared_ptr<boost::asio::ssl::context> tls{};
+  std::string server_name{};
 };
 
 // The `mllp` destination: forwards each message, exactly as received (the journal's bytes), to
@@ -31,7 +36,10 @@ struct MllpDestinationOptions {
 //   AE, CE                 retry (the reason holds the ACK's MSA-3/ERR text)
 //   AR, CR                 failed: the entry is a dead letter (the reason holds the ACK's text)
 //   no ACK in time, connection refused or closed before the ACK, an answer that is not an
-//   ACK, a host name that does not resolve
+//   ACK, a host name that does not resolve, a TLS failure (a certificate that does not
+//   verify: the other side may renew it, so it is retried, with OpenSSL's reason and the
+//   peer's address as the reason: "TLS: certificate verify failed: certificate has expired
+//   (peer 10.1.2.3:2575)")
 //                          retry; the connection is closed so the next attempt starts clean
 //   bytes MLLP cannot frame (0x0B or 0x1C in the message)
 //                          failed

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/mllp/mllp_session.hpp"
+#include "adapters/tls/tls_context.hpp"
 
 namespace hisbridge::mllp {
 namespace {
@@ -22,6 +23,8 @@ using detail::ListenerShared;
 using detail::MllpSession;
 using detail::SessionSocket;
 using detail::Strand;
+using hisbridge::net::IpAddress;
+using hisbridge::net::PeerGate;
 
 // After a failed accept (out of file descriptors, most often) the next try waits this long, so
 // that a lasting failure does not spin.
@@ -38,6 +41,18 @@ std::string peer_text(const tcp::endpoint& endpoint) {
   return address.is_v6() ? "[" + address.to_string() + "]:" + port
                          : address.to_string() + ":" + port;
 }
+
+// The address alone, as the allow-list and the per-address limit see it (a v4-mapped peer is
+// its IPv4 address).
+IpAddress ip_of(const tcp::endpoint& endpoint) {
+  const net::ip::address address = endpoint.address();
+  if (address.is_v4()) {
+    return IpAddress::v4(address.to_v4().to_bytes());
+  }
+  return IpAddress::v6(address.to_v6().to_bytes());
+}
+
+enum class Refusal { not_allowed, per_ip_limit, over_limit };
 
 }  // namespace
 
@@ -64,6 +79,7 @@ class MllpListener::Impl : public std::enable_shared_from_this<Impl> {
   void do_accept();
   void on_accept(const error_code& ec, SessionSocket socket);
   void admit(SessionSocket socket);
+  void refuse(SessionSocket& socket, const IpAddress& address, Refusal why);
 
   net::io_context& ioc_;
   std::shared_ptr<ListenerShared> shared_;
@@ -183,31 +199,71 @@ void MllpListener::Impl::on_accept(const error_code& ec, SessionSocket socket) {
   do_accept();
 }
 
+// The checks run before a byte is read, cheapest and most telling first: the allow-list, the
+// peer's own connections, then the listener's.
 void MllpListener::Impl::admit(SessionSocket socket) {
   error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) {
     return;  // gone already; the socket closes as it goes out of scope
   }
-  std::string peer = peer_text(remote);
+  const IpAddress address = ip_of(remote);
+  const MllpListenerOptions& options = shared_->options;
+  if (!options.allow_from.allows(address)) {
+    return refuse(socket, address, Refusal::not_allowed);
+  }
+  std::optional<PeerGate::Ticket> ticket = shared_->gate.admit(address);
+  if (!ticket) {
+    return refuse(socket, address, Refusal::per_ip_limit);
+  }
   MllpListenerCounters& counters = shared_->counters;
-  const std::uint64_t open = counters.connections_open.load(std::memory_order_relaxed);
-  if (open >= shared_->options.max_connections) {
-    counters.connections_refused_over_limit.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("mllp {}: {}: connection refused, {} are open (the limit)", shared_->options.name,
-                 peer, open);
-    socket.close(ec);
-    return;
+  if (counters.connections_open.load(std::memory_order_relaxed) >= options.max_connections) {
+    return refuse(socket, address, Refusal::over_limit);
   }
   // ACKs are small and awaited: send each write at once rather than waiting to fill a segment.
   socket.set_option(tcp::no_delay(true), ec);
-  auto session = std::make_shared<MllpSession>(std::move(socket), next_strand_, peer, shared_);
+  std::string peer = peer_text(remote);
+  auto session = std::make_shared<MllpSession>(std::move(socket), next_strand_, peer, shared_,
+                                               std::move(*ticket));
   if (!shared_->enlist(session)) {
     return;
   }
   counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("mllp {}: {}: connected", shared_->options.name, peer);
+  spdlog::debug("mllp {}: {}: connected", options.name, peer);
   session->start();
+}
+
+// Counted every time; logged at most once a minute per address, so that a sender retrying in
+// a loop (or a flood) does not flood the log.
+void MllpListener::Impl::refuse(SessionSocket& socket, const IpAddress& address, Refusal why) {
+  MllpListenerCounters& counters = shared_->counters;
+  const MllpListenerOptions& options = shared_->options;
+  std::string reason;
+  switch (why) {
+    case Refusal::not_allowed:
+      counters.connections_refused_not_allowed.fetch_add(1, std::memory_order_relaxed);
+      reason = "the address is not in allow_from";
+      break;
+    case Refusal::per_ip_limit:
+      counters.connections_refused_per_ip_limit.fetch_add(1, std::memory_order_relaxed);
+      reason = std::to_string(options.max_connections_per_ip) +
+               " connections from this address are open (max_connections_per_ip)";
+      break;
+    case Refusal::over_limit:
+      counters.connections_refused_over_limit.fetch_add(1, std::memory_order_relaxed);
+      reason = std::to_string(options.max_connections) +
+               " connections are open (max_connections)";
+      break;
+  }
+  error_code ignored;
+  socket.close(ignored);
+  if (auto quiet = shared_->refusals.allow(address, std::chrono::steady_clock::now())) {
+    spdlog::warn("mllp {}: connection from {} refused: {}{}", options.name, address.to_string(),
+                 reason,
+                 *quiet == 0 ? std::string()
+                             : " (" + std::to_string(*quiet) +
+                                   " more refusals since the last line about it)");
+  }
 }
 
 MllpListener::MllpListener(boost::asio::io_context& ioc, MllpListenerOptions options,
@@ -227,5 +283,10 @@ void MllpListener::pause_reading(bool paused) { impl_->pause_reading(paused); }
 const MllpListenerCounters& MllpListener::counters() const { return impl_->shared().counters; }
 
 const MllpListenerOptions& MllpListener::options() const { return impl_->shared().options; }
+
+std::optional<std::chrono::system_clock::time_point> MllpListener::certificate_expiry() const {
+  const auto& tls = impl_->shared().options.tls;
+  return tls ? tls::certificate_expiry(*tls) : std::nullopt;
+}
 
 }  // namespace hisbridge::mllp

@@ -5,14 +5,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adapters/mllp/framer.hpp"
+#include "adapters/net/address_range.hpp"
 #include "engine/core/result.hpp"
 #include "engine/router/source.hpp"
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
+}  // namespace ssl
 }  // namespace boost::asio
 
 namespace hisbridge::mllp {
@@ -32,13 +37,41 @@ struct MllpListenerOptions {
   // Messages of one connection handed to the engine and not yet answered; at the limit the
   // connection stops reading until answers come back (at least 1).
   std::size_t max_in_flight = 64;
+
+  // TLS: a server context (tls::make_server_context); null: plain MLLP. Each connection does
+  // its handshake within handshake_timeout before a byte of MLLP is read; one that fails is
+  // counted, logged once with the peer and OpenSSL's reason, and closed.
+  std::shared_ptr<boost::asio::ssl::context> tls{};
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
+  // Addresses that may connect (empty: any); a connection from elsewhere is closed at once,
+  // before a byte is read.
+  hisbridge::net::AllowList allow_from;
+  // Connections open at once from one address; one more is closed at once. 0: no limit (the
+  // engine passes the listener's config, 100 unless set).
+  std::size_t max_connections_per_ip = 0;
+  // Once a message has begun (any byte after the previous complete message, or after the
+  // connect), it must be complete within this, however slowly its bytes come; else the
+  // connection is closed. Time the listener itself holds off reading does not count. 0: off.
+  std::chrono::milliseconds message_timeout{std::chrono::minutes(2)};
+  // Messages one connection may hand in per second, with a burst of one second's worth; past
+  // it reading pauses until the rate allows the next (never a drop). 0: no limit.
+  double max_frames_per_second = 0;
 };
 
 // What the listener has seen since it was made, for logs and metrics. Read with relaxed loads.
 struct MllpListenerCounters {
   std::atomic<std::uint64_t> connections_accepted{0};  // served; refused ones not included
   std::atomic<std::uint64_t> connections_open{0};
-  std::atomic<std::uint64_t> connections_refused_over_limit{0};  // accepted and closed at once
+  // Accepted and closed at once, before a byte is read: max_connections were open; the peer
+  // is not in allow_from; max_connections_per_ip of its connections were open.
+  std::atomic<std::uint64_t> connections_refused_over_limit{0};
+  std::atomic<std::uint64_t> connections_refused_not_allowed{0};
+  std::atomic<std::uint64_t> connections_refused_per_ip_limit{0};
+  // TLS handshakes that failed or timed out (a peer that closes before sending a byte is not
+  // counted: load balancers' port checks do that).
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
+  std::atomic<std::uint64_t> message_timeouts{0};  // closed: a message took over message_timeout
+  std::atomic<std::uint64_t> frames_throttled{0};  // frames that waited for max_frames_per_second
   std::atomic<std::uint64_t> frames{0};            // complete frames handed to the engine
   std::atomic<std::uint64_t> frames_too_large{0};  // answered AR, connection closed
   std::atomic<std::uint64_t> idle_timeouts{0};     // connections closed for idleness
@@ -91,6 +124,9 @@ class MllpListener {
 
   const MllpListenerCounters& counters() const;
   const MllpListenerOptions& options() const;
+
+  // The notAfter of the TLS certificate; nullopt without TLS.
+  std::optional<std::chrono::system_clock::time_point> certificate_expiry() const;
 
  private:
   class Impl;

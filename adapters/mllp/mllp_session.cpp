@@ -1,5 +1,4 @@
 #include "adapters/mllp/mllp_session.hpp"
-#include "engine/core/clock.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -9,6 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "engine/core/clock.hpp"
 #include "engine/hl7/ack.hpp"
 #include "engine/router/ingest.hpp"
 
@@ -21,10 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadBufferBytes = std::size_t{64} * 1024;
 constexpr std::size_t kWriteReserveBytes = std::size_t{4} * 1024;
-// How long a session closing after an oversize frame goes on reading (and discarding) what
-// the peer still sends: closing a socket with unread bytes resets the connection, and a reset
-// can destroy the AR before the peer has read it.
-constexpr std::chrono::milliseconds kLingerTime{1000};
 // How soon a session held by a paused source asks again: short against the senders' ACK
 // timeouts (seconds), long enough that a thousand held sessions cost nothing.
 constexpr std::chrono::milliseconds kPausedRecheck{100};
@@ -32,6 +28,13 @@ constexpr std::chrono::milliseconds kPausedRecheck{100};
 bool peer_gone(const error_code& ec) {
   return ec == net::error::connection_reset || ec == net::error::broken_pipe ||
          ec == net::error::connection_aborted;
+}
+
+SessionStream make_stream(SessionSocket socket, net::ssl::context* tls) {
+  if (tls != nullptr) {
+    return SessionStream(std::in_place_type<TlsStream>, std::move(socket), *tls);
+  }
+  return SessionStream(std::in_place_type<SessionSocket>, std::move(socket));
 }
 
 }  // namespace
@@ -65,12 +68,15 @@ bool ListenerShared::park(const std::shared_ptr<MllpSession>& session) {
 }
 
 MllpSession::MllpSession(SessionSocket socket, Strand strand, std::string peer,
-                         std::shared_ptr<ListenerShared> shared)
+                         std::shared_ptr<ListenerShared> shared,
+                         hisbridge::net::PeerGate::Ticket ticket)
     : shared_(std::move(shared)),
       strand_(std::move(strand)),
-      socket_(std::move(socket)),
+      stream_(make_stream(std::move(socket), shared_->options.tls.get())),
       timer_(strand_),
       recheck_(strand_),
+      pace_(strand_),
+      ticket_(std::move(ticket)),
       peer_(std::move(peer)),
       framer_(FramerOptions{shared_->options.max_frame_bytes}),
       read_buffer_(std::make_unique_for_overwrite<char[]>(kReadBufferBytes)),
@@ -83,22 +89,15 @@ MllpSession::MllpSession(SessionSocket socket, Strand strand, std::string peer,
 
 MllpSession::~MllpSession() = default;
 
-void MllpSession::start() {
-  net::dispatch(strand_, [self = shared_from_this()] {
-    self->last_activity_ = Clock::now();
-    if (self->shared_->options.idle_timeout.count() > 0) {
-      self->arm_timer(self->shared_->options.idle_timeout);
-    }
-    self->pump();
-  });
-}
-
 // A graceful stop: no new frame is taken, the messages already handed to the engine are
 // answered (their commits finish before the engine stops the store), then the connection
 // closes as after an oversize frame. A sender that sent more gets no answer for it and sends it
 // again to the next run.
 void MllpSession::stop() {
   net::post(strand_, [self = shared_from_this()] {
+    if (self->handshaking_) {
+      return self->close();  // nothing is owed yet
+    }
     if (!self->closed_) {
       spdlog::debug("mllp {}: {}: the listener stops: answering what is owed, then closing",
                     self->shared_->options.name, self->peer_);
@@ -119,7 +118,7 @@ void MllpSession::resume() {
 // Every state change ends here: answer what is ready, hand waiting frames to the engine,
 // read when there is room, close when everything owed is written.
 void MllpSession::pump() {
-  if (closed_) {
+  if (closed_ || handshaking_) {
     return;
   }
   do_write();
@@ -129,18 +128,31 @@ void MllpSession::pump() {
   maybe_close();
 }
 
+// A frame taken from the framer waits in next_frame_ while max_frames_per_second holds it
+// back; frames_waiting_ stays set, so nothing more is read meanwhile.
 void MllpSession::dispatch_frames() {
   std::uint64_t handed = 0;
-  while (frames_waiting_ && !draining_ && in_flight() < capacity_ && !held_by_switch()) {
-    std::optional<Result<std::string>> event = framer_.next();
-    if (!event) {
-      frames_waiting_ = false;
-    } else if (event->has_error()) {
-      answer_too_large();
-    } else {
-      dispatch(std::move(**event));
-      ++handed;
+  while (frames_waiting_ && !draining_ && !throttled_ && in_flight() < capacity_ &&
+         !held_by_switch()) {
+    if (!next_frame_) {
+      std::optional<Result<std::string>> event = framer_.next();
+      if (!event) {
+        frames_waiting_ = false;
+        break;
+      }
+      if (event->has_error()) {
+        answer_too_large();
+        continue;
+      }
+      next_frame_ = std::move(**event);
     }
+    if (!take_token()) {
+      throttle();
+      break;
+    }
+    dispatch(std::move(*next_frame_));
+    next_frame_.reset();
+    ++handed;
   }
   if (handed != 0) {
     shared_->counters.frames.fetch_add(handed, std::memory_order_relaxed);
@@ -197,26 +209,50 @@ void MllpSession::on_replies() {
   pump();
 }
 
+SessionSocket& MllpSession::socket() {
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+    return tls->next_layer();
+  }
+  return std::get<SessionSocket>(stream_);
+}
+
+template <class Handler>
+void MllpSession::async_read_some(Handler&& handler) {
+  const auto buffer = net::buffer(read_buffer_.get(), kReadBufferBytes);
+  if (auto* plain = std::get_if<SessionSocket>(&stream_)) {
+    return plain->async_read_some(buffer, std::forward<Handler>(handler));
+  }
+  std::get<TlsStream>(stream_).async_read_some(buffer, std::forward<Handler>(handler));
+}
+
 void MllpSession::do_read() {
   if (reading_ || draining_ || read_done_ || closed_ || frames_waiting_ ||
       in_flight() >= capacity_ || held_by_switch()) {
     return;
   }
   reading_ = true;
-  socket_.async_read_some(net::buffer(read_buffer_.get(), kReadBufferBytes),
-                          [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                            self->on_read(ec, bytes);
-                          });
+  async_read_some([self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+    self->on_read(ec, bytes);
+  });
+  if (message_begun_) {
+    resume_message_clock();
+  }
 }
 
 void MllpSession::on_read(const error_code& ec, std::size_t bytes) {
   reading_ = false;
+  if (closed_) {
+    return after_close();
+  }
   if (ec) {
     return finish(ec, "read");
   }
   last_activity_ = Clock::now();
+  read_ended_at_ = last_activity_;
+  const std::uint64_t frames_before = framer_.stats().frames;
   framer_.feed(std::string_view(read_buffer_.get(), bytes));
   frames_waiting_ = true;
+  note_message_progress(frames_before);
   note_framer_stats();
   pump();
 }
@@ -253,14 +289,21 @@ void MllpSession::do_write() {
   }
   writing_ = true;
   last_activity_ = Clock::now();
-  net::async_write(socket_, net::buffer(write_buffer_),
-                   [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                     self->on_write(ec, bytes);
-                   });
+  auto on_written = [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+    self->on_write(ec, bytes);
+  };
+  if (auto* plain = std::get_if<SessionSocket>(&stream_)) {
+    return net::async_write(*plain, net::buffer(write_buffer_), std::move(on_written));
+  }
+  net::async_write(std::get<TlsStream>(stream_), net::buffer(write_buffer_),
+                   std::move(on_written));
 }
 
 void MllpSession::on_write(const error_code& ec, std::size_t /*bytes*/) {
   writing_ = false;
+  if (closed_) {
+    return after_close();
+  }
   if (ec) {
     return finish(ec, "write");
   }
@@ -272,48 +315,22 @@ void MllpSession::on_write(const error_code& ec, std::size_t /*bytes*/) {
 // After an oversize frame: sending is shut down, and whatever the peer still sends is read and
 // dropped until it closes or the linger time runs out.
 void MllpSession::do_discard() {
-  socket_.async_read_some(net::buffer(read_buffer_.get(), kReadBufferBytes),
-                          [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                            self->on_discard(ec, bytes);
-                          });
+  reading_ = true;
+  async_read_some([self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+    self->on_discard(ec, bytes);
+  });
 }
 
 void MllpSession::on_discard(const error_code& ec, std::size_t /*bytes*/) {
+  reading_ = false;
+  if (closed_) {
+    return after_close();
+  }
   if (ec) {
+    peer_failed_ = ec != net::error::eof;
     return close();  // eof: the peer has read the AR and closed
   }
   do_discard();
-}
-
-void MllpSession::arm_timer(Clock::duration after) {
-  timer_.expires_after(after);
-  timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->on_timer(ec); });
-}
-
-// One timer serves both the idle timeout and the linger time. It is re-armed rather than
-// reset on every read: the clock is read per read, the timer queue is not touched.
-void MllpSession::on_timer(const error_code& ec) {
-  if (ec || closed_) {
-    return;
-  }
-  if (lingering_) {
-    return close();
-  }
-  const auto idle = shared_->options.idle_timeout;
-  if (parked_ || source_held_ || (!writing_ && in_flight() != 0)) {
-    // Waiting on the engine (or on the strand to write a reply that just came, or for a
-    // paused source to resume) is not the peer's idleness. A write the peer does not take
-    // counts from when it began.
-    return arm_timer(idle);
-  }
-  const auto quiet = Clock::now() - last_activity_;
-  if (quiet < idle) {
-    return arm_timer(idle - quiet);
-  }
-  shared_->counters.idle_timeouts.fetch_add(1, std::memory_order_relaxed);
-  spdlog::info("mllp {}: {}: closing after {} ms without traffic", shared_->options.name, peer_,
-               idle.count());
-  close();
 }
 
 // Handlers' errors end here. End of stream is the peer saying it sends no more: it may still
@@ -322,11 +339,15 @@ void MllpSession::finish(const error_code& ec, const char* what) {
   if (closed_) {
     return;  // our own close aborted the operation
   }
-  if (ec == net::error::eof) {
+  // Under TLS, a peer that closes without close_notify (stream_truncated) may still be
+  // reading, as after a plain half-close.
+  if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
     read_done_ = true;
+    peer_failed_ = ec != net::error::eof;
     note_cut_frame();
     return pump();
   }
+  peer_failed_ = true;  // no TLS close_notify to a connection that broke
   if (peer_gone(ec)) {
     note_cut_frame();
     spdlog::debug("mllp {}: {}: {}: {}", shared_->options.name, peer_, what, ec.message());
@@ -347,38 +368,6 @@ void MllpSession::maybe_close() {
     spdlog::debug("mllp {}: {}: closed by the peer", shared_->options.name, peer_);
     close();
   }
-}
-
-void MllpSession::linger() {
-  if (lingering_) {
-    return;
-  }
-  lingering_ = true;
-  error_code ignored;
-  socket_.shutdown(net::socket_base::shutdown_send, ignored);
-  const auto idle = shared_->options.idle_timeout;
-  arm_timer(idle.count() > 0 ? std::min<Clock::duration>(kLingerTime, idle) : kLingerTime);
-  if (!reading_) {
-    do_discard();
-  }
-}
-
-void MllpSession::close() {
-  if (closed_) {
-    return;
-  }
-  closed_ = true;
-  error_code ignored;
-  socket_.shutdown(net::socket_base::shutdown_both, ignored);
-  socket_.close(ignored);
-  timer_.cancel();
-  recheck_.cancel();
-  if (const std::uint64_t ignored_bytes = framer_.stats().bytes_ignored; ignored_bytes != 0) {
-    spdlog::info("mllp {}: {}: closed; {} bytes outside any frame were ignored",
-                 shared_->options.name, peer_, ignored_bytes);
-  }
-  shared_->forget(this);
-  release_if_done();
 }
 
 // Every caller runs inside a handler that holds its own reference, so dropping the pin here

@@ -9,16 +9,21 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <optional>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "adapters/mllp/framer.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
+#include "adapters/net/log_throttle.hpp"
+#include "adapters/net/peer_gate.hpp"
 #include "engine/router/source.hpp"
 
 namespace hisbridge::mllp::detail {
@@ -28,6 +33,10 @@ using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Str
 using SessionTimer =
     boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                       boost::asio::wait_traits<std::chrono::steady_clock>, Strand>;
+using TlsStream = boost::asio::ssl::stream<SessionSocket>;
+// The plain socket, or TLS over it: which one is fixed at accept. Visited per read and write,
+// so the plain path pays a branch and nothing more.
+using SessionStream = std::variant<SessionSocket, TlsStream>;
 
 class MllpSession;
 
@@ -35,7 +44,7 @@ class MllpSession;
 // while any session is still closing.
 struct ListenerShared {
   ListenerShared(MllpListenerOptions o, router::SourceCallbacks& c)
-      : options(std::move(o)), callbacks(c) {}
+      : options(std::move(o)), callbacks(c), gate(options.max_connections_per_ip) {}
 
   // Registers a new session; false once the listener stops (the session is dropped).
   bool enlist(const std::shared_ptr<MllpSession>& session);
@@ -48,6 +57,8 @@ struct ListenerShared {
   router::SourceCallbacks& callbacks;
   MllpListenerCounters counters;
   std::atomic<bool> paused{false};  // the engine-wide pause switch
+  hisbridge::net::PeerGate gate;          // max_connections_per_ip
+  hisbridge::net::LogThrottle refusals;   // one line a minute per refused address
 
   // Guards what follows; taken on accept, close and the pause switch, never per message.
   std::mutex mutex;
@@ -71,10 +82,16 @@ struct ListenerShared {
 // While replies are owed the session pins itself (pin_), because a reply refers to it by a
 // plain pointer: a reply must not allocate, and std::function stores only trivially copyable
 // callables of two words without allocating.
+//
+// Under TLS the stream is an ssl::stream over the socket, and the session begins with the
+// handshake (bounded by handshake_timeout); the limits of the connection (handshake, idle and
+// message timeouts, the frame rate, closing with close_notify) are in mllp_session_limits.cpp.
 class MllpSession : public std::enable_shared_from_this<MllpSession> {
  public:
+  // With options.tls set, the session begins with a TLS handshake over `socket`. `ticket`
+  // holds the peer's place under max_connections_per_ip until the session closes.
   MllpSession(SessionSocket socket, Strand strand, std::string peer,
-              std::shared_ptr<ListenerShared> shared);
+              std::shared_ptr<ListenerShared> shared, hisbridge::net::PeerGate::Ticket ticket);
   ~MllpSession();
   MllpSession(const MllpSession&) = delete;
   MllpSession& operator=(const MllpSession&) = delete;
@@ -97,8 +114,16 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
     void operator()(router::Reply reply) const { session->complete(sequence, std::move(reply)); }
   };
 
+  void begin();
+  void on_handshake(const boost::system::error_code& ec);
+  void handshake_failed(const std::string& reason);
   void pump();
   void dispatch_frames();
+  bool take_token();
+  void throttle();
+  void on_pace(const boost::system::error_code& ec);
+  void note_message_progress(std::uint64_t frames_before);
+  void resume_message_clock();
   void dispatch(std::string raw);
   void answer_too_large();
   void complete(std::uint64_t sequence, router::Reply reply);
@@ -110,13 +135,20 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   void do_discard();
   void on_discard(const boost::system::error_code& ec, std::size_t bytes);
   void arm_timer(std::chrono::steady_clock::duration after);
+  void arm_next(std::chrono::steady_clock::time_point now);
   void on_timer(const boost::system::error_code& ec);
+  bool message_timed_out(std::chrono::steady_clock::time_point now);
   void on_recheck(const boost::system::error_code& ec);
   void finish(const boost::system::error_code& ec, const char* what);
   void maybe_close();
   void linger();
   void close();
+  void after_close();
+  void close_socket();
   void release_if_done();
+  SessionSocket& socket();
+  template <class Handler>
+  void async_read_some(Handler&& handler);
   bool held_by_switch();
   bool held_by_source();
   bool awaiting_reply() const;
@@ -127,9 +159,11 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
 
   std::shared_ptr<ListenerShared> shared_;
   Strand strand_;
-  SessionSocket socket_;
-  SessionTimer timer_;
+  SessionStream stream_;
+  SessionTimer timer_;    // handshake, idle and message timeouts, linger, TLS shutdown bound
   SessionTimer recheck_;  // while the source is paused: when to ask again
+  SessionTimer pace_;     // while over max_frames_per_second: when a token is back
+  hisbridge::net::PeerGate::Ticket ticket_;
   const std::string peer_;  // "ip:port", for envelopes and logs
   Framer framer_;
   FramerStats seen_;  // the framer's stats already added to the listener's counters
@@ -142,6 +176,22 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   std::shared_ptr<MllpSession> pin_;      // set while replies may be owed
   std::string write_buffer_;              // the ACK frames of the write in flight
   std::chrono::steady_clock::time_point last_activity_;
+  std::optional<std::string> next_frame_;  // taken from the framer, waiting for a token
+  // max_frames_per_second: a token bucket of one second's frames.
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point tokens_at_;
+  // message_timeout: when the message now under way began (its first byte came).
+  std::chrono::steady_clock::time_point message_begun_at_;
+  std::chrono::steady_clock::time_point read_ended_at_;  // when the last read completed
+  bool message_begun_ = false;
+  bool timer_pending_ = false;  // a wait on timer_ is outstanding
+  bool handshaking_ = false;    // TLS: the handshake has not finished
+  bool secure_ = false;         // TLS: the handshake succeeded (a close sends close_notify)
+  bool peer_failed_ = false;    // the connection broke: close without TLS niceties
+  bool throttled_ = false;      // waiting for a token; pace_ is armed
+  bool throttle_logged_ = false;
+  bool handshake_timed_out_ = false;
+  bool tls_closing_ = false;  // closed: close_notify goes out once no read or write is pending
   bool reading_ = false;
   bool writing_ = false;
   bool frames_waiting_ = false;  // the framer may hold events not yet taken

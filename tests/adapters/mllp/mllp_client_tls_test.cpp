@@ -1,0 +1,203 @@
+// The MLLP client and destination over TLS, against the MLLP listener over TLS: the server's
+// certificate chain and name are verified, and a certificate that fails says why.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <boost/asio/ssl/context.hpp>
+#include <gtest/gtest.h>
+
+#include "adapters/mllp/error.hpp"
+#include "adapters/mllp/mllp_client.hpp"
+#include "adapters/mllp/mllp_destination.hpp"
+#include "adapters/mllp/mllp_listener.hpp"
+#include "adapters/tls/tls_context.hpp"
+#include "tests/adapters/adapter_test_support.hpp"
+#include "tests/adapters/tls/test_certs.hpp"
+
+namespace hisbridge::mllp {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CertAndKey;
+using testing::FakeSourceCallbacks;
+using testing::IoThread;
+using testing::test_certs;
+using Context = boost::asio::ssl::context;
+
+std::string message(std::string_view control_id) {
+  return "MSH|^~\\&|LIS|LAB|HIS|HOSP|20260305081500||ORU^R01^ORU_R01|" + std::string(control_id) +
+         "|P|2.5\rPID|1||12345^^^HOSP^MR||NGUYEN^VAN A\r";
+}
+
+config::TlsConfig with_pair(const CertAndKey& pair, bool require_client = false) {
+  config::TlsConfig tls = test_certs().server_config(require_client);
+  tls.certificate = pair.certificate;
+  tls.private_key = pair.private_key;
+  return tls;
+}
+
+// A TLS MLLP listener with the given certificate, on its own io thread.
+struct Server {
+  explicit Server(const config::TlsConfig& tls) : listener(io.ioc(), options(tls), engine) {
+    auto started = listener.start();
+    EXPECT_TRUE(started) << started.error().message();
+  }
+  ~Server() { listener.stop(); }
+  static MllpListenerOptions options(const config::TlsConfig& tls) {
+    MllpListenerOptions o;
+    o.name = "his";
+    o.host = "127.0.0.1";
+    auto context = tls::make_server_context(tls, "listener his");
+    EXPECT_TRUE(context) << (context ? "" : context.error());
+    o.tls = context ? *context : nullptr;
+    return o;
+  }
+  std::uint16_t port() const { return listener.port(); }
+  std::string peer() const { return "127.0.0.1:" + std::to_string(port()); }
+
+  IoThread io;
+  FakeSourceCallbacks engine;
+  MllpListener listener;
+};
+
+ClientOptions client_options(const CertAndKey* identity = nullptr, bool verify = true) {
+  ClientOptions o;
+  o.timeout = 10s;
+  auto context = tls::make_client_context(test_certs().client_config(identity), verify, "test");
+  EXPECT_TRUE(context) << (context ? "" : context.error());
+  o.tls = context ? *context : nullptr;
+  return o;
+}
+
+TEST(MllpClientTlsTest, VerifiesTheServerAndSendsOverOneConnection) {
+  Server server(test_certs().server_config());
+  MllpClient client("localhost", server.port(), client_options());
+  for (const char* id : {"C1", "C2"}) {
+    auto ack = client.send(message(id));
+    ASSERT_TRUE(ack) << ack.error().message() << ": " << client.tls_error();
+    EXPECT_NE(ack->find(std::string("MSA|AA|") + id), std::string::npos);
+  }
+  EXPECT_EQ(server.listener.counters().connections_accepted.load(), 1u);
+  EXPECT_EQ(server.engine.received_count(), 2u);
+}
+
+TEST(MllpClientTlsTest, AnAddressIsCheckedAgainstTheCertificatesAddresses) {
+  Server server(test_certs().server_config());
+  MllpClient client("127.0.0.1", server.port(), client_options());
+  auto ack = client.send(message("C1"));
+  EXPECT_TRUE(ack) << client.tls_error();
+}
+
+void expect_refused(const config::TlsConfig& server_tls, const std::string& why,
+                    const std::string& server_name = "") {
+  Server server(server_tls);
+  ClientOptions o = client_options();
+  o.server_name = server_name;
+  MllpClient client("localhost", server.port(), o);
+  auto ack = client.send(message("C1"));
+  ASSERT_FALSE(ack);
+  EXPECT_EQ(ack.error(), make_error_code(Error::tls_failed));
+  EXPECT_EQ(client.tls_error(), why + " (peer " + server.peer() + ")");
+  EXPECT_FALSE(client.connected());
+  EXPECT_EQ(server.engine.received_count(), 0u);
+}
+
+TEST(MllpClientTlsTest, RefusesAnExpiredServerCertificate) {
+  expect_refused(with_pair(test_certs().expired),
+                 "certificate verify failed: certificate has expired");
+}
+
+TEST(MllpClientTlsTest, RefusesACertificateForAnotherHost) {
+  expect_refused(with_pair(test_certs().wrong_host), "certificate verify failed: hostname mismatch");
+}
+
+TEST(MllpClientTlsTest, RefusesACertificateOfAnotherCa) {
+  expect_refused(with_pair(test_certs().foreign),
+                 "certificate verify failed: unable to get local issuer certificate");
+}
+
+TEST(MllpClientTlsTest, ServerNameOverridesTheHost) {
+  expect_refused(test_certs().server_config(), "certificate verify failed: hostname mismatch",
+                 "wrong.example.org");
+  Server server(with_pair(test_certs().wrong_host));
+  ClientOptions o = client_options();
+  o.server_name = "wrong.example.org";
+  MllpClient client("127.0.0.1", server.port(), o);
+  EXPECT_TRUE(client.send(message("C1"))) << client.tls_error();
+}
+
+TEST(MllpClientTlsTest, WithoutVerificationAnyCertificateIsTaken) {
+  Server server(with_pair(test_certs().expired));
+  MllpClient client("localhost", server.port(), client_options(nullptr, false));
+  EXPECT_TRUE(client.send(message("C1"))) << client.tls_error();
+}
+
+TEST(MllpClientTlsTest, MutualTlsWithTheClientCertificate) {
+  Server server(test_certs().server_config(true));
+  MllpClient client("localhost", server.port(), client_options(&test_certs().client));
+  EXPECT_TRUE(client.send(message("C1"))) << client.tls_error();
+}
+
+// Under TLS 1.3 the server's refusal arrives as an alert after the client's handshake.
+TEST(MllpClientTlsTest, MutualTlsWithoutACertificateFailsWithTheServersAlert) {
+  Server server(test_certs().server_config(true));
+  MllpClient client("localhost", server.port(), client_options());
+  auto ack = client.send(message("C1"));
+  ASSERT_FALSE(ack);
+  EXPECT_EQ(ack.error(), make_error_code(Error::tls_failed));
+  EXPECT_NE(client.tls_error().find("certificate required"), std::string::npos)
+      << client.tls_error();
+  EXPECT_EQ(server.engine.received_count(), 0u);
+}
+
+TEST(MllpClientTlsTest, PlainClientAndTlsServerDoNotMix) {
+  Server server(test_certs().server_config());
+  ClientOptions plain;
+  plain.timeout = 2s;
+  MllpClient client("127.0.0.1", server.port(), plain);
+  EXPECT_FALSE(client.send(message("C1")));
+  EXPECT_EQ(server.engine.received_count(), 0u);
+}
+
+TEST(MllpDestinationTlsTest, ACertificateThatFailsIsARetryNamingWhy) {
+  Server server(with_pair(test_certs().expired));
+  MllpDestinationOptions options;
+  options.host = "localhost";
+  options.port = server.port();
+  options.timeout = 10s;
+  options.tls = client_options().tls;
+  MllpDestination destination("ris-forward", options);
+  store::StoredMessage stored;
+  stored.id = 7;
+  stored.message.raw = message("C7");
+  stored.message.control_id = "C7";
+  const mapping::MappingOutput output;
+  const router::Delivery d = destination.deliver({stored, nullptr, output});
+  EXPECT_EQ(d.outcome, router::Delivery::Outcome::retry);
+  EXPECT_EQ(d.reason, "localhost:" + std::to_string(server.port()) +
+                          ": TLS: certificate verify failed: certificate has expired (peer " +
+                          server.peer() + ")");
+  EXPECT_EQ(server.engine.received_count(), 0u);
+}
+
+TEST(MllpDestinationTlsTest, DeliversOverTls) {
+  Server server(test_certs().server_config(true));
+  MllpDestinationOptions options;
+  options.host = "127.0.0.1";
+  options.port = server.port();
+  options.server_name = "localhost";
+  options.tls = client_options(&test_certs().client).tls;
+  MllpDestination destination("ris-forward", options);
+  store::StoredMessage stored;
+  stored.id = 8;
+  stored.message.raw = message("C8");
+  stored.message.control_id = "C8";
+  const mapping::MappingOutput output;
+  const router::Delivery d = destination.deliver({stored, nullptr, output});
+  EXPECT_EQ(d.outcome, router::Delivery::Outcome::delivered) << d.reason;
+  EXPECT_EQ(server.engine.received_count(), 1u);
+}
+
+}  // namespace
+}  // namespace hisbridge::mllp
