@@ -7,6 +7,7 @@
 #include "adapters/fhir/fhir_destination.hpp"
 #include "adapters/file/file_destination.hpp"
 #include "adapters/hisdb/his_db_destination.hpp"
+#include "adapters/mllp/mllp_config.hpp"
 #include "adapters/mllp/mllp_destination.hpp"
 #include "adapters/xml130/xml130_destination.hpp"
 #include "engine/store/open_store.hpp"
@@ -73,12 +74,13 @@ DestinationResult make_fhir(const config::DestinationConfig& d, mapping::Mapping
                                                   std::move(client), watched(watcher, d.mapping));
 }
 
+// A TLS context that cannot be made (a missing certificate file) stops the start, naming it.
 DestinationResult make_mllp(const config::DestinationConfig& d) {
-  mllp::MllpDestinationOptions options;
-  options.host = d.host;
-  options.port = d.port;
-  options.timeout = d.timeout;
-  return std::make_shared<mllp::MllpDestination>(d.name, options);
+  auto options = mllp::destination_options(d);
+  if (!options) {
+    return options.error();
+  }
+  return std::make_shared<mllp::MllpDestination>(d.name, *options);
 }
 
 DestinationResult make_file(const config::DestinationConfig& d, mapping::MappingWatcher& watcher) {

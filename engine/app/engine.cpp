@@ -15,6 +15,7 @@
 #include "adapters/admin/admin_handler.hpp"
 #include "adapters/file/drop_folder_listener.hpp"
 #include "adapters/http/http_ingest_listener.hpp"
+#include "adapters/mllp/mllp_config.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
 #include "engine/app/channel_factory.hpp"
 #include "engine/app/engine_metrics.hpp"
@@ -425,14 +426,13 @@ class Engine::Impl {
     const std::string endpoint = l.host + ":" + std::to_string(l.port);
     switch (l.type) {
       case config::ListenerType::mllp: {
-        mllp::MllpListenerOptions options;
-        options.name = l.name;
-        options.host = l.host;
-        options.port = l.port;
-        options.max_frame_bytes = l.max_frame_bytes;
-        options.max_connections = l.max_connections;
-        options.idle_timeout = l.idle_timeout;
-        return keep(l, std::make_unique<mllp::MllpListener>(ioc_, options, *ingest_), endpoint);
+        // Limits, allow-list and TLS; a TLS file that is missing or wrong stops the start.
+        auto options = mllp::listener_options(l);
+        if (!options) {
+          return options.error();
+        }
+        return keep(l, std::make_unique<mllp::MllpListener>(ioc_, std::move(*options), *ingest_),
+                    endpoint);
       }
       case config::ListenerType::http: {
         http::HttpIngestOptions options;

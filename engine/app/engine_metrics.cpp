@@ -282,6 +282,58 @@ void register_mapping_metrics(metrics::Registry& r, const mapping::MappingWatche
       [](const mapping::MappingStatus& s) { return static_cast<double>(s.loaded_at_us) / 1e6; });
 }
 
+namespace {
+
+// The listener's limits and TLS (docs/metrics.md); named hisbridge_listener_* and
+// hisbridge_tls_* rather than hisbridge_mllp_*, as any listener with these limits reports them.
+void register_listener_limit_metrics(metrics::Registry& r, const std::string& name,
+                                     const mllp::MllpListener& listener) {
+  using C = mllp::MllpListenerCounters;
+  r.add_collector(
+      "hisbridge_listener_connections_refused_total",
+      "Connections closed at once, before a byte was read, by reason: not_allowed (not in "
+      "allow_from), per_ip_limit (max_connections_per_ip), over_limit (max_connections).",
+      MetricType::counter, [&listener, name](auto& out) {
+        const C& c = listener.counters();
+        out.push_back({{{"listener", name}, {"reason", "not_allowed"}},
+                       value(c.connections_refused_not_allowed)});
+        out.push_back({{{"listener", name}, {"reason", "per_ip_limit"}},
+                       value(c.connections_refused_per_ip_limit)});
+        out.push_back({{{"listener", name}, {"reason", "over_limit"}},
+                       value(c.connections_refused_over_limit)});
+      });
+  const auto add = [&](const char* metric, const char* help,
+                       std::atomic<std::uint64_t> C::*field) {
+    r.add_collector(metric, help, MetricType::counter, [&listener, name, field](auto& out) {
+      out.push_back({{{"listener", name}}, value(listener.counters().*field)});
+    });
+  };
+  add("hisbridge_listener_message_timeouts_total",
+      "Connections closed because a message begun was not complete within message_timeout.",
+      &C::message_timeouts);
+  add("hisbridge_listener_frames_throttled_total",
+      "Frames that waited because their connection was over max_frames_per_second.",
+      &C::frames_throttled);
+  if (!listener.certificate_expiry()) {
+    return;  // plain MLLP
+  }
+  add("hisbridge_tls_handshake_failures_total",
+      "TLS handshakes that failed or timed out (no or a refused client certificate, not TLS, "
+      "an old protocol version).",
+      &C::tls_handshake_failures);
+  r.add_collector("hisbridge_tls_certificate_expiry_timestamp_seconds",
+                  "When the listener's TLS certificate expires (notAfter, Unix time).",
+                  MetricType::gauge, [&listener, name](auto& out) {
+                    if (const auto expiry = listener.certificate_expiry()) {
+                      out.push_back({{{"listener", name}},
+                                     std::chrono::duration<double>(expiry->time_since_epoch())
+                                         .count()});
+                    }
+                  });
+}
+
+}  // namespace
+
 void register_listener_metrics(metrics::Registry& r, const std::string& name,
                                const mllp::MllpListener& listener) {
   const auto add = [&](const char* metric, const char* help, MetricType type,
@@ -314,6 +366,7 @@ void register_listener_metrics(metrics::Registry& r, const std::string& name,
       &C::messages_answered);
   add("hisbridge_mllp_negative_acks_total", "ACKs written back that were not AA/CA.",
       MetricType::counter, &C::negative_acks);
+  register_listener_limit_metrics(r, name, listener);
 }
 
 void register_listener_metrics(metrics::Registry& r, const std::string& name,
