@@ -28,6 +28,15 @@ mapping::TimeZone zone_of(const config::Config* config) {
   return mapping::TimeZone::utc();
 }
 
+// Without a trail from the engine: audit rows in the admin side's journal, and no file.
+std::shared_ptr<audit::AuditTrail> journal_trail(const std::shared_ptr<SharedStore>& store) {
+  return std::make_shared<audit::AuditTrail>(
+      [store](const store::NewAuditEntry& row) {
+        return store->with([&](store::Store& s) { return s.append_audit(row); });
+      },
+      nullptr);
+}
+
 // The journal failed: 500 naming what was asked, with the store's error.
 http::HttpResponse store_failed(std::string_view what, const boost::system::error_code& ec) {
   return error_response(500, "journal " + std::string(what) + " failed: " + ec.message());
@@ -40,9 +49,10 @@ AdminHandler::AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> st
     : access_(sources.config != nullptr ? sources.config->admin : config::AdminConfig{}),
       sources_(std::move(sources)),
       store_(std::move(store)),
+      audit_(sources_.audit ? sources_.audit : journal_trail(store_)),
       zone_(zone_of(sources_.config)),
       turnaround_(sources_.timeline, zone_, sources_.overdue_lookback, sources_.now),
-      replay_(sources_.config, store_, zone_, sources_.rewind),
+      replay_(sources_.config, store_, audit_, zone_, sources_.rewind),
       tasks_(options.max_pending) {}
 
 AdminHandler::~AdminHandler() { stop(); }
@@ -108,7 +118,7 @@ http::HttpResponse AdminHandler::route(const std::string& path, const http::Http
   if (!ReplayApi::method_of(path).empty()) {
     return replay_.handle(path, request, caller.actor);
   }
-  return message(std::string_view(path).substr(kMessagesPath.size() + 1), caller);
+  return message(std::string_view(path).substr(kMessagesPath.size() + 1), caller, request.peer);
 }
 
 http::HttpResponse AdminHandler::metrics() const {
@@ -171,7 +181,8 @@ http::HttpResponse AdminHandler::messages(const http::HttpRequest& request,
   return json_response(200, message_list(*found, query->limit, zone_));
 }
 
-http::HttpResponse AdminHandler::message(std::string_view id_text, const Caller& caller) const {
+http::HttpResponse AdminHandler::message(std::string_view id_text, const Caller& caller,
+                                         const std::string& from) const {
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
   if (ec != std::errc() || end != id_text.data() + id_text.size() || id < 1) {
@@ -193,18 +204,16 @@ http::HttpResponse AdminHandler::message(std::string_view id_text, const Caller&
     return store_failed("queue read", entries.error());
   }
   j["deliveries"] = queue_entries(*entries, zone_);
-  // An operator is shown the patient's data: that is an action the audit log records, and
-  // without its row the data is not shown.
+  // An operator is shown the patient's data: that is an action the audit log records (the
+  // message's id, never its content), and without its entry in the journal and the audit
+  // file the data is not shown.
   if (caller.role != auth::Role::viewer) {
-    auto audited = store_->with([&](store::Store& s) {
-      nlohmann::ordered_json detail;
-      detail["via"] = "api";
-      detail["message"] = id;
-      return s.append_audit({caller.actor, std::string(kViewMessage), detail.dump()});
-    });
+    const auto audited = audit_->append(
+        {caller.actor, from, std::string(kViewMessage), {{"via", "api"}, {"message", id}}});
     if (!audited) {
-      return error_response(500, "the message is not shown: its audit row could not be written: " +
-                                     audited.error().message());
+      return error_response(
+          500, "the message is not shown: its audit entry could not be written: " +
+                   audited.error());
     }
   }
   return json_response(200, j);

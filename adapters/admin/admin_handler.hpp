@@ -12,6 +12,7 @@
 #include "adapters/admin/task_queue.hpp"
 #include "adapters/admin/turnaround_api.hpp"
 #include "adapters/http/http_server.hpp"
+#include "engine/audit/audit_trail.hpp"
 #include "engine/mapping/time_zone.hpp"
 #include "engine/metrics/registry.hpp"
 
@@ -35,6 +36,9 @@ struct AdminSources {
   // Tells the router that a replay set messages of a source back to `received`
   // (router::Router::rewind); empty: the router finds them within a second on its own.
   std::function<void(const std::string& source)> rewind{};
+  // Where operator actions are recorded (the journal's audit rows and the audit file); null:
+  // the handler's own journal connection alone, without a file.
+  std::shared_ptr<audit::AuditTrail> audit = nullptr;
 };
 
 struct AdminHandlerOptions {
@@ -56,7 +60,8 @@ struct AdminHandlerOptions {
 //   GET /api/v1/turnaround[/distribution|/intervals], /api/v1/overdue   turnaround_api.hpp
 // Access (access_control.hpp): with admin tokens in the config, 401 without a known token, 403
 // for a role that may not; a viewer's answers have patient data masked (patient_filter.hpp);
-// an operator's look at one message is written to the audit log ("view-message").
+// an operator's look at one message is written to the audit log ("view-message") before it is
+// shown, and not shown when the entry cannot be written (to the journal and the audit file).
 // Errors are JSON {"error": "..."}: 400 a bad parameter (named), 404 an unknown path or
 // message, 405 a method the path does not take (with Allow), 500 the journal failed, 503
 // busy. Every answer has Cache-Control: no-store.
@@ -85,11 +90,14 @@ class AdminHandler final : public http::HttpHandler {
   http::HttpResponse ready() const;
   http::HttpResponse channels() const;
   http::HttpResponse messages(const http::HttpRequest& request, const Caller& caller) const;
-  http::HttpResponse message(std::string_view id, const Caller& caller) const;
+  // `from`: the peer address, for the audit entry.
+  http::HttpResponse message(std::string_view id, const Caller& caller,
+                             const std::string& from) const;
 
   AccessControl access_;
   AdminSources sources_;
   std::shared_ptr<SharedStore> store_;
+  std::shared_ptr<audit::AuditTrail> audit_;  // sources.audit, or one on store_
   mapping::TimeZone zone_;
   TurnaroundApi turnaround_;
   ReplayApi replay_;

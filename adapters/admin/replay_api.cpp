@@ -30,10 +30,10 @@ std::optional<std::int64_t> positive_number(std::string_view text) {
   return value;
 }
 
-// The replay's answer, or a 500 when it failed part-way or its audit row was not written:
+// The replay's answer, or a 500 when it failed part-way or its audit entry was not written:
 // the work done stays done, so the answer says how much there was.
 http::HttpResponse answer(ordered_json body, const replay::Outcome& outcome,
-                          const Result<void>& audited, std::string_view counted) {
+                          const Result<void, std::string>& audited, std::string_view counted) {
   if (outcome.error) {
     body["error"] = "the replay failed after " + std::to_string(outcome.changed) + " " +
                     std::string(counted) + ": " + outcome.error.message();
@@ -41,7 +41,7 @@ http::HttpResponse answer(ordered_json body, const replay::Outcome& outcome,
   }
   if (!audited) {
     body["error"] =
-        "the replay is done, but its audit row could not be written: " + audited.error().message();
+        "the replay is done, but its audit entry could not be written: " + audited.error();
     return json_response(500, body);
   }
   return json_response(202, body);
@@ -50,8 +50,13 @@ http::HttpResponse answer(ordered_json body, const replay::Outcome& outcome,
 }  // namespace
 
 ReplayApi::ReplayApi(const config::Config* config, std::shared_ptr<SharedStore> store,
-                     const mapping::TimeZone& zone, Rewind rewind)
-    : config_(config), store_(std::move(store)), zone_(zone), rewind_(std::move(rewind)) {}
+                     std::shared_ptr<audit::AuditTrail> audit, const mapping::TimeZone& zone,
+                     Rewind rewind)
+    : config_(config),
+      store_(std::move(store)),
+      audit_(std::move(audit)),
+      zone_(zone),
+      rewind_(std::move(rewind)) {}
 
 std::string_view ReplayApi::method_of(std::string_view path) {
   if (path == kReplayPath) {
@@ -72,25 +77,25 @@ http::HttpResponse ReplayApi::handle(std::string_view path, const http::HttpRequ
   if (path == kAuditPath) {
     return audit(request);
   }
+  audit::Entry who{actor, request.peer, {}, {}};
   if (path == kReplayPath) {
-    return replay(request, actor);
+    return replay(request, std::move(who));
   }
   path.remove_prefix(kMessagesPrefix.size());
   path.remove_suffix(kReprocessSuffix.size());
-  return reprocess(path, actor);
+  return reprocess(path, std::move(who));
 }
 
-http::HttpResponse ReplayApi::reprocess(std::string_view id_text, const std::string& actor) const {
+http::HttpResponse ReplayApi::reprocess(std::string_view id_text, audit::Entry who) const {
   const auto id = positive_number(id_text);
   if (!id) {
     return error_response(404, "no such message: " + std::string(id_text));
   }
   replay::MessagesOutcome outcome;
-  const Result<void> audited = store_->with([&](store::Store& s) {
-    outcome = replay::reprocess_messages(s, {&*id, 1});
-    return replay::write_audit(s, actor, replay::kReprocessMessages,
-                               replay::describe(outcome, "api"), outcome);
-  });
+  store_->with([&](store::Store& s) { outcome = replay::reprocess_messages(s, {&*id, 1}); });
+  who.action = replay::kReprocessMessages;
+  who.detail = replay::describe(outcome, "api");
+  const auto audited = replay::write_audit(*audit_, std::move(who), outcome);
   if (outcome.error) {
     return error_response(500, "journal reprocess failed: " + outcome.error.message());
   }
@@ -111,8 +116,7 @@ http::HttpResponse ReplayApi::reprocess(std::string_view id_text, const std::str
   return answer(std::move(body), outcome, audited, "messages");
 }
 
-http::HttpResponse ReplayApi::replay(const http::HttpRequest& request,
-                                     const std::string& actor) const {
+http::HttpResponse ReplayApi::replay(const http::HttpRequest& request, audit::Entry who) const {
   const auto body = nlohmann::json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return error_response(400,
@@ -134,7 +138,7 @@ http::HttpResponse ReplayApi::replay(const http::HttpRequest& request,
                             "'dead_letters' goes alone: a destination's dead letters are "
                             "replayed whatever their time");
     }
-    return replay_dead_letters(body["dead_letters"].get<std::string>(), actor);
+    return replay_dead_letters(body["dead_letters"].get<std::string>(), std::move(who));
   }
   for (const char* key : {"channel", "from", "to"}) {
     if (!body.contains(key)) {
@@ -143,11 +147,11 @@ http::HttpResponse ReplayApi::replay(const http::HttpRequest& request,
     }
   }
   return replay_range(body["channel"].get<std::string>(), body["from"].get<std::string>(),
-                      body["to"].get<std::string>(), actor);
+                      body["to"].get<std::string>(), std::move(who));
 }
 
 http::HttpResponse ReplayApi::replay_range(const std::string& channel, const std::string& from,
-                                           const std::string& to, const std::string& actor) const {
+                                           const std::string& to, audit::Entry who) const {
   const config::Config none;
   const auto source = replay::channel_source(config_ != nullptr ? *config_ : none, channel);
   if (!source) {
@@ -172,10 +176,12 @@ http::HttpResponse ReplayApi::replay_range(const std::string& channel, const std
                       {"from", format_iso(*from_us, zone_)},
                       {"to", format_iso(*to_us, zone_)}};
   replay::Outcome outcome;
-  const Result<void> audited = store_->with([&](store::Store& s) {
+  store_->with([&](store::Store& s) {
     outcome = replay::reprocess_range(s, {*source, *from_us, *to_us});
-    return replay::write_audit(s, actor, replay::kReprocessRange, detail, outcome);
   });
+  who.action = replay::kReprocessRange;
+  who.detail = detail;
+  const auto audited = replay::write_audit(*audit_, std::move(who), outcome);
   if (outcome.changed > 0 && rewind_) {
     rewind_(*source);
   }
@@ -187,18 +193,17 @@ http::HttpResponse ReplayApi::replay_range(const std::string& channel, const std
 }
 
 http::HttpResponse ReplayApi::replay_dead_letters(const std::string& queue,
-                                                  const std::string& actor) const {
+                                                  audit::Entry who) const {
   const config::Config none;
   const auto checked = replay::destination_queue(config_ != nullptr ? *config_ : none, queue);
   if (!checked) {
     return error_response(400, checked.error());
   }
   replay::Outcome outcome;
-  const Result<void> audited = store_->with([&](store::Store& s) {
-    outcome = replay::requeue_dead_letters(s, queue);
-    return replay::write_audit(s, actor, replay::kRequeueDeadLetters,
-                               {{"via", "api"}, {"queue", queue}}, outcome);
-  });
+  store_->with([&](store::Store& s) { outcome = replay::requeue_dead_letters(s, queue); });
+  who.action = replay::kRequeueDeadLetters;
+  who.detail = {{"via", "api"}, {"queue", queue}};
+  const auto audited = replay::write_audit(*audit_, std::move(who), outcome);
   ordered_json body{
       {"action", replay::kRequeueDeadLetters}, {"queue", queue}, {"entries", outcome.changed}};
   return answer(std::move(body), outcome, audited, "entries");

@@ -8,6 +8,7 @@
 
 #include "adapters/admin/shared_store.hpp"
 #include "adapters/http/http_server.hpp"
+#include "engine/audit/audit_trail.hpp"
 #include "engine/config/config.hpp"
 #include "engine/mapping/time_zone.hpp"
 
@@ -24,9 +25,11 @@ namespace hisbridge::admin {
 //        "entries"}. 400 names what is wrong with the body (unknown channel or queue, bad time).
 //   GET  /api/v1/audit?limit=1..500 (default 50)   {"entries": [{"id", "at", "actor",
 //        "action", "detail"}], "count"}, newest first
-// Every replay request that gets past the checks writes one audit row, whose actor is the
-// `X-Hisbridge-Actor` header (when sent) followed by the peer address: "alice (10.1.2.3:5123)".
-// A journal failure is 500; a replay that failed part-way says how many it had done.
+// Every replay request that gets past the checks writes one audit entry, to the journal and
+// the audit file (`audit`), whose actor is the caller (AccessControl's Caller::actor, "alice
+// (10.1.2.3:5123)") and whose "from" is the peer address. A journal failure is 500; a replay
+// that failed part-way says how many it had done; a replay whose entry could not be written to
+// both is done but answered 500, naming what failed.
 //
 // Runs on the admin handler's thread, on the admin side's journal connection: a range is
 // walked in steps (replay::kStep), so a large one takes a while but never holds the journal's
@@ -35,26 +38,31 @@ class ReplayApi {
  public:
   using Rewind = std::function<void(const std::string& source)>;
 
+  // `audit` is where the replays are recorded (the same journal as `store`, and the file).
   ReplayApi(const config::Config* config, std::shared_ptr<SharedStore> store,
-            const mapping::TimeZone& zone, Rewind rewind);
+            std::shared_ptr<audit::AuditTrail> audit, const mapping::TimeZone& zone,
+            Rewind rewind);
 
   // The method `path` takes ("POST" or "GET"), or empty when it is not one of these paths.
   static std::string_view method_of(std::string_view path);
 
-  // `actor` names the caller in the audit rows (AccessControl's Caller::actor).
+  // `actor` names the caller in the audit entries (AccessControl's Caller::actor); the
+  // request's peer address is their "from".
   http::HttpResponse handle(std::string_view path, const http::HttpRequest& request,
                             const std::string& actor) const;
 
  private:
-  http::HttpResponse reprocess(std::string_view id_text, const std::string& actor) const;
-  http::HttpResponse replay(const http::HttpRequest& request, const std::string& actor) const;
+  // `who` holds the audit entry's actor and from; each replay adds the action and detail.
+  http::HttpResponse reprocess(std::string_view id_text, audit::Entry who) const;
+  http::HttpResponse replay(const http::HttpRequest& request, audit::Entry who) const;
   http::HttpResponse replay_range(const std::string& channel, const std::string& from,
-                                  const std::string& to, const std::string& actor) const;
-  http::HttpResponse replay_dead_letters(const std::string& queue, const std::string& actor) const;
+                                  const std::string& to, audit::Entry who) const;
+  http::HttpResponse replay_dead_letters(const std::string& queue, audit::Entry who) const;
   http::HttpResponse audit(const http::HttpRequest& request) const;
 
   const config::Config* config_;
   std::shared_ptr<SharedStore> store_;
+  std::shared_ptr<audit::AuditTrail> audit_;
   const mapping::TimeZone& zone_;
   Rewind rewind_;
 };

@@ -20,6 +20,8 @@
 #include "engine/app/channel_factory.hpp"
 #include "engine/app/engine_metrics.hpp"
 #include "engine/app/turnaround_metrics.hpp"
+#include "engine/audit/audit_file.hpp"
+#include "engine/audit/audit_trail.hpp"
 #include "engine/delivery/back_pressure.hpp"
 #include "engine/delivery/delivery_service.hpp"
 #include "engine/mapping/mapping_watcher.hpp"
@@ -59,6 +61,12 @@ class Engine::Impl {
       return "store " + store::redacted_location(config_.store.location) + ": " +
              admin_reader.error().message();
     }
+    // The audit file before anything runs: no operator action goes unrecorded.
+    auto audit_file = audit::AuditFile::open(audit::file_options(config_.audit));
+    if (!audit_file) {
+      return audit_file.error();
+    }
+    audit_file_ = std::move(*audit_file);
     store::GroupCommitterOptions commit_options;
     commit_options.max_batch = config_.store.max_batch;
     commit_options.duplicate_window_us =
@@ -372,6 +380,11 @@ class Engine::Impl {
   // Metrics, then the admin HTTP server on config.admin (port 0: the system's choice).
   Result<void, std::string> start_admin(std::unique_ptr<store::Store> reader) {
     auto journal = std::make_shared<admin::SharedStore>(std::move(reader));
+    audit_ = std::make_shared<audit::AuditTrail>(
+        [journal](const store::NewAuditEntry& row) {
+          return journal->with([&](store::Store& s) { return s.append_audit(row); });
+        },
+        audit_file_);
     registry_
         .gauge("hisbridge_start_time_seconds", "When the engine started (Unix time).")
         .set(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -388,6 +401,7 @@ class Engine::Impl {
     sources.timeline = admin_timeline_;
     sources.overdue_lookback = config_.turnaround.overdue_lookback;
     sources.rewind = [this](const std::string& source) { router_->rewind(source); };
+    sources.audit = audit_;
     admin_handler_ = std::make_unique<admin::AdminHandler>(std::move(sources), journal);
     http::HttpServerOptions options;
     options.max_body_bytes = 64u << 10;  // requests are GETs
@@ -401,6 +415,8 @@ class Engine::Impl {
     spdlog::info("admin: listening on {}:{} (/metrics, /healthz, /readyz, /api/v1/channels, "
                  "/api/v1/messages, /api/v1/turnaround, /api/v1/overdue)",
                  config_.admin.host, admin_server_->port());
+    spdlog::info("audit: operator actions appended to {} (and the journal)",
+                 audit_file_->path().string());
     return {};
   }
 
@@ -482,6 +498,10 @@ class Engine::Impl {
   std::unique_ptr<TurnaroundMetrics> turnaround_metrics_;  // the worker feeds it; after registry_
   std::unique_ptr<timeline::TimelineWorker> timeline_worker_;  // after the metrics it feeds
   std::shared_ptr<admin::SharedTimeline> admin_timeline_;
+  std::shared_ptr<audit::AuditFile> audit_file_;  // opened in start() before anything runs
+  // Where operator actions are recorded: the admin API's, and anything else the engine is
+  // asked to do (a config reload): the admin side's journal and the audit file.
+  std::shared_ptr<audit::AuditTrail> audit_;
   std::unique_ptr<admin::AdminHandler> admin_handler_;
   std::unique_ptr<http::HttpServer> admin_server_;  // after its handler: it goes first
 };

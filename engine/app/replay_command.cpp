@@ -7,10 +7,13 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "adapters/admin/iso_time.hpp"
 #include "engine/app/replay_progress.hpp"
+#include "engine/audit/audit_file.hpp"
+#include "engine/audit/audit_trail.hpp"
 #include "engine/config/config_loader.hpp"
 #include "engine/mapping/time_zone.hpp"
 #include "engine/replay/replay.hpp"
@@ -167,9 +170,11 @@ int report_messages(const replay::MessagesOutcome& outcome, std::ostream& out) {
   return status;
 }
 
-// Runs the plan with progress, writes the audit row; the exit status.
-int execute(const Plan& p, store::Store& store, std::size_t total, std::ostream& out,
-            std::ostream& err, const ReplayConsole& console) {
+// Runs the plan with progress, records it in the journal's audit rows and the audit file;
+// the exit status.
+int execute(const Plan& p, store::Store& store, std::shared_ptr<audit::AuditFile> file,
+            std::size_t total, std::ostream& out, std::ostream& err,
+            const ReplayConsole& console) {
   ReplayProgress progress(err, console.progress_bar,
                           p.mode == Mode::dead_letters ? "dead letters" : "messages");
   const replay::Progress report = [&](std::size_t done, std::size_t of) {
@@ -191,7 +196,9 @@ int execute(const Plan& p, store::Store& store, std::size_t total, std::ostream&
     outcome = replay::requeue_dead_letters(store, p.queue, report);
   }
   progress.finish();
-  const auto audited = replay::write_audit(store, os_user(), action, detail, outcome);
+  audit::AuditTrail trail(audit::AuditTrail::journal_of(store), std::move(file));
+  const auto audited =
+      replay::write_audit(trail, {os_user(), "cli", std::string(action), detail}, outcome);
   const int messages_status = report_messages(by_id, out);
   if (p.mode == Mode::dead_letters) {
     out << "made " << outcome.changed << " of " << total << " dead letters of " << p.queue
@@ -206,7 +213,8 @@ int execute(const Plan& p, store::Store& store, std::size_t total, std::ostream&
     return kFailed;
   }
   if (!audited) {
-    err << "replay: the audit row could not be written: " << audited.error().message() << "\n";
+    err << "replay: the replay is done, but its audit entry could not be written: "
+        << audited.error() << "\n";
     return kFailed;
   }
   return messages_status;
@@ -265,6 +273,13 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
         << ": " << opened.error().message() << "\n";
     return kFailed;
   }
+  // The audit file the engine appends to (config "audit"): a replay that could not be
+  // recorded there is not started.
+  auto file = audit::AuditFile::open(audit::file_options(config.audit));
+  if (!file) {
+    err << "replay: " << file.error() << "\n";
+    return kFailed;
+  }
   auto total = count(*plan, **opened);
   if (!total) {
     err << "replay: reading the journal failed: " << total.error().message() << "\n";
@@ -281,7 +296,7 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
       return kFailed;
     }
   }
-  return execute(*plan, **opened, *total, out, err, console);
+  return execute(*plan, **opened, std::move(*file), *total, out, err, console);
 }
 
 int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& err) {

@@ -37,14 +37,16 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);
 // does). Reads the config as `serve` does and writes the journal it names directly, in short
 // steps, whether or not the engine runs: a running engine takes the messages within a second.
 // Times are ISO 8601 in the config's time zone unless they carry an offset. Asks before it
-// writes unless --yes; shows progress on standard error; writes one audit row whose actor is
-// the OS user; prints a summary line (and a line per message it could not send back) on
-// standard output.
+// writes unless --yes; shows progress on standard error; records the replay in the journal's
+// audit rows and in the config's audit file (config "audit", appended beside the engine's
+// lines), actor the OS user, "from": "cli"; prints a summary line (and a line per message it
+// could not send back) on standard output. An audit file that cannot be opened stops the
+// command before anything is replayed.
 //
 // Exit status: 0 done; 2 bad usage or input (no or two selections, an unknown channel or
 // queue, a bad time, no --yes where no one can be asked, a message id that is unknown,
-// rejected or a duplicate: the others are still replayed); 1 the journal failed, or the
-// question was answered no.
+// rejected or a duplicate: the others are still replayed); 1 the journal or the audit file
+// failed, or the question was answered no.
 int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& err,
                const ReplayConsole& console);
 // The same on the process's own terminal: standard input and standard error.

@@ -57,6 +57,18 @@ bool same_file(const struct stat& a, const struct stat& b) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+// The new file of a rotation belongs to whoever owned the old one: when `hisbridge replay`
+// runs as root and rotates, the engine (its own user) can still append. Only root may give a
+// file away; for anyone else both files are theirs already.
+void keep_owner(int old_fd, int new_fd) {
+  struct stat old_file {};
+  struct stat new_file {};
+  if (::fstat(old_fd, &old_file) == 0 && ::fstat(new_fd, &new_file) == 0 &&
+      (old_file.st_uid != new_file.st_uid || old_file.st_gid != new_file.st_gid)) {
+    static_cast<void>(::fchown(new_fd, old_file.st_uid, old_file.st_gid));
+  }
+}
+
 std::filesystem::path numbered(const std::filesystem::path& file, std::size_t n) {
   return file.string() + "." + std::to_string(n);
 }
@@ -225,6 +237,7 @@ Result<void, std::string> AuditFile::rotate() {
     return {boost::system::in_place_error,
             failed("cannot create it after the rotation: " + errno_text(errno))};
   }
+  keep_owner(fd_, fresh);
   if (lock_exclusive(fresh) != 0) {
     const int error = errno;
     ::close(fresh);

@@ -57,8 +57,9 @@ FileOptions file_options(const config::AuditConfig& config);
 // reopens the name before it writes, so no line lands in a file that is being renamed away.
 //
 // Rotation, when the next line would pass max_size_bytes: FILE.<keep> is deleted, FILE.<n>
-// renamed to FILE.<n+1>, FILE to FILE.1, and a new FILE created (mode 0640, less the umask),
-// the folder flushed so the renames survive a power cut.
+// renamed to FILE.<n+1>, FILE to FILE.1, and a new FILE created (mode 0640, less the umask;
+// the old file's owner when this process may give it away), the folder flushed so the renames
+// survive a power cut.
 class AuditFile {
  public:
   // Creates the folder when it is missing and opens (or creates) the file. The error names

@@ -170,15 +170,16 @@ nlohmann::ordered_json describe(const MessagesOutcome& outcome, std::string_view
   return out;
 }
 
-Result<void> write_audit(store::Store& store, std::string actor, std::string_view action,
-                         nlohmann::ordered_json detail, const Outcome& outcome) {
-  detail["changed"] = outcome.changed;
-  if (outcome.error) {
-    detail["error"] = outcome.error.message();
+Result<void, std::string> write_audit(audit::AuditTrail& trail, audit::Entry entry,
+                                      const Outcome& outcome) {
+  if (!entry.detail.is_object()) {
+    entry.detail = nlohmann::ordered_json::object();
   }
-  return store.append_audit(
-      {std::move(actor), std::string(action),
-       detail.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)});
+  entry.detail["changed"] = outcome.changed;
+  if (outcome.error) {
+    entry.detail["error"] = outcome.error.message();
+  }
+  return trail.append(entry);
 }
 
 }  // namespace hisbridge::replay

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/audit/audit_trail.hpp"
 #include "engine/core/result.hpp"
 #include "engine/store/store.hpp"
 
@@ -84,9 +85,11 @@ Outcome requeue_dead_letters(store::Store& store, std::string_view queue,
 // "sent_back", "already_received", "refused", "not_found"}.
 nlohmann::ordered_json describe(const MessagesOutcome& outcome, std::string_view via);
 
-// Writes the audit row of a replay: `detail` (the selection, as the caller names it) with the
-// outcome added as "changed" and, when a step failed, "error".
-Result<void> write_audit(store::Store& store, std::string actor, std::string_view action,
-                         nlohmann::ordered_json detail, const Outcome& outcome);
+// Records a replay on `trail` (the journal's audit rows and the audit file): `entry` names
+// who, from where, the action and the selection (its detail, as the caller names it), to which
+// the outcome is added as "changed" and, when a step failed, "error". Both sides are tried;
+// the error names the one that failed.
+Result<void, std::string> write_audit(audit::AuditTrail& trail, audit::Entry entry,
+                                      const Outcome& outcome);
 
 }  // namespace hisbridge::replay

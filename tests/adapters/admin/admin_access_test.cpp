@@ -3,6 +3,8 @@
 // of what an operator looked at.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,7 +53,26 @@ class AdminAccessTest : public ::testing::Test {
     });
     ASSERT_TRUE(appended);
     id_ = appended->front().id;
+    auto file = audit::AuditFile::open({audit_log(), 1'000'000, 3});
+    ASSERT_TRUE(file) << file.error();
+    audit_file_ = std::move(*file);
     start(config_);
+  }
+
+  std::filesystem::path audit_log() const { return dir_.path() / "audit.log"; }
+
+  // The audit file's lines, oldest first, and its whole text.
+  std::vector<nlohmann::json> audit_lines() const {
+    std::ifstream in(audit_log());
+    std::vector<nlohmann::json> out;
+    for (std::string line; std::getline(in, line);) {
+      out.push_back(nlohmann::json::parse(line));
+    }
+    return out;
+  }
+  std::string audit_text() const {
+    std::ifstream in(audit_log(), std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
 
   void start(const config::Config& config) {
@@ -62,6 +83,11 @@ class AdminAccessTest : public ::testing::Test {
     AdminSources sources;
     sources.config = &config;
     sources.metrics = &registry_;
+    sources.audit = std::make_shared<audit::AuditTrail>(
+        [store = store_](const store::NewAuditEntry& row) {
+          return store->with([&](store::Store& s) { return s.append_audit(row); });
+        },
+        audit_file_);
     handler_ = std::make_unique<AdminHandler>(std::move(sources), store_);
     server_ = std::make_unique<http::HttpServer>(io_.ioc(), "127.0.0.1", 0, *handler_);
     ASSERT_TRUE(server_->start());
@@ -95,6 +121,7 @@ class AdminAccessTest : public ::testing::Test {
   config::Config config_;
   metrics::Registry registry_;
   std::shared_ptr<SharedStore> store_;
+  std::shared_ptr<audit::AuditFile> audit_file_;
   std::int64_t id_ = 0;
   hisbridge::testing::IoThread io_;
   std::unique_ptr<AdminHandler> handler_;
@@ -163,6 +190,7 @@ TEST_F(AdminAccessTest, AViewerSeesMessagesWithoutPatientDataAndMayNotReplay) {
   EXPECT_EQ(post("/api/v1/replay", kViewerToken).status, 403u);
   EXPECT_EQ(get("/api/v1/audit", kViewerToken).status, 403u);
   EXPECT_TRUE(audit().empty()) << "a viewer's looks and refusals are not operator actions";
+  EXPECT_TRUE(audit_lines().empty());
 }
 
 TEST_F(AdminAccessTest, AnOperatorSeesPatientDataAndEachLookIsAudited) {
@@ -187,6 +215,46 @@ TEST_F(AdminAccessTest, AnOperatorSeesPatientDataAndEachLookIsAudited) {
   ASSERT_EQ(after.size(), 2u);
   EXPECT_EQ(after[0].action, "reprocess-messages");  // newest first
   EXPECT_EQ(after[0].actor.rfind("it-team (", 0), 0u) << after[0].actor;
+
+  // The audit file: the same two actions, who, from where, which message, and nothing of
+  // the message itself.
+  const auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["action"], "view-message");
+  EXPECT_EQ(lines[0]["actor"], rows[0].actor);
+  EXPECT_TRUE(lines[0]["from"].get<std::string>().starts_with("127.0.0.1:")) << lines[0].dump();
+  EXPECT_EQ(lines[0]["detail"], nlohmann::json({{"via", "api"}, {"message", id_}}));
+  EXPECT_EQ(lines[1]["action"], "reprocess-messages");
+  EXPECT_EQ(lines[1]["actor"], after[0].actor);
+  const std::string text = audit_text();
+  for (const char* patient_data : {kPatientId, kPatientName, "NGUY", "MSH|", "PID|"}) {
+    EXPECT_EQ(text.find(patient_data), std::string::npos) << patient_data << " in " << text;
+  }
+}
+
+// Fail closed: an operator is not shown a message whose look could not be written to the
+// audit file (a full disk: the file is a link to /dev/full).
+TEST_F(AdminAccessTest, AnAuditFileThatCannotBeWrittenKeepsTheMessageHidden) {
+  if (!std::filesystem::exists("/dev/full")) {
+    GTEST_SKIP() << "no /dev/full";
+  }
+  const auto full_log = dir_.path() / "full.log";
+  std::filesystem::create_symlink("/dev/full", full_log);
+  auto full = audit::AuditFile::open({full_log, 1'000'000, 3});
+  ASSERT_TRUE(full);
+  audit_file_ = std::move(*full);
+  start(config_);
+  const AdminReply one = get("/api/v1/messages/" + std::to_string(id_), kOperatorToken);
+  EXPECT_EQ(one.status, 500u);
+  const std::string error = one.json()["error"];
+  EXPECT_EQ(error.rfind("the message is not shown: its audit entry could not be written: ", 0),
+            0u)
+      << error;
+  EXPECT_NE(error.find("audit file " + full_log.string()), std::string::npos) << error;
+  EXPECT_EQ(one.body.find(kPatientId), std::string::npos) << one.body;
+  EXPECT_EQ(one.body.find("NGUY"), std::string::npos) << one.body;
+  // A viewer's look is not audited, so it does not depend on the file.
+  EXPECT_EQ(get("/api/v1/messages/" + std::to_string(id_), kViewerToken).status, 200u);
 }
 
 TEST_F(AdminAccessTest, WithoutTokensTheApiIsOpenAndTheHeaderNamesTheActor) {
@@ -201,6 +269,10 @@ TEST_F(AdminAccessTest, WithoutTokensTheApiIsOpenAndTheHeaderNamesTheActor) {
   const auto rows = audit();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].actor.rfind("lan tech (127.0.0.1:", 0), 0u) << rows[0].actor;
+  const auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["actor"], rows[0].actor);
+  EXPECT_EQ(rows[0].actor, "lan tech (" + lines[0]["from"].get<std::string>() + ")");
 }
 
 TEST(OpenApiActorTest, TheNamedActorGoesBeforeThePeerWithoutControlCharacters) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -89,15 +91,44 @@ class ReplayApiTest : public ::testing::Test {
     router_->start();
     journal_ = open();
 
+    admin_store_ = std::make_shared<SharedStore>(open());
+    auto file = audit::AuditFile::open({audit_log(), 1'000'000, 3});
+    ASSERT_TRUE(file) << file.error();
+    start_handler(std::move(*file));
+  }
+
+  // The admin API as the engine builds it: audit entries to the admin side's journal and to
+  // `file`.
+  void start_handler(std::shared_ptr<audit::AuditFile> file) {
+    if (server_) {
+      server_->stop();
+      handler_->stop();
+    }
     AdminSources sources{&config_, nullptr, router_.get(), ingest_.get(), nullptr, {}};
     sources.rewind = [this](const std::string& source) {
       rewound_.push_back(source);
       router_->rewind(source);
     };
-    handler_ =
-        std::make_unique<AdminHandler>(std::move(sources), std::make_shared<SharedStore>(open()));
+    sources.audit = std::make_shared<audit::AuditTrail>(
+        [store = admin_store_](const store::NewAuditEntry& row) {
+          return store->with([&](store::Store& s) { return s.append_audit(row); });
+        },
+        std::move(file));
+    handler_ = std::make_unique<AdminHandler>(std::move(sources), admin_store_);
     server_ = std::make_unique<http::HttpServer>(io_.ioc(), "127.0.0.1", 0, *handler_);
     ASSERT_TRUE(server_->start());
+  }
+
+  std::filesystem::path audit_log() const { return dir_.path() / "audit.log"; }
+
+  // The audit file's lines, oldest first.
+  std::vector<Json> audit_lines() const {
+    std::ifstream in(audit_log());
+    std::vector<Json> out;
+    for (std::string line; std::getline(in, line);) {
+      out.push_back(Json::parse(line));
+    }
+    return out;
   }
 
   void TearDown() override {
@@ -149,6 +180,7 @@ class ReplayApiTest : public ::testing::Test {
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<router::Ingest> ingest_;
   std::unique_ptr<store::Store> journal_;  // the test's own reads and writes
+  std::shared_ptr<SharedStore> admin_store_;
   std::vector<std::string> rewound_;
   testing::IoThread io_;
   std::unique_ptr<AdminHandler> handler_;
@@ -195,6 +227,47 @@ TEST_F(ReplayApiTest, AMessageIsReprocessedWithNewQueueEntriesAndAnAuditRow) {
   EXPECT_EQ(row["detail"]["messages"], Json::array({stored.message_id}));
   EXPECT_EQ(row["detail"]["sent_back"], 1);
   EXPECT_EQ(row["detail"]["changed"], 1);
+
+  // The audit file holds the same three, oldest first, with the peer they came from.
+  const auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["action"], "view-message");
+  EXPECT_EQ(lines[1]["action"], "reprocess-messages");
+  EXPECT_EQ(lines[2]["action"], "view-message");
+  EXPECT_EQ(lines[1]["actor"], row["actor"]);
+  EXPECT_TRUE(lines[1]["from"].get<std::string>().starts_with("127.0.0.1:")) << lines[1].dump();
+  EXPECT_TRUE(row["actor"].get<std::string>().ends_with("(" + lines[1]["from"].get<std::string>() +
+                                                        ")"));
+  EXPECT_EQ(lines[1]["detail"], row["detail"]);
+  EXPECT_EQ(lines[0]["detail"]["message"], stored.message_id);
+}
+
+// The replay is done before its entry is written: when the audit file fails, the work stays
+// done, the journal still has the row, and the answer is a 500 that names the file.
+TEST_F(ReplayApiTest, AReplayWhoseAuditFileCannotBeWrittenIsAnswered500) {
+  if (!std::filesystem::exists("/dev/full")) {
+    GTEST_SKIP() << "no /dev/full";
+  }
+  const router::Reply stored = send(oru("F1"));
+  ASSERT_TRUE(processed());
+  const auto full_log = dir_.path() / "full.log";
+  std::filesystem::create_symlink("/dev/full", full_log);
+  auto full = audit::AuditFile::open({full_log, 1'000'000, 3});
+  ASSERT_TRUE(full);
+  start_handler(std::move(*full));
+  const Reply r =
+      post("/api/v1/messages/" + std::to_string(stored.message_id) + "/reprocess", {}, "alice");
+  EXPECT_EQ(r.status, 500u) << r.body;
+  const std::string error = r.json()["error"];
+  EXPECT_NE(error.find("the replay is done, but its audit entry could not be written"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("audit file " + full_log.string()), std::string::npos) << error;
+  EXPECT_EQ(r.json()["previous_status"], "processed") << "the answer says what was done";
+  const auto rows = journal_->audit(10);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].action, "reprocess-messages");
 }
 
 TEST_F(ReplayApiTest, RejectedAndDuplicateMessagesAreRefusedAndUnknownOnesAreNotFound) {
@@ -249,6 +322,12 @@ TEST_F(ReplayApiTest, AChannelsRangeGoesBackThroughProcessing) {
   EXPECT_EQ(row["detail"]["channel"], "lab");
   EXPECT_EQ(row["detail"]["changed"], 3);
   EXPECT_TRUE(row["actor"].get<std::string>().starts_with("127.0.0.1:")) << row.dump();
+  const Json line = audit_lines().back();
+  EXPECT_EQ(line["action"], "reprocess-range");
+  EXPECT_EQ(line["actor"], row["actor"]) << "no name: the peer alone";
+  EXPECT_EQ(line["from"], row["actor"]);
+  EXPECT_EQ(line["detail"]["channel"], "lab");
+  EXPECT_EQ(line["detail"]["changed"], 3);
 }
 
 TEST_F(ReplayApiTest, ADestinationsDeadLettersArePendingAgain) {
@@ -300,6 +379,7 @@ TEST_F(ReplayApiTest, ABadReplayBodyIsA400ThatSaysWhatIsWrong) {
             std::string::npos);
   EXPECT_NE(error_of(R"({"dead_letters": 3})").find("must be a string"), std::string::npos);
   EXPECT_EQ(get("/api/v1/audit").json()["count"], 0) << "nothing was done, nothing audited";
+  EXPECT_TRUE(audit_lines().empty());
   EXPECT_EQ(get("/api/v1/audit?limit=0").status, 400u);
   EXPECT_EQ(get("/api/v1/audit?limt=5").status, 400u);
   EXPECT_EQ(get("/api/v1/replay").status, 405u);

@@ -296,6 +296,24 @@ TEST(AuditFileTest, TwoProcessesRotatingTheSameFileLoseNoLine) {
   }
 }
 
+// `hisbridge replay` run as root rotates the engine's file: the new file stays the engine's.
+TEST(AuditFileTest, TheNewFileOfARotationKeepsTheOldOwner) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "only root may give a file to another user";
+  }
+  TempDir dir;
+  const fs::path file = dir.path() / "audit.log";
+  std::ofstream(file) << "{}\n";
+  ASSERT_EQ(::chown(file.c_str(), 4321, 4322), 0);
+  auto audit = open_file({file, 8, 2});  // every line rotates
+  ASSERT_TRUE(audit && audit->append(entry("root", 1)));
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 4321u);
+  EXPECT_EQ(st.st_gid, 4322u);
+  EXPECT_EQ(lines_of(file.string() + ".1"), std::vector<std::string>{"{}"});
+}
+
 TEST(AuditFileTest, AFileMovedAwayByAnotherToolIsCreatedAgain) {
   TempDir dir;
   const fs::path file = dir.path() / "audit.log";

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -193,11 +194,15 @@ TEST_F(ReplayTest, DeadLettersOfOneQueueArePendingAgain) {
 }
 
 TEST_F(ReplayTest, TheAuditRowHoldsTheSelectionAndTheOutcome) {
+  auto file = audit::AuditFile::open({dir_.path() / "audit.log", 1'000'000, 3});
+  ASSERT_TRUE(file) << file.error();
+  audit::AuditTrail trail(audit::AuditTrail::journal_of(*store_), std::move(*file));
   Outcome out;
   out.changed = 7;
   out.error = store::StoreError::busy;
-  ASSERT_TRUE(
-      write_audit(*store_, "alice", kReprocessRange, {{"via", "cli"}, {"channel", "lab"}}, out));
+  ASSERT_TRUE(write_audit(
+      trail, {"alice", "cli", std::string(kReprocessRange), {{"via", "cli"}, {"channel", "lab"}}},
+      out));
   auto rows = store_->audit(1);
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1u);
@@ -207,6 +212,16 @@ TEST_F(ReplayTest, TheAuditRowHoldsTheSelectionAndTheOutcome) {
   EXPECT_EQ(detail["channel"], "lab");
   EXPECT_EQ(detail["changed"], 7);
   EXPECT_EQ(detail["error"], out.error.message());
+  // The audit file has the same entry, with where it came from.
+  std::ifstream in(dir_.path() / "audit.log");
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const auto logged = nlohmann::json::parse(line);
+  EXPECT_EQ(logged["actor"], "alice");
+  EXPECT_EQ(logged["from"], "cli");
+  EXPECT_EQ(logged["action"], "reprocess-range");
+  EXPECT_EQ(logged["detail"], detail);
+  EXPECT_FALSE(std::getline(in, line)) << "one line";
 }
 
 }  // namespace
