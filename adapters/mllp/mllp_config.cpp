@@ -40,6 +40,15 @@ Result<MllpListenerOptions, std::string> listener_options(const config::Listener
   return options;
 }
 
+Result<MllpListenerLimits, std::string> listener_limits(const config::ListenerConfig& l) {
+  auto allowed = hisbridge::net::AllowList::parse(l.allow_from);
+  if (!allowed) {
+    return fail<MllpListenerLimits>("listener " + l.name + ": allow_from: " + allowed.error());
+  }
+  return MllpListenerLimits{std::move(*allowed), l.max_connections_per_ip, l.message_timeout,
+                            l.max_frames_per_second};
+}
+
 Result<MllpDestinationOptions, std::string> destination_options(
     const config::DestinationConfig& d) {
   MllpDestinationOptions options;

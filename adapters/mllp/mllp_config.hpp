@@ -14,6 +14,9 @@ namespace hisbridge::mllp {
 // the listener: a bad allow_from entry, a TLS file that is missing or wrong.
 Result<MllpListenerOptions, std::string> listener_options(const config::ListenerConfig& listener);
 
+// The limits of an `mllp` listener's config that a running listener takes anew (a reload).
+Result<MllpListenerLimits, std::string> listener_limits(const config::ListenerConfig& listener);
+
 // The options an `mllp` destination's config asks for, with its TLS client context (verifying
 // the server's certificate when verify_tls is on, against tls.ca or the system's CAs, and its
 // name: tls.server_name, else host). Fails with one sentence that names the connection

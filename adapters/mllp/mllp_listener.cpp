@@ -73,6 +73,7 @@ class MllpListener::Impl : public std::enable_shared_from_this<Impl> {
   void pause_reading(bool paused);
   std::uint16_t port() const { return port_.load(std::memory_order_relaxed); }
   const ListenerShared& shared() const { return *shared_; }
+  ListenerShared& shared_mutable() { return *shared_; }
 
  private:
   bool open_acceptor(const tcp::endpoint& endpoint, error_code& ec);
@@ -209,7 +210,7 @@ void MllpListener::Impl::admit(SessionSocket socket) {
   }
   const IpAddress address = ip_of(remote);
   const MllpListenerOptions& options = shared_->options;
-  if (!options.allow_from.allows(address)) {
+  if (!shared_->allows(address)) {
     return refuse(socket, address, Refusal::not_allowed);
   }
   std::optional<PeerGate::Ticket> ticket = shared_->gate.admit(address);
@@ -246,7 +247,7 @@ void MllpListener::Impl::refuse(SessionSocket& socket, const IpAddress& address,
       break;
     case Refusal::per_ip_limit:
       counters.connections_refused_per_ip_limit.fetch_add(1, std::memory_order_relaxed);
-      reason = std::to_string(options.max_connections_per_ip) +
+      reason = std::to_string(shared_->gate.max_per_address()) +
                " connections from this address are open (max_connections_per_ip)";
       break;
     case Refusal::over_limit:
@@ -283,6 +284,15 @@ void MllpListener::pause_reading(bool paused) { impl_->pause_reading(paused); }
 const MllpListenerCounters& MllpListener::counters() const { return impl_->shared().counters; }
 
 const MllpListenerOptions& MllpListener::options() const { return impl_->shared().options; }
+
+void MllpListener::set_limits(MllpListenerLimits limits) {
+  const MllpListenerOptions& o = impl_->shared().options;
+  spdlog::info("mllp {}: limits now: {} allow_from ranges, max_connections_per_ip {}, "
+               "message_timeout {} ms, max_frames_per_second {}",
+               o.name, limits.allow_from.ranges().size(), limits.max_connections_per_ip,
+               limits.message_timeout.count(), limits.max_frames_per_second);
+  impl_->shared_mutable().set_limits(std::move(limits));
+}
 
 std::optional<std::chrono::system_clock::time_point> MllpListener::certificate_expiry() const {
   const auto& tls = impl_->shared().options.tls;

@@ -58,6 +58,14 @@ struct MllpListenerOptions {
   double max_frames_per_second = 0;
 };
 
+// The limits a running listener can take anew (a config reload); see MllpListenerOptions.
+struct MllpListenerLimits {
+  hisbridge::net::AllowList allow_from;
+  std::size_t max_connections_per_ip = 0;
+  std::chrono::milliseconds message_timeout{0};
+  double max_frames_per_second = 0;
+};
+
 // What the listener has seen since it was made, for logs and metrics. Read with relaxed loads.
 struct MllpListenerCounters {
   std::atomic<std::uint64_t> connections_accepted{0};  // served; refused ones not included
@@ -123,7 +131,14 @@ class MllpListener {
   void pause_reading(bool paused);
 
   const MllpListenerCounters& counters() const;
+  // As made: set_limits changes what the listener applies, not these.
   const MllpListenerOptions& options() const;
+
+  // New limits from now on (a config reload). Thread-safe. allow_from and
+  // max_connections_per_ip apply to the connections accepted after (those open stay, and count
+  // against the new per-address limit); message_timeout and max_frames_per_second to every
+  // connection, from its next check.
+  void set_limits(MllpListenerLimits limits);
 
   // The notAfter of the TLS certificate; nullopt without TLS.
   std::optional<std::chrono::system_clock::time_point> certificate_expiry() const;

@@ -44,7 +44,12 @@ class MllpSession;
 // while any session is still closing.
 struct ListenerShared {
   ListenerShared(MllpListenerOptions o, router::SourceCallbacks& c)
-      : options(std::move(o)), callbacks(c), gate(options.max_connections_per_ip) {}
+      : options(std::move(o)),
+        callbacks(c),
+        gate(options.max_connections_per_ip),
+        message_timeout_ms(options.message_timeout.count()),
+        frames_per_second(options.max_frames_per_second),
+        allow_from(std::make_shared<const hisbridge::net::AllowList>(options.allow_from)) {}
 
   // Registers a new session; false once the listener stops (the session is dropped).
   bool enlist(const std::shared_ptr<MllpSession>& session);
@@ -53,12 +58,24 @@ struct ListenerShared {
   // Parks a session while the pause switch is on; false when it is off (go on reading).
   bool park(const std::shared_ptr<MllpSession>& session);
 
+  // The limits set_limits may change while connections run, read where they apply.
+  std::chrono::milliseconds message_timeout() const {
+    return std::chrono::milliseconds(message_timeout_ms.load(std::memory_order_relaxed));
+  }
+  double max_frames_per_second() const { return frames_per_second.load(std::memory_order_relaxed); }
+  bool allows(const hisbridge::net::IpAddress& address) const;
+  void set_limits(MllpListenerLimits limits);
+
   const MllpListenerOptions options;
   router::SourceCallbacks& callbacks;
   MllpListenerCounters counters;
   std::atomic<bool> paused{false};  // the engine-wide pause switch
   hisbridge::net::PeerGate gate;          // max_connections_per_ip
   hisbridge::net::LogThrottle refusals;   // one line a minute per refused address
+  std::atomic<std::chrono::milliseconds::rep> message_timeout_ms;
+  std::atomic<double> frames_per_second;
+  mutable std::mutex limits_mutex;  // guards allow_from (taken once per accept)
+  std::shared_ptr<const hisbridge::net::AllowList> allow_from;
 
   // Guards what follows; taken on accept, close and the pause switch, never per message.
   std::mutex mutex;

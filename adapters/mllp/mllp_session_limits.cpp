@@ -49,7 +49,7 @@ void MllpSession::start() {
 // The connection is ready for MLLP (after the handshake under TLS).
 void MllpSession::begin() {
   last_activity_ = Clock::now();
-  tokens_ = std::max(1.0, shared_->options.max_frames_per_second);
+  tokens_ = std::max(1.0, shared_->max_frames_per_second());
   tokens_at_ = last_activity_;
   arm_next(last_activity_);
   pump();
@@ -87,7 +87,7 @@ void MllpSession::handshake_failed(const std::string& reason) {
 // max_frames_per_second as a token bucket holding one second's frames: a sender may burst that
 // many, then goes at the rate.
 bool MllpSession::take_token() {
-  const double rate = shared_->options.max_frames_per_second;
+  const double rate = shared_->max_frames_per_second();
   if (rate <= 0) {
     return true;
   }
@@ -110,10 +110,10 @@ void MllpSession::throttle() {
   if (!throttle_logged_) {
     throttle_logged_ = true;
     spdlog::info("mllp {}: {}: over max_frames_per_second ({}): reading more slowly",
-                 shared_->options.name, peer_, shared_->options.max_frames_per_second);
+                 shared_->options.name, peer_, shared_->max_frames_per_second());
   }
-  const std::chrono::duration<double> wait((1.0 - tokens_) /
-                                           shared_->options.max_frames_per_second);
+  const double rate = shared_->max_frames_per_second();  // set_limits may have changed it
+  const std::chrono::duration<double> wait(rate > 0 ? (1.0 - tokens_) / rate : 0.0);
   pace_.expires_after(std::chrono::duration_cast<Clock::duration>(wait));
   pace_.async_wait([self = shared_from_this()](const error_code& ec) { self->on_pace(ec); });
 }
@@ -129,7 +129,7 @@ void MllpSession::on_pace(const error_code& ec) {
 // After each read: a message begins with the first byte after the previous complete one (or
 // the connect); it is over when a frame has ended and no other has begun.
 void MllpSession::note_message_progress(std::uint64_t frames_before) {
-  if (shared_->options.message_timeout.count() <= 0) {
+  if (shared_->message_timeout().count() <= 0) {
     return;
   }
   const bool ended = framer_.stats().frames != frames_before;
@@ -149,7 +149,7 @@ void MllpSession::resume_message_clock() {
   message_begun_at_ += now - read_ended_at_;
   read_ended_at_ = now;
   if (!timer_pending_ ||
-      timer_.expiry() > message_begun_at_ + shared_->options.message_timeout) {
+      timer_.expiry() > message_begun_at_ + shared_->message_timeout()) {
     arm_next(now);
   }
 }
@@ -164,7 +164,7 @@ void MllpSession::arm_timer(Clock::duration after) {
 // message, the message deadline.
 void MllpSession::arm_next(Clock::time_point now) {
   const auto idle = shared_->options.idle_timeout;
-  const auto message = shared_->options.message_timeout;
+  const auto message = shared_->message_timeout();
   std::optional<Clock::duration> next;
   if (idle.count() > 0) {
     next = std::max<Clock::duration>(idle - (now - last_activity_), Clock::duration::zero());
@@ -220,7 +220,7 @@ void MllpSession::on_timer(const error_code& ec) {
 // Only while a read waits on the peer: the time the listener holds off reading is not counted
 // (resume_message_clock moves the start on by it).
 bool MllpSession::message_timed_out(Clock::time_point now) {
-  const auto limit = shared_->options.message_timeout;
+  const auto limit = shared_->message_timeout();
   if (!message_begun_ || !reading_ || limit.count() <= 0 || now - message_begun_at_ < limit) {
     return false;
   }

@@ -51,12 +51,10 @@ PeerGate::PeerGate(std::size_t max_per_address)
 PeerGate::~PeerGate() = default;
 
 std::optional<PeerGate::Ticket> PeerGate::admit(const IpAddress& address) {
-  if (max_per_address_ == 0) {
-    return Ticket();
-  }
+  const std::size_t limit = max_per_address();
   std::lock_guard lock(state_->mutex);
   std::size_t& count = state_->open[address];
-  if (count >= max_per_address_) {
+  if (limit != 0 && count >= limit) {
     return std::nullopt;  // count >= 1 here, so no empty entry is left behind
   }
   ++count;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -34,7 +35,8 @@ class PeerGate {
     IpAddress address_;
   };
 
-  // 0: no limit (admit always succeeds and counts nothing).
+  // 0: no limit (admit always succeeds; connections are still counted, so that a limit set
+  // later applies to those already open).
   explicit PeerGate(std::size_t max_per_address);
   PeerGate(const PeerGate&) = delete;
   PeerGate& operator=(const PeerGate&) = delete;
@@ -44,12 +46,16 @@ class PeerGate {
   // connections are open already.
   std::optional<Ticket> admit(const IpAddress& address);
 
-  // The connections from `address` holding a ticket now (0 without a limit).
+  // The connections from `address` holding a ticket now.
   std::size_t open(const IpAddress& address) const;
-  std::size_t max_per_address() const { return max_per_address_; }
+  std::size_t max_per_address() const { return max_per_address_.load(std::memory_order_relaxed); }
+  // A new limit (a config reload): connections open past it stay; new ones wait for room.
+  void set_max_per_address(std::size_t max_per_address) {
+    max_per_address_.store(max_per_address, std::memory_order_relaxed);
+  }
 
  private:
-  const std::size_t max_per_address_;
+  std::atomic<std::size_t> max_per_address_;
   std::shared_ptr<Ticket::State> state_;
 };
 

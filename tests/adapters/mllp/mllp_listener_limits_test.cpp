@@ -241,5 +241,26 @@ TEST(MllpListenerLimitsTest, WaitingForTheRateIsNotIdleness) {
   EXPECT_GT(l.counters().frames_throttled.load(), 0u);
 }
 
+// A config reload: new connections see the new allow-list and per-address limit; the open one
+// goes on.
+TEST(MllpListenerLimitsTest, NewLimitsApplyToConnectionsAcceptedAfter) {
+  Listening l(options());
+  RawMllpClient first(l.port());
+  ASSERT_TRUE(first.send(frame("C1")));
+  ASSERT_TRUE(acknowledged(first, "C1"));
+
+  l.listener.set_limits({allow({"10.0.0.0/8"}), 0, 2min, 0});
+  RawMllpClient outside(l.port());
+  EXPECT_TRUE(outside.wait_closed(10s));
+  EXPECT_EQ(l.counters().connections_refused_not_allowed.load(), 1u);
+  ASSERT_TRUE(first.send(frame("C2")));
+  EXPECT_TRUE(acknowledged(first, "C2"));
+
+  l.listener.set_limits({allow({"127.0.0.1"}), 1, 2min, 0});  // `first` holds the one place
+  RawMllpClient second(l.port());
+  EXPECT_TRUE(second.wait_closed(10s));
+  EXPECT_EQ(l.counters().connections_refused_per_ip_limit.load(), 1u);
+}
+
 }  // namespace
 }  // namespace hisbridge::mllp

@@ -67,6 +67,20 @@ TEST(PeerGateTest, ZeroMeansNoLimit) {
   }
 }
 
+TEST(PeerGateTest, ALimitSetLaterCountsTheConnectionsAlreadyOpen) {
+  PeerGate gate(0);
+  auto a = gate.admit(address("10.0.0.1"));
+  auto b = gate.admit(address("10.0.0.1"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(gate.open(address("10.0.0.1")), 2u);
+  gate.set_max_per_address(2);
+  EXPECT_FALSE(gate.admit(address("10.0.0.1")));
+  a.reset();
+  EXPECT_TRUE(gate.admit(address("10.0.0.1")));
+  gate.set_max_per_address(0);
+  EXPECT_TRUE(gate.admit(address("10.0.0.1")));
+}
+
 TEST(PeerGateTest, ATicketMayOutliveItsGate) {
   std::optional<PeerGate::Ticket> ticket;
   {
