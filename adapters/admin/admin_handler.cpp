@@ -46,7 +46,8 @@ http::HttpResponse store_failed(std::string_view what, const boost::system::erro
 
 AdminHandler::AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> store,
                            AdminHandlerOptions options)
-    : access_(sources.config != nullptr ? sources.config->admin : config::AdminConfig{}),
+    : access_(std::make_shared<const AccessControl>(
+          sources.config != nullptr ? sources.config->admin : config::AdminConfig{})),
       sources_(std::move(sources)),
       store_(std::move(store)),
       audit_(sources_.audit ? sources_.audit : journal_trail(store_)),
@@ -56,6 +57,10 @@ AdminHandler::AdminHandler(AdminSources sources, std::shared_ptr<SharedStore> st
       tasks_(options.max_pending) {}
 
 AdminHandler::~AdminHandler() { stop(); }
+
+void AdminHandler::set_access(const config::AdminConfig& admin) {
+  access_.store(std::make_shared<const AccessControl>(admin));
+}
 
 void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond) {
   const std::string path(request.path());
@@ -77,7 +82,7 @@ void AdminHandler::handle(http::HttpRequest request, http::HttpResponder respond
     r.headers.push_back({"Allow", method});
     return respond(std::move(r));
   }
-  auto admitted = access_.admit(request, path);
+  auto admitted = access_.load()->admit(request, path);
   if (auto* refusal = std::get_if<http::HttpResponse>(&admitted)) {
     return respond(std::move(*refusal));
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -81,6 +82,9 @@ class AdminHandler final : public http::HttpHandler {
   void handle(http::HttpRequest request, http::HttpResponder respond) override;
   // Requests not yet started are dropped; the one under way finishes. Idempotent.
   void stop() { tasks_.stop(); }
+  // Replaces the tokens and open_metrics (a config reload): requests admitted from now on
+  // are judged by them. Thread-safe.
+  void set_access(const config::AdminConfig& admin);
 
  private:
   // The answer to an admitted request, on the admin thread.
@@ -94,7 +98,7 @@ class AdminHandler final : public http::HttpHandler {
   http::HttpResponse message(std::string_view id, const Caller& caller,
                              const std::string& from) const;
 
-  AccessControl access_;
+  std::atomic<std::shared_ptr<const AccessControl>> access_;
   AdminSources sources_;
   std::shared_ptr<SharedStore> store_;
   std::shared_ptr<audit::AuditTrail> audit_;  // sources.audit, or one on store_

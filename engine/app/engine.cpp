@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -18,7 +19,9 @@
 #include "adapters/mllp/mllp_config.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
 #include "engine/app/channel_factory.hpp"
+#include "engine/app/config_reloader.hpp"
 #include "engine/app/engine_metrics.hpp"
+#include "engine/app/sd_notify.hpp"
 #include "engine/app/turnaround_metrics.hpp"
 #include "engine/audit/audit_file.hpp"
 #include "engine/audit/audit_trail.hpp"
@@ -141,6 +144,8 @@ class Engine::Impl {
     for (unsigned i = 0; i < threads; ++i) {
       threads_.emplace_back([this] { ioc_.run(); });
     }
+    // Now, while the file is the one the engine started on: a reload tells what changed.
+    reloader_ = std::make_unique<ConfigReloader>(config_, reload_hooks());
     return {};
   }
 
@@ -153,12 +158,33 @@ class Engine::Impl {
 
   void run_until_signal() {
     asio::io_context signals_ioc;
-    asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-    signals.async_wait([](const boost::system::error_code&, int signal) {
-      spdlog::info("signal {}: shutting down", signal);
-    });
+    asio::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int signal) {
+          if (ec) {
+            return;
+          }
+          if (signal != SIGHUP) {
+            spdlog::info("signal {}: shutting down", signal);
+            return;
+          }
+          reload();
+          signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
     signals_ioc.run();
     stop();
+  }
+
+  ReloadOutcome reload() {
+    if (!reloader_) {
+      return {true, {"the engine is not running"}, {}};
+    }
+    spdlog::info("config reload: reading {}", config_.file.string());
+    notify_service_manager("RELOADING=1");
+    ReloadOutcome outcome = reloader_->reload();
+    notify_service_manager("READY=1");
+    return outcome;
   }
 
   void stop() {
@@ -224,6 +250,9 @@ class Engine::Impl {
     virtual ~Running() = default;
     virtual void stop() = 0;
     virtual std::uint16_t port() const = 0;
+    // New source limits from a config reload; false when this kind of listener cannot take
+    // them while it runs.
+    virtual bool set_limits(const config::ListenerConfig&) { return false; }
   };
 
   template <class Listener>
@@ -231,6 +260,17 @@ class Engine::Impl {
    public:
     explicit RunningListener(std::unique_ptr<Listener> listener) : listener_(std::move(listener)) {}
     void stop() override { listener_->stop(); }
+    bool set_limits(const config::ListenerConfig& l) override {
+      if constexpr (requires { listener_->set_limits(*mllp::listener_limits(l)); }) {
+        auto limits = mllp::listener_limits(l);  // checked by the config reader already
+        if (limits) {
+          listener_->set_limits(std::move(*limits));
+        }
+        return static_cast<bool>(limits);
+      } else {
+        return false;
+      }
+    }
     std::uint16_t port() const override {
       if constexpr (requires { listener_->port(); }) {
         return listener_->port();
@@ -482,7 +522,26 @@ class Engine::Impl {
     return "listener " + l.name + ": unknown type";
   }
 
+  ReloadHooks reload_hooks() {
+    ReloadHooks hooks;
+    if (admin_handler_) {
+      hooks.admin = [this](const config::AdminConfig& admin) { admin_handler_->set_access(admin); };
+    }
+    hooks.listener_limits = [this](const config::ListenerConfig& l) {
+      const auto it = listeners_.find(l.name);
+      return it != listeners_.end() && it->second->set_limits(l);
+    };
+    if (audit_) {
+      // Who sent the signal is not known to the process: the audit entry says how it came.
+      hooks.audit = [audit = audit_](const nlohmann::ordered_json& detail) {
+        return audit->append("SIGHUP", "config-reload", detail);
+      };
+    }
+    return hooks;
+  }
+
   config::Config config_;
+  std::unique_ptr<ConfigReloader> reloader_;  // made when start() succeeds
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
@@ -512,6 +571,7 @@ Result<void, std::string> Engine::start() { return impl_->start(); }
 std::uint16_t Engine::port(std::string_view listener) const { return impl_->port(listener); }
 std::uint16_t Engine::admin_port() const { return impl_->admin_port(); }
 void Engine::run_until_signal() { impl_->run_until_signal(); }
+ReloadOutcome Engine::reload() { return impl_->reload(); }
 void Engine::stop() { impl_->stop(); }
 
 }  // namespace hisbridge::app

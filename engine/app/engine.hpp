@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/app/config_reloader.hpp"
 #include "engine/config/config.hpp"
 #include "engine/core/result.hpp"
 
@@ -27,8 +28,10 @@ class Engine {
   std::uint16_t port(std::string_view listener) const;
   // The bound port of the admin HTTP server (/metrics, /api/v1/...); 0 before start().
   std::uint16_t admin_port() const;
-  // Blocks until SIGINT or SIGTERM, then stops.
+  // Blocks until SIGINT or SIGTERM, then stops; SIGHUP reloads the config meanwhile.
   void run_until_signal();
+  // Re-reads the config file and applies what may change while running (config_reloader.hpp).
+  ReloadOutcome reload();
   // Stops accepting, lets the commits in flight finish and answers them, stops processing.
   void stop();
 

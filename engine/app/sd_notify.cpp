@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 namespace hisbridge::app {
 namespace {
 
@@ -88,6 +90,12 @@ Result<bool, std::string> notify(std::string_view state) {
   // getenv is read-only here; the engine never sets variables after start-up.
   const char* address = std::getenv("NOTIFY_SOCKET");  // NOLINT(concurrency-mt-unsafe)
   return notify_to(address == nullptr ? std::string_view{} : std::string_view{address}, state);
+}
+
+void notify_service_manager(std::string_view state) {
+  if (auto sent = notify(state); !sent) {
+    spdlog::warn("cannot notify the service manager ({}): {}", state, sent.error());
+  }
 }
 
 }  // namespace hisbridge::app

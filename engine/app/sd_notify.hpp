@@ -30,4 +30,8 @@ Result<bool, std::string> notify(std::string_view state);
 // address gives false.
 Result<bool, std::string> notify_to(std::string_view socket_address, std::string_view state);
 
+// notify(), with a failure logged as a warning, never fatal: the engine serves either way, and
+// systemd reports the unit's start timing out.
+void notify_service_manager(std::string_view state);
+
 }  // namespace hisbridge::app

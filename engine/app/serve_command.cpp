@@ -8,6 +8,7 @@
 
 #include "engine/app/engine.hpp"
 #include "engine/app/sd_notify.hpp"
+#include "engine/app/log_settings.hpp"
 #include "engine/config/config_loader.hpp"
 #include "engine/store/open_store.hpp"
 
@@ -19,18 +20,7 @@ void configure_logging(const config::LogConfig& log) {
   // stays free.
   spdlog::set_default_logger(spdlog::stderr_color_mt("hisbridge"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(log.level));
-  if (log.show_patient_data) {
-    spdlog::warn("PATIENT DATA IN LOGS: log.show_patient_data is on; turn it off after debugging");
-  }
-}
-
-// Tells systemd (Type=notify) about a change of state; a failure to tell it is logged, never
-// fatal: the engine serves either way, and systemd reports the unit's start timing out.
-void notify_service_manager(std::string_view state) {
-  if (auto sent = notify(state); !sent) {
-    spdlog::warn("cannot notify the service manager ({}): {}", state, sent.error());
-  }
+  apply_log_settings(log);
 }
 
 }  // namespace

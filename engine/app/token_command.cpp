@@ -55,8 +55,8 @@ int run_token(const TokenOptions& options, std::ostream& out, std::ostream& err)
   out << "Token for " << options.name << " (" << auth::to_string(*role)
       << "). It is shown this once: hand it to its holder and keep it out of the config.\n\n"
       << "  " << *token << "\n\n"
-      << "Add this entry to \"tokens\" in the config's \"admin\" section, then restart the "
-         "engine:\n\n"
+      << "Add this entry to \"tokens\" in the config's \"admin\" section, then reload the "
+         "config (systemctl reload hisbridge, or SIGHUP):\n\n"
       << "  " << entry.dump() << "\n";
   return 0;
 }
