@@ -32,8 +32,10 @@ with the engine's own `hisbridge parse --json` (decoded from the message's chara
 for the names, also as the raw bytes the message carried. Any hit fails the test, listed with
 the log line it is in.
 
-Then the engine starts once more with "show_patient_data": true and must warn loudly about it
-before it is ready.
+Then the engine starts once more with "show_patient_data": true: it must warn loudly about it
+before it is ready, and, as a control that the scan finds what it looks for, the unmappable
+message sent again must now show in the log (its mapping failure's reason quotes the birth
+date).
 
 Exit status: 0 passed, 1 failed.
 """
@@ -352,7 +354,10 @@ def first_run(binary, root, messages, folder, engine):
     engine.stop()
 
 
-def second_run(binary, root, folder, engine):
+def second_run(binary, root, folder, engine, unmappable):
+    """show_patient_data on: the warning before `ready`; and, as a control of the scan, the
+    unmappable message again, whose mapping failure's reason (quoting the birth date that is
+    not a date) may now be logged, and the scan must find it there."""
     lis, ris, web, admin_port = e2e.free_ports(4)
     ports = {"lis": lis, "ris": ris, "web": web}
     e2e.write_config(folder, config(admin_port, ports, os.path.join(root, "mappings"), True))
@@ -365,9 +370,21 @@ def second_run(binary, root, folder, engine):
     check(" warn" in warned[0] or "warning" in warned[0],
           "the show_patient_data notice is not a warning: %s" % warned[0])
     print("with show_patient_data: %s" % warned[0])
+    control = Message("own/unmappable-shown", unique(UNMAPPABLE, 999), "lis")
+    control.markers = unmappable.markers
+    send_all([control], ports)
+    control_id = e2e.msh_field(control.raw, 10).decode()
+    e2e.wait_for("%s marked error" % control_id,
+                 lambda: e2e.query(folder, "SELECT status FROM hisbridge_messages WHERE "
+                                   "control_id = ?", (control_id,)) == [("error",)], 30)
     engine.stop()
-    first = engine.log_text(1)
-    check(WARNING not in first, "the warning was printed with show_patient_data off")
+    check(WARNING not in engine.log_text(1), "the warning was printed with show_patient_data off")
+    with open(engine.log_path, "rb") as f:
+        hits = scan(e2e.ANSI.sub(b"", f.read()), [control])
+    check(hits, "with show_patient_data on, the scan found none of the unmappable message's "
+          "data in the log: a mapping failure's reason is not logged, or the scan would miss it")
+    print("control, show_patient_data on: %d hits, e.g. %s %r" % (len(hits), hits[0][1],
+                                                                   hits[0][2]))
 
 
 def main():
@@ -400,7 +417,8 @@ def main():
                                                            log_bytes.count(b"\n")))
         check(not hits, "%d patient values in the engine's log:\n  %s" % (
             len(hits), "\n  ".join("%s %s %r in: %s" % h for h in hits[:40])))
-        second_run(binary, root, folder, engine)
+        second_run(binary, root, folder, engine,
+                   next(m for m in messages if m.name == "own/unmappable"))
 
 
 if __name__ == "__main__":
