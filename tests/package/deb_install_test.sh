@@ -227,6 +227,11 @@ grep -q '|DEB-0001|' "$tmp/oru.hl7" || fail "the fixture $fixture changed: no MS
 check "ACK MSA|AA|DEB-0001" grep -q '^MSA|AA|DEB-0001' "$tmp/send.log"
 check "journal $STATE_DIR/hisbridge.db hisbridge 640 (UMask=0027)" \
   test "$(stat -c '%U %a' "$STATE_DIR/hisbridge.db")" = "hisbridge 640"
+# The engine opens its audit file at start (config "audit", /var/log/hisbridge: LogsDirectory=).
+if [[ -e $LOG_DIR/audit.log ]]; then
+  check "audit file $LOG_DIR/audit.log hisbridge 640" \
+    test "$(stat -c '%U %a' "$LOG_DIR/audit.log")" = "hisbridge 640"
+fi
 his_rows() {
   as_engine sqlite3 "$STATE_DIR/his.db" \
     "SELECT count(*) FROM his_result WHERE order_no = 'XN260305-0042'" 2>/dev/null || echo 0
