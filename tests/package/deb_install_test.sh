@@ -177,6 +177,13 @@ all_conffiles() {
 check "conffiles: the config and every mapping" all_conffiles
 check "reference copies in /usr/share/hisbridge" \
   diff -r /usr/share/hisbridge/mappings "$CONF_DIR/mappings"
+# postinst again over what it made (an upgrade or a reinstall runs it so): it must succeed and
+# leave the same user and modes.
+uid_before=$(id -u "$USER_NAME")
+dpkg -i "$deb" >"$tmp/dpkg-i2.log" 2>&1 || { cat "$tmp/dpkg-i2.log"; fail "dpkg -i a second time"; }
+check "reinstall: same user, same owners and modes" \
+  test "$(id -u "$USER_NAME") $(mode_of "$STATE_DIR") $(mode_of "$CONFIG")" \
+  = "$uid_before hisbridge:hisbridge 750 root:hisbridge 640"
 as_engine() {
   setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups "$@"
 }
