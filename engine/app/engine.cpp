@@ -166,6 +166,8 @@ class Engine::Impl {
           }
           if (signal != SIGHUP) {
             spdlog::info("signal {}: shutting down", signal);
+            // Now, not after the drain: systemd then knows the stop is under way.
+            notify_service_manager("STOPPING=1");
             return;
           }
           reload();

@@ -46,7 +46,6 @@ int run_serve(const std::string& config_file) {
   spdlog::info("ready");
   notify_service_manager("READY=1");
   engine.run_until_signal();
-  notify_service_manager("STOPPING=1");
   spdlog::info("stopped");
   return 0;
 }
