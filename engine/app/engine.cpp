@@ -15,6 +15,7 @@
 
 #include "adapters/admin/admin_handler.hpp"
 #include "adapters/file/drop_folder_listener.hpp"
+#include "adapters/http/http_config.hpp"
 #include "adapters/http/http_ingest_listener.hpp"
 #include "adapters/mllp/mllp_config.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
@@ -445,18 +446,22 @@ class Engine::Impl {
     sources.rewind = [this](const std::string& source) { router_->rewind(source); };
     sources.audit = audit_;
     admin_handler_ = std::make_unique<admin::AdminHandler>(std::move(sources), journal);
-    http::HttpServerOptions options;
-    options.max_body_bytes = 64u << 10;  // requests are GETs
-    options.max_connections = 64;
+    // HTTPS with admin.tls: a TLS file that is missing or wrong stops the start.
+    auto options = http::admin_server_options(config_.admin);
+    if (!options) {
+      return options.error();
+    }
     admin_server_ = std::make_unique<http::HttpServer>(ioc_, config_.admin.host, config_.admin.port,
-                                                       *admin_handler_, options);
+                                                       *admin_handler_, std::move(*options));
     if (auto started = admin_server_->start(); !started) {
       return "admin server (" + config_.admin.host + ":" + std::to_string(config_.admin.port) +
              "): " + started.error().message();
     }
-    spdlog::info("admin: listening on {}:{} (/metrics, /healthz, /readyz, /api/v1/channels, "
+    register_admin_server_metrics(registry_, *admin_server_);
+    spdlog::info("admin: listening on {}:{} ({}: /metrics, /healthz, /readyz, /api/v1/channels, "
                  "/api/v1/messages, /api/v1/turnaround, /api/v1/overdue)",
-                 config_.admin.host, admin_server_->port());
+                 config_.admin.host, admin_server_->port(),
+                 config_.admin.tls.enabled ? "https" : "http");
     spdlog::info("audit: operator actions appended to {} (and the journal)",
                  audit_file_->path().string());
     return {};
@@ -493,16 +498,21 @@ class Engine::Impl {
                     endpoint);
       }
       case config::ListenerType::http: {
-        http::HttpIngestOptions options;
-        options.sources = {l.name};
-        options.host = l.host;
-        options.port = l.port;
-        options.server.max_body_bytes = l.max_frame_bytes;
-        options.server.max_connections = l.max_connections;
-        auto listener = std::make_unique<http::HttpIngestListener>(ioc_, options, *ingest_);
+        // Limits, allow-list, message_timeout and TLS; a TLS file that is missing or wrong
+        // stops the start.
+        auto options = http::ingest_options(l);
+        if (!options) {
+          return options.error();
+        }
+        auto listener =
+            std::make_unique<http::HttpIngestListener>(ioc_, std::move(*options), *ingest_);
         auto kept = keep(l, std::move(listener), endpoint);
         if (kept) {
-          spdlog::info("http {}: POST /ingest/{} on {}:{}", l.name, l.name, l.host, port(l.name));
+          spdlog::info("http {}: POST /ingest/{} on {}:{} ({})", l.name, l.name, l.host,
+                       port(l.name),
+                       !l.tls.enabled                        ? "http"
+                       : l.tls.require_client_certificate ? "https, client certificate required"
+                                                          : "https");
         }
         return kept;
       }

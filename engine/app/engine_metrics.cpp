@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -284,15 +285,25 @@ void register_mapping_metrics(metrics::Registry& r, const mapping::MappingWatche
 
 namespace {
 
+// Families that every listener with these limits shares (MLLP, HTTP ingest, the admin server):
+// one help text each, since a family registered twice must say the same.
+constexpr const char* kConnectionsRefusedHelp =
+    "Connections refused at accept, by reason: not_allowed (not in allow_from) and per_ip_limit "
+    "(max_connections_per_ip), closed before a byte was read; over_limit (max_connections), "
+    "closed at once (MLLP) or answered 503 (HTTP).";
+constexpr const char* kHandshakeFailuresHelp =
+    "TLS handshakes that failed or timed out (no or a refused client certificate, not TLS, an "
+    "old protocol version).";
+constexpr const char* kCertificateExpiryHelp =
+    "When the listener's TLS certificate expires (notAfter, Unix time).";
+
 // The listener's limits and TLS (docs/metrics.md); named hisbridge_listener_* and
 // hisbridge_tls_* rather than hisbridge_mllp_*, as any listener with these limits reports them.
 void register_listener_limit_metrics(metrics::Registry& r, const std::string& name,
                                      const mllp::MllpListener& listener) {
   using C = mllp::MllpListenerCounters;
   r.add_collector(
-      "hisbridge_listener_connections_refused_total",
-      "Connections closed at once, before a byte was read, by reason: not_allowed (not in "
-      "allow_from), per_ip_limit (max_connections_per_ip), over_limit (max_connections).",
+      "hisbridge_listener_connections_refused_total", kConnectionsRefusedHelp,
       MetricType::counter, [&listener, name](auto& out) {
         const C& c = listener.counters();
         out.push_back({{{"listener", name}, {"reason", "not_allowed"}},
@@ -317,18 +328,45 @@ void register_listener_limit_metrics(metrics::Registry& r, const std::string& na
   if (!listener.certificate_expiry()) {
     return;  // plain MLLP
   }
-  add("hisbridge_tls_handshake_failures_total",
-      "TLS handshakes that failed or timed out (no or a refused client certificate, not TLS, "
-      "an old protocol version).",
+  add("hisbridge_tls_handshake_failures_total", kHandshakeFailuresHelp,
       &C::tls_handshake_failures);
-  r.add_collector("hisbridge_tls_certificate_expiry_timestamp_seconds",
-                  "When the listener's TLS certificate expires (notAfter, Unix time).",
+  r.add_collector("hisbridge_tls_certificate_expiry_timestamp_seconds", kCertificateExpiryHelp,
                   MetricType::gauge, [&listener, name](auto& out) {
                     if (const auto expiry = listener.certificate_expiry()) {
                       out.push_back({{{"listener", name}},
                                      std::chrono::duration<double>(expiry->time_since_epoch())
                                          .count()});
                     }
+                  });
+}
+
+// An HTTP server's door (HttpServerCounters) under the families above, label `listener`
+// ("admin" for the admin server). The TLS families only when TLS is on.
+void register_http_server_metrics(
+    metrics::Registry& r, const std::string& name, const http::HttpServerCounters& counters,
+    std::optional<std::chrono::system_clock::time_point> expiry) {
+  r.add_collector(
+      "hisbridge_listener_connections_refused_total", kConnectionsRefusedHelp,
+      MetricType::counter, [&counters, name](auto& out) {
+        out.push_back({{{"listener", name}, {"reason", "not_allowed"}},
+                       value(counters.refused_not_allowed)});
+        out.push_back({{{"listener", name}, {"reason", "per_ip_limit"}},
+                       value(counters.refused_per_ip_limit)});
+        out.push_back({{{"listener", name}, {"reason", "over_limit"}},
+                       value(counters.refused_over_limit)});
+      });
+  if (!expiry) {
+    return;  // plain HTTP
+  }
+  r.add_collector("hisbridge_tls_handshake_failures_total", kHandshakeFailuresHelp,
+                  MetricType::counter, [&counters, name](auto& out) {
+                    out.push_back({{{"listener", name}}, value(counters.tls_handshake_failures)});
+                  });
+  // The context's certificate is loaded once, at start: its notAfter does not change.
+  const double seconds = std::chrono::duration<double>(expiry->time_since_epoch()).count();
+  r.add_collector("hisbridge_tls_certificate_expiry_timestamp_seconds", kCertificateExpiryHelp,
+                  MetricType::gauge, [name, seconds](auto& out) {
+                    out.push_back({{{"listener", name}}, seconds});
                   });
 }
 
@@ -376,6 +414,11 @@ void register_listener_metrics(metrics::Registry& r, const std::string& name,
       [&listener, name](auto& out) {
         out.push_back({{{"listener", name}}, static_cast<double>(listener.connections())});
       });
+  register_http_server_metrics(r, name, listener.counters(), listener.certificate_expiry());
+}
+
+void register_admin_server_metrics(metrics::Registry& r, const http::HttpServer& server) {
+  register_http_server_metrics(r, "admin", server.counters(), server.certificate_expiry());
 }
 
 void register_listener_metrics(metrics::Registry& r, const std::string& name,

@@ -46,5 +46,8 @@ void register_listener_metrics(metrics::Registry& registry, const std::string& n
                                const http::HttpIngestListener& listener);
 void register_listener_metrics(metrics::Registry& registry, const std::string& name,
                                const file::DropFolderListener& listener);
+// The admin server's door, as an HTTP listener's (label listener="admin"): refusals, and with
+// TLS the failed handshakes and the certificate's expiry.
+void register_admin_server_metrics(metrics::Registry& registry, const http::HttpServer& server);
 
 }  // namespace hisbridge::app
