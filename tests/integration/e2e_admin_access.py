@@ -14,6 +14,12 @@
     text, may not search by patient id, replay, reprocess or read the audit log (403);
   - the operator sees the raw text with the name, reprocesses the message (202), and the audit
     log holds both actions under the token's name and the peer address;
+  - `hisbridge replay` from the same config replays the message while the engine runs;
+  - the audit file (config "audit", in a folder the engine creates) holds those three actions,
+    one JSON line each, oldest first: who, from where (the peer address, or "cli"), what, which
+    message, and no patient data or token; it is not readable by others;
+  - with an audit file that cannot be opened, `serve` does not start and `replay` changes
+    nothing (exit 1, naming the file);
   - the engine's log holds neither the patient's name or id nor any token.
 
 Exit status: 0 passed, 1 failed.
@@ -22,6 +28,7 @@ Exit status: 0 passed, 1 failed.
 import http.client
 import json
 import os
+import pwd
 import subprocess
 import sys
 
@@ -68,6 +75,65 @@ def check_config(binary, folder):
                           capture_output=True, timeout=30)
 
 
+AUDIT_FILE = os.path.join("audit", "audit.log")
+
+
+def audit_lines(folder):
+    with open(os.path.join(folder, AUDIT_FILE), encoding="utf-8") as f:
+        text = f.read()
+    check(text.endswith("\n"), "the audit file ends inside a line: %r" % text[-80:])
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            check(False, "an audit line that is not JSON: %r" % line)
+    return text, lines
+
+
+def check_audit_file(folder, message_id, secrets):
+    """The audit file: the operator's look and reprocess over the API, then the CLI's replay."""
+    text, lines = audit_lines(folder)
+    check([e["action"] for e in lines] ==
+          ["view-message", "reprocess-messages", "reprocess-messages"],
+          "audit file actions: %r" % [e.get("action") for e in lines])
+    for e in lines:
+        check(list(e) == ["at", "actor", "from", "action", "detail"], "audit keys %r" % list(e))
+        check(len(e["at"]) == 27 and e["at"].endswith("Z"), "audit time %r" % e["at"])
+    view, api_replay, cli_replay = lines
+    for e in (view, api_replay):
+        check(e["from"].startswith("127.0.0.1:"), "audit from %r" % e["from"])
+        check(e["actor"] == "it-team (%s)" % e["from"], "audit actor %r" % e["actor"])
+    check(view["detail"] == {"via": "api", "message": message_id}, "view detail %r" % view)
+    check(api_replay["detail"]["messages"] == [message_id], "api replay %r" % api_replay)
+    check(cli_replay["actor"] == pwd.getpwuid(os.geteuid()).pw_name and cli_replay["from"] == "cli",
+          "cli replay: %r" % cli_replay)
+    check(cli_replay["detail"]["via"] == "cli" and cli_replay["detail"]["messages"] == [message_id],
+          "cli replay detail %r" % cli_replay)
+    check(view["at"] <= api_replay["at"] <= cli_replay["at"], "audit lines out of order")
+    for secret in secrets + ["MSH|", "PID|", "OBX|"]:
+        check(secret not in text, "the audit file holds %r" % secret)
+    mode = os.stat(os.path.join(folder, AUDIT_FILE)).st_mode
+    check(mode & 0o007 == 0, "the audit file is open to others: %o" % mode)
+    return len(lines)
+
+
+def check_unopenable_audit_file(binary, folder, config, message_id):
+    """An audit file whose folder is a file: no start, no replay, the file named."""
+    bad = dict(config, audit={"file": "hisbridge.json/audit.log"})
+    e2e.write_config(folder, bad, "bad-audit.json")
+    for command in (["serve"], ["replay", "--message", str(message_id), "--yes"]):
+        run = subprocess.run([binary] + command + ["--config", "bad-audit.json"], cwd=folder,
+                             capture_output=True, timeout=30)
+        said = (run.stdout + run.stderr).decode("utf-8", "replace")
+        check(run.returncode == 1, "%s with a bad audit file: exit %d" % (command[0],
+                                                                          run.returncode))
+        check("audit file hisbridge.json/audit.log: cannot create its folder" in said,
+              "%s does not name the audit file: %r" % (command[0], said))
+    _, lines = audit_lines(folder)
+    check(len(lines) == 3, "a refused replay was audited: %r" % lines[3:])
+
+
 def main():
     binary = e2e.binary_from_argv()
     repository = sys.argv[2]
@@ -81,6 +147,7 @@ def main():
         config = e2e.base_config(admin_port, [
             {"name": "lis", "type": "mllp", "host": e2e.HOST, "port": lis_port}])
         config["admin"]["host"] = "0.0.0.0"
+        config["audit"] = {"file": AUDIT_FILE, "max_size": "1MB", "keep": 3}
         config["channels"] = [{
             "name": "lis-his", "source": "lis",
             "mapping": os.path.join(repository, "mappings", "lis-stock.json"),
@@ -145,12 +212,22 @@ def main():
             check(e["actor"].startswith("it-team (127.0.0.1:"), "audit actor %r" % e["actor"])
         e2e.wait_until_processed(folder, 1)
 
+        # The CLI appends to the same file while the engine runs.
+        replayed = subprocess.run([binary, "replay", "--config", "hisbridge.json", "--message",
+                                   str(message_id), "--yes"], cwd=folder, capture_output=True,
+                                  timeout=30)
+        check(replayed.returncode == 0, "hisbridge replay: %d %r" % (replayed.returncode,
+                                                                     replayed.stderr))
+        secrets = [PATIENT_ID, PATIENT_NAME, "HOA", viewer["token"], operator["token"]]
+        audited = check_audit_file(folder, message_id, secrets)
+        check_unopenable_audit_file(binary, folder, config, message_id)
+
         log = engine.log_text()
-        for secret in (PATIENT_ID, PATIENT_NAME, "HOA", viewer["token"], operator["token"]):
+        for secret in secrets:
             check(secret not in log, "the engine's log holds %r" % secret)
         print("e2e_admin_access: 401 without a token, viewer 403 on 4 operator paths and "
-              "patient data masked, operator's view and reprocess audited as %r"
-              % entries[0]["actor"].split(" ")[0])
+              "patient data masked, operator's view and reprocess audited as %r; %d lines in "
+              "the audit file" % (entries[0]["actor"].split(" ")[0], audited))
 
 
 if __name__ == "__main__":
