@@ -292,6 +292,7 @@ bench::LoadResult drive(std::uint16_t port, const Shape& shape) {
 config::Config engine_config(const std::string& location) {
   config::Config c;
   c.store.location = location;
+  c.audit.file = (bench_dir() / "audit.log").string();  // not var/ of the working folder
   config::ListenerConfig lis;
   lis.name = "lis";
   lis.host = "127.0.0.1";

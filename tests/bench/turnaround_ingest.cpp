@@ -90,6 +90,7 @@ config::Config engine_config(const fs::path& dir, bool timeline) {
   config::Config c;
   c.store.location = (dir / "hisbridge.db").string();
   c.his_location = (dir / "his.db").string();
+  c.audit.file = (dir / "audit.log").string();
   c.admin.host = "127.0.0.1";
   c.admin.port = 0;
   c.mapping_reload_interval = std::chrono::milliseconds(0);
