@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/app/backup_command.hpp"
 #include "engine/app/check_config_command.hpp"
 #include "engine/app/map_command.hpp"
 #include "engine/app/parse_command.hpp"
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
   auto* replay_cmd = hisbridge::app::add_replay_command(app, replay);
   hisbridge::app::TokenOptions token;
   auto* token_cmd = hisbridge::app::add_token_command(app, token);
+  hisbridge::app::BackupOptions backup;
+  backup.engine_version = HISBRIDGE_VERSION;
+  auto* backup_cmd = hisbridge::app::add_backup_command(app, backup);
 
   try {
     app.parse(argc, argv);
@@ -111,6 +115,9 @@ int main(int argc, char** argv) {
   }
   if (token_cmd->parsed()) {
     return hisbridge::app::run_token(token, std::cout, std::cerr);
+  }
+  if (backup_cmd->parsed()) {
+    return hisbridge::app::run_backup(backup, std::cout, std::cerr);
   }
   return kBadUsage;
 }

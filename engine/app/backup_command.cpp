@@ -1,0 +1,320 @@
+#include "engine/app/backup_command.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <ostream>
+
+#include "engine/app/backup_plan.hpp"
+#include "engine/config/config_loader.hpp"
+#include "engine/core/durable_file.hpp"
+#include "engine/store/sqlite_backup.hpp"
+
+namespace hisbridge::app {
+namespace {
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+constexpr int kFailed = 1;
+constexpr int kBadUsage = 2;
+constexpr int kManifestFormat = 1;
+constexpr const char* kManifest = "backup.json";
+constexpr const char* kWho = "hisbridge backup: ";
+
+// One database copied: where from, as what, and what the copy holds.
+struct Copied {
+  const BackupSource* source;
+  store::BackupCopy copy;
+};
+
+struct Outcome {
+  std::vector<Copied> copied;
+  std::vector<const BackupSource*> skipped;  // optional files that do not exist
+};
+
+std::string utc_now_iso() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string size_text(std::int64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  return b < 1e6 ? fmt::format("{:.0f} kB", b / 1e3) : fmt::format("{:.1f} MB", b / 1e6);
+}
+
+// DIR made ready: created when missing (and its entry flushed), or existing and empty.
+Result<void, std::string> prepare_folder(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) {
+      return dir.string() + " exists and is not a folder";
+    }
+    if (!fs::is_empty(dir, ec) || ec) {
+      return dir.string() + (ec ? " cannot be read: " + ec.message()
+                                : " holds files already: give a new or empty folder, so that "
+                                  "one backup never mixes with another");
+    }
+    return {};
+  }
+  fs::create_directories(dir, ec);
+  if (!ec) {  // the copies hold patient data: the owner and the group only
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
+                    fs::perm_options::replace, ec);
+  }
+  if (ec) {
+    return "cannot create " + dir.string() + ": " + ec.message();
+  }
+  if (const int fd = ::open(dir.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  return {};
+}
+
+// A name in DIR for the copy of `source`: its own file name, or with -2, -3... when two
+// databases in different folders share one.
+fs::path copy_name(const fs::path& source, const Outcome& done) {
+  fs::path name = source.filename();
+  for (int n = 2;; ++n) {
+    const bool taken = std::any_of(done.copied.begin(), done.copied.end(), [&](const Copied& c) {
+      return c.copy.copy.filename() == name;
+    });
+    if (!taken && name != kManifest) {
+      return name;
+    }
+    name = source.stem().string() + "-" + std::to_string(n) + source.extension().string();
+  }
+}
+
+// Copies every database of the plan, in order; the first failure ends it with its message.
+Result<void, std::string> copy_all(const BackupPlan& plan, const fs::path& dir,
+                                   const store::BackupOptions& options, Outcome& done) {
+  for (const BackupSource& source : plan.sqlite) {
+    std::error_code ec;
+    if (!source.required && !fs::exists(source.absolute, ec)) {
+      done.skipped.push_back(&source);
+      continue;
+    }
+    auto copied =
+        store::backup_sqlite_file(source.absolute, dir / copy_name(source.absolute, done), options);
+    if (!copied) {
+      return "the " + source.role + " " + source.configured.string() + ": " +
+             copied.error().message;
+    }
+    done.copied.push_back({&source, std::move(*copied)});
+  }
+  return {};
+}
+
+// Every database the backup must copy is there, before anything is written.
+Result<void, std::string> sources_exist(const BackupPlan& plan) {
+  for (const BackupSource& source : plan.sqlite) {
+    std::error_code ec;
+    if (source.required && !fs::exists(source.absolute, ec)) {
+      return "the " + source.role + " " + source.absolute.string() +
+             " does not exist: run the backup in the folder the engine runs in, with its "
+             "config";
+    }
+  }
+  return {};
+}
+
+void remove_copies(const Outcome& done) {
+  std::error_code ec;
+  for (const Copied& c : done.copied) {
+    fs::remove(c.copy.copy, ec);
+  }
+}
+
+Json file_entry(const Copied& c, bool quick_check) {
+  Json entry;
+  entry["role"] = c.source->role;
+  entry["source"] = c.source->absolute.string();
+  entry["configured"] = c.source->configured.string();
+  entry["copy"] = c.copy.copy.filename().string();
+  entry["size_bytes"] = c.copy.size_bytes;
+  entry["page_size"] = c.copy.page_size;
+  entry["page_count"] = c.copy.page_count;
+  entry["sha256"] = c.copy.sha256;
+  entry["check"] = quick_check ? "quick_check ok" : "integrity_check ok";
+  if (c.source->role == "journal") {
+    entry["messages"] = c.copy.rows("hisbridge_messages");
+  }
+  if (!c.source->used_by.empty()) {
+    entry["used_by"] = c.source->used_by;
+  }
+  Json tables = Json::object();
+  for (const auto& [name, rows] : c.copy.tables) {
+    tables[name] = rows;
+  }
+  entry["tables"] = std::move(tables);
+  entry["took_ms"] = c.copy.took.count();
+  return entry;
+}
+
+Json manifest(const BackupOptions& options, const BackupPlan& plan, const Outcome& done,
+              const std::string& started, std::chrono::milliseconds took) {
+  Json m;
+  m["format"] = kManifestFormat;
+  m["engine_version"] = options.engine_version;
+  m["created_at"] = started;
+  m["took_ms"] = took.count();
+  std::error_code ec;
+  m["config"] = fs::absolute(options.config_file, ec).lexically_normal().string();
+  m["working_directory"] = fs::current_path(ec).string();
+  m["files"] = Json::array();
+  for (const Copied& c : done.copied) {
+    m["files"].push_back(file_entry(c, options.quick_check));
+  }
+  m["skipped"] = Json::array();
+  for (const BackupSource* s : done.skipped) {
+    m["skipped"].push_back({{"role", s->role}, {"source", s->absolute.string()},
+                            {"reason", "does not exist"}});
+  }
+  m["not_copied"] = Json::array();
+  for (const PostgresDatabase& pg : plan.postgres) {
+    m["not_copied"].push_back(
+        {{"role", pg.role}, {"location", pg.location}, {"pg_dump", pg.pg_dump}});
+  }
+  m["also_back_up"] = Json::array();
+  for (const OtherFile& o : plan.others) {
+    m["also_back_up"].push_back({{"what", o.what}, {"path", o.path.string()}});
+  }
+  return m;
+}
+
+void print_postgres(const BackupPlan& plan, std::ostream& out) {
+  for (const PostgresDatabase& pg : plan.postgres) {
+    out << "The " << pg.role << " is in PostgreSQL (" << pg.location
+        << "): not copied. Back it up with pg_dump (the password from ~/.pgpass or "
+           "PGPASSWORD, not the command line):\n  "
+        << pg.pg_dump << "\n";
+  }
+}
+
+void print_summary(const BackupPlan& plan, const Outcome& done, const fs::path& dir,
+                   std::chrono::milliseconds took, std::ostream& out) {
+  std::int64_t bytes = 0;
+  for (const Copied& c : done.copied) {
+    bytes += c.copy.size_bytes;
+  }
+  out << fmt::format("Backed up {} SQLite database{} ({}) to {} in {:.1f} s\n",
+                     done.copied.size(), done.copied.size() == 1 ? "" : "s", size_text(bytes),
+                     dir.string(), static_cast<double>(took.count()) / 1000.0);
+  for (const Copied& c : done.copied) {
+    const std::int64_t messages = c.copy.rows("hisbridge_messages");
+    out << fmt::format("  {:<9} {} -> {}  {}, {} pages{}, checked, sha256 {}\n", c.source->role,
+                       c.source->configured.string(), c.copy.copy.filename().string(),
+                       size_text(c.copy.size_bytes), c.copy.page_count,
+                       c.source->role == "journal"
+                           ? fmt::format(", {} message{}", messages, messages == 1 ? "" : "s")
+                           : "",
+                       c.copy.sha256);
+  }
+  for (const BackupSource* s : done.skipped) {
+    out << "  " << s->role << " " << s->configured.string() << ": does not exist, skipped\n";
+  }
+  out << "Manifest: " << (dir / kManifest).string() << "\n";
+  print_postgres(plan, out);
+  out << "Not copied by this command; back these up too:\n";
+  for (const OtherFile& o : plan.others) {
+    out << "  " << o.what << ": " << o.path.string() << "\n";
+  }
+}
+
+struct Start {
+  std::chrono::steady_clock::time_point at;
+  std::string utc;
+};
+
+// The copies, the manifest and the summary, into a folder made ready.
+int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::path& dir,
+              const Start& start, std::ostream& out, std::ostream& err) {
+  store::BackupOptions copy_options;
+  copy_options.quick_check = options.quick_check;
+  Outcome done;
+  if (auto copied = copy_all(plan, dir, copy_options, done); !copied) {
+    remove_copies(done);
+    err << kWho << copied.error() << "\nNo backup was made: " << dir.string()
+        << " holds no backup.json\n";
+    return kFailed;
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start.at);
+  const Json m = manifest(options, plan, done, start.utc, took);
+  if (auto written = write_file_durably(dir, kManifest, m.dump(2) + "\n"); !written) {
+    remove_copies(done);
+    err << kWho << "cannot write " << (dir / kManifest).string() << ": "
+        << written.error().message() << "\nNo backup was made\n";
+    return kFailed;
+  }
+  if (options.json) {
+    out << m.dump(2) << "\n";
+  } else {
+    print_summary(plan, done, dir, took, out);
+  }
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_backup_command(CLI::App& app, BackupOptions& options) {
+  auto* cmd = app.add_subcommand(
+      "backup", "Copy the engine's SQLite databases, consistent and checked, while it runs");
+  cmd->add_option("--config", options.config_file, "Config file")->capture_default_str();
+  cmd->add_option("--to", options.to, "Folder for the copies: new, or empty")->required();
+  cmd->add_flag("--json", options.json, "Print the manifest (backup.json) instead of a summary");
+  cmd->add_flag("--quick-check", options.quick_check,
+                "Check the copies with PRAGMA quick_check, faster than integrity_check");
+  return cmd;
+}
+
+int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& err) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string started_at = utc_now_iso();
+  config::Config config;
+  try {
+    config = config::load_config(options.config_file);
+  } catch (const config::ConfigErrors& e) {
+    for (const auto& error : e.errors()) {
+      err << error.to_string() << "\n";
+    }
+    return kBadUsage;
+  }
+  std::error_code ec;
+  const fs::path dir = fs::absolute(options.to, ec).lexically_normal();
+  auto plan = plan_backup(config, fs::current_path(ec), dir);
+  if (!plan) {
+    err << kWho << plan.error() << "\n";
+    return kBadUsage;
+  }
+  if (plan->sqlite.empty()) {
+    print_postgres(*plan, err);
+    err << kWho << "no SQLite database to copy: every database of this config is in "
+                   "PostgreSQL\n";
+    return kBadUsage;
+  }
+  if (auto there = sources_exist(*plan); !there) {
+    err << kWho << there.error() << "\n";
+    return kFailed;
+  }
+  if (auto ready = prepare_folder(dir); !ready) {
+    err << kWho << ready.error() << "\n";
+    return kBadUsage;
+  }
+  return copy_into(options, *plan, dir, {started, started_at}, out, err);
+}
+
+}  // namespace hisbridge::app

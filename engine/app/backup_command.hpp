@@ -1,0 +1,41 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace hisbridge::app {
+
+struct BackupOptions {
+  std::string config_file = "config/hisbridge.json";
+  std::string to;            // --to DIR
+  bool json = false;         // print the manifest instead of the summary for a person
+  bool quick_check = false;  // PRAGMA quick_check instead of integrity_check
+  std::string engine_version;  // written into the manifest (main passes its own)
+};
+
+// Declares `hisbridge backup` and its options on `app`, filling `options`.
+CLI::App* add_backup_command(CLI::App& app, BackupOptions& options);
+
+// `hisbridge backup [--config FILE] --to DIR [--json] [--quick-check]`: a consistent copy of
+// every SQLite database the config's engine uses (backup_plan.hpp: the journal, its timeline,
+// the HIS staging databases), made while the engine runs or not (store/sqlite_backup.hpp), each
+// checked, into DIR (created when missing; one that holds anything is refused), with
+// DIR/backup.json, the manifest: engine version, time, and for each copy the file it came from
+// (where a restore puts it back), size, pages, SHA-256 and rows per table (the journal's
+// messages). Relative paths in the config are taken from the working directory, as `serve`
+// takes them: run it where the engine runs. Databases in PostgreSQL are not copied; for each,
+// the pg_dump line that backs it up is printed (password as ***). Prints a summary (or, with
+// --json, the manifest) on standard output, and the files a restore also needs (config,
+// mappings, audit log, TLS keys), which it does not copy.
+//
+// Exit status: 0 every SQLite database copied and checked; 2 bad usage or input (an invalid
+// config, DIR not empty or not a folder, no SQLite database to copy); 1 a database could not
+// be read, a copy could not be written or failed its check: what was copied is removed again,
+// and DIR holds no backup.json.
+int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace hisbridge::app
