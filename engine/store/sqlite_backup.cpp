@@ -279,9 +279,18 @@ std::error_code fsync_path(const fs::path& path, int flags) {
   return rc == 0 ? std::error_code{} : std::error_code{saved, std::system_category()};
 }
 
-// The copy on disk under its own name, surviving a power cut: file, rename, folder.
-Failed publish(const fs::path& partial, const fs::path& target) {
-  std::error_code ec = fsync_path(partial, 0);
+// The copy on disk under its own name, surviving a power cut: file, rename, folder. It gets
+// the source's permission bits first: it holds the same patient data (the engine makes its
+// files 0640).
+Failed publish(const fs::path& source, const fs::path& partial, const fs::path& target) {
+  std::error_code ec;
+  const fs::perms mode = fs::status(source, ec).permissions();
+  if (!ec) {
+    fs::permissions(partial, mode, fs::perm_options::replace, ec);
+  }
+  if (!ec) {
+    ec = fsync_path(partial, 0);
+  }
   if (!ec) {
     fs::rename(partial, target, ec);
   }
@@ -378,7 +387,7 @@ Result<BackupCopy, BackupFailure> backup_sqlite_file(const fs::path& source,
   if (auto written = write_copy(source, partial, options, out); !written) {
     return written.error();
   }
-  if (auto published = publish(partial, target); !published) {
+  if (auto published = publish(source, partial, target); !published) {
     return published.error();
   }
   cleanup.dismiss();

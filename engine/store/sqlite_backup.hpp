@@ -88,7 +88,8 @@ struct BackupFailure {
 //   3. runs the integrity check on the copy, turns it into a single file (journal_mode=DELETE:
 //      no -wal or -shm beside it; the engine switches it back to WAL when it opens it) and
 //      counts every table's rows;
-//   4. flushes the copy and its folder to disk and takes its SHA-256.
+//   4. gives the copy the source's permission bits, flushes it and its folder to disk and
+//      takes its SHA-256.
 // The copy is written as `target` + ".partial" and renamed to `target` only when all of this
 // succeeded; on failure nothing is left behind. Blocking; the calling thread only.
 Result<BackupCopy, BackupFailure> backup_sqlite_file(const std::filesystem::path& source,

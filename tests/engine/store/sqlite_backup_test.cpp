@@ -169,6 +169,8 @@ TEST_F(SqliteBackupTest, CopiesAJournalWhileAnotherThreadKeepsWriting) {
 TEST_F(SqliteBackupTest, TheCopyIsOneCheckedFileWithItsDigest) {
   const fs::path journal = make_journal(4);
   const fs::path copy = dir_.path() / "hisbridge.db";
+  const auto mode = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read;
+  fs::permissions(journal, mode, fs::perm_options::replace);
   BackupOptions options;
   options.quick_check = true;
   auto done = backup_sqlite_file(journal, copy, options);
@@ -181,6 +183,7 @@ TEST_F(SqliteBackupTest, TheCopyIsOneCheckedFileWithItsDigest) {
   EXPECT_EQ(done->page_size, 8192);
   EXPECT_EQ(done->size_bytes, done->page_size * done->page_count);
   EXPECT_EQ(done->size_bytes, static_cast<std::int64_t>(fs::file_size(copy)));
+  EXPECT_EQ(fs::status(copy).permissions(), mode) << "the source's 0640";
   auto digest = sha256_of_file(copy);
   ASSERT_TRUE(digest);
   EXPECT_EQ(done->sha256, *digest);
