@@ -8,6 +8,7 @@ are made with the openssl command. The engine runs with admin.tls (and a viewer 
 `http` listener with mutual TLS (require_client_certificate against the CA), an allow_from and a
 per-address limit. Checked, with Python's ssl module as an independent client:
 
+  - a certificate file that is not PEM stops the start, naming the server and the file;
   - the start log says https for both servers;
   - /healthz answers over HTTPS without a token, /api/v1/channels answers 401 without one and
     200 with it, the dashboard's page is served over HTTPS;
@@ -213,6 +214,26 @@ def check_metrics(admin_url, certs, token):
             check(refused == 0, "%s refused %s connections for %s" % (listener, refused, reason))
 
 
+def check_bad_certificate(binary, folder, certs, config, where):
+    """A certificate file that is not PEM (the config reader only checks that it is readable)
+    stops `serve`, with a message that names the server and the file."""
+    bad = os.path.join(folder, "not-pem.pem")
+    with open(bad, "w", encoding="ascii") as f:
+        f.write("not a certificate\n")
+    broken = json.loads(json.dumps(config))
+    if where == "admin":
+        broken["admin"]["tls"]["certificate"] = bad
+    else:
+        broken["listeners"][0]["tls"]["certificate"] = bad
+    e2e.write_config(folder, broken, "bad.json")
+    done = subprocess.run([binary, "serve", "--config", "bad.json"], cwd=folder,
+                          capture_output=True, text=True, timeout=30)
+    output = done.stdout + done.stderr
+    check(done.returncode != 0, "serve started with a bad %s certificate: %s" % (where, output))
+    check("not-pem.pem" in output and where in output,
+          "the start error does not name %s and the file: %s" % (where, output))
+
+
 def main():
     binary = e2e.binary_from_argv()
     if shutil.which("openssl") is None:
@@ -234,6 +255,8 @@ def main():
         config = e2e.base_config(admin_port, [listener])
         config["admin"]["tls"] = server_tls
         config["admin"]["tokens"] = [{k: token[k] for k in ("name", "role", "sha256")}]
+        check_bad_certificate(binary, folder, certs, config, "admin")
+        check_bad_certificate(binary, folder, certs, config, "listener lab-https")
         e2e.write_config(folder, config)
         engine.start()
         engine.wait_for_log(r"admin: listening on 127\.0\.0\.1:%d \(https" % admin_port)

@@ -221,6 +221,8 @@ TEST_F(HttpServerTlsTest, LogsFailuresOfOneAddressOnceAMinute) {
   EXPECT_EQ(lines, 1u) << text;
   EXPECT_NE(text.find("127.0.0.1:"), std::string::npos) << text;
   EXPECT_NE(text.find("http request"), std::string::npos) << text;  // OpenSSL's reason
+  server_->stop();  // nothing logs once the capture is gone
+  EXPECT_TRUE(wait_until([&] { return server_->connections() == 0; }));
 }
 
 TEST_F(HttpServerTlsTest, PerAddressLimitRefusesBeforeTheHandshake) {
