@@ -224,8 +224,8 @@ void MllpListener::Impl::admit(SessionSocket socket) {
   // ACKs are small and awaited: send each write at once rather than waiting to fill a segment.
   socket.set_option(tcp::no_delay(true), ec);
   std::string peer = peer_text(remote);
-  auto session = std::make_shared<MllpSession>(std::move(socket), next_strand_, peer, shared_,
-                                               std::move(*ticket));
+  auto session = std::make_shared<MllpSession>(std::move(socket), next_strand_, peer, address,
+                                               shared_, std::move(*ticket));
   if (!shared_->enlist(session)) {
     return;
   }

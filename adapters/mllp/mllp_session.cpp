@@ -88,6 +88,7 @@ bool ListenerShared::park(const std::shared_ptr<MllpSession>& session) {
 }
 
 MllpSession::MllpSession(SessionSocket socket, Strand strand, std::string peer,
+                         const hisbridge::net::IpAddress& address,
                          std::shared_ptr<ListenerShared> shared,
                          hisbridge::net::PeerGate::Ticket ticket)
     : shared_(std::move(shared)),
@@ -98,6 +99,7 @@ MllpSession::MllpSession(SessionSocket socket, Strand strand, std::string peer,
       pace_(strand_),
       ticket_(std::move(ticket)),
       peer_(std::move(peer)),
+      address_(address),
       framer_(FramerOptions{shared_->options.max_frame_bytes}),
       read_buffer_(std::make_unique_for_overwrite<char[]>(kReadBufferBytes)),
       capacity_(std::max<std::size_t>(shared_->options.max_in_flight, 1)),

@@ -72,6 +72,7 @@ struct ListenerShared {
   std::atomic<bool> paused{false};  // the engine-wide pause switch
   hisbridge::net::PeerGate gate;          // max_connections_per_ip
   hisbridge::net::LogThrottle refusals;   // one line a minute per refused address
+  hisbridge::net::LogThrottle slow_senders;  // one message-timeout line a minute per address
   std::atomic<std::chrono::milliseconds::rep> message_timeout_ms;
   std::atomic<double> frames_per_second;
   mutable std::mutex limits_mutex;  // guards allow_from (taken once per accept)
@@ -106,9 +107,11 @@ struct ListenerShared {
 class MllpSession : public std::enable_shared_from_this<MllpSession> {
  public:
   // With options.tls set, the session begins with a TLS handshake over `socket`. `ticket`
-  // holds the peer's place under max_connections_per_ip until the session closes.
+  // holds the peer's place under max_connections_per_ip until the session closes. `peer` is
+  // "address:port", `address` the address alone.
   MllpSession(SessionSocket socket, Strand strand, std::string peer,
-              std::shared_ptr<ListenerShared> shared, hisbridge::net::PeerGate::Ticket ticket);
+              const hisbridge::net::IpAddress& address, std::shared_ptr<ListenerShared> shared,
+              hisbridge::net::PeerGate::Ticket ticket);
   ~MllpSession();
   MllpSession(const MllpSession&) = delete;
   MllpSession& operator=(const MllpSession&) = delete;
@@ -182,6 +185,7 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
   SessionTimer pace_;     // while over max_frames_per_second: when a token is back
   hisbridge::net::PeerGate::Ticket ticket_;
   const std::string peer_;  // "ip:port", for envelopes and logs
+  const hisbridge::net::IpAddress address_;  // for logs limited per address
   Framer framer_;
   FramerStats seen_;  // the framer's stats already added to the listener's counters
   std::unique_ptr<char[]> read_buffer_;

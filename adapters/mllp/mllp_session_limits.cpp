@@ -225,11 +225,18 @@ bool MllpSession::message_timed_out(Clock::time_point now) {
     return false;
   }
   shared_->counters.message_timeouts.fetch_add(1, std::memory_order_relaxed);
-  spdlog::warn("mllp {}: {}: closing: a message begun {} ms ago is still incomplete "
-               "(message_timeout {} ms; {} bytes of it came)",
-               shared_->options.name, peer_,
-               ms(std::chrono::duration_cast<std::chrono::milliseconds>(now - message_begun_at_)),
-               ms(limit), framer_.buffered_bytes());
+  // Slow senders come in numbers (an attack, a broken device reconnecting): one line a minute
+  // per address, the counter counts them all.
+  if (auto quiet = shared_->slow_senders.allow(address_, now)) {
+    spdlog::warn("mllp {}: {}: closing: a message begun {} ms ago is still incomplete "
+                 "(message_timeout {} ms; {} bytes of it came){}",
+                 shared_->options.name, peer_,
+                 ms(std::chrono::duration_cast<std::chrono::milliseconds>(now - message_begun_at_)),
+                 ms(limit), framer_.buffered_bytes(),
+                 *quiet == 0 ? std::string()
+                             : "; " + std::to_string(*quiet) +
+                                   " more from this address since the last line");
+  }
   close();
   return true;
 }

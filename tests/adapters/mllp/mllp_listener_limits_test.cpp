@@ -188,6 +188,21 @@ TEST(MllpListenerLimitsTest, AMessageTricklingInIsCutOffAtTheMessageTimeout) {
   EXPECT_EQ(l.engine.received_count(), 0u);
 }
 
+TEST(MllpListenerLimitsTest, SlowSendersAreCountedEachButLoggedOnceAMinutePerAddress) {
+  LogCapture log;
+  MllpListenerOptions o = options();
+  o.message_timeout = 1s;
+  Listening l(o);
+  RawMllpClient first(l.port());
+  RawMllpClient second(l.port());
+  ASSERT_TRUE(first.send("\x0bMSH|"));  // begun, never finished
+  ASSERT_TRUE(second.send("\x0bMSH|"));
+  EXPECT_TRUE(first.wait_closed(20s));
+  EXPECT_TRUE(second.wait_closed(20s));
+  EXPECT_TRUE(eventually([&] { return l.counters().message_timeouts == 2; }));
+  EXPECT_EQ(count(log.text(), "is still incomplete"), 1u) << log.text();
+}
+
 // Nothing has begun on a connection that sent nothing, or whose messages are all complete: the
 // message timeout does not apply (idle_timeout does).
 TEST(MllpListenerLimitsTest, CompleteMessagesAndSilenceAreNotCutOff) {
