@@ -39,6 +39,11 @@ struct Outcome {
   std::vector<const BackupSource*> skipped;  // optional files that do not exist
 };
 
+// The role as a person reads it in a sentence.
+std::string role_words(const std::string& role) {
+  return role == "his" ? "HIS staging database" : role;
+}
+
 std::string utc_now_iso() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -88,9 +93,8 @@ Result<void, std::string> prepare_folder(const fs::path& dir) {
 fs::path copy_name(const fs::path& source, const Outcome& done) {
   fs::path name = source.filename();
   for (int n = 2;; ++n) {
-    const bool taken = std::any_of(done.copied.begin(), done.copied.end(), [&](const Copied& c) {
-      return c.copy.copy.filename() == name;
-    });
+    const bool taken = std::any_of(done.copied.begin(), done.copied.end(),
+                                   [&](const Copied& c) { return c.copy.copy.filename() == name; });
     if (!taken && name != kManifest) {
       return name;
     }
@@ -110,7 +114,7 @@ Result<void, std::string> copy_all(const BackupPlan& plan, const fs::path& dir,
     auto copied =
         store::backup_sqlite_file(source.absolute, dir / copy_name(source.absolute, done), options);
     if (!copied) {
-      return "the " + source.role + " " + source.configured.string() + ": " +
+      return "the " + role_words(source.role) + " " + source.configured.string() + ": " +
              copied.error().message;
     }
     done.copied.push_back({&source, std::move(*copied)});
@@ -123,7 +127,7 @@ Result<void, std::string> sources_exist(const BackupPlan& plan) {
   for (const BackupSource& source : plan.sqlite) {
     std::error_code ec;
     if (source.required && !fs::exists(source.absolute, ec)) {
-      return "the " + source.role + " " + source.absolute.string() +
+      return "the " + role_words(source.role) + " " + source.absolute.string() +
              " does not exist: run the backup in the folder the engine runs in, with its "
              "config";
     }
@@ -180,8 +184,8 @@ Json manifest(const BackupOptions& options, const BackupPlan& plan, const Outcom
   }
   m["skipped"] = Json::array();
   for (const BackupSource* s : done.skipped) {
-    m["skipped"].push_back({{"role", s->role}, {"source", s->absolute.string()},
-                            {"reason", "does not exist"}});
+    m["skipped"].push_back(
+        {{"role", s->role}, {"source", s->absolute.string()}, {"reason", "does not exist"}});
   }
   m["not_copied"] = Json::array();
   for (const PostgresDatabase& pg : plan.postgres) {
@@ -197,7 +201,7 @@ Json manifest(const BackupOptions& options, const BackupPlan& plan, const Outcom
 
 void print_postgres(const BackupPlan& plan, std::ostream& out) {
   for (const PostgresDatabase& pg : plan.postgres) {
-    out << "The " << pg.role << " is in PostgreSQL (" << pg.location
+    out << "The " << role_words(pg.role) << " is in PostgreSQL (" << pg.location
         << "): not copied. Back it up with pg_dump (the password from ~/.pgpass or "
            "PGPASSWORD, not the command line):\n  "
         << pg.pg_dump << "\n";
@@ -210,9 +214,9 @@ void print_summary(const BackupPlan& plan, const Outcome& done, const fs::path& 
   for (const Copied& c : done.copied) {
     bytes += c.copy.size_bytes;
   }
-  out << fmt::format("Backed up {} SQLite database{} ({}) to {} in {:.1f} s\n",
-                     done.copied.size(), done.copied.size() == 1 ? "" : "s", size_text(bytes),
-                     dir.string(), static_cast<double>(took.count()) / 1000.0);
+  out << fmt::format("Backed up {} SQLite database{} ({}) to {} in {:.1f} s\n", done.copied.size(),
+                     done.copied.size() == 1 ? "" : "s", size_text(bytes), dir.string(),
+                     static_cast<double>(took.count()) / 1000.0);
   for (const Copied& c : done.copied) {
     const std::int64_t messages = c.copy.rows("hisbridge_messages");
     out << fmt::format("  {:<9} {} -> {}  {}, {} pages{}, checked, sha256 {}\n", c.source->role,
@@ -302,8 +306,9 @@ int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& er
   }
   if (plan->sqlite.empty()) {
     print_postgres(*plan, err);
-    err << kWho << "no SQLite database to copy: every database of this config is in "
-                   "PostgreSQL\n";
+    err << kWho
+        << "no SQLite database to copy: every database of this config is in "
+           "PostgreSQL\n";
     return kBadUsage;
   }
   if (auto there = sources_exist(*plan); !there) {

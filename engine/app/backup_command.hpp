@@ -11,9 +11,9 @@ namespace hisbridge::app {
 
 struct BackupOptions {
   std::string config_file = "config/hisbridge.json";
-  std::string to;            // --to DIR
-  bool json = false;         // print the manifest instead of the summary for a person
-  bool quick_check = false;  // PRAGMA quick_check instead of integrity_check
+  std::string to;              // --to DIR
+  bool json = false;           // print the manifest instead of the summary for a person
+  bool quick_check = false;    // PRAGMA quick_check instead of integrity_check
   std::string engine_version;  // written into the manifest (main passes its own)
 };
 

@@ -152,8 +152,11 @@ Result<BackupPlan, std::string> plan_backup(const config::Config& config, const 
   }
   if (!plan.sqlite.empty()) {
     const BackupSource& journal = plan.sqlite.front();
-    plan.sqlite.push_back({"timeline", timeline::sqlite_schema::timeline_file(journal.configured),
-                           timeline::sqlite_schema::timeline_file(journal.absolute), false, {}});
+    plan.sqlite.push_back({"timeline",
+                           timeline::sqlite_schema::timeline_file(journal.configured),
+                           timeline::sqlite_schema::timeline_file(journal.absolute),
+                           false,
+                           {}});
   }
   for (const auto& c : config.channels) {
     for (const auto& d : c.destinations) {
@@ -161,8 +164,7 @@ Result<BackupPlan, std::string> plan_backup(const config::Config& config, const 
         continue;
       }
       const std::string& location = d.location.empty() ? config.his_location : d.location;
-      if (auto added = add_database(plan, "his", location, wd, to, c.name + "/" + d.name);
-          !added) {
+      if (auto added = add_database(plan, "his", location, wd, to, c.name + "/" + d.name); !added) {
         return added.error();
       }
     }

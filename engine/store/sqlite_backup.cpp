@@ -38,9 +38,7 @@ std::string system_text(sqlite3* db) {
   return e != 0 ? ", " + std::error_code(e, std::system_category()).message() : "";
 }
 
-bool is_busy(int rc) {
-  return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-}
+bool is_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
 
 // The time a copy has spent waiting for locks on its source, against BackupOptions::busy_limit.
 class BusyBudget {
@@ -74,18 +72,17 @@ class BusyBudget {
 Result<sqlite::Db, BackupFailure> open_source(const fs::path& source) {
   std::error_code ec;
   if (!fs::is_regular_file(source, ec)) {
-    return failure(StoreError::unavailable, "cannot read " + source.string() + ": " +
-                                                (fs::exists(source, ec) ? "not a regular file"
-                                                                        : "no such file"));
+    return failure(StoreError::unavailable,
+                   "cannot read " + source.string() + ": " +
+                       (fs::exists(source, ec) ? "not a regular file" : "no such file"));
   }
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(source.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite::Db db(raw);
   if (rc != SQLITE_OK) {
-    return failure(StoreError::unavailable,
-                   "cannot open " + source.string() + ": " + driver_text(raw, rc) +
-                       system_text(raw));
+    return failure(StoreError::unavailable, "cannot open " + source.string() + ": " +
+                                                driver_text(raw, rc) + system_text(raw));
   }
   sqlite3_extended_result_codes(raw, 1);
   return db;
@@ -96,8 +93,8 @@ Result<sqlite::Db, BackupFailure> open_source(const fs::path& source) {
 // never restarted by other connections' commits.
 Failed pin_snapshot(sqlite3* db, const fs::path& source, BusyBudget& busy) {
   if (const int rc = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
-    return failure(StoreError::unavailable, "cannot read " + source.string() + ": " +
-                                                driver_text(db, rc));
+    return failure(StoreError::unavailable,
+                   "cannot read " + source.string() + ": " + driver_text(db, rc));
   }
   while (true) {
     const int rc =
@@ -121,15 +118,15 @@ Result<sqlite::Db, BackupFailure> open_target(const fs::path& partial) {
   std::error_code ec;
   const fs::path folder = partial.has_parent_path() ? partial.parent_path() : fs::path(".");
   if (!fs::is_directory(folder, ec)) {
-    return failure(StoreError::io, "cannot write " + partial.string() + ": " + folder.string() +
-                                       (fs::exists(folder, ec) ? " is not a folder"
-                                                               : " does not exist"));
+    return failure(StoreError::io,
+                   "cannot write " + partial.string() + ": " + folder.string() +
+                       (fs::exists(folder, ec) ? " is not a folder" : " does not exist"));
   }
   fs::remove(partial, ec);
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(partial.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(partial.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite::Db db(raw);
   if (rc != SQLITE_OK) {
     return failure(StoreError::io, "cannot write " + partial.string() + ": " +
@@ -175,15 +172,15 @@ Failed copy_pages(sqlite3* from, sqlite3* to, const fs::path& source, const fs::
     const int code = rc != SQLITE_DONE ? rc : finished;
     const bool unreadable = (code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT;
     return failure(unreadable ? StoreError::unavailable : StoreError::io,
-                   "copying " + source.string() + " to " + partial.string() + " failed: " +
-                       driver_text(to, code) + system_text(to));
+                   "copying " + source.string() + " to " + partial.string() +
+                       " failed: " + driver_text(to, code) + system_text(to));
   }
   return {};
 }
 
 // The first column of every row `sql` gives, as text.
 Result<std::vector<std::string>, BackupFailure> column_of(sqlite3* db, const std::string& sql,
-                                                         const fs::path& copy) {
+                                                          const fs::path& copy) {
   sqlite3_stmt* raw = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr);
   const sqlite::Statement statement(raw);
@@ -195,10 +192,9 @@ Result<std::vector<std::string>, BackupFailure> column_of(sqlite3* db, const std
     }
   }
   if (rc != SQLITE_DONE) {
-    return failure(sqlite::error_for(rc) == StoreError::corrupt ? StoreError::corrupt
-                                                                : StoreError::io,
-                   "reading the copy " + copy.string() + " failed (" + sql +
-                       "): " + driver_text(db, rc));
+    return failure(
+        sqlite::error_for(rc) == StoreError::corrupt ? StoreError::corrupt : StoreError::io,
+        "reading the copy " + copy.string() + " failed (" + sql + "): " + driver_text(db, rc));
   }
   return values;
 }
@@ -211,8 +207,8 @@ Failed make_single_file(sqlite3* db, const fs::path& copy) {
     return mode.error();
   }
   if (mode->empty() || mode->front() != "delete") {
-    return failure(StoreError::io, "the copy " + copy.string() +
-                                       " could not leave WAL mode; it is not kept");
+    return failure(StoreError::io,
+                   "the copy " + copy.string() + " could not leave WAL mode; it is not kept");
   }
   return {};
 }
@@ -295,8 +291,7 @@ Failed publish(const fs::path& source, const fs::path& partial, const fs::path& 
     fs::rename(partial, target, ec);
   }
   if (!ec) {
-    ec = fsync_path(target.has_parent_path() ? target.parent_path() : fs::path("."),
-                    O_DIRECTORY);
+    ec = fsync_path(target.has_parent_path() ? target.parent_path() : fs::path("."), O_DIRECTORY);
   }
   if (ec) {
     return failure(StoreError::io, "cannot save " + target.string() + ": " + ec.message());
@@ -370,8 +365,7 @@ std::int64_t BackupCopy::rows(std::string_view table) const {
   return -1;
 }
 
-Result<BackupCopy, BackupFailure> backup_sqlite_file(const fs::path& source,
-                                                     const fs::path& target,
+Result<BackupCopy, BackupFailure> backup_sqlite_file(const fs::path& source, const fs::path& target,
                                                      const BackupOptions& options) {
   const auto started = Clock::now();
   std::error_code ec;
@@ -408,7 +402,7 @@ Result<std::string> sha256_of_file(const fs::path& file) {
     return std::error_code(errno, std::system_category());
   }
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                   &EVP_MD_CTX_free);
+                                                                    &EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   std::vector<unsigned char> buffer(1 << 20);
   ssize_t n = 0;

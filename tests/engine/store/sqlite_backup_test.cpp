@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "engine/store/sqlite_store.hpp"
-
 #include "tests/engine/store/store_test_env.hpp"
 
 namespace hisbridge::store {
@@ -30,8 +29,8 @@ NewMessage numbered_message(std::int64_t n) {
   std::mt19937_64 random(static_cast<std::uint64_t>(n));
   for (int line = 1; line <= 8; ++line) {
     m.raw += "OBX|" + std::to_string(line) + "|ST|" + std::to_string(random()) + "^" +
-             std::to_string(random()) + "||" + std::to_string(random()) +
-             std::to_string(random()) + "\r";
+             std::to_string(random()) + "||" + std::to_string(random()) + std::to_string(random()) +
+             "\r";
   }
   return m;
 }
@@ -202,8 +201,7 @@ TEST_F(SqliteBackupTest, AMissingSourceFailsAndNamesIt) {
   auto done = backup_sqlite_file(missing, dir_.path() / "copy.db");
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().error, StoreError::unavailable);
-  EXPECT_NE(done.error().message.find(missing.string()), std::string::npos)
-      << done.error().message;
+  EXPECT_NE(done.error().message.find(missing.string()), std::string::npos) << done.error().message;
   EXPECT_NE(done.error().message.find("no such file"), std::string::npos);
   EXPECT_FALSE(fs::exists(missing)) << "the source must not be created";
   EXPECT_FALSE(fs::exists(dir_.path() / "copy.db"));
@@ -215,8 +213,7 @@ TEST_F(SqliteBackupTest, AFileThatIsNotADatabaseFails) {
   auto done = backup_sqlite_file(text, dir_.path() / "copy.db");
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().error, StoreError::unavailable);
-  EXPECT_NE(done.error().message.find("not a database"), std::string::npos)
-      << done.error().message;
+  EXPECT_NE(done.error().message.find("not a database"), std::string::npos) << done.error().message;
   EXPECT_FALSE(fs::exists(dir_.path() / "copy.db"));
   EXPECT_FALSE(fs::exists(dir_.path() / "copy.db.partial"));
 }
@@ -302,8 +299,7 @@ TEST_F(SqliteBackupTest, ASourceThatStaysLockedFailsAsBusy) {
   auto done = backup_sqlite_file(file, dir_.path() / "copy.db", options);
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().error, StoreError::busy);
-  EXPECT_NE(done.error().message.find("stayed locked"), std::string::npos)
-      << done.error().message;
+  EXPECT_NE(done.error().message.find("stayed locked"), std::string::npos) << done.error().message;
   EXPECT_FALSE(fs::exists(dir_.path() / "copy.db"));
 }
 
