@@ -1,18 +1,22 @@
 #!/usr/bin/python3
 """Fault: hostile and broken peers on the MLLP listener while a well-behaved sender goes on.
 
-    fault_fault_peers.py HISBRIDGE
+    fault_hostile_peers.py HISBRIDGE
 
 One `hisbridge serve` in a temporary folder: a SQLite journal, one MLLP listener `lis` with
 the resource limits set tight (max_connections_per_ip 50, message_timeout 3s,
-max_frames_per_second 20, max_frame_bytes 64 KiB, max_connections 400) and a channel mapping
+max_frames_per_second 100, max_frame_bytes 64 KiB, max_connections 400) and a channel mapping
 with the stock LIS mapping into a his-db destination (SQLite var/his.db).
 
 The well-behaved sender (the fault tests' load generator) connects from 127.0.0.2 and sends
-200 lab results a second over 4 connections, never resending. After a 2 s warm-up, 15 s of
-it alone are the baseline; then for 20 s the same load goes on while another process (so its
-work does not hold this one's interpreter lock) runs the hostile peers, each from its own
-loopback address (127.0.0.0/8 needs no set-up on Linux):
+200 lab results a second over 4 connections (50 a second each, half the frame rate allowed),
+never resending. After a 2 s warm-up, 10 s of it alone are measured; then for 20 s the same
+load goes on while another process (so its work does not hold this one's interpreter lock,
+and niced: on a site the peers are other machines) runs the hostile peers, each from its own
+loopback address (127.0.0.0/8 needs no set-up on Linux); once they are done (the last slow
+senders closed, the abuser answered), 10 s more of the load alone are measured. The baseline
+is both 10 s windows together, so that a change in what else the machine runs during the
+test shows in it as well:
 
   (a) a connection flood from 127.0.0.1: waves of 2,500 connections opened as fast as possible
       and held open, every 5 s: at most max_connections_per_ip may stay, the engine must close
@@ -21,7 +25,7 @@ loopback address (127.0.0.0/8 needs no set-up on Linux):
       sending a message one byte every 200 ms, replaced as they close: the engine must close
       each about message_timeout after its first byte, and answer none;
   (c) oversize frames from 127.0.0.8: a 200 KiB frame every 3 s: answered AR, then closed;
-  (d) a frame-rate abuser from 127.0.0.7: 300 messages pipelined on one connection as fast as
+  (d) a frame-rate abuser from 127.0.0.7: 1,000 messages pipelined on one connection as fast as
       the socket takes them: read at max_frames_per_second, never dropped: every one answered
       positively, stored and delivered;
   (e) garbage from 127.0.0.9: every second a connection sends 32 KiB of bytes outside any
@@ -32,21 +36,25 @@ Checks:
     messages ask for enhanced mode), on its first sending, is in the journal and delivered to
     the HIS exactly (the verdict of the other fault tests: nothing lost, doubled or garbled);
     the same for the abuser's and the garbage peer's messages;
-  - ACK latency p99 under attack <= max(2 x baseline p99, baseline p99 + 5 ms): the 5 ms
-    floor because on an idle machine the baseline p99 can be 1-2 ms, and a 3 ms against
-    1.5 ms comparison would measure the scheduler of a shared 2-core CI machine (one time
-    slice lost to the hostile process is already a few ms), not the engine;
+  - ACK latency p99 under attack <= max(2 x baseline p99, baseline p99 + 10 ms): the floor
+    because the p99 of a 10-20 s window is a few dozen ACKs, which the scheduler of a shared
+    2-core CI machine moves by several ms with no attack at all (two windows of the load
+    alone measured 2.3 and 8.1 ms, a ratio of 3.5); 10 ms more still catches an engine that
+    stalls its well-behaved peers while it serves the hostile ones;
   - what each hostile peer saw, as above, and the engine's counters on /metrics rising with
     it: connections refused for the per-address limit, message timeouts, frames throttled,
     frames too large, bytes ignored (the names docs/metrics.md gives; a missing one fails);
   - the engine's peak RSS under attack at most 64 MiB over the baseline's;
   - the engine's log holds none of the patient names, ids and birth date of the messages.
 Figures: the summary's ack_p99_ms is the attack's; the pairs after it give both p99s, the
-allowed p99 and the ratio, what each peer saw, the counters' rises and both peak RSS.
+allowed p99 and the ratio, what each peer saw, the counters' rises and both peak RSS. The
+output also gives the attack's p99 by 5 s, the engine's CPU use by phase and its commonest
+warnings.
 
 Exit status: 0 passed, 1 failed.
 """
 
+import collections
 import json
 import multiprocessing
 import os
@@ -60,11 +68,12 @@ from fault_support import check, e2e
 
 RATE = 200.0
 WARM_UP = 2.0
-BASELINE = 15.0
+BASELINE = 10.0  # seconds of the load alone, before the attack and again after it
+BASELINE_PHASES = {"before", "after"}
 ATTACK = 20.0
 DRAIN_TIMEOUT = 60.0
 RATIO_LIMIT = 2.0
-P99_FLOOR = 0.005  # seconds added to the baseline p99 at least (see above)
+P99_FLOOR = 0.010  # seconds added to the baseline p99 at least (see above)
 RSS_GROWTH_MB = 64.0
 GOOD_SOURCE = "127.0.0.2"
 LIMITS = {"max_connections": 400, "max_connections_per_ip": fault_peers.PER_IP_LIMIT,
@@ -114,6 +123,13 @@ def current_rss_mb(process):
     return None
 
 
+def cpu_seconds(process):
+    """User and system CPU time the process has used."""
+    with open("/proc/%d/stat" % process.pid) as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raise_open_file_limit():
     """The flood holds thousands of sockets: the soft limit goes up to the hard one."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -154,6 +170,7 @@ class Run:
         self.before = {}
         self.after = {}
         self.rss = {}
+        self.cpu = {}  # the engine's CPU use by phase, in cores
         self.verdict = None
         self.hostile_verdict = None
         self.hostile = None
@@ -161,12 +178,23 @@ class Run:
         self.stored = None
         self.log = ""
 
-    def p99(self, phase):
-        return fs.percentile(self.gen.latencies({phase}), 99)
+    def p99(self, phases):
+        return fs.percentile(self.gen.latencies(phases), 99)
+
+    def p50(self, phases):
+        return fs.percentile(self.gen.latencies(phases), 50)
+
+
+def measure(run, engine, phase, seconds):
+    """`seconds` of the load labelled `phase`, and the engine's CPU use over them."""
+    run.gen.phase = phase
+    cpu = cpu_seconds(engine.process)
+    time.sleep(seconds)
+    run.cpu[phase] = (cpu_seconds(engine.process) - cpu) / seconds
 
 
 def attack(run, engine, port, admin_port, template, tag):
-    """The baseline, then the attack: the hostile process runs beside the load."""
+    """The load alone, then with the hostile process beside it, then alone again."""
     go, stop = multiprocessing.Event(), multiprocessing.Event()
     results = multiprocessing.Queue()
     # Forked before the load's threads start, so the child holds no lock of theirs.
@@ -177,24 +205,26 @@ def attack(run, engine, port, admin_port, template, tag):
         run.gen.phase = "warm-up"
         run.gen.start()
         time.sleep(WARM_UP)
-        run.gen.phase = "baseline"
-        time.sleep(BASELINE)
+        measure(run, engine, "before", BASELINE)
         run.rss["baseline"] = fs.peak_rss_mb(engine.process)
         run.before = fs.scrape(admin_port)
-        run.gen.phase = "attack"
         go.set()
-        time.sleep(ATTACK)
+        measure(run, engine, "attack", ATTACK)
         run.rss["attack_now"] = current_rss_mb(engine.process)
+        # The last slow senders closed and the abuser answered, the load is measured alone
+        # again; what is sent meanwhile counts in neither.
+        run.gen.phase = "drain"
         stop.set()
+        run.peers = json.loads(results.get(timeout=fault_peers.ABUSER_DEADLINE + 30))
+        run.rss["attack"] = fs.peak_rss_mb(engine.process)
+        measure(run, engine, "after", BASELINE)
         run.gen.stop_new()
         check(run.gen.wait_idle(30), "ACKs still missing 30 s after the load stopped")
-        run.peers = json.loads(results.get(timeout=60))
     finally:
         stop.set()
         child.join(10)
         if child.is_alive():
             child.kill()
-    run.rss["attack"] = fs.peak_rss_mb(engine.process)
 
 
 def stored_control_ids(folder, tag):
@@ -250,13 +280,13 @@ def check_sender(run):
                                                     for a in m.attempts if a.why})[:3]))
     resent = [m for m in gen.sent() if len(m.attempts) > 1]
     check(not resent, "%d messages were sent more than once" % len(resent))
-    check(gen.latencies({"baseline"}) and gen.latencies({"attack"}),
+    check(gen.latencies(BASELINE_PHASES) and gen.latencies({"attack"}),
           "no ACK in the baseline or in the attack")
     missing = {m.control_id for m in gen.sent()} - run.stored[0]
     check(not missing, "%d acknowledged messages not in the journal: %s"
           % (len(missing), sorted(missing)[:5]))
     fs.verdict_checks(gen, run.verdict, DRAIN_TIMEOUT)
-    base, under = run.p99("baseline"), run.p99("attack")
+    base, under = run.p99(BASELINE_PHASES), run.p99({"attack"})
     check(under <= p99_limit(base), "ACK p99 under attack %s ms is over the allowed %s ms "
           "(max of %.0fx the baseline's %s ms and the baseline + %.0f ms)"
           % (fs.ms(under), fs.ms(p99_limit(base)), RATIO_LIMIT, fs.ms(base), P99_FLOOR * 1000))
@@ -329,6 +359,28 @@ def check_log(run, template):
     check(not found, "the engine's log holds patient data: %s" % found[:5])
 
 
+def slices(run, phase, width=5.0):
+    """ACK p99 of the `phase` attempts by `width` seconds from its start: whether the latency
+    follows the flood's waves (every 5 s) or stays even."""
+    attempts = [a for a in run.gen.attempts() if a.phase == phase and a.code in fs.POSITIVE]
+    if not attempts:
+        return "n/a"
+    start = min(a.sent_at for a in attempts)
+    by_slice = collections.defaultdict(list)
+    for a in attempts:
+        by_slice[int((a.sent_at - start) // width)].append(a.latency())
+    return " ".join(fs.ms(fs.percentile(by_slice[k], 99)) for k in sorted(by_slice))
+
+
+def warning_kinds(log, shown=4):
+    """The engine's commonest warnings, with addresses and numbers folded (how much the
+    peers make it write, and what)."""
+    kinds = collections.Counter(
+        re.sub(r"\d+", "#", l.split(" ", 2)[2])[:160] for l in log.splitlines()
+        if fs.LOG_ENTRY.match(l) and l.split(" ", 2)[1:2] == ["warning"])
+    return "; ".join("%d x %s" % (n, k) for k, n in kinds.most_common(shown))
+
+
 def check_rss(run):
     base, under = run.rss.get("baseline"), run.rss.get("attack")
     check(base and under and under - base <= RSS_GROWTH_MB,
@@ -351,11 +403,12 @@ def print_peers(run):
 
 
 def report_figures(report, run):
-    base, under = run.p99("baseline"), run.p99("attack")
+    base, under = run.p99(BASELINE_PHASES), run.p99({"attack"})
     report.from_run(run.gen, run.verdict, under, run.drain_s, run.rss.get("attack"))
     p = run.peers
     ratio = under / base if base and under is not None else None
-    report.set(ack_p99_ms_base=fs.ms(base), ack_p99_ms_attack=fs.ms(under),
+    report.set(ack_p99_ms_base=fs.ms(base), ack_p99_ms_before=fs.ms(run.p99({"before"})),
+               ack_p99_ms_after=fs.ms(run.p99({"after"})), ack_p99_ms_attack=fs.ms(under),
                p99_ratio="n/a" if ratio is None else "%.2f" % ratio,
                p99_allowed_ms=fs.ms(p99_limit(base)) if base is not None else "n/a",
                flood_attempts=p.get("flood", {}).get("attempts", "n/a"),
@@ -371,6 +424,23 @@ def report_figures(report, run):
                rss_base_mb="%.0f" % run.rss["baseline"] if run.rss.get("baseline") else "n/a")
 
 
+def print_latency(run):
+    base, under = run.p99(BASELINE_PHASES), run.p99({"attack"})
+    print("ACK latency p50/p99: before the attack %s/%s ms, after it %s/%s ms, both %s/%s ms; "
+          "under attack %s/%s ms; p99 ratio %s, allowed %s ms"
+          % (fs.ms(run.p50({"before"})), fs.ms(run.p99({"before"})), fs.ms(run.p50({"after"})),
+             fs.ms(run.p99({"after"})), fs.ms(run.p50(BASELINE_PHASES)), fs.ms(base),
+             fs.ms(run.p50({"attack"})), fs.ms(under),
+             "%.2f" % (under / base) if base and under else "n/a",
+             fs.ms(p99_limit(base)) if base is not None else "n/a"))
+    print("ACK p99 by 5 s (ms): before %s; attack %s; after %s; load average %s; engine CPU %s; "
+          "the hostile process used %s CPU seconds"
+          % (slices(run, "before"), slices(run, "attack"), slices(run, "after"),
+             " ".join("%.1f" % l for l in os.getloadavg()),
+             ", ".join("%s %.0f%%" % (p, 100 * c) for p, c in run.cpu.items()),
+             run.peers.get("cpu_seconds", "n/a")))
+
+
 def main(report):
     binary = e2e.binary_from_argv()
     print("open file limit: %d" % raise_open_file_limit())
@@ -382,14 +452,11 @@ def main(report):
     finally:
         if run.gen is not None and run.gen.latencies():
             report_figures(report, run)
-    base, under = run.p99("baseline"), run.p99("attack")
-    print("ACK latency p50/p99: baseline %s/%s ms, under attack %s/%s ms; p99 ratio %.2f, "
-          "allowed %s ms" % (fs.ms(fs.percentile(run.gen.latencies({"baseline"}), 50)),
-                             fs.ms(base), fs.ms(fs.percentile(run.gen.latencies({"attack"}), 50)),
-                             fs.ms(under), under / base, fs.ms(p99_limit(base))))
+    print_latency(run)
     print("engine peak RSS: %.0f MiB at the baseline, %.0f MiB after the attack (RSS then %.0f)"
           % (run.rss["baseline"], run.rss["attack"], run.rss["attack_now"]))
     print_peers(run)
+    print("engine warnings: %s" % warning_kinds(run.log))
     check_sender(run)
     check_peers(run)
     check_rss(run)
