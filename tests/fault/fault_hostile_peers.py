@@ -372,6 +372,18 @@ def slices(run, phase, width=5.0):
     return " ".join(fs.ms(fs.percentile(by_slice[k], 99)) for k in sorted(by_slice))
 
 
+def worst(run, phase, count=12):
+    """The `count` slowest ACKs of `phase` as seconds from its start: ms, in time order (the
+    flood's waves start at 0, 5, 10 and 15 s)."""
+    attempts = [a for a in run.gen.attempts() if a.phase == phase and a.code in fs.POSITIVE]
+    if not attempts:
+        return "n/a"
+    start = min(a.sent_at for a in attempts)
+    slowest = sorted(attempts, key=lambda a: a.latency())[-count:]
+    return " ".join("%.2f:%.0f" % (a.sent_at - start, a.latency() * 1000)
+                    for a in sorted(slowest, key=lambda a: a.sent_at))
+
+
 def warning_kinds(log, shown=4):
     """The engine's commonest warnings, with addresses and numbers folded (how much the
     peers make it write, and what)."""
@@ -439,6 +451,7 @@ def print_latency(run):
              " ".join("%.1f" % l for l in os.getloadavg()),
              ", ".join("%s %.0f%%" % (p, 100 * c) for p, c in run.cpu.items()),
              run.peers.get("cpu_seconds", "n/a")))
+    print("slowest ACKs under attack (s from its start: ms): %s" % worst(run, "attack"))
 
 
 def main(report):
