@@ -18,8 +18,8 @@ senders closed, the abuser answered), 10 s more of the load alone are measured. 
 is both 10 s windows together, so that a change in what else the machine runs during the
 test shows in it as well:
 
-  (a) a connection flood from 127.0.0.1: waves of 2,500 connections opened as fast as possible
-      and held open, every 5 s: at most max_connections_per_ip may stay, the engine must close
+  (a) a connection flood from 127.0.0.1: waves of 1,000 connections opened as fast as possible
+      and held open, every 2 s: at most max_connections_per_ip may stay, the engine must close
       the rest at once;
   (b) slow senders from 127.0.0.3-6: 100 connections (25 an address, within the limit) each
       sending a message one byte every 200 ms, replaced as they close: the engine must close
@@ -361,7 +361,7 @@ def check_log(run, template):
 
 def slices(run, phase, width=5.0):
     """ACK p99 of the `phase` attempts by `width` seconds from its start: whether the latency
-    follows the flood's waves (every 5 s) or stays even."""
+    follows the flood's waves (every 2 s) or stays even."""
     attempts = [a for a in run.gen.attempts() if a.phase == phase and a.code in fs.POSITIVE]
     if not attempts:
         return "n/a"
