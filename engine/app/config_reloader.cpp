@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -15,17 +16,29 @@ namespace {
 
 using nlohmann::json;
 
-// The file's JSON; null when it cannot be read or parsed (check_config says why).
-json read_json(const std::filesystem::path& file) {
+// The file's text; nullopt when it cannot be opened.
+std::optional<std::string> read_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in) {
+    return std::nullopt;
+  }
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The JSON of `text`; null when it does not parse (check_config_text says why).
+json parse_json(const std::string& text, const std::filesystem::path& file) {
   const config::SourceMap map = config::SourceMap::build(text);
   config::ErrorSink sink(file.string(), map);
   json out;
-  if (!in || !config::parse_json_with_comments(text, sink, out)) {
+  if (!config::parse_json_with_comments(text, sink, out)) {
     return nullptr;
   }
   return out;
+}
+
+json read_json(const std::filesystem::path& file) {
+  const auto text = read_text(file);
+  return text ? parse_json(*text, file) : json();
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -61,11 +74,18 @@ ConfigReloader::ConfigReloader(const config::Config& running, ReloadHooks hooks)
 ReloadOutcome ConfigReloader::reload() {
   const std::lock_guard lock(mutex_);
   ReloadOutcome outcome;
+  // One read: the checked config and the compared JSON are the same bytes, however the file
+  // is being edited meanwhile.
+  const auto text = read_text(file_);
   config::Config next;
-  for (const auto& error : config::check_config(file_, &next)) {
-    outcome.errors.push_back(error.to_string());
+  if (!text) {
+    outcome.errors.push_back(file_.string() + ": cannot open the config file");
+  } else {
+    for (const auto& error : config::check_config_text(*text, file_, &next)) {
+      outcome.errors.push_back(error.to_string());
+    }
   }
-  json next_json = outcome.errors.empty() ? read_json(file_) : json();
+  json next_json = outcome.errors.empty() ? parse_json(*text, file_) : json();
   if (!outcome.errors.empty() || next_json.is_null()) {
     outcome.refused = true;
     spdlog::error("config reload: {} refused, the running config stays:", file_.string());
