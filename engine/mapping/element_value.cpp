@@ -144,12 +144,13 @@ bool part_within(std::string_view& raw, char delimiter, char stop, std::size_t n
 }
 
 // The decoded text of `raw` over out's old text; text without escapes (nearly all) is copied.
-void decode_into(std::string_view raw, const hl7::Delimiters& d, Value& out) {
+void decode_into(std::string_view raw, const hl7::Delimiters& d, bool may_escape, Value& out) {
   if (raw.empty() || raw == "\"\"") {
     return set_null(out);
   }
   out.type = Value::Type::text;
-  if (d.escape == '\0' || std::memchr(raw.data(), d.escape, raw.size()) == nullptr) {
+  if (!may_escape || d.escape == '\0' ||
+      std::memchr(raw.data(), d.escape, raw.size()) == nullptr) {
     out.text.assign(raw);
     return;
   }
@@ -164,7 +165,7 @@ void decode_into(std::string_view raw, const hl7::Delimiters& d, Value& out) {
 // repetition (the first unless the path names one), then the component and sub-component in
 // the same pass. False when the field needs the general reader (a whole field whose
 // repetitions are not separated by `~`).
-bool read_raw(const hl7::Segment& segment, const hl7::Path& p, Value& out) {
+bool read_raw(const hl7::Segment& segment, const hl7::Path& p, bool may_escape, Value& out) {
   std::string_view raw = segment.field_text(p.field);
   if (raw.data() == nullptr) {
     set_null(out);
@@ -175,7 +176,7 @@ bool read_raw(const hl7::Segment& segment, const hl7::Path& p, Value& out) {
     if (d.repetition != '~' && raw.find(d.repetition) != std::string_view::npos) {
       return false;
     }
-    decode_into(raw, d, out);
+    decode_into(raw, d, may_escape, out);
     return true;
   }
   // A sub-component asked of a repetition is read from its first component.
@@ -200,15 +201,16 @@ bool read_raw(const hl7::Segment& segment, const hl7::Path& p, Value& out) {
     set_null(out);
     return true;
   }
-  decode_into(raw, d, out);
+  decode_into(raw, d, may_escape, out);
   return true;
 }
 
 }  // namespace
 
-void element_value(const hl7::Segment& segment, const Expr& e, Value& out) {
-  if (!e.has_filter && (e.path.field > 2 || !segment.is_msh()) &&
-      read_raw(segment, e.path, out)) {
+void element_value(const hl7::Segment& segment, const Expr& e, bool may_escape, Value& out) {
+  constexpr std::uint32_t kMsh = segment_key("MSH");
+  if (!e.has_filter && (e.path.field > 2 || e.segment_key != kMsh) &&
+      read_raw(segment, e.path, may_escape, out)) {
     return;
   }
   hl7::Element el = segment.field(e.path.field);

@@ -10,7 +10,8 @@ namespace hisbridge::mapping {
 // repetition filter and `get`. Empty, absent and `""` (HL7 null) all give a null Value: for
 // the HIS they mean "not known from this message". A whole repeating field gives every
 // repetition, decoded, joined with `~` (stock-mapping.md: OBX-5). Written over `out`, whose
-// string keeps its capacity; a null `out` has an empty text.
-void element_value(const hl7::Segment& segment, const Expr& e, Value& out);
+// string keeps its capacity; a null `out` has an empty text. `may_escape` false says the
+// segment holds no escape character, so no value of it needs decoding.
+void element_value(const hl7::Segment& segment, const Expr& e, bool may_escape, Value& out);
 
 }  // namespace hisbridge::mapping

@@ -1,6 +1,7 @@
 #include "engine/mapping/evaluator.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/mapping/element_value.hpp"
 #include "engine/mapping/transforms.hpp"
@@ -21,19 +22,6 @@ bool message_level(const Condition& c) {
       return std::all_of(c.children.begin(), c.children.end(), message_level);
     default: return false;
   }
-}
-
-// A segment id as one number (its length and up to three bytes), so that finding a path's
-// segment compares one word per segment. Longer texts name no segment and match none.
-std::uint32_t id_key(std::string_view id) {
-  if (id.size() > 3) {
-    return 0xFFFFFFFFu;
-  }
-  auto key = static_cast<std::uint32_t>(id.size()) << 24;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    key |= static_cast<std::uint32_t>(static_cast<unsigned char>(id[i])) << (8 * i);
-  }
-  return key;
 }
 
 bool contains(const std::vector<std::string>& list, std::string_view s) {
@@ -59,14 +47,17 @@ void Evaluator::start(const hl7::Message& message) {
   for (std::size_t n = 1; n <= message.segment_count(); ++n) {
     segments_.push_back(message.segment(n));
     ids_.push_back(segments_.back().id());
-    keys_.push_back(id_key(ids_.back()));
+    keys_.push_back(segment_key(ids_.back()));
   }
   const hl7::Segment msh = message.segment(1);
   code_ = msh.field(9).component(1).value();
   type_ = code_ + "^" + msh.field(9).component(2).value();
+  escapes_.assign(segments_.size(), -1);
   for (TimeMemo& memo : times_) {
     memo.valid = false;
   }
+  forget_segments();
+  ++message_serial_;
 }
 
 bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
@@ -156,6 +147,7 @@ bool Evaluator::run_rules(MappingOutput& out) {
   }
   for (const RecordRule& rule : program_.records) {
     scopes_.clear();
+    forget_segments();
     // A rule for other message types is skipped whole: not walked, and not reported.
     if (rule.when && message_level(*rule.when)) {
       bool taken = false;
@@ -190,21 +182,22 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
   if (groups_.size() <= depth) {
     groups_.resize(depth + 1);
   }
-  find_groups(ids_, rule.for_each[depth], begin, end, groups_[depth]);
+  find_groups(keys_, rule.for_each[depth], begin, end, groups_[depth]);
   if (depth == 0) {
     header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
   } else if (!groups_[depth].empty()) {
     scopes_.back().own_end = groups_[depth].front().begin;
   }
+  forget_segments();
   // Indexes, not iterators: a nested collect may grow groups_ (never this depth's vector).
   for (std::size_t i = 0; i < groups_[depth].size(); ++i) {
     const SegmentGroup group = groups_[depth][i];
     if (depth + 1 == rule.for_each.size()) {
       visited_[group.head] = 1;
     }
-    scopes_.push_back({group, {}, group.end});
+    push_scope({group, {}, group.end});
     const bool ok = each_group(rule, depth + 1, group.head + 1, group.end, out);
-    scopes_.pop_back();
+    pop_scope();
     if (!ok) {
       return false;
     }
@@ -218,7 +211,7 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
 bool Evaluator::report_unvisited(const RecordRule& rule, MappingOutput& out) {
   const GroupLevel& level = rule.for_each.back();
   for (std::size_t n = 1; n <= ids_.size(); ++n) {
-    if (ids_[n - 1] == level.head && visited_[n] == 0) {
+    if (keys_[n - 1] == level.head_key && visited_[n] == 0) {
       std::string groups;
       for (const GroupLevel& l : rule.for_each) {
         for (const std::string& lead : l.leading) {
@@ -237,9 +230,9 @@ bool Evaluator::report_unvisited(const RecordRule& rule, MappingOutput& out) {
 bool Evaluator::each_node(const RecordRule& rule, MappingOutput& out) {
   const pugi::xpath_node_set nodes = rule.for_each_xpath->evaluate_node_set(*document_);
   for (const pugi::xpath_node& node : nodes) {
-    scopes_.push_back({{}, node.node(), 0});
+    push_scope({{}, node.node(), 0});
     const bool ok = emit_row(rule, out);
-    scopes_.pop_back();
+    pop_scope();
     if (!ok) {
       return false;
     }
@@ -461,12 +454,60 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
         error_ = "definitions use each other too deeply";
         return false;
       }
+      const Define& define = program_.defines[e.define];
+      if (define.depends_on_segments_only && !reads_innermost_head(define)) {
+        return use_remembered(e.define, out);
+      }
       ++use_depth_;
-      const bool ok = eval(program_.defines[e.define].value, out);
+      const bool ok = eval(define.value, out);
       --use_depth_;
       return ok;
     }
   }
+  return true;
+}
+
+// A definition read from the innermost group's head (an OBX for a result row) changes from row
+// to row: remembering it would cost and never pay.
+bool Evaluator::reads_innermost_head(const Define& define) const {
+  if (scopes_.empty() || scopes_.back().group.head == 0) {
+    return false;
+  }
+  const std::uint32_t head = keys_[scopes_.back().group.head - 1];
+  return std::find(define.segments.begin(), define.segments.end(), head) != define.segments.end();
+}
+
+// A definition that depends on nothing but the segments its paths find, worked out again only
+// when those segments differ from the last time in this message: an order's results share its
+// order number, a message's orders its patient.
+bool Evaluator::use_remembered(std::size_t index, Value& out) {
+  const Define& define = program_.defines[index];
+  if (remembered_.size() < program_.defines.size()) {
+    remembered_.resize(program_.defines.size());
+  }
+  Remembered& memo = remembered_[index];
+  bool same = memo.message == message_serial_;
+  for (std::size_t i = 0; same && i < define.segments.size(); ++i) {
+    same = memo.segments[i] == segment_number(define.segments[i]);
+  }
+  if (same) {
+    out = memo.value;
+    return true;
+  }
+  ++use_depth_;
+  const bool ok = eval(define.value, out);
+  --use_depth_;
+  if (!ok) {
+    memo.message = 0;
+    return false;
+  }
+  // The scopes are those of before the evaluation: no `collect` inside (analyse_defines).
+  memo.segments.resize(define.segments.size());
+  for (std::size_t i = 0; i < define.segments.size(); ++i) {
+    memo.segments[i] = static_cast<std::uint32_t>(segment_number(define.segments[i]));
+  }
+  memo.value = out;
+  memo.message = message_serial_;
   return true;
 }
 
@@ -478,9 +519,9 @@ bool Evaluator::eval_collect(const Expr& e, Value& out) {
     const pugi::xml_node context = scopes_.empty() ? document_->document_element().parent()
                                                    : scopes_.back().node;
     for (const pugi::xpath_node& node : e.for_each_xpath->evaluate_node_set(context)) {
-      scopes_.push_back({{}, node.node(), 0});
+      push_scope({{}, node.node(), 0});
       ok = collect_one(e, joined);
-      scopes_.pop_back();
+      pop_scope();
       if (!ok) {
         break;
       }
@@ -497,6 +538,7 @@ bool Evaluator::eval_collect(const Expr& e, Value& out) {
     }
   }
   scopes_.resize(outer);
+  forget_segments();
   if (!ok) {
     return false;
   }
@@ -513,17 +555,18 @@ bool Evaluator::collect_groups(const Expr& e, std::size_t depth, std::size_t beg
   if (groups_.size() <= slot) {
     groups_.resize(slot + 1);
   }
-  find_groups(ids_, e.for_each[depth], begin, end, groups_[slot]);
+  find_groups(keys_, e.for_each[depth], begin, end, groups_[slot]);
   if (slot == 0 && depth == 0) {
     header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
   } else if (slot > 0 && !groups_[slot].empty()) {
     scopes_.back().own_end = groups_[slot].front().begin;
   }
+  forget_segments();
   for (std::size_t i = 0; i < groups_[slot].size(); ++i) {
     const SegmentGroup group = groups_[slot][i];
-    scopes_.push_back({group, {}, group.end});
+    push_scope({group, {}, group.end});
     const bool ok = collect_groups(e, depth + 1, group.head + 1, group.end, joined);
-    scopes_.pop_back();
+    pop_scope();
     if (!ok) {
       return false;
     }
@@ -613,30 +656,64 @@ bool Evaluator::test_value(const Condition& c, const Value& v) const {
   }
 }
 
-void Evaluator::path_value(const Expr& e, Value& out) const {
-  const std::size_t n = message_ == nullptr ? 0 : segment_for(e.path);
+void Evaluator::push_scope(const Scope& scope) {
+  scopes_.push_back(scope);
+  forget_segments();
+}
+
+void Evaluator::pop_scope() {
+  scopes_.pop_back();
+  forget_segments();
+}
+
+void Evaluator::path_value(const Expr& e, Value& out) {
+  const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
   if (n == 0) {
     out.type = Value::Type::null;
     out.text.clear();
     return;
   }
-  element_value(segments_[n - 1], e, out);
+  const hl7::Segment& segment = segments_[n - 1];
+  std::int8_t& escapes = escapes_[n - 1];
+  if (escapes < 0) {
+    const char escape = segment.delimiters().escape;
+    const std::string_view raw = segment.raw();
+    escapes = escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr ? 1 : 0;
+  }
+  element_value(segment, e, escapes != 0, out);
 }
 
-std::size_t Evaluator::segment_for(const hl7::Path& path) const {
-  // Called for every path a row reads, over most of the message's segments: one word compared
-  // per segment.
-  const std::uint32_t wanted = id_key(path.segment);
-  const auto is = [&](std::size_t n) { return keys_[n - 1] == wanted; };
-  if (path.segment_occurrence > 1) {
+std::size_t Evaluator::segment_for(const Expr& e) {
+  // Called for every path a row reads: a row's columns mostly read a few segments, each found
+  // once per row and then remembered until the scopes change.
+  const std::uint32_t wanted = e.segment_key;
+  if (e.path.segment_occurrence > 1) {
     std::size_t seen = 0;
-    for (std::size_t n = 1; n <= ids_.size(); ++n) {
-      if (is(n) && ++seen == path.segment_occurrence) {
+    for (std::size_t n = 1; n <= keys_.size(); ++n) {
+      if (keys_[n - 1] == wanted && ++seen == e.path.segment_occurrence) {
         return n;
       }
     }
     return 0;
   }
+  return segment_number(wanted);
+}
+
+std::size_t Evaluator::segment_number(std::uint32_t wanted) {
+  for (std::size_t i = 0; i < found_count_; ++i) {
+    if (found_[i].key == wanted) {
+      return found_[i].number;
+    }
+  }
+  const std::size_t n = find_segment(wanted);
+  if (found_count_ < found_.size()) {
+    found_[found_count_++] = {wanted, static_cast<std::uint32_t>(n)};
+  }
+  return n;
+}
+
+std::size_t Evaluator::find_segment(std::uint32_t wanted) const {
+  const auto is = [&](std::size_t n) { return keys_[n - 1] == wanted; };
   for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
     if (is(scope->group.head)) {
       return scope->group.head;

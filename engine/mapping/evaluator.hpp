@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -74,19 +75,35 @@ class Evaluator {
   bool collect_one(const Expr& e, std::string& joined);
   bool test(const Condition& c, bool& result);
   bool test_value(const Condition& c, const Value& v) const;
-  void path_value(const Expr& e, Value& out) const;
-  std::size_t segment_for(const hl7::Path& path) const;  // 0: none
+  void path_value(const Expr& e, Value& out);
+  std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
+  std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
+  std::size_t find_segment(std::uint32_t key) const;
+  bool use_remembered(std::size_t define, Value& out);
+  bool reads_innermost_head(const Define& define) const;
+  // Scopes, header_end_ and own_end decide which segment a path reads: every change to them
+  // forgets the segments found.
+  void push_scope(const Scope& scope);
+  void pop_scope();
+  void forget_segments() { found_count_ = 0; }
 
   const Program& program_;
   const hl7::Message* message_ = nullptr;
   const pugi::xml_document* document_ = nullptr;
   std::vector<hl7::Segment> segments_;  // the message's segments, made once: [0] is segment 1
   std::vector<std::string_view> ids_;  // segment ids, ids_[0] is segment 1
-  std::vector<std::uint32_t> keys_;    // the same as numbers (id_key in evaluator.cpp)
+  std::vector<std::uint32_t> keys_;    // the same as segment_key()s
+  std::vector<std::int8_t> escapes_;   // per segment: holds an escape character; -1 not known
   std::size_t header_end_ = 0;        // inside a for_each: the first segment of the first group
   std::string type_;                  // "ORU^R01", or the XML root's name
   std::string code_;                  // "ORU"
   std::vector<Scope> scopes_;
+  struct Found {
+    std::uint32_t key;
+    std::uint32_t number;  // 0: the scopes have no such segment
+  };
+  std::array<Found, 16> found_{};  // segments found for the current scopes
+  std::size_t found_count_ = 0;
   std::vector<std::vector<SegmentGroup>> groups_;  // per depth, reused
   std::vector<Value>* row_ = nullptr;              // the record being built
   std::size_t row_filled_ = 0;                     // columns of row_ computed so far
@@ -109,6 +126,15 @@ class Evaluator {
     bool valid = false;
   };
   std::vector<TimeMemo> times_;
+  // Per Define that depends on segments only: its last value in this message and the segments
+  // it was read from.
+  struct Remembered {
+    std::uint64_t message = 0;  // message_serial_ when it was worked out; 0: nothing kept
+    std::vector<std::uint32_t> segments;
+    Value value;
+  };
+  std::vector<Remembered> remembered_;
+  std::uint64_t message_serial_ = 0;
   std::size_t next_time_ = 0;  // the memo replaced next
 };
 

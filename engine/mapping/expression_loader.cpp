@@ -214,6 +214,7 @@ void read_source(LoadContext& cx, const json& j, const std::string& at, std::str
   if (key == "path") {
     e.kind = Expr::Kind::hl7_path;
     e.path = path_of(cx, text_of(cx, v, here), here);
+    e.segment_key = segment_key(e.path.segment);
   } else if (key == "xpath") {
     e.kind = Expr::Kind::xpath;
     e.xpath = read_xpath(cx, v, here);
@@ -282,6 +283,7 @@ Expr read_expr(LoadContext& cx, const json& j, const std::string& at) {
       e.xpath = read_xpath(cx, j, at);
     } else {
       e.path = path_of(cx, text, at);
+      e.segment_key = segment_key(e.path.segment);
     }
     return e;
   }
@@ -367,9 +369,11 @@ std::vector<GroupLevel> read_for_each(LoadContext& cx, const json& j, const std:
       }
       if (plus == std::string_view::npos) {
         level.head = id;
+        level.head_key = segment_key(id);
         break;
       }
       level.leading.push_back(id);
+      level.leading_keys.push_back(segment_key(id));
       rest.remove_prefix(plus + 1);
     }
     levels.push_back(std::move(level));

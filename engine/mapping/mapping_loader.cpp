@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "engine/config/source_map.hpp"
+#include "engine/mapping/define_segments.hpp"
 #include "engine/mapping/load_context.hpp"
 
 namespace hisbridge::mapping {
@@ -259,7 +260,7 @@ void read_defines(LoadContext& cx, const json& j) {
     cx.define_names.push_back(name);
   }
   for (const auto& [name, value] : j.items()) {
-    cx.program.defines.push_back({name, read_expr(cx, value, "/define/" + name)});
+    cx.program.defines.push_back({name, read_expr(cx, value, "/define/" + name), false, {}});
   }
   check_define_loops(cx);
 }
@@ -335,6 +336,7 @@ Result<std::shared_ptr<const Program>, MappingErrors> load_mapping_text(
   if (!sink.errors().empty()) {
     return sink.errors();
   }
+  analyse_defines(*program);
   return std::shared_ptr<const Program>(std::move(program));
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/regex.hpp>
@@ -26,11 +27,27 @@ namespace hisbridge::mapping {
 struct Condition;
 struct Expr;
 
+// A segment id as one number (its length and up to three bytes), so that finding a segment
+// compares one word per segment. Longer texts name no segment and match none.
+constexpr std::uint32_t segment_key(std::string_view id) {
+  if (id.size() > 3) {
+    return 0xFFFFFFFFu;
+  }
+  auto key = static_cast<std::uint32_t>(id.size()) << 24;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    key |= static_cast<std::uint32_t>(static_cast<unsigned char>(id[i])) << (8 * i);
+  }
+  return key;
+}
+
 // One level of a `for_each`: "OBX", or "ORC+OBR" where the ids before the last are leading
 // segments: those directly before a head belong to its group (an ORC before its OBR).
 struct GroupLevel {
   std::vector<std::string> leading;
   std::string head;
+  // The same ids as segment_key()s, set with them.
+  std::vector<std::uint32_t> leading_keys;
+  std::uint32_t head_key = 0;
 };
 
 // One step of a value's `then` list.
@@ -74,6 +91,7 @@ struct Expr {
   std::string where;
 
   hl7::Path path;                        // hl7_path
+  std::uint32_t segment_key = 0;         // hl7_path: segment_key(path.segment), set with it
   bool has_filter = false;               // hl7_path
   RepetitionFilter filter;               // hl7_path
   std::size_t get_component = 0;         // hl7_path, after `where`: component of the repetition
@@ -129,6 +147,12 @@ struct RecordRule {
 struct Define {
   std::string name;
   Expr value;
+  // Set by analyse_defines() (define_segments.hpp): whether the value depends on nothing but
+  // the message and the segments its paths find (no `column`, `collect` or XPath), and which
+  // segment ids those are. Such a value is worked out once per set of segments found: a
+  // message's orders all read the same PID, an order's results the same ORC and OBR.
+  bool depends_on_segments_only = false;
+  std::vector<std::uint32_t> segments;  // segment_key()s
 };
 
 struct Program {

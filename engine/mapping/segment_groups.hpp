@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -17,11 +18,11 @@ struct SegmentGroup {
   std::size_t end = 0;
 };
 
-// The groups of `level` within the segments [begin, end) whose ids are `ids` (ids[0] is
-// segment 1). A group runs from its leading segments (those of `level.leading` directly
+// The groups of `level` within the segments [begin, end) whose ids, as segment_key()s, are
+// `keys` (keys[0] is segment 1). A group runs from its leading segments (those of `level.leading` directly
 // before the head) up to the next group's first segment or `end`. Segments before the first
 // group belong to none.
-void find_groups(std::span<const std::string_view> ids, const GroupLevel& level,
+void find_groups(std::span<const std::uint32_t> keys, const GroupLevel& level,
                  std::size_t begin, std::size_t end, std::vector<SegmentGroup>& out);
 
 }  // namespace hisbridge::mapping

@@ -2,6 +2,7 @@
 // looks, the value sources, every transform, conditions, lookups and events.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -233,6 +234,62 @@ TEST(EvaluatorValuesTest, UseEvaluatesTheDefinitionWhereItIsUsed) {
   auto out = m->apply(er7({kMsh, "OBX|1|NM|NA||140", "OBX|2|NM|K||4.1"}));
   ASSERT_TRUE(out);
   EXPECT_EQ(rows(*out), (std::vector<std::string>{"na|na=140", "k|k=4.1"}));
+}
+
+// A definition read from outer segments is worked out once per set of segments found: each
+// order's results must still get their own order's value, a second message its own, a
+// definition that collects is never kept, and one read inside a collect reads where the collect
+// stands.
+TEST(EvaluatorValuesTest, RememberedDefinitionsFollowTheSegmentsTheyRead) {
+  const auto m = compile(R"({"define": {
+      "order": {"coalesce": ["ORC-2", "OBR-3"], "transform": ["lower"]},
+      "patient": {"concat": ["PID-3", "PID-5"], "separator": "/"},
+      "typed": {"when": {"message_type": "ORU"}, "then": "OBR-4", "else": "PID-3"},
+      "notes": {"collect": {"for_each": "NTE", "value": {"use": "order"}}, "separator": ","}},
+      "records": [{"table": "t", "for_each": ["ORC+OBR", "OBX"], "key": ["o", "c"],
+      "columns": {"o": {"use": "order"}, "c": "OBX-3", "p": {"use": "patient"},
+      "ty": {"use": "typed"}, "n": {"use": "notes"}}}]})");
+  ASSERT_NE(m, nullptr);
+  const Program& program = m->program();
+  const auto define = [&](std::string_view name) -> const Define& {
+    const auto it = std::find_if(program.defines.begin(), program.defines.end(),
+                                 [&](const Define& d) { return d.name == name; });
+    EXPECT_NE(it, program.defines.end()) << name;
+    return *it;
+  };
+  EXPECT_TRUE(define("order").depends_on_segments_only);
+  EXPECT_EQ(define("order").segments,
+            (std::vector<std::uint32_t>{segment_key("ORC"), segment_key("OBR")}));
+  EXPECT_EQ(define("patient").segments, (std::vector<std::uint32_t>{segment_key("PID")}));
+  EXPECT_TRUE(define("typed").depends_on_segments_only);  // the message type is the message's
+  EXPECT_EQ(define("typed").segments,
+            (std::vector<std::uint32_t>{segment_key("OBR"), segment_key("PID")}));
+  EXPECT_FALSE(define("notes").depends_on_segments_only);  // collects
+
+  Evaluator evaluator(program);
+  MappingOutput out;
+  const std::string first_text = er7({kMsh, "PID|1||P1||Hoa", "ORC|RE|A1", "OBR|1||F1|X",
+                                      "OBX|1|NM|T1||1", "OBX|2|NM|T2||2", "OBR|2||F2|Y",
+                                      "OBX|1|NM|T3||3", "NTE|1||n", "ORC|RE|A3", "OBR|3||F3|Z",
+                                      "OBX|1|NM|T4||4"});
+  auto first = hl7::Message::parse(first_text);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(m->apply(*first, evaluator, out));
+  EXPECT_EQ(rows(out), (std::vector<std::string>{
+                           "a1|T1|P1/Hoa|X|<null>", "a1|T2|P1/Hoa|X|<null>",
+                           "f2|T3|P1/Hoa|Y|f2", "a3|T4|P1/Hoa|Z|<null>"}));
+  // The same evaluator, a message whose segments stand at the same places: nothing is taken
+  // from the message before.
+  const std::string second_text = er7({kMsh, "PID|1||P2||Lan", "ORC|RE|B1", "OBR|1||G1|U",
+                                       "OBX|1|NM|T1||1", "OBX|2|NM|T2||2", "OBR|2||G2|V",
+                                       "OBX|1|NM|T3||3", "NTE|1||n", "ORC|RE|B3", "OBR|3||G3|W",
+                                       "OBX|1|NM|T4||4"});
+  auto second = hl7::Message::parse(second_text);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(m->apply(*second, evaluator, out));
+  EXPECT_EQ(rows(out), (std::vector<std::string>{
+                           "b1|T1|P2/Lan|U|<null>", "b1|T2|P2/Lan|U|<null>",
+                           "g2|T3|P2/Lan|V|g2", "b3|T4|P2/Lan|W|<null>"}));
 }
 
 TEST(EvaluatorValuesTest, CollectJoinsTheValuesOfItsGroupInOrder) {
