@@ -680,7 +680,7 @@ void Evaluator::path_value(const Expr& e, Value& out) {
     const std::string_view raw = segment.raw();
     escapes = escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr ? 1 : 0;
   }
-  element_value(segment, e, escapes != 0, out);
+  element_value(segment, e, escapes != 0, message_->raw(), out);
 }
 
 std::size_t Evaluator::segment_for(const Expr& e) {
