@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/mapping/element_value.hpp"
+#include "engine/mapping/hl7_datetime.hpp"
 #include "engine/mapping/transforms.hpp"
 
 namespace hisbridge::mapping {
@@ -368,8 +369,9 @@ bool Evaluator::eval(const Expr& e, Value& out) {
 // A `datetime` step, remembered per message: the OBX of one message mostly share their times.
 bool Evaluator::convert_time(const Transform& step, Value& value) {
   constexpr std::size_t kMemos = 8;
+  const std::uint64_t tag = time_tag(value.text);
   for (const TimeMemo& memo : times_) {
-    if (memo.valid && memo.in == value.text) {
+    if (memo.valid && memo.tag == tag && memo.in == value.text) {
       value.text = memo.out;
       return true;
     }
@@ -378,17 +380,25 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
     times_.emplace_back();
   }
   TimeMemo& memo = times_[next_time_ % times_.size()];
-  memo.valid = false;
-  memo.in = value.text;
-  if (!apply_transform(step, value, *program_.zone, error_)) {
-    return false;
-  }
-  if (!value.is_null()) {  // an _or_null step that gave up is not a conversion to remember
-    memo.out = value.text;
+  if (!hl7_datetime_to_iso(value.text, *program_.zone, memo.out)) {
+    memo.in = value.text;
+    memo.tag = tag;
     memo.valid = true;
     ++next_time_;
+    value.text = memo.out;
+    return true;
   }
-  return true;
+  // Not a time: the step's own rules say whether that is an error or a null.
+  return apply_transform(step, value, *program_.zone, error_);
+}
+
+// Told apart before the texts are compared: times of one message share their first bytes, so
+// the tag takes the last ones and the length.
+std::uint64_t Evaluator::time_tag(std::string_view text) {
+  std::uint64_t tail = 0;
+  const std::size_t n = std::min<std::size_t>(text.size(), sizeof tail);
+  std::memcpy(&tail, text.data() + text.size() - n, n);
+  return tail ^ (static_cast<std::uint64_t>(text.size()) << 59);
 }
 
 bool Evaluator::eval_source(const Expr& e, Value& out) {

@@ -123,8 +123,10 @@ class Evaluator {
   struct TimeMemo {
     std::string in;
     std::string out;
+    std::uint64_t tag = 0;  // time_tag(in)
     bool valid = false;
   };
+  static std::uint64_t time_tag(std::string_view text);
   std::vector<TimeMemo> times_;
   // Per Define that depends on segments only: its last value in this message and the segments
   // it was read from.

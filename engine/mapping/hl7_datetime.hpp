@@ -49,6 +49,9 @@ boost::system::error_code make_error_code(DateTimeError e) noexcept;
 // refused: the clocks of LIS/RIS/HIS systems count POSIX time, which has none, so a 60 is a broken
 // value rather than a real instant.
 Result<std::string> hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zone);
+// The same written over `out` (whose capacity is kept); `out` is left as it was on an error.
+boost::system::error_code hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zone,
+                                              std::string& out);
 
 // The date part of an HL7 DT or DTM as `YYYY-MM-DD` (PID-7 often carries a time of birth, which is
 // validated and dropped; the date is the one written, in the sender's zone). A value coarser than a
