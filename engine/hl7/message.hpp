@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -70,6 +71,12 @@ class Message {
   std::size_t segment_count() const { return segments_.size(); }
   // 1-based; an out-of-range number gives an empty Segment.
   Segment segment(std::size_t number) const;
+  // The id of segment `number` (1-based, in range) as segment(number).id() gives it, without
+  // making the Segment.
+  std::string_view segment_id(std::size_t number) const {
+    const SegmentIndex& s = segments_[number - 1];
+    return raw_.substr(s.begin, std::min<std::size_t>(3, s.end - s.begin));
+  }
   std::optional<Segment> find(std::string_view id, std::size_t occurrence = 1) const;
   std::vector<Segment> all(std::string_view id) const;
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engine/hl7/escape.hpp"
+#include "engine/mapping/field_reader.hpp"
 
 namespace hisbridge::mapping {
 namespace {
@@ -118,64 +119,6 @@ void narrowed_value(const hl7::Element& field, const hl7::Path& p, Value& out) {
     return set_null(out);
   }
   decoded(*raw, d, out);
-}
-
-// The first `a` or `b` in [p, end), else end. Looks at eight bytes a step while they lie
-// before `readable` (the end of the message's bytes, which `end` is within): a byte-by-byte
-// loop was two fifths of the time a value took to read.
-const char* find_either(const char* p, const char* end, const char* readable, char a, char b) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  const std::uint64_t as = kOnes * static_cast<unsigned char>(a);
-  const std::uint64_t bs = kOnes * static_cast<unsigned char>(b);
-  while (p < end) {
-    if (readable - p < 8) {
-      for (; p < end; ++p) {
-        if (*p == a || *p == b) {
-          return p;
-        }
-      }
-      return end;
-    }
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, sizeof word);  // little-endian: the first byte is the lowest
-    const std::uint64_t xa = word ^ as;
-    const std::uint64_t xb = word ^ bs;
-    // The high bit of each byte that was zero after the xor; a borrow may also mark a byte
-    // above a marked one, never below, so the lowest mark is a real match.
-    std::uint64_t found = ((xa - kOnes) & ~xa & kHighs) | ((xb - kOnes) & ~xb & kHighs);
-    const auto left = static_cast<std::size_t>(end - p);
-    if (left < 8) {
-      found &= (std::uint64_t{1} << (left * 8)) - 1;  // bytes past `end` are not the part's
-    }
-    if (found != 0) {
-      return p + std::countr_zero(found) / 8;
-    }
-    p += 8;
-  }
-  return end;
-}
-
-// Part `number` of `raw` between `delimiter`s, where the text ends at the first `stop` (the
-// repetition `raw` begins with ends there; `stop` may also be a character `raw` cannot hold
-// any more); false when there are fewer parts. Reads up to the end of the part, however long
-// the rest of the field; `readable` as for find_either.
-bool part_within(std::string_view& raw, char delimiter, char stop, std::size_t number,
-                 const char* readable) {
-  const char* p = raw.data();
-  const char* const end = p + raw.size();
-  const char* begin = p;
-  for (std::size_t n = 1;; ++n) {
-    const char* const at = find_either(p, end, readable, delimiter, stop);
-    if (at == end || *at == stop || n == number) {
-      if (n != number) {
-        return false;
-      }
-      raw = std::string_view(begin, static_cast<std::size_t>(at - begin));
-      return true;
-    }
-    begin = p = at + 1;
-  }
 }
 
 // The decoded text of `raw` over out's old text; text without escapes (nearly all) is copied.

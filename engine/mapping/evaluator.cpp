@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/mapping/element_value.hpp"
+#include "engine/mapping/field_reader.hpp"
 #include "engine/mapping/hl7_datetime.hpp"
 #include "engine/mapping/transforms.hpp"
 
@@ -44,16 +45,16 @@ void Evaluator::start(const hl7::Message& message) {
   document_ = nullptr;
   ids_.clear();
   keys_.clear();
-  segments_.clear();
-  for (std::size_t n = 1; n <= message.segment_count(); ++n) {
-    segments_.push_back(message.segment(n));
-    ids_.push_back(segments_.back().id());
+  const std::size_t count = message.segment_count();
+  for (std::size_t n = 1; n <= count; ++n) {
+    ids_.push_back(message.segment_id(n));
     keys_.push_back(segment_key(ids_.back()));
   }
+  segments_.resize(count);  // made when first read: a mapping reads a few of a message's segments
   const hl7::Segment msh = message.segment(1);
   code_ = msh.field(9).component(1).value();
   type_ = code_ + "^" + msh.field(9).component(2).value();
-  escapes_.assign(segments_.size(), -1);
+  escapes_.assign(count, -1);
   for (TimeMemo& memo : times_) {
     memo.valid = false;
   }
@@ -149,8 +150,11 @@ bool Evaluator::run_rules(MappingOutput& out) {
   for (const RecordRule& rule : program_.records) {
     scopes_.clear();
     forget_segments();
-    // A rule for other message types is skipped whole: not walked, and not reported.
+    // A rule for other message types is skipped whole: not walked, and not reported. A
+    // condition on the message is tested here once, one on the row's values for each row.
+    row_condition_ = rule.when.get();
     if (rule.when && message_level(*rule.when)) {
+      row_condition_ = nullptr;
       bool taken = false;
       if (!test(*rule.when, taken)) {
         return false;
@@ -251,9 +255,9 @@ std::string Evaluator::where_am_i() const {
 }
 
 bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
-  if (rule.when) {
+  if (row_condition_ != nullptr) {
     bool taken = false;
-    if (!test(*rule.when, taken)) {
+    if (!test(*row_condition_, taken)) {
       error_ = rule.where + where_am_i() + ": " + error_;
       return false;
     }
@@ -307,14 +311,25 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
                             MappingOutput& out) {
   for (const EventRule& er : rule.events) {
     bool taken = true;
-    if ((er.when && !test(*er.when, taken)) || (taken && !eval(er.time, event_time_))) {
+    if (er.when && !test(*er.when, taken)) {
       error_ = er.where + where_am_i() + ": " + error_;
       return false;
     }
-    if (!taken || event_time_.is_null()) {
+    if (!taken) {
+      continue;
+    }
+    const Value* time = column_of(er.time);  // mostly a column of the row, read in place
+    if (time == nullptr) {
+      if (!eval(er.time, event_time_)) {
+        error_ = er.where + where_am_i() + ": " + error_;
+        return false;
+      }
+      time = &event_time_;
+    }
+    if (time->is_null()) {
       continue;  // an event is a known time; without one there is nothing to count
     }
-    if (!fill_event(er, row, event_slot(out))) {
+    if (!fill_event(er, row, *time, event_slot(out))) {
       error_ = er.where + where_am_i() + ": " + error_;
       return false;
     }
@@ -325,10 +340,10 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
 
 // Every field is written (a reused event holds an earlier message's): the rule's own value,
 // else the row's column of the same name, else empty.
-bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row,
+bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, const Value& time,
                            ClinicalEvent& event) {
   event.kind = er.kind;
-  event.time = event_time_.text;
+  event.time = time.text;
   const std::size_t fields = event_fields().size();
   for (std::size_t f = 0; f < fields; ++f) {
     const std::size_t c = f < er.from_column.size() ? er.from_column[f] : row.size();
@@ -372,7 +387,7 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
   const std::uint64_t tag = time_tag(value.text);
   for (const TimeMemo& memo : times_) {
     if (memo.valid && memo.tag == tag && memo.in == value.text) {
-      value.text = memo.out;
+      value.set(Value::Type::text, memo.out);
       return true;
     }
   }
@@ -385,7 +400,7 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
     memo.tag = tag;
     memo.valid = true;
     ++next_time_;
-    value.text = memo.out;
+    value.set(Value::Type::text, memo.out);
     return true;
   }
   // Not a time: the step's own rules say whether that is an error or a null.
@@ -501,7 +516,7 @@ bool Evaluator::use_remembered(std::size_t index, Value& out) {
     same = memo.segments[i] == segment_number(define.segments[i]);
   }
   if (same) {
-    out = memo.value;
+    out.set(memo.value.type, memo.value.text);
     return true;
   }
   ++use_depth_;
@@ -516,9 +531,20 @@ bool Evaluator::use_remembered(std::size_t index, Value& out) {
   for (std::size_t i = 0; i < define.segments.size(); ++i) {
     memo.segments[i] = static_cast<std::uint32_t>(segment_number(define.segments[i]));
   }
-  memo.value = out;
+  memo.value.set(out.type, out.text);
   memo.message = message_serial_;
   return true;
+}
+
+// The row's own column that `e` is, as it stands, when `e` is that and nothing more (no
+// steps); null otherwise, and for a column not computed yet (eval gives null for it too, but
+// into a Value of the caller's).
+const Value* Evaluator::column_of(const Expr& e) const {
+  if (e.kind != Expr::Kind::column || !e.transforms.empty() || row_ == nullptr ||
+      e.column >= row_filled_) {
+    return nullptr;
+  }
+  return &(*row_)[e.column];
 }
 
 bool Evaluator::eval_collect(const Expr& e, Value& out) {
@@ -636,6 +662,10 @@ bool Evaluator::test(const Condition& c, bool& result) {
       result = !result;
       return true;
     default: {
+      if (const Value* column = column_of(c.value)) {
+        result = test_value(c, *column);
+        return true;
+      }
       Value v;
       if (!eval(c.value, v)) {
         return false;
@@ -683,14 +713,18 @@ void Evaluator::path_value(const Expr& e, Value& out) {
     out.text.clear();
     return;
   }
-  const hl7::Segment& segment = segments_[n - 1];
+  hl7::Segment& segment = segments_[n - 1];
   std::int8_t& escapes = escapes_[n - 1];
-  if (escapes < 0) {
+  if (escapes < 0) {  // the segment's first read in this message
+    segment = message_->segment(n);
     const char escape = segment.delimiters().escape;
     const std::string_view raw = segment.raw();
     escapes = escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr ? 1 : 0;
   }
-  element_value(segment, e, escapes != 0, message_->raw(), out);
+  const std::string_view text = message_->raw();
+  if (!read_simple(segment, e, escapes != 0, text.data() + text.size(), out)) {
+    element_value(segment, e, escapes != 0, text, out);
+  }
 }
 
 std::size_t Evaluator::segment_for(const Expr& e) {

@@ -64,7 +64,9 @@ class Evaluator {
   bool report_unvisited(const RecordRule& rule, MappingOutput& out);
   bool emit_row(const RecordRule& rule, MappingOutput& out);
   bool emit_events(const RecordRule& rule, const std::vector<Value>& row, MappingOutput& out);
-  bool fill_event(const EventRule& er, const std::vector<Value>& row, ClinicalEvent& event);
+  bool fill_event(const EventRule& er, const std::vector<Value>& row, const Value& time,
+                  ClinicalEvent& event);
+  const Value* column_of(const Expr& e) const;
   std::string where_am_i() const;
 
   bool eval(const Expr& e, Value& out);
@@ -90,7 +92,8 @@ class Evaluator {
   const Program& program_;
   const hl7::Message* message_ = nullptr;
   const pugi::xml_document* document_ = nullptr;
-  std::vector<hl7::Segment> segments_;  // the message's segments, made once: [0] is segment 1
+  // The message's segments, [0] is segment 1, each made at its first read (escapes_ says so).
+  std::vector<hl7::Segment> segments_;
   std::vector<std::string_view> ids_;  // segment ids, ids_[0] is segment 1
   std::vector<std::uint32_t> keys_;    // the same as segment_key()s
   std::vector<std::int8_t> escapes_;   // per segment: holds an escape character; -1 not known
@@ -105,6 +108,7 @@ class Evaluator {
   std::array<Found, 16> found_{};  // segments found for the current scopes
   std::size_t found_count_ = 0;
   std::vector<std::vector<SegmentGroup>> groups_;  // per depth, reused
+  const Condition* row_condition_ = nullptr;  // the rule's `when`, unless tested on the message
   std::vector<Value>* row_ = nullptr;              // the record being built
   std::size_t row_filled_ = 0;                     // columns of row_ computed so far
   std::size_t use_depth_ = 0;
@@ -116,7 +120,7 @@ class Evaluator {
   std::size_t events_used_ = 0;
   std::vector<Record> spare_records_;
   std::vector<ClinicalEvent> spare_events_;
-  Value event_time_;  // an event's time, evaluated before the event is taken
+  Value event_time_;  // an event's time that is not a column of the row
   // HL7 times converted by `datetime` steps and their ISO forms, kept from message to message
   // (a message repeats its times in every OBX, a sender its times across orders). One zone per
   // program, one program per Evaluator, so the same text always converts the same way.

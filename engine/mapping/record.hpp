@@ -24,6 +24,18 @@ struct Value {
   static Value of_integer(std::int64_t n) { return {Type::integer, std::to_string(n)}; }
 
   bool is_null() const { return type == Type::null; }
+  // Sets the text (and the type) over the old text: a text no longer than the old one is
+  // copied in place, which a row rewritten message after message mostly is. `s` must not be
+  // part of this Value's own text.
+  void set(Type t, std::string_view s) {
+    type = t;
+    if (s.size() <= text.size()) {
+      std::char_traits<char>::copy(text.data(), s.data(), s.size());
+      text.resize(s.size());
+    } else {
+      text.assign(s);
+    }
+  }
   friend bool operator==(const Value&, const Value&) = default;
 };
 

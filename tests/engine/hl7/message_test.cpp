@@ -86,6 +86,17 @@ TEST(MessageTest, IteratesRepeatingSegmentsAndGroups) {
   EXPECT_EQ(groups[1].find("SPM")->field(2).value(), "S1");
 }
 
+TEST(MessageTest, SegmentIdsReadWithoutMakingSegments) {
+  const Message m = parse_ok(kOru);
+  ASSERT_GT(m.segment_count(), 3u);
+  for (std::size_t n = 1; n <= m.segment_count(); ++n) {
+    EXPECT_EQ(m.segment_id(n), m.segment(n).id()) << n;
+  }
+  const Message bare = parse_ok("MSH|^~\\&|A\rZX1\rPID|1||X");
+  EXPECT_EQ(bare.segment_id(2), "ZX1");
+  EXPECT_EQ(bare.segment_id(3), "PID");
+}
+
 TEST(MessageTest, ToleratesLfCrlfBomAndBlankLines) {
   const std::string lf = "\xEF\xBB\xBFMSH|^~\\&|A\nPID|1||X\n\nOBX|1\n";
   const Message a = parse_ok(lf);
