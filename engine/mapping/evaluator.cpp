@@ -274,12 +274,16 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   row_ = &row;
   for (row_filled_ = 0; row_filled_ < rule.columns.size(); ++row_filled_) {
     const Expr& column = rule.columns[row_filled_];
-    // Most columns are a path and nothing more: read without the general evaluator.
-    if (column.kind == Expr::Kind::hl7_path && column.transforms.empty()) {
+    // Most columns are a path or a definition and nothing more: read without the general
+    // evaluator's dispatch.
+    if (column.transforms.empty() && column.kind == Expr::Kind::hl7_path) {
       path_value(column, row[row_filled_]);
       continue;
     }
-    if (!eval(column, row[row_filled_])) {
+    const bool ok = column.transforms.empty() && column.kind == Expr::Kind::use
+                        ? use_define(column, row[row_filled_])
+                        : eval(column, row[row_filled_]);
+    if (!ok) {
       row_ = nullptr;
       error_ = rule.shape->table + "." + rule.shape->columns[row_filled_] + where_am_i() +
                ": " + error_;
@@ -431,7 +435,9 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
       out.type = Value::Type::null;
       out.text.clear();
       for (const Expr& part : e.parts) {
-        if (!eval(part, out)) {
+        if (part.kind == Expr::Kind::hl7_path && part.transforms.empty()) {
+          path_value(part, out);
+        } else if (!eval(part, out)) {
           return false;
         }
         if (!out.is_null()) {
@@ -474,22 +480,24 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
         out.text.clear();
       }
       return true;
-    case Expr::Kind::use: {
-      if (use_depth_ >= kMaxUseDepth) {
-        error_ = "definitions use each other too deeply";
-        return false;
-      }
-      const Define& define = program_.defines[e.define];
-      if (define.depends_on_segments_only && !reads_innermost_head(define)) {
-        return use_remembered(e.define, out);
-      }
-      ++use_depth_;
-      const bool ok = eval(define.value, out);
-      --use_depth_;
-      return ok;
-    }
+    case Expr::Kind::use: return use_define(e, out);
   }
   return true;
+}
+
+bool Evaluator::use_define(const Expr& e, Value& out) {
+  if (use_depth_ >= kMaxUseDepth) {
+    error_ = "definitions use each other too deeply";
+    return false;
+  }
+  const Define& define = program_.defines[e.define];
+  if (define.depends_on_segments_only && !reads_innermost_head(define)) {
+    return use_remembered(e.define, out);
+  }
+  ++use_depth_;
+  const bool ok = eval(define.value, out);
+  --use_depth_;
+  return ok;
 }
 
 // A definition read from the innermost group's head (an OBX for a result row) changes from row

@@ -81,6 +81,7 @@ class Evaluator {
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
   std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
   std::size_t find_segment(std::uint32_t key) const;
+  bool use_define(const Expr& e, Value& out);  // a `use`, without its steps
   bool use_remembered(std::size_t define, Value& out);
   bool reads_innermost_head(const Define& define) const;
   // Scopes, header_end_ and own_end decide which segment a path reads: every change to them

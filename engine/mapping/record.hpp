@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,11 +30,27 @@ struct Value {
   // part of this Value's own text.
   void set(Type t, std::string_view s) {
     type = t;
-    if (s.size() <= text.size()) {
-      std::char_traits<char>::copy(text.data(), s.data(), s.size());
-      text.resize(s.size());
-    } else {
+    const std::size_t n = s.size();
+    if (n > text.capacity()) {
       text.assign(s);
+      return;
+    }
+    text.resize(n);
+    char* const to = text.data();
+    const char* const from = s.data();
+    // Most values are short: copied in two overlapping word moves rather than a call.
+    if (n >= 8 && n <= 16) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + n - 4, from + n - 4, 4);
+    } else if (n < 4) {
+      for (std::size_t i = 0; i < n; ++i) {
+        to[i] = from[i];
+      }
+    } else {
+      std::memcpy(to, from, n);
     }
   }
   friend bool operator==(const Value&, const Value&) = default;

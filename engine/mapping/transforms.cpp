@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <iterator>
 
 #include "engine/mapping/hl7_datetime.hpp"
 
@@ -88,7 +89,11 @@ bool to_integer(const Transform& step, Value& value, std::string& error) {
   if (ec != std::errc() || end != s.data() + s.size() || begin == end) {
     return invalid(step, value, error, "'" + value.text + "' is not a whole number");
   }
-  value = Value::of_integer(n);
+  // The same text as Value::of_integer, written over the old one.
+  char digits[24];
+  const auto written = std::to_chars(std::begin(digits), std::end(digits), n);
+  value.set(Value::Type::integer,
+            std::string_view(digits, static_cast<std::size_t>(written.ptr - digits)));
   return true;
 }
 
@@ -98,7 +103,11 @@ bool to_number(const Transform& step, Value& value, std::string& error) {
     return invalid(step, value, error, "'" + value.text + "' is not a number");
   }
   // The text is kept as written (5.10 stays 5.10): a lab value's digits are part of it.
-  value = {Value::Type::number, std::string(s)};
+  if (s.size() == value.text.size()) {
+    value.type = Value::Type::number;
+  } else {
+    value = {Value::Type::number, std::string(s)};
+  }
   return true;
 }
 
