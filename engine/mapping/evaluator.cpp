@@ -346,16 +346,19 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
 // else the row's column of the same name, else empty.
 bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, const Value& time,
                            ClinicalEvent& event) {
-  event.kind = er.kind;
-  event.time = time.text;
-  const std::size_t fields = event_fields().size();
-  for (std::size_t f = 0; f < fields; ++f) {
+  assign_text(event.kind, er.kind);
+  assign_text(event.time, time.text);
+  std::string* const fields[] = {&event.discipline, &event.order_no,   &event.visit_id,
+                                 &event.patient_id, &event.department, &event.priority,
+                                 &event.service_code, &event.modality};
+  static_assert(std::size(fields) == 8, "ClinicalEvent's fields, as event_fields() lists them");
+  for (std::size_t f = 0; f < std::size(fields); ++f) {
     const std::size_t c = f < er.from_column.size() ? er.from_column[f] : row.size();
-    std::string& field = *event_field(event, f);
+    std::string& field = *fields[f];
     if (c < row.size() && !row[c].is_null()) {
-      field = row[c].text;
-    } else if (&field == &event.discipline) {
-      field = program_.discipline;  // the mapping's discipline unless a column says otherwise
+      assign_text(field, row[c].text);
+    } else if (f == 0) {
+      assign_text(field, program_.discipline);  // the mapping's, unless a column says otherwise
     } else {
       field.clear();
     }

@@ -10,6 +10,33 @@
 
 namespace hisbridge::mapping {
 
+// Sets `to` to `from` over its old text: a text that fits the string's capacity is copied in
+// place, short ones in word moves rather than a call (values and event fields are rewritten
+// message after message, mostly with short texts). `from` must not be part of `to`.
+inline void assign_text(std::string& to, std::string_view from) {
+  const std::size_t n = from.size();
+  if (n > to.capacity()) {
+    to.assign(from);
+    return;
+  }
+  to.resize(n);
+  char* const at = to.data();
+  const char* const source = from.data();
+  if (n >= 8 && n <= 16) {
+    std::memcpy(at, source, 8);
+    std::memcpy(at + n - 8, source + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(at, source, 4);
+    std::memcpy(at + n - 4, source + n - 4, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      at[i] = source[i];
+    }
+  } else {
+    std::memcpy(at, source, n);
+  }
+}
+
 // One column value of a HIS record. `null` means "not known from this message": an upsert
 // keeps what the row already holds (stock-mapping.md: a known time is not erased by a
 // message that lacks it). Integers and numbers keep their canonical decimal text, so a
@@ -25,33 +52,10 @@ struct Value {
   static Value of_integer(std::int64_t n) { return {Type::integer, std::to_string(n)}; }
 
   bool is_null() const { return type == Type::null; }
-  // Sets the text (and the type) over the old text: a text no longer than the old one is
-  // copied in place, which a row rewritten message after message mostly is. `s` must not be
-  // part of this Value's own text.
+  // Sets the type and the text (assign_text: `s` must not be part of this Value's text).
   void set(Type t, std::string_view s) {
     type = t;
-    const std::size_t n = s.size();
-    if (n > text.capacity()) {
-      text.assign(s);
-      return;
-    }
-    text.resize(n);
-    char* const to = text.data();
-    const char* const from = s.data();
-    // Most values are short: copied in two overlapping word moves rather than a call.
-    if (n >= 8 && n <= 16) {
-      std::memcpy(to, from, 8);
-      std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-      std::memcpy(to, from, 4);
-      std::memcpy(to + n - 4, from + n - 4, 4);
-    } else if (n < 4) {
-      for (std::size_t i = 0; i < n; ++i) {
-        to[i] = from[i];
-      }
-    } else {
-      std::memcpy(to, from, n);
-    }
+    assign_text(text, s);
   }
   friend bool operator==(const Value&, const Value&) = default;
 };
