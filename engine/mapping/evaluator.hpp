@@ -14,7 +14,8 @@
 
 namespace hisbridge::mapping {
 
-// Runs a compiled mapping over one message. Pure: no I/O, no clock. One Evaluator per thread;
+// Runs a compiled mapping over one message (evaluator.cpp: rules, rows, events, expressions;
+// evaluator_reads.cpp: segments, paths, definitions, times). Pure: no I/O, no clock. One Evaluator per thread;
 // it keeps its buffers from message to message.
 //
 // Inside a `for_each`, a path names the segment of the innermost group that has one (the
@@ -133,6 +134,7 @@ class Evaluator {
   };
   static std::uint64_t time_tag(std::string_view text);
   std::vector<TimeMemo> times_;
+  std::size_t next_time_ = 0;  // the memo replaced next
   // Per Define that depends on segments only: its last value in this message and the segments
   // it was read from.
   struct Remembered {
@@ -142,7 +144,6 @@ class Evaluator {
   };
   std::vector<Remembered> remembered_;
   std::uint64_t message_serial_ = 0;
-  std::size_t next_time_ = 0;  // the memo replaced next
 };
 
 }  // namespace hisbridge::mapping

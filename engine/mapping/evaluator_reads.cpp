@@ -1,0 +1,195 @@
+// The Evaluator's reads: which segment a path names in the current scopes, the value there,
+// definitions (remembered when they depend on segments only) and `datetime` conversions.
+#include <algorithm>
+#include <cstring>
+
+#include "engine/mapping/element_value.hpp"
+#include "engine/mapping/evaluator.hpp"
+#include "engine/mapping/field_reader.hpp"
+#include "engine/mapping/hl7_datetime.hpp"
+#include "engine/mapping/transforms.hpp"
+
+namespace hisbridge::mapping {
+namespace {
+
+// `define`s may use each other; a loop is refused at load, this bounds what is left.
+constexpr std::size_t kMaxUseDepth = 32;
+
+}  // namespace
+
+void Evaluator::push_scope(const Scope& scope) {
+  scopes_.push_back(scope);
+  forget_segments();
+}
+
+void Evaluator::pop_scope() {
+  scopes_.pop_back();
+  forget_segments();
+}
+
+void Evaluator::path_value(const Expr& e, Value& out) {
+  const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
+  if (n == 0) {
+    out.type = Value::Type::null;
+    out.text.clear();
+    return;
+  }
+  hl7::Segment& segment = segments_[n - 1];
+  std::int8_t& escapes = escapes_[n - 1];
+  if (escapes < 0) {  // the segment's first read in this message
+    segment = message_->segment(n);
+    const char escape = segment.delimiters().escape;
+    const std::string_view raw = segment.raw();
+    escapes = escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr ? 1 : 0;
+  }
+  const std::string_view text = message_->raw();
+  if (!read_simple(segment, e, escapes != 0, text.data() + text.size(), out)) {
+    element_value(segment, e, escapes != 0, text, out);
+  }
+}
+
+std::size_t Evaluator::segment_for(const Expr& e) {
+  // Called for every path a row reads: a row's columns mostly read a few segments, each found
+  // once per row and then remembered until the scopes change.
+  const std::uint32_t wanted = e.segment_key;
+  if (e.path.segment_occurrence > 1) {
+    std::size_t seen = 0;
+    for (std::size_t n = 1; n <= keys_.size(); ++n) {
+      if (keys_[n - 1] == wanted && ++seen == e.path.segment_occurrence) {
+        return n;
+      }
+    }
+    return 0;
+  }
+  return segment_number(wanted);
+}
+
+std::size_t Evaluator::segment_number(std::uint32_t wanted) {
+  for (std::size_t i = 0; i < found_count_; ++i) {
+    if (found_[i].key == wanted) {
+      return found_[i].number;
+    }
+  }
+  const std::size_t n = find_segment(wanted);
+  if (found_count_ < found_.size()) {
+    found_[found_count_++] = {wanted, static_cast<std::uint32_t>(n)};
+  }
+  return n;
+}
+
+std::size_t Evaluator::find_segment(std::uint32_t wanted) const {
+  const auto is = [&](std::size_t n) { return keys_[n - 1] == wanted; };
+  for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
+    if (is(scope->group.head)) {
+      return scope->group.head;
+    }
+    for (std::size_t n = scope->group.begin; n < scope->own_end; ++n) {
+      if (is(n)) {
+        return n;
+      }
+    }
+  }
+  const std::size_t end = scopes_.empty() ? ids_.size() + 1 : header_end_;
+  for (std::size_t n = 1; n < end; ++n) {
+    if (is(n)) {
+      return n;
+    }
+  }
+  return 0;
+}
+
+bool Evaluator::use_define(const Expr& e, Value& out) {
+  if (use_depth_ >= kMaxUseDepth) {
+    error_ = "definitions use each other too deeply";
+    return false;
+  }
+  const Define& define = program_.defines[e.define];
+  if (define.depends_on_segments_only && !reads_innermost_head(define)) {
+    return use_remembered(e.define, out);
+  }
+  ++use_depth_;
+  const bool ok = eval(define.value, out);
+  --use_depth_;
+  return ok;
+}
+
+// A definition read from the innermost group's head (an OBX for a result row) changes from row
+// to row: remembering it would cost and never pay.
+bool Evaluator::reads_innermost_head(const Define& define) const {
+  if (scopes_.empty() || scopes_.back().group.head == 0) {
+    return false;
+  }
+  const std::uint32_t head = keys_[scopes_.back().group.head - 1];
+  return std::find(define.segments.begin(), define.segments.end(), head) != define.segments.end();
+}
+
+// A definition that depends on nothing but the segments its paths find, worked out again only
+// when those segments differ from the last time in this message: an order's results share its
+// order number, a message's orders its patient.
+bool Evaluator::use_remembered(std::size_t index, Value& out) {
+  const Define& define = program_.defines[index];
+  if (remembered_.size() < program_.defines.size()) {
+    remembered_.resize(program_.defines.size());
+  }
+  Remembered& memo = remembered_[index];
+  bool same = memo.message == message_serial_;
+  for (std::size_t i = 0; same && i < define.segments.size(); ++i) {
+    same = memo.segments[i] == segment_number(define.segments[i]);
+  }
+  if (same) {
+    out.set(memo.value.type, memo.value.text);
+    return true;
+  }
+  ++use_depth_;
+  const bool ok = eval(define.value, out);
+  --use_depth_;
+  if (!ok) {
+    memo.message = 0;
+    return false;
+  }
+  // The scopes are those of before the evaluation: no `collect` inside (analyse_defines).
+  memo.segments.resize(define.segments.size());
+  for (std::size_t i = 0; i < define.segments.size(); ++i) {
+    memo.segments[i] = static_cast<std::uint32_t>(segment_number(define.segments[i]));
+  }
+  memo.value.set(out.type, out.text);
+  memo.message = message_serial_;
+  return true;
+}
+
+// A `datetime` step, remembered per message: the OBX of one message mostly share their times.
+bool Evaluator::convert_time(const Transform& step, Value& value) {
+  constexpr std::size_t kMemos = 8;
+  const std::uint64_t tag = time_tag(value.text);
+  for (const TimeMemo& memo : times_) {
+    if (memo.valid && memo.tag == tag && memo.in == value.text) {
+      value.set(Value::Type::text, memo.out);
+      return true;
+    }
+  }
+  if (times_.size() < kMemos) {
+    times_.emplace_back();
+  }
+  TimeMemo& memo = times_[next_time_ % times_.size()];
+  if (!hl7_datetime_to_iso(value.text, *program_.zone, memo.out)) {
+    memo.in = value.text;
+    memo.tag = tag;
+    memo.valid = true;
+    ++next_time_;
+    value.set(Value::Type::text, memo.out);
+    return true;
+  }
+  // Not a time: the step's own rules say whether that is an error or a null.
+  return apply_transform(step, value, *program_.zone, error_);
+}
+
+// Told apart before the texts are compared: times of one message share their first bytes, so
+// the tag takes the last ones and the length.
+std::uint64_t Evaluator::time_tag(std::string_view text) {
+  std::uint64_t tail = 0;
+  const std::size_t n = std::min<std::size_t>(text.size(), sizeof tail);
+  std::memcpy(&tail, text.data() + text.size() - n, n);
+  return tail ^ (static_cast<std::uint64_t>(text.size()) << 59);
+}
+
+}  // namespace hisbridge::mapping
