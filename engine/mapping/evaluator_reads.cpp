@@ -43,7 +43,7 @@ void Evaluator::path_value(const Expr& e, Value& out) {
     escapes = escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr ? 1 : 0;
   }
   const std::string_view text = message_->raw();
-  if (!read_simple(segment, e, escapes != 0, text.data() + text.size(), out)) {
+  if (!read_raw(segment, e, escapes != 0, text.data() + text.size(), out)) {
     element_value(segment, e, escapes != 0, text, out);
   }
 }

@@ -4,16 +4,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "engine/hl7/delimiters.hpp"
+#include "engine/hl7/escape.hpp"
 #include "engine/hl7/segment.hpp"
 #include "engine/mapping/program.hpp"
 #include "engine/mapping/record.hpp"
 
-// The common read of a mapping's path, inline: a field, its first repetition or one component
-// of it, copied as it is when the segment holds no escape character. Every value a row takes
-// goes through here, so it is kept to a few word-wide steps (element_value.hpp has the rest).
+// A mapping's path read on the raw text of its field, inline: every value a row takes goes
+// through here, so it is kept to a few word-wide steps (element_value.hpp reads the rest).
 namespace hisbridge::mapping {
 
 // The first `a` or `b` in [p, end), else end. Looks at eight bytes a step while they lie
@@ -75,43 +76,92 @@ inline bool part_within(std::string_view& raw, char delimiter, char stop, std::s
   }
 }
 
-// Reads what `e` names of `segment` into `out` for the paths it covers: no repetition filter,
-// no sub-component, no repetition past the first, not MSH-1/MSH-2, text without escapes (or
-// `may_escape` false: the segment has none). False, with `out` untouched, for the others.
-// `readable` is the end of the message's bytes.
-inline bool read_simple(const hl7::Segment& segment, const Expr& e, bool may_escape,
-                        const char* readable, Value& out) {
-  constexpr std::uint32_t kMsh = segment_key("MSH");
-  const hl7::Path& p = e.path;
-  if (e.has_filter || p.repetition > 1 || p.subcomponent != 0 ||
-      (p.field <= 2 && e.segment_key == kMsh)) {
-    return false;
-  }
-  std::string_view raw = segment.field_text(p.field);
-  if (raw.data() == nullptr) {
-    out.type = Value::Type::null;
-    out.text.clear();
-    return true;
-  }
-  const hl7::Delimiters& d = segment.delimiters();
-  if (p.component != 0) {
-    if (!part_within(raw, d.component, d.repetition, p.component, readable)) {
-      raw = {};
+// The `number`th part of `raw` between `delimiter`s, nothing when there are fewer.
+inline std::optional<std::string_view> nth_part(std::string_view raw, char delimiter,
+                                                std::size_t number) {
+  std::size_t begin = 0;
+  for (std::size_t n = 1; n < number; ++n) {
+    const std::size_t next = raw.find(delimiter, begin);
+    if (next == std::string_view::npos) {
+      return std::nullopt;
     }
-  } else if (p.repetition == 1) {
-    part_within(raw, d.repetition, d.repetition, 1, readable);
-  } else if (d.repetition != '~') {
-    return false;  // a whole field is its repetitions joined with `~`
+    begin = next + 1;
   }
+  const std::size_t end = raw.find(delimiter, begin);
+  return raw.substr(begin, end == std::string_view::npos ? end : end - begin);
+}
+
+// Narrows a field's raw text to the repetition (the first unless the path names one), then the
+// component and sub-component, in one pass that stops at the end of the part; false when the
+// field has fewer. A sub-component asked of a repetition is read from its first component.
+inline bool narrow_raw(std::string_view& raw, const hl7::Path& p, const hl7::Delimiters& d,
+                       const char* readable) {
+  const std::size_t component = p.component != 0 ? p.component : (p.subcomponent != 0 ? 1 : 0);
+  bool found = true;
+  if (p.repetition > 1) {
+    const std::optional<std::string_view> rep = nth_part(raw, d.repetition, p.repetition);
+    found = rep.has_value();
+    raw = rep.value_or(std::string_view());
+    if (found && component != 0) {
+      found = part_within(raw, d.component, d.repetition, component, readable);  // no `~` left
+    }
+  } else if (component != 0) {
+    found = part_within(raw, d.component, d.repetition, component, readable);
+  } else {
+    found = part_within(raw, d.repetition, d.repetition, 1, readable);
+  }
+  if (found && p.subcomponent != 0) {
+    found = part_within(raw, d.subcomponent, d.component, p.subcomponent, readable);  // no `^`
+  }
+  return found;
+}
+
+// `raw` decoded into `out` over its old text; empty and `""` (HL7 null) give null. Text
+// without escapes (nearly all, and all of a segment `may_escape` says has none) is copied.
+inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may_escape,
+                        Value& out) {
   if (raw.empty() || (raw.size() == 2 && raw[0] == '"' && raw[1] == '"')) {
     out.type = Value::Type::null;
     out.text.clear();
-    return true;
+    return;
   }
-  if (may_escape && d.escape != '\0' && std::memchr(raw.data(), d.escape, raw.size()) != nullptr) {
-    return false;  // decoded by element_value
+  if (!may_escape || d.escape == '\0' ||
+      std::memchr(raw.data(), d.escape, raw.size()) == nullptr) {
+    out.set(Value::Type::text, raw);
+    return;
   }
-  out.set(Value::Type::text, raw);
+  out.type = Value::Type::text;
+  out.text.clear();
+  hl7::append_decoded(out.text, raw, d);
+  if (out.text.empty()) {
+    out.type = Value::Type::null;
+  }
+}
+
+// Reads what `e` names of `segment` into `out` on the field's raw text: every path but those
+// element_value reads through hl7::Element (a repetition filter, MSH-1 and MSH-2, a whole field
+// whose repetitions are not separated by `~`), for which it returns false with `out` untouched.
+// `may_escape` false says the segment holds no escape character; `readable` is the end of the
+// message's bytes.
+inline bool read_raw(const hl7::Segment& segment, const Expr& e, bool may_escape,
+                     const char* readable, Value& out) {
+  constexpr std::uint32_t kMsh = segment_key("MSH");
+  const hl7::Path& p = e.path;
+  if (e.has_filter || (p.field <= 2 && e.segment_key == kMsh)) {
+    return false;
+  }
+  std::string_view raw = segment.field_text(p.field);
+  const hl7::Delimiters& d = segment.delimiters();
+  if (raw.data() == nullptr) {
+    raw = {};
+  } else if (p.repetition == 0 && p.component == 0 && p.subcomponent == 0) {
+    if (d.repetition != '~' && raw.find(d.repetition) != std::string_view::npos) {
+      return false;  // the joined form needs each repetition decoded on its own
+    }
+  } else if (!narrow_raw(raw, p, d, readable)) {
+    raw = {};
+  }
+  set_decoded(raw, d, may_escape, out);
   return true;
 }
 
