@@ -4,7 +4,6 @@
 #include <string>
 
 #include "engine/hl7/escape.hpp"
-#include "engine/mapping/field_reader.hpp"
 
 namespace hisbridge::mapping {
 namespace {
@@ -71,13 +70,7 @@ void text_of(const hl7::Element& el, Value& out) {
 
 }  // namespace
 
-void element_value(const hl7::Segment& segment, const Expr& e, bool may_escape,
-                   std::string_view message, Value& out) {
-  if (read_raw(segment, e, may_escape, message.data() + message.size(), out)) {
-    return;
-  }
-  // What read_raw leaves: a repetition filter, MSH-1 and MSH-2, and a whole field whose
-  // repetitions are not separated by `~`.
+void element_value_by_element(const hl7::Segment& segment, const Expr& e, Value& out) {
   hl7::Element el = segment.field(e.path.field);
   if (e.has_filter) {
     return text_of(narrow(pick_repetition(el, e.filter), e.get_component, e.get_subcomponent),

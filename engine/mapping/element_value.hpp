@@ -10,10 +10,11 @@ namespace hisbridge::mapping {
 // repetition filter and `get`. Empty, absent and `""` (HL7 null) all give a null Value: for
 // the HIS they mean "not known from this message". A whole repeating field gives every
 // repetition, decoded, joined with `~` (stock-mapping.md: OBX-5). Written over `out`, whose
-// string keeps its capacity; a null `out` has an empty text. `may_escape` false says the
-// segment holds no escape character, so no value of it needs decoding. `message` is the whole
-// message's text, which the segment is part of (read a word at a time up to its end).
-void element_value(const hl7::Segment& segment, const Expr& e, bool may_escape,
-                   std::string_view message, Value& out);
+// string keeps its capacity; a null `out` has an empty text.
+//
+// read_raw (field_reader.hpp) reads nearly every path, inline, on the field's raw text; this
+// reads what it leaves, through hl7::Element: a repetition filter, MSH-1 and MSH-2, a whole
+// field whose repetitions are not separated by `~`.
+void element_value_by_element(const hl7::Segment& segment, const Expr& e, Value& out);
 
 }  // namespace hisbridge::mapping

@@ -44,7 +44,7 @@ void Evaluator::path_value(const Expr& e, Value& out) {
   }
   const std::string_view text = message_->raw();
   if (!read_raw(segment, e, escapes != 0, text.data() + text.size(), out)) {
-    element_value(segment, e, escapes != 0, text, out);
+    element_value_by_element(segment, e, out);
   }
 }
 
