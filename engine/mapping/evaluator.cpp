@@ -341,10 +341,7 @@ bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, c
                            ClinicalEvent& event) {
   assign_text(event.kind, er.kind);
   assign_text(event.time, time.text);
-  std::string* const fields[] = {&event.discipline, &event.order_no,   &event.visit_id,
-                                 &event.patient_id, &event.department, &event.priority,
-                                 &event.service_code, &event.modality};
-  static_assert(std::size(fields) == 8, "ClinicalEvent's fields, as event_fields() lists them");
+  const std::array<std::string*, 8> fields = event_field_slots(event);
   for (std::size_t f = 0; f < std::size(fields); ++f) {
     const std::size_t c = f < er.from_column.size() ? er.from_column[f] : row.size();
     std::string& field = *fields[f];

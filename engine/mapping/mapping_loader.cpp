@@ -358,10 +358,7 @@ const std::vector<std::string>& event_fields() {
 }
 
 std::string* event_field(ClinicalEvent& event, std::size_t index) {
-  std::string* fields[] = {&event.discipline, &event.order_no,   &event.visit_id,
-                           &event.patient_id, &event.department, &event.priority,
-                           &event.service_code, &event.modality};
-  return fields[index];
+  return event_field_slots(event)[index];
 }
 
 }  // namespace hisbridge::mapping

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -266,24 +267,28 @@ TEST(EvaluatorValuesTest, RememberedDefinitionsFollowTheSegmentsTheyRead) {
             (std::vector<std::uint32_t>{segment_key("OBR"), segment_key("PID")}));
   EXPECT_FALSE(define("notes").depends_on_segments_only);  // collects
 
+  // Three orders (the second without an ORC, with an NTE after its result) for a patient; a
+  // second message has its segments at the same places with other values.
+  const auto message = [](std::string_view pid, char placer, char filler,
+                          std::array<std::string_view, 3> codes) {
+    const std::string p(1, placer);
+    const std::string f(1, filler);
+    return er7({kMsh, pid, "ORC|RE|" + p + "1", "OBR|1||" + f + "1|" + std::string(codes[0]),
+                "OBX|1|NM|T1||1", "OBX|2|NM|T2||2", "OBR|2||" + f + "2|" + std::string(codes[1]),
+                "OBX|1|NM|T3||3", "NTE|1||n", "ORC|RE|" + p + "3",
+                "OBR|3||" + f + "3|" + std::string(codes[2]), "OBX|1|NM|T4||4"});
+  };
   Evaluator evaluator(program);
   MappingOutput out;
-  const std::string first_text = er7({kMsh, "PID|1||P1||Hoa", "ORC|RE|A1", "OBR|1||F1|X",
-                                      "OBX|1|NM|T1||1", "OBX|2|NM|T2||2", "OBR|2||F2|Y",
-                                      "OBX|1|NM|T3||3", "NTE|1||n", "ORC|RE|A3", "OBR|3||F3|Z",
-                                      "OBX|1|NM|T4||4"});
+  const std::string first_text = message("PID|1||P1||Hoa", 'A', 'F', {"X", "Y", "Z"});
   auto first = hl7::Message::parse(first_text);
   ASSERT_TRUE(first);
   ASSERT_TRUE(m->apply(*first, evaluator, out));
   EXPECT_EQ(rows(out), (std::vector<std::string>{
                            "a1|T1|P1/Hoa|X|<null>", "a1|T2|P1/Hoa|X|<null>",
                            "f2|T3|P1/Hoa|Y|f2", "a3|T4|P1/Hoa|Z|<null>"}));
-  // The same evaluator, a message whose segments stand at the same places: nothing is taken
-  // from the message before.
-  const std::string second_text = er7({kMsh, "PID|1||P2||Lan", "ORC|RE|B1", "OBR|1||G1|U",
-                                       "OBX|1|NM|T1||1", "OBX|2|NM|T2||2", "OBR|2||G2|V",
-                                       "OBX|1|NM|T3||3", "NTE|1||n", "ORC|RE|B3", "OBR|3||G3|W",
-                                       "OBX|1|NM|T4||4"});
+  // The same evaluator: nothing is taken from the message before.
+  const std::string second_text = message("PID|1||P2||Lan", 'B', 'G', {"U", "V", "W"});
   auto second = hl7::Message::parse(second_text);
   ASSERT_TRUE(second);
   ASSERT_TRUE(m->apply(*second, evaluator, out));
