@@ -25,6 +25,42 @@ bool contains(const std::vector<std::string>& list, std::string_view s) {
 
 }  // namespace
 
+Evaluator::Evaluator(const Program& program) : program_(program) {
+  plans_.reserve(program.records.size());
+  for (const RecordRule& rule : program.records) {
+    plans_.push_back(plan_columns(program, rule));
+  }
+}
+
+std::vector<Evaluator::ColumnStep> Evaluator::plan_columns(const Program& program,
+                                                           const RecordRule& rule) {
+  constexpr std::uint32_t kMsh = segment_key("MSH");
+  // Only a for_each over segments has a head per row; it is what find_segment looks at first.
+  const std::uint32_t head = rule.for_each.empty() ? 0 : rule.for_each.back().head_key;
+  std::vector<ColumnStep> plan;
+  plan.reserve(rule.columns.size());
+  for (const Expr& column : rule.columns) {
+    ColumnStep step = ColumnStep::general;
+    if (!column.transforms.empty()) {
+      // general
+    } else if (column.kind == Expr::Kind::hl7_path) {
+      const bool on_head = head != 0 && column.segment_key == head &&
+                           column.path.segment_occurrence <= 1 && !column.has_filter &&
+                           !(head == kMsh && column.path.field <= 2);
+      step = on_head ? ColumnStep::head_path : ColumnStep::path;
+    } else if (column.kind == Expr::Kind::use) {
+      const Define& define = program.defines[column.define];
+      const bool reads_head = std::find(define.segments.begin(), define.segments.end(), head) !=
+                              define.segments.end();
+      step = define.depends_on_segments_only && !(head != 0 && reads_head)
+                 ? ColumnStep::remembered_use
+                 : ColumnStep::fresh_use;
+    }
+    plan.push_back(step);
+  }
+  return plan;
+}
+
 bool Evaluator::handles(std::string_view type, std::string_view code) const {
   if (program_.messages.empty()) {
     return true;
@@ -142,7 +178,7 @@ bool Evaluator::run_rules(MappingOutput& out) {
   }
   for (const RecordRule& rule : program_.records) {
     scopes_.clear();
-    forget_segments();
+    note_head();
     // A rule for other message types is skipped whole: not walked, and not reported. A
     // condition on the message is tested here once, one on the row's values for each row.
     row_condition_ = rule.when.get();
@@ -265,17 +301,29 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   std::vector<Value>& row = record.values;
   row.resize(rule.columns.size());
   row_ = &row;
+  const std::vector<ColumnStep>& plan =
+      plans_[static_cast<std::size_t>(&rule - program_.records.data())];
+  // The row's own segment, made ready at the first column that reads it.
+  const hl7::Segment* head = nullptr;
+  bool head_may_escape = true;
   for (row_filled_ = 0; row_filled_ < rule.columns.size(); ++row_filled_) {
     const Expr& column = rule.columns[row_filled_];
-    // Most columns are a path or a definition and nothing more: read without the general
-    // evaluator's dispatch.
-    if (column.transforms.empty() && column.kind == Expr::Kind::hl7_path) {
-      path_value(column, row[row_filled_]);
-      continue;
+    Value& value = row[row_filled_];
+    bool ok = true;
+    switch (plan[row_filled_]) {
+      case ColumnStep::head_path:
+        if (head == nullptr) {
+          head = &prepared_segment(head_number_, head_may_escape);
+        }
+        read_from(*head, head_may_escape, column, value);
+        break;
+      case ColumnStep::path: path_value(column, value); break;
+      case ColumnStep::remembered_use: ok = use_remembered(column.define, value); break;
+      case ColumnStep::fresh_use:
+        ok = evaluate_define(program_.defines[column.define], value);
+        break;
+      case ColumnStep::general: ok = eval(column, value); break;
     }
-    const bool ok = column.transforms.empty() && column.kind == Expr::Kind::use
-                        ? use_define(column, row[row_filled_])
-                        : eval(column, row[row_filled_]);
     if (!ok) {
       row_ = nullptr;
       error_ = rule.shape->table + "." + rule.shape->columns[row_filled_] + where_am_i() +
@@ -481,7 +529,7 @@ bool Evaluator::eval_collect(const Expr& e, Value& out) {
     }
   }
   scopes_.resize(outer);
-  forget_segments();
+  note_head();
   if (!ok) {
     return false;
   }

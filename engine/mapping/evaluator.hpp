@@ -27,7 +27,7 @@ namespace hisbridge::mapping {
 // those of the next order under the same specimen.
 class Evaluator {
  public:
-  explicit Evaluator(const Program& program) : program_(program) {}
+  explicit Evaluator(const Program& program);
 
   // Appends the records and events of `message` to `out`. False with error() set when the
   // mapping does not handle the message type or a value cannot be mapped; `out` then holds a
@@ -51,6 +51,18 @@ class Evaluator {
     // inner groups, and a sibling's are never read for another (as header_end_ at the top).
     std::size_t own_end = 0;
   };
+
+  // How emit_row computes a rule's column, worked out once per rule (the shape of the column
+  // and the rule's innermost group say it): most columns of a row read the row's own segment
+  // (the OBX of a result) or a definition kept from an earlier row.
+  enum class ColumnStep : std::uint8_t {
+    head_path,       // a plain path on the innermost group's head: read from the row's segment
+    path,            // another plain path
+    remembered_use,  // a definition of segments other than the head: use_remembered
+    fresh_use,       // any other definition, worked out for the row
+    general,         // anything else: eval
+  };
+  static std::vector<ColumnStep> plan_columns(const Program& program, const RecordRule& rule);
 
   bool handles(std::string_view type, std::string_view code) const;
   void start(const hl7::Message& message);
@@ -79,17 +91,23 @@ class Evaluator {
   bool test(const Condition& c, bool& result);
   bool test_value(const Condition& c, const Value& v) const;
   void path_value(const Expr& e, Value& out);
+  // Segment n (1-based), made at its first read in the message; `may_escape` false when it
+  // holds no escape character.
+  const hl7::Segment& prepared_segment(std::size_t n, bool& may_escape);
+  void read_from(const hl7::Segment& segment, bool may_escape, const Expr& e, Value& out);
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
   std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
   std::size_t find_segment(std::uint32_t key) const;
   bool use_define(const Expr& e, Value& out);  // a `use`, without its steps
   bool use_remembered(std::size_t define, Value& out);
+  bool evaluate_define(const Define& define, Value& out);  // worked out afresh
   bool reads_innermost_head(const Define& define) const;
   // Scopes, header_end_ and own_end decide which segment a path reads: every change to them
   // forgets the segments found.
   void push_scope(const Scope& scope);
   void pop_scope();
   void forget_segments() { found_count_ = 0; }
+  void note_head();  // after a scope change: the head, and no segments found
 
   const Program& program_;
   const hl7::Message* message_ = nullptr;
@@ -109,6 +127,11 @@ class Evaluator {
   };
   std::array<Found, 16> found_{};  // segments found for the current scopes
   std::size_t found_count_ = 0;
+  // The innermost scope's head and its id: a path on that id names it (find_segment looks there
+  // first), without a search.
+  std::uint32_t head_key_ = 0;
+  std::size_t head_number_ = 0;
+  std::vector<std::vector<ColumnStep>> plans_;  // per record rule, per column
   std::vector<std::vector<SegmentGroup>> groups_;  // per depth, reused
   const Condition* row_condition_ = nullptr;  // the rule's `when`, unless tested on the message
   std::vector<Value>* row_ = nullptr;              // the record being built

@@ -19,12 +19,19 @@ constexpr std::size_t kMaxUseDepth = 32;
 
 void Evaluator::push_scope(const Scope& scope) {
   scopes_.push_back(scope);
-  forget_segments();
+  note_head();
 }
 
 void Evaluator::pop_scope() {
   scopes_.pop_back();
+  note_head();
+}
+
+void Evaluator::note_head() {
   forget_segments();
+  head_number_ = scopes_.empty() ? 0 : scopes_.back().group.head;
+  // 0 is the key of an empty id, which no path names.
+  head_key_ = head_number_ == 0 ? 0 : keys_[head_number_ - 1];
 }
 
 void Evaluator::path_value(const Expr& e, Value& out) {
@@ -34,6 +41,12 @@ void Evaluator::path_value(const Expr& e, Value& out) {
     out.text.clear();
     return;
   }
+  bool may_escape = true;
+  const hl7::Segment& segment = prepared_segment(n, may_escape);
+  read_from(segment, may_escape, e, out);
+}
+
+const hl7::Segment& Evaluator::prepared_segment(std::size_t n, bool& may_escape) {
   hl7::Segment& segment = segments_[n - 1];
   std::int8_t& escapes = escapes_[n - 1];
   if (escapes < 0) {  // the segment's first read in this message
@@ -42,8 +55,14 @@ void Evaluator::path_value(const Expr& e, Value& out) {
     const std::string_view raw = segment.raw();
     escapes = escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr ? 1 : 0;
   }
+  may_escape = escapes != 0;
+  return segment;
+}
+
+void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Expr& e,
+                          Value& out) {
   const std::string_view text = message_->raw();
-  if (!read_raw(segment, e, escapes != 0, text.data() + text.size(), out)) {
+  if (!read_raw(segment, e, may_escape, text.data() + text.size(), out)) {
     element_value_by_element(segment, e, out);
   }
 }
@@ -65,6 +84,9 @@ std::size_t Evaluator::segment_for(const Expr& e) {
 }
 
 std::size_t Evaluator::segment_number(std::uint32_t wanted) {
+  if (wanted == head_key_ && head_key_ != 0) {
+    return head_number_;
+  }
   for (std::size_t i = 0; i < found_count_; ++i) {
     if (found_[i].key == wanted) {
       return found_[i].number;
@@ -107,6 +129,10 @@ bool Evaluator::use_define(const Expr& e, Value& out) {
   if (define.depends_on_segments_only && !reads_innermost_head(define)) {
     return use_remembered(e.define, out);
   }
+  return evaluate_define(define, out);
+}
+
+bool Evaluator::evaluate_define(const Define& define, Value& out) {
   ++use_depth_;
   const bool ok = eval(define.value, out);
   --use_depth_;
@@ -116,11 +142,8 @@ bool Evaluator::use_define(const Expr& e, Value& out) {
 // A definition read from the innermost group's head (an OBX for a result row) changes from row
 // to row: remembering it would cost and never pay.
 bool Evaluator::reads_innermost_head(const Define& define) const {
-  if (scopes_.empty() || scopes_.back().group.head == 0) {
-    return false;
-  }
-  const std::uint32_t head = keys_[scopes_.back().group.head - 1];
-  return std::find(define.segments.begin(), define.segments.end(), head) != define.segments.end();
+  return head_key_ != 0 && std::find(define.segments.begin(), define.segments.end(), head_key_) !=
+         define.segments.end();
 }
 
 // A definition that depends on nothing but the segments its paths find, worked out again only
@@ -140,10 +163,7 @@ bool Evaluator::use_remembered(std::size_t index, Value& out) {
     out.set(memo.value.type, memo.value.text);
     return true;
   }
-  ++use_depth_;
-  const bool ok = eval(define.value, out);
-  --use_depth_;
-  if (!ok) {
+  if (!evaluate_define(define, out)) {
     memo.message = 0;
     return false;
   }

@@ -10,12 +10,14 @@
 
 namespace hisbridge::mapping {
 
-// Sets `to` to `from` over its old text: a text that fits the string's capacity is copied in
-// place, short ones in word moves rather than a call (values and event fields are rewritten
+// Sets `to` to `from` over its old text: a text no longer than the old one is copied in place,
+// short ones in word moves rather than a call (values and event fields are rewritten
 // message after message, mostly with short texts). `from` must not be part of `to`.
 inline void assign_text(std::string& to, std::string_view from) {
   const std::size_t n = from.size();
-  if (n > to.capacity()) {
+  if (n > to.size()) {
+    // Growing through resize() would fill the new bytes with zeros (a memset call) only for
+    // them to be overwritten: assign copies once, in place while the capacity allows.
     to.assign(from);
     return;
   }
