@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/hl7/escape.hpp"
+#include "engine/mapping/field_reader.hpp"
 #include "engine/mapping/transforms.hpp"
 
 namespace hisbridge::mapping {
@@ -80,9 +82,16 @@ void Evaluator::start(const hl7::Message& message) {
     keys_.push_back(segment_key(ids_.back()));
   }
   segments_.resize(count);  // made when first read: a mapping reads a few of a message's segments
+  // MSH-9.1 and MSH-9.2 over the old texts, read as hl7::Element reads them: parts of the whole
+  // field between `^`, decoded.
   const hl7::Segment msh = message.segment(1);
-  code_ = msh.field(9).component(1).value();
-  type_ = code_ + "^" + msh.field(9).component(2).value();
+  const std::string_view field = msh.field_text(9);
+  const hl7::Delimiters& d = msh.delimiters();
+  code_.clear();
+  hl7::append_decoded(code_, nth_part(field, d.component, 1).value_or(std::string_view()), d);
+  type_.assign(code_);
+  type_ += '^';
+  hl7::append_decoded(type_, nth_part(field, d.component, 2).value_or(std::string_view()), d);
   escapes_.assign(count, -1);
   for (TimeMemo& memo : times_) {
     memo.valid = false;
@@ -452,22 +461,24 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
       }
       return true;
     case Expr::Kind::concat: {
-      std::string joined;
-      bool any = false;
+      // Joined in out's own string (its capacity kept from the last message), each part read
+      // into a scratch value.
+      const Scratch part_value(*this);
+      Value& v = part_value.value;
+      out.type = Value::Type::null;
+      out.text.clear();
       for (const Expr& part : e.parts) {
-        Value v;
         if (!eval(part, v)) {
           return false;
         }
         if (!v.is_null()) {
-          if (any) {
-            joined += e.separator;
+          if (!out.is_null()) {
+            out.text += e.separator;
           }
-          joined += v.text;
-          any = true;
+          out.text += v.text;
+          out.type = Value::Type::text;
         }
       }
-      out = any ? Value::of_text(std::move(joined)) : Value::null();
       return true;
     }
     case Expr::Kind::collect: return eval_collect(e, out);
@@ -575,7 +586,8 @@ bool Evaluator::collect_one(const Expr& e, std::string& joined) {
       return true;
     }
   }
-  Value v;
+  const Scratch item(*this);
+  Value& v = item.value;
   if (!eval(e.parts[0], v)) {
     return false;
   }
@@ -621,7 +633,8 @@ bool Evaluator::test(const Condition& c, bool& result) {
         result = test_value(c, *column);
         return true;
       }
-      Value v;
+      const Scratch tested(*this);
+      Value& v = tested.value;
       if (!eval(c.value, v)) {
         return false;
       }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +110,24 @@ class Evaluator {
   void forget_segments() { found_count_ = 0; }
   void note_head();  // after a scope change: the head, and no segments found
 
+  // A Value lent for the time of one evaluation (a concat's part, a collect's item, a tested
+  // value), taken from scratch_ so its string keeps its capacity from message to message.
+  // Evaluations nest, so the values form a stack; a deque keeps their addresses.
+  struct Scratch {
+    explicit Scratch(Evaluator& evaluator) : owner(evaluator), value(evaluator.take_scratch()) {}
+    ~Scratch() { --owner.scratch_used_; }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    Evaluator& owner;
+    Value& value;
+  };
+  Value& take_scratch() {
+    if (scratch_used_ == scratch_.size()) {
+      scratch_.emplace_back();
+    }
+    return scratch_[scratch_used_++];
+  }
+
   const Program& program_;
   const hl7::Message* message_ = nullptr;
   const pugi::xml_document* document_ = nullptr;
@@ -166,6 +185,8 @@ class Evaluator {
     Value value;
   };
   std::vector<Remembered> remembered_;
+  std::deque<Value> scratch_;
+  std::size_t scratch_used_ = 0;
   std::uint64_t message_serial_ = 0;
 };
 
