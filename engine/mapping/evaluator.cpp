@@ -425,7 +425,18 @@ bool Evaluator::eval(const Expr& e, Value& out) {
     return false;
   }
   for (const Transform& step : e.transforms) {
-    const bool ok = step.kind == Transform::Kind::datetime && !out.is_null()
+    // The steps a null value meets most, done here: a default, and any step but `map` and
+    // `default`, which leaves a null as it is (apply_transform does the same, out of line).
+    if (step.kind == Transform::Kind::default_to) {
+      if (out.is_null()) {
+        out.set(step.fallback.type, step.fallback.text);
+      }
+      continue;
+    }
+    if (out.is_null() && step.kind != Transform::Kind::map) {
+      continue;
+    }
+    const bool ok = step.kind == Transform::Kind::datetime
                         ? convert_time(step, out)
                         : apply_transform(step, out, *program_.zone, error_);
     if (!ok) {

@@ -2,6 +2,7 @@
 // (docs/mapping-guide.md, "Reference").
 #include <charconv>
 
+#include "engine/mapping/field_reader.hpp"
 #include "engine/mapping/hl7_catalog.hpp"
 #include "engine/mapping/load_context.hpp"
 
@@ -284,6 +285,7 @@ Expr read_expr(LoadContext& cx, const json& j, const std::string& at) {
     } else {
       e.path = path_of(cx, text, at);
       e.segment_key = segment_key(e.path.segment);
+      e.raw_read = raw_read_of(e);
     }
     return e;
   }
@@ -321,6 +323,9 @@ Expr read_expr(LoadContext& cx, const json& j, const std::string& at) {
   }
   if (const json* steps = r.member("transform")) {
     e.transforms = read_transforms(cx, *steps, r.pointer("transform"));
+  }
+  if (e.kind == Expr::Kind::hl7_path) {
+    e.raw_read = raw_read_of(e);  // the path and its filter are known now
   }
   return e;
 }

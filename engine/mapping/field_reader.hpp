@@ -138,6 +138,21 @@ inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may
   }
 }
 
+// How read_raw reads a path expression (Expr::raw_read).
+constexpr Expr::RawRead raw_read_of(const Expr& e) {
+  const hl7::Path& p = e.path;
+  if (e.has_filter || (p.field <= 2 && e.segment_key == segment_key("MSH"))) {
+    return Expr::RawRead::element;
+  }
+  if (p.repetition == 0 && p.component == 0 && p.subcomponent == 0) {
+    return Expr::RawRead::field;
+  }
+  if (p.repetition <= 1 && p.component != 0 && p.subcomponent == 0) {
+    return Expr::RawRead::component;  // the first repetition's, as narrow_raw reads it
+  }
+  return Expr::RawRead::narrow;
+}
+
 // Reads what `e` names of `segment` into `out` on the field's raw text: every path but those
 // element_value reads through hl7::Element (a repetition filter, MSH-1 and MSH-2, a whole field
 // whose repetitions are not separated by `~`), for which it returns false with `out` untouched.
@@ -145,16 +160,20 @@ inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may
 // message's bytes.
 inline bool read_raw(const hl7::Segment& segment, const Expr& e, bool may_escape,
                      const char* readable, Value& out) {
-  constexpr std::uint32_t kMsh = segment_key("MSH");
-  const hl7::Path& p = e.path;
-  if (e.has_filter || (p.field <= 2 && e.segment_key == kMsh)) {
+  const Expr::RawRead how = e.raw_read != Expr::RawRead::unknown ? e.raw_read : raw_read_of(e);
+  if (how == Expr::RawRead::element) {
     return false;
   }
+  const hl7::Path& p = e.path;
   std::string_view raw = segment.field_text(p.field);
   const hl7::Delimiters& d = segment.delimiters();
   if (raw.data() == nullptr) {
     raw = {};
-  } else if (p.repetition == 0 && p.component == 0 && p.subcomponent == 0) {
+  } else if (how == Expr::RawRead::component) {
+    if (!part_within(raw, d.component, d.repetition, p.component, readable)) {
+      raw = {};
+    }
+  } else if (how == Expr::RawRead::field) {
     if (d.repetition != '~' && raw.find(d.repetition) != std::string_view::npos) {
       return false;  // the joined form needs each repetition decoded on its own
     }

@@ -18,7 +18,8 @@ inline void assign_text(std::string& to, std::string_view from) {
   if (n > to.size()) {
     // Growing through resize() would fill the new bytes with zeros (a memset call) only for
     // them to be overwritten: assign copies once, in place while the capacity allows.
-    to.assign(from);
+    to.clear();
+    to.append(from);
     return;
   }
   to.resize(n);
