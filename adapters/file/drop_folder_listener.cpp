@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cctype>
 #include <deque>
-#include <fstream>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -19,6 +18,7 @@
 
 #include "adapters/file/file_job.hpp"
 #include "adapters/file/stable_files.hpp"
+#include "engine/core/durable_file.hpp"
 #include "engine/hl7/charset.hpp"
 
 namespace hisbridge::file {
@@ -284,11 +284,12 @@ void DropFolderListener::Impl::file_away(const FileJob& job, const fs::path& int
   if (reason.empty()) {
     return;
   }
-  std::ofstream out(target.string() + ".reason.txt", std::ios::binary | std::ios::trunc);
-  out << reason;
-  if (!out.flush()) {
-    spdlog::error("drop folder {}: cannot write the reason for {}", options_.name,
-                  target.filename().string());
+  // Written under a temporary name and renamed, as the folder asks of the files dropped in it:
+  // whoever watches error/ (an operator's script, a test) never reads half a reason.
+  const std::string reason_name = target.filename().string() + ".reason.txt";
+  if (Result<void> written = write_file_durably(into, reason_name, reason); !written) {
+    spdlog::error("drop folder {}: cannot write the reason for {}: {}", options_.name,
+                  target.filename().string(), written.error().message());
   }
 }
 

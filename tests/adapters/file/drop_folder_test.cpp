@@ -118,6 +118,8 @@ TEST_F(DropFolderTest, RejectedMessageSendsTheFileToErrorWithAReason) {
   start();
   drop_file(at("mixed.hl7"), message("M1") + unreadable("M2") + message("M3"));
   ASSERT_TRUE(appears(error("mixed.hl7.reason.txt")));
+  // Written under a temporary name and renamed: nothing of it is left under that name.
+  EXPECT_FALSE(fs::exists(error("mixed.hl7.reason.txt.tmp")));
   EXPECT_TRUE(fs::exists(error("mixed.hl7")));
   EXPECT_FALSE(fs::exists(at("mixed.hl7")));
   EXPECT_EQ(fake_.received_count(), 3u);  // every message was handed over and stored
