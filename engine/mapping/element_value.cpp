@@ -76,7 +76,9 @@ void element_value_by_element(const hl7::Segment& segment, const Expr& e, Value&
     return text_of(narrow(pick_repetition(el, e.filter), e.get_component, e.get_subcomponent),
                    out);
   }
-  if (el.exists() && el.level() == hl7::Element::Level::field) {
+  const hl7::Path& p = e.path;
+  if (el.exists() && el.level() == hl7::Element::Level::field && p.repetition == 0 &&
+      p.component == 0 && p.subcomponent == 0) {
     return text_of(el, out);  // joined with `~`, each repetition decoded
   }
   // MSH-1 and MSH-2 are literals: Element knows how to read them.

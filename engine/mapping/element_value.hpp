@@ -12,9 +12,11 @@ namespace hisbridge::mapping {
 // repetition, decoded, joined with `~` (stock-mapping.md: OBX-5). Written over `out`, whose
 // string keeps its capacity; a null `out` has an empty text.
 //
-// read_raw (field_reader.hpp) reads nearly every path, inline, on the field's raw text; this
-// reads what it leaves, through hl7::Element: a repetition filter, MSH-1 and MSH-2, a whole
-// field whose repetitions are not separated by `~`.
+// Reads any path, through hl7::Element. read_raw (field_reader.hpp) reads nearly every path
+// faster, inline, on the field's raw text, and leaves this the rest: a repetition filter, MSH-1
+// and MSH-2, a whole field whose repetitions are not separated by `~`, and any path of an Expr
+// the loader did not make (whose raw_read says `element`). The two agree on every path
+// (field_reader_test).
 void element_value_by_element(const hl7::Segment& segment, const Expr& e, Value& out);
 
 }  // namespace hisbridge::mapping

@@ -96,15 +96,14 @@ struct Expr {
   bool has_filter = false;               // hl7_path
   RepetitionFilter filter;               // hl7_path
   // hl7_path: how field_reader.hpp's read_raw reads it, set at load by raw_read_of() once the
-  // path and filter are known (`unknown`: worked out at each read).
+  // path and filter are known. `element` reads every path right, the others only theirs.
   enum class RawRead : std::uint8_t {
-    unknown,
     element,    // through hl7::Element: a repetition filter, MSH-1, MSH-2
     field,      // the whole field
     component,  // a component of the first repetition
     narrow,     // anything else: repetition, component, sub-component
   };
-  RawRead raw_read = RawRead::unknown;
+  RawRead raw_read = RawRead::element;
   std::size_t get_component = 0;         // hl7_path, after `where`: component of the repetition
   std::size_t get_subcomponent = 0;
   std::shared_ptr<const pugi::xpath_query> xpath;  // xpath, compiled at load

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/hl7/message.hpp"
+#include "engine/mapping/element_value.hpp"
 #include "engine/mapping/field_reader.hpp"
 #include "engine/mapping/record.hpp"
 
@@ -91,6 +93,75 @@ TEST(FieldReaderTest, AssignTextGivesTheSameStringAsAssign) {
   Value v = Value::of_text("preliminary");
   v.set(Value::Type::integer, "7");
   EXPECT_EQ(v, (Value{Value::Type::integer, "7"}));
+}
+
+// A path expression as the loader makes it.
+Expr path_expr(const std::string& text) {
+  Expr e;
+  e.kind = Expr::Kind::hl7_path;
+  e.path = *hl7::Path::parse(text);
+  e.segment_key = segment_key(e.path.segment);
+  e.raw_read = raw_read_of(e);
+  return e;
+}
+
+TEST(FieldReaderTest, EachPathIsReadTheWayItsShapeAsks) {
+  EXPECT_EQ(path_expr("OBX-5").raw_read, Expr::RawRead::field);
+  EXPECT_EQ(path_expr("OBX-3.1").raw_read, Expr::RawRead::component);
+  EXPECT_EQ(path_expr("PID-3[1].5").raw_read, Expr::RawRead::component);
+  EXPECT_EQ(path_expr("PID-3[1]").raw_read, Expr::RawRead::narrow);
+  EXPECT_EQ(path_expr("PID-3[2].1").raw_read, Expr::RawRead::narrow);
+  EXPECT_EQ(path_expr("PV1-3.1.1").raw_read, Expr::RawRead::narrow);
+  EXPECT_EQ(path_expr("MSH-2").raw_read, Expr::RawRead::element);
+  EXPECT_EQ(path_expr("MSH-9.1").raw_read, Expr::RawRead::component);
+  Expr filtered = path_expr("PID-3");
+  filtered.has_filter = true;
+  EXPECT_EQ(raw_read_of(filtered), Expr::RawRead::element);
+  EXPECT_EQ(Expr().raw_read, Expr::RawRead::element);  // an Expr not made by the loader
+}
+
+// Every shape of path over segments with repetitions, sub-components, escapes, HL7 nulls, empty
+// and missing parts, under `~` and under another repetition separator: the raw-text reader gives
+// what hl7::Element gives, or leaves the path to it.
+TEST(FieldReaderTest, RawReadsGiveWhatTheElementReaderGives) {
+  const std::string body =
+      "OBX|1|ST|718-7^Hemoglobin^LN~X1^Two&sub&more^L2||T\\S\\ex\\F\\t~second^rep||\"\"|"
+      "^^^x&y&z^|a~~b|&only-sub^^|~|last^\r"
+      "NTE|1||Ghi ch\xc3\xba d\xc3\xa0i^line&two~r2c1^r2c2&s|\r";
+  for (const char repetition : {'~', '!'}) {
+    std::string text = std::string("MSH|^~\\&|LIS|LAB|HIS|H|20261130||ORU^R01|C1|P|2.5\r") + body;
+    if (repetition != '~') {
+      for (char& c : text) {
+        c = c == '~' ? repetition : c;
+      }
+    }
+    auto message = hl7::Message::parse(text);
+    ASSERT_TRUE(message) << text;
+    const std::string_view raw = message->raw();
+    for (std::size_t n = 2; n <= message->segment_count(); ++n) {
+      const hl7::Segment segment = message->segment(n);
+      const std::string id(segment.id());
+      for (std::size_t field = 1; field <= 12; ++field) {
+        for (const std::string rep : {"", "[1]", "[2]", "[3]"}) {
+          for (const std::string component : {"", ".1", ".2", ".3", ".4", ".4.2", ".2.3", ".1.1"}) {
+            const std::string path = id + "-" + std::to_string(field) + rep + component;
+            const Expr e = path_expr(path);
+            Value by_raw{Value::Type::text, "left over"};
+            Value by_element{Value::Type::text, "left over too"};
+            element_value_by_element(segment, e, by_element);
+            if (read_raw(segment, e, true, raw.data() + raw.size(), by_raw)) {
+              EXPECT_TRUE(by_raw == by_element)
+                  << path << " with repetitions by '" << repetition << "': raw "
+                  << static_cast<int>(by_raw.type) << " '" << by_raw.text << "', element "
+                  << static_cast<int>(by_element.type) << " '" << by_element.text << "'";
+            } else {
+              EXPECT_EQ(by_raw.text, "left over") << path;  // untouched when left to Element
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
