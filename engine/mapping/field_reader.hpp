@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "engine/hl7/delimiters.hpp"
@@ -138,11 +139,66 @@ inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may
   }
 }
 
+// The repetition of `field` whose component `filter.component` is one of the filter's values
+// (decoded, a missing component read as empty, as hl7::Element reads them); false when none is.
+inline bool pick_repetition(std::string_view& field, const RepetitionFilter& filter,
+                            const hl7::Delimiters& d) {
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t end = field.find(d.repetition, begin);
+    const std::string_view rep =
+        field.substr(begin, end == std::string_view::npos ? end : end - begin);
+    const std::string_view key = nth_part(rep, d.component, filter.component).value_or("");
+    const bool escaped = d.escape != '\0' && key.find(d.escape) != std::string_view::npos;
+    const std::string decoded = escaped ? hl7::decode_escapes(key, d) : std::string();
+    const std::string_view wanted = escaped ? std::string_view(decoded) : key;
+    for (const std::string& value : filter.values) {
+      if (value == wanted) {
+        field = rep;
+        return true;
+      }
+    }
+    if (end == std::string_view::npos) {
+      return false;
+    }
+    begin = end + 1;
+  }
+}
+
+// A field narrowed to the repetition its filter picks, then to `get`'s component and
+// sub-component (a sub-component alone is read from the first component, as narrow_raw reads
+// it); false when there is no such part.
+inline bool filtered_raw(std::string_view& raw, const Expr& e, const hl7::Delimiters& d) {
+  if (!pick_repetition(raw, e.filter, d)) {
+    return false;
+  }
+  const std::size_t component =
+      e.get_component != 0 ? e.get_component : (e.get_subcomponent != 0 ? 1 : 0);
+  if (component != 0) {
+    const std::optional<std::string_view> part = nth_part(raw, d.component, component);
+    if (!part) {
+      return false;
+    }
+    raw = *part;
+  }
+  if (e.get_subcomponent != 0) {
+    const std::optional<std::string_view> part = nth_part(raw, d.subcomponent, e.get_subcomponent);
+    if (!part) {
+      return false;
+    }
+    raw = *part;
+  }
+  return true;
+}
+
 // How read_raw reads a path expression (Expr::raw_read).
 constexpr Expr::RawRead raw_read_of(const Expr& e) {
   const hl7::Path& p = e.path;
-  if (e.has_filter || (p.field <= 2 && e.segment_key == segment_key("MSH"))) {
+  if (p.field <= 2 && e.segment_key == segment_key("MSH")) {
     return Expr::RawRead::element;
+  }
+  if (e.has_filter) {
+    return Expr::RawRead::filtered;
   }
   if (p.repetition == 0 && p.component == 0 && p.subcomponent == 0) {
     return Expr::RawRead::field;
@@ -170,6 +226,10 @@ inline bool read_raw(const hl7::Segment& segment, const Expr& e, bool may_escape
   const hl7::Delimiters& d = segment.delimiters();
   if (raw.data() == nullptr) {
     raw = {};
+  } else if (how == Expr::RawRead::filtered) {
+    if (!filtered_raw(raw, e, d)) {
+      raw = {};
+    }
   } else if (how == Expr::RawRead::component) {
     if (!part_within(raw, d.component, d.repetition, p.component, readable)) {
       raw = {};

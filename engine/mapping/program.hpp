@@ -98,7 +98,8 @@ struct Expr {
   // hl7_path: how field_reader.hpp's read_raw reads it, set at load by raw_read_of() once the
   // path and filter are known. `element` reads every path right, the others only theirs.
   enum class RawRead : std::uint8_t {
-    element,    // through hl7::Element: a repetition filter, MSH-1, MSH-2
+    element,    // through hl7::Element: MSH-1, MSH-2
+    filtered,   // the repetition a filter picks, then `get`
     field,      // the whole field
     component,  // a component of the first repetition
     narrow,     // anything else: repetition, component, sub-component

@@ -7,6 +7,8 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/hl7/message.hpp"
 #include "engine/mapping/element_value.hpp"
@@ -116,7 +118,7 @@ TEST(FieldReaderTest, EachPathIsReadTheWayItsShapeAsks) {
   EXPECT_EQ(path_expr("MSH-9.1").raw_read, Expr::RawRead::component);
   Expr filtered = path_expr("PID-3");
   filtered.has_filter = true;
-  EXPECT_EQ(raw_read_of(filtered), Expr::RawRead::element);
+  EXPECT_EQ(raw_read_of(filtered), Expr::RawRead::filtered);
   EXPECT_EQ(Expr().raw_read, Expr::RawRead::element);  // an Expr not made by the loader
 }
 
@@ -156,6 +158,32 @@ TEST(FieldReaderTest, RawReadsGiveWhatTheElementReaderGives) {
                   << static_cast<int>(by_element.type) << " '" << by_element.text << "'";
             } else {
               EXPECT_EQ(by_raw.text, "left over") << path;  // untouched when left to Element
+            }
+          }
+        }
+        // A repetition picked by a filter (PID-3 whose CX-5 is MR), then `get`.
+        const std::vector<std::vector<std::string>> wanted = {
+            {"X1"}, {"second", "Hemoglobin"}, {""}, {"T^ex|t"}, {"r2c2&s", "line&two"}, {"none"}};
+        for (std::size_t component = 1; component <= 4; ++component) {
+          for (const std::vector<std::string>& values : wanted) {
+            for (const auto [get_component, get_subcomponent] :
+                 {std::pair{0, 0}, std::pair{1, 0}, std::pair{2, 0}, std::pair{2, 3},
+                  std::pair{0, 2}, std::pair{4, 1}}) {
+              Expr e = path_expr(id + "-" + std::to_string(field));
+              e.has_filter = true;
+              e.filter = {component, values};
+              e.get_component = static_cast<std::size_t>(get_component);
+              e.get_subcomponent = static_cast<std::size_t>(get_subcomponent);
+              e.raw_read = raw_read_of(e);
+              Value by_raw{Value::Type::text, "left over"};
+              Value by_element{Value::Type::text, "left over too"};
+              element_value_by_element(segment, e, by_element);
+              ASSERT_TRUE(read_raw(segment, e, true, raw.data() + raw.size(), by_raw));
+              EXPECT_TRUE(by_raw == by_element)
+                  << id << "-" << field << " where component " << component << " is "
+                  << values.front() << ", get " << get_component << "." << get_subcomponent
+                  << ", repetitions by '" << repetition << "': raw '" << by_raw.text
+                  << "', element '" << by_element.text << "'";
             }
           }
         }
