@@ -36,29 +36,31 @@ Evaluator::Evaluator(const Program& program) : program_(program) {
 
 std::vector<Evaluator::ColumnStep> Evaluator::plan_columns(const Program& program,
                                                            const RecordRule& rule) {
-  constexpr std::uint32_t kMsh = segment_key("MSH");
   // Only a for_each over segments has a head per row; it is what find_segment looks at first.
   const std::uint32_t head = rule.for_each.empty() ? 0 : rule.for_each.back().head_key;
+  const auto step_of = [&](const Expr& column) {
+    if (!column.transforms.empty()) {
+      return ColumnStep::general;
+    }
+    if (column.kind == Expr::Kind::hl7_path) {
+      const bool on_head =
+          head != 0 && column.segment_key == head && column.path.segment_occurrence <= 1;
+      return on_head ? ColumnStep::head_path : ColumnStep::path;
+    }
+    if (column.kind == Expr::Kind::use) {
+      const Define& define = program.defines[column.define];
+      const bool reads_head = head != 0 && std::find(define.segments.begin(),
+                                                     define.segments.end(),
+                                                     head) != define.segments.end();
+      return define.depends_on_segments_only && !reads_head ? ColumnStep::remembered_use
+                                                             : ColumnStep::fresh_use;
+    }
+    return ColumnStep::general;
+  };
   std::vector<ColumnStep> plan;
   plan.reserve(rule.columns.size());
   for (const Expr& column : rule.columns) {
-    ColumnStep step = ColumnStep::general;
-    if (!column.transforms.empty()) {
-      // general
-    } else if (column.kind == Expr::Kind::hl7_path) {
-      const bool on_head = head != 0 && column.segment_key == head &&
-                           column.path.segment_occurrence <= 1 && !column.has_filter &&
-                           !(head == kMsh && column.path.field <= 2);
-      step = on_head ? ColumnStep::head_path : ColumnStep::path;
-    } else if (column.kind == Expr::Kind::use) {
-      const Define& define = program.defines[column.define];
-      const bool reads_head = std::find(define.segments.begin(), define.segments.end(), head) !=
-                              define.segments.end();
-      step = define.depends_on_segments_only && !(head != 0 && reads_head)
-                 ? ColumnStep::remembered_use
-                 : ColumnStep::fresh_use;
-    }
-    plan.push_back(step);
+    plan.push_back(step_of(column));
   }
   return plan;
 }
