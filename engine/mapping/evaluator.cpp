@@ -48,12 +48,8 @@ std::vector<Evaluator::ColumnStep> Evaluator::plan_columns(const Program& progra
       return on_head ? ColumnStep::head_path : ColumnStep::path;
     }
     if (column.kind == Expr::Kind::use) {
-      const Define& define = program.defines[column.define];
-      const bool reads_head = head != 0 && std::find(define.segments.begin(),
-                                                     define.segments.end(),
-                                                     head) != define.segments.end();
-      return define.depends_on_segments_only && !reads_head ? ColumnStep::remembered_use
-                                                             : ColumnStep::fresh_use;
+      return remembered_under(program.defines[column.define], head) ? ColumnStep::remembered_use
+                                                                    : ColumnStep::fresh_use;
     }
     return ColumnStep::general;
   };

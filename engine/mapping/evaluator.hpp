@@ -102,7 +102,8 @@ class Evaluator {
   bool use_define(const Expr& e, Value& out);  // a `use`, without its steps
   bool use_remembered(std::size_t define, Value& out);
   bool evaluate_define(const Define& define, Value& out);  // worked out afresh
-  bool reads_innermost_head(const Define& define) const;
+  // Whether `define` is remembered (use_remembered) inside a group whose head has id `head`.
+  static bool remembered_under(const Define& define, std::uint32_t head);
   // Scopes, header_end_ and own_end decide which segment a path reads: every change to them
   // forgets the segments found.
   void push_scope(const Scope& scope);

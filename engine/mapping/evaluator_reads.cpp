@@ -126,7 +126,7 @@ bool Evaluator::use_define(const Expr& e, Value& out) {
     return false;
   }
   const Define& define = program_.defines[e.define];
-  if (define.depends_on_segments_only && !reads_innermost_head(define)) {
+  if (remembered_under(define, head_key_)) {
     return use_remembered(e.define, out);
   }
   return evaluate_define(define, out);
@@ -139,11 +139,13 @@ bool Evaluator::evaluate_define(const Define& define, Value& out) {
   return ok;
 }
 
-// A definition read from the innermost group's head (an OBX for a result row) changes from row
-// to row: remembering it would cost and never pay.
-bool Evaluator::reads_innermost_head(const Define& define) const {
-  return head_key_ != 0 && std::find(define.segments.begin(), define.segments.end(), head_key_) !=
-         define.segments.end();
+// A definition that depends on segments only is remembered, unless it reads the innermost
+// group's head (an OBX for a result row): that changes from row to row, and remembering it
+// would cost and never pay.
+bool Evaluator::remembered_under(const Define& define, std::uint32_t head) {
+  return define.depends_on_segments_only &&
+         (head == 0 ||
+          std::find(define.segments.begin(), define.segments.end(), head) == define.segments.end());
 }
 
 // A definition that depends on nothing but the segments its paths find, worked out again only
