@@ -13,9 +13,9 @@ namespace hisbridge::mapping {
 // string keeps its capacity; a null `out` has an empty text.
 //
 // Reads any path, through hl7::Element. read_raw (field_reader.hpp) reads nearly every path
-// faster, inline, on the field's raw text, and leaves this the rest: a repetition filter, MSH-1
-// and MSH-2, a whole field whose repetitions are not separated by `~`, and any path of an Expr
-// the loader did not make (whose raw_read says `element`). The two agree on every path
+// faster, inline, on the field's raw text, and leaves this the rest: MSH-1 and MSH-2, a whole
+// field whose repetitions are not separated by `~`, and any path of an Expr the loader did not
+// make (whose raw_read says `element`). The two agree on every path and filter
 // (field_reader_test).
 void element_value_by_element(const hl7::Segment& segment, const Expr& e, Value& out);
 

@@ -210,9 +210,9 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
 }
 
 // Reads what `e` names of `segment` into `out` on the field's raw text, as e.raw_read says: every
-// path but those element_value reads through hl7::Element (a repetition filter, MSH-1 and MSH-2,
-// a whole field whose repetitions are not separated by `~`, an Expr not made by the loader), for
-// which it returns false with `out` untouched.
+// path but those element_value reads through hl7::Element (MSH-1 and MSH-2, a whole field whose
+// repetitions are not separated by `~`, an Expr not made by the loader), for which it returns
+// false with `out` untouched.
 // `may_escape` false says the segment holds no escape character; `readable` is the end of the
 // message's bytes.
 inline bool read_raw(const hl7::Segment& segment, const Expr& e, bool may_escape,

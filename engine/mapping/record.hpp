@@ -17,7 +17,7 @@ inline void assign_text(std::string& to, std::string_view from) {
   const std::size_t n = from.size();
   if (n > to.size()) {
     // Growing through resize() would fill the new bytes with zeros (a memset call) only for
-    // them to be overwritten: assign copies once, in place while the capacity allows.
+    // them to be overwritten: append copies once, in place while the capacity allows.
     to.clear();
     to.append(from);
     return;
