@@ -91,9 +91,7 @@ void Evaluator::start(const hl7::Message& message) {
   type_ += '^';
   hl7::append_decoded(type_, nth_part(field, d.component, 2).value_or(std::string_view()), d);
   escapes_.assign(count, -1);
-  for (TimeMemo& memo : times_) {
-    memo.valid = false;
-  }
+  times_used_ = 0;
   forget_segments();
   ++message_serial_;
 }

@@ -166,18 +166,19 @@ class Evaluator {
   std::vector<Record> spare_records_;
   std::vector<ClinicalEvent> spare_events_;
   Value event_time_;  // an event's time that is not a column of the row
-  // HL7 times converted by `datetime` steps and their ISO forms, kept from message to message
-  // (a message repeats its times in every OBX, a sender its times across orders). One zone per
-  // program, one program per Evaluator, so the same text always converts the same way.
+  // HL7 times converted by `datetime` steps in this message and their ISO forms (a message
+  // repeats its times in every OBX): the first times_used_ of times_, whose strings keep their
+  // capacity from message to message. One zone per program, one program per Evaluator, so the
+  // same text always converts the same way.
   struct TimeMemo {
     std::string in;
     std::string out;
     std::uint64_t tag = 0;  // time_tag(in)
-    bool valid = false;
   };
   static std::uint64_t time_tag(std::string_view text);
   std::vector<TimeMemo> times_;
-  std::size_t next_time_ = 0;  // the memo replaced next
+  std::size_t times_used_ = 0;
+  std::size_t next_time_ = 0;  // once all are used: the memo replaced next
   // Per Define that depends on segments only: its last value in this message and the segments
   // it was read from.
   struct Remembered {

@@ -182,36 +182,45 @@ bool Evaluator::use_remembered(std::size_t index, Value& out) {
 // A `datetime` step, remembered per message: the OBX of one message mostly share their times.
 bool Evaluator::convert_time(const Transform& step, Value& value) {
   constexpr std::size_t kMemos = 8;
-  const std::uint64_t tag = time_tag(value.text);
-  for (const TimeMemo& memo : times_) {
-    if (memo.valid && memo.tag == tag && memo.in == value.text) {
+  const std::string_view text = value.text;
+  const std::uint64_t tag = time_tag(text);
+  for (std::size_t i = 0; i < times_used_; ++i) {
+    const TimeMemo& memo = times_[i];
+    // The tag holds the last bytes: the rest is compared.
+    if (memo.tag == tag && memo.in.size() == text.size() &&
+        std::memcmp(memo.in.data(), text.data(), text.size() - std::min<std::size_t>(text.size(), 8)) == 0) {
       value.set(Value::Type::text, memo.out);
       return true;
     }
   }
   if (times_.size() < kMemos) {
-    times_.emplace_back();
+    times_.resize(kMemos);
   }
-  TimeMemo& memo = times_[next_time_ % times_.size()];
-  if (!hl7_datetime_to_iso(value.text, *program_.zone, memo.out)) {
-    memo.in = value.text;
+  const bool spare = times_used_ < kMemos;
+  TimeMemo& memo = times_[spare ? times_used_ : next_time_++ % kMemos];
+  if (!hl7_datetime_to_iso(text, *program_.zone, memo.out)) {
+    memo.in.assign(text);
     memo.tag = tag;
-    memo.valid = true;
-    ++next_time_;
+    times_used_ += spare ? 1 : 0;
     value.set(Value::Type::text, memo.out);
     return true;
   }
-  // Not a time: the step's own rules say whether that is an error or a null.
+  // Not a time (memo as it was): the step's own rules say whether that is an error or a null.
   return apply_transform(step, value, *program_.zone, error_);
 }
 
 // Told apart before the texts are compared: times of one message share their first bytes, so
-// the tag takes the last ones and the length.
+// the tag takes the last eight (all of a shorter text) and the length.
 std::uint64_t Evaluator::time_tag(std::string_view text) {
   std::uint64_t tail = 0;
-  const std::size_t n = std::min<std::size_t>(text.size(), sizeof tail);
-  std::memcpy(&tail, text.data() + text.size() - n, n);
-  return tail ^ (static_cast<std::uint64_t>(text.size()) << 59);
+  if (text.size() >= sizeof tail) {
+    std::memcpy(&tail, text.data() + text.size() - sizeof tail, sizeof tail);
+  } else {
+    for (const char c : text) {
+      tail = (tail << 8) | static_cast<unsigned char>(c);
+    }
+  }
+  return tail ^ (static_cast<std::uint64_t>(text.size()) << 56);
 }
 
 }  // namespace hisbridge::mapping
