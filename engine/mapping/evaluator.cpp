@@ -308,20 +308,16 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   row_ = &row;
   const std::vector<ColumnStep>& plan =
       plans_[static_cast<std::size_t>(&rule - program_.records.data())];
-  // The row's own segment, made ready at the first column that reads it.
-  const hl7::Segment* head = nullptr;
-  bool head_may_escape = true;
   for (row_filled_ = 0; row_filled_ < rule.columns.size(); ++row_filled_) {
     const Expr& column = rule.columns[row_filled_];
     Value& value = row[row_filled_];
     bool ok = true;
     switch (plan[row_filled_]) {
-      case ColumnStep::head_path:
-        if (head == nullptr) {
-          head = &prepared_segment(head_number_, head_may_escape);
-        }
-        read_from(*head, head_may_escape, column, value);
+      case ColumnStep::head_path: {
+        const hl7::Segment& head = head_segment();
+        read_from(head, head_may_escape_, column, value);
         break;
+      }
       case ColumnStep::path: path_value(column, value); break;
       case ColumnStep::remembered_use: ok = use_remembered(column.define, value); break;
       case ColumnStep::fresh_use:

@@ -110,6 +110,16 @@ class Evaluator {
   void pop_scope();
   void forget_segments() { found_count_ = 0; }
   void note_head();  // after a scope change: the head, and no segments found
+  const hl7::Segment& head_segment() {
+    if (head_ == nullptr) {
+      head_ = &prepared_segment(head_number_, head_may_escape_);
+    }
+    return *head_;
+  }
+  // Whether `e` (a path) reads the innermost group's head.
+  bool on_head(const Expr& e) const {
+    return e.segment_key == head_key_ && head_key_ != 0 && e.path.segment_occurrence <= 1;
+  }
 
   // A Value lent for the time of one evaluation (a concat's part, a collect's item, a tested
   // value), taken from scratch_ so its string keeps its capacity from message to message.
@@ -151,6 +161,10 @@ class Evaluator {
   // first), without a search.
   std::uint32_t head_key_ = 0;
   std::size_t head_number_ = 0;
+  // The head made ready at its first read in the scope (head_segment()): a row reads most of
+  // its values there.
+  const hl7::Segment* head_ = nullptr;
+  bool head_may_escape_ = true;
   std::vector<std::vector<ColumnStep>> plans_;  // per record rule, per column
   std::vector<std::vector<SegmentGroup>> groups_;  // per depth, reused
   const Condition* row_condition_ = nullptr;  // the rule's `when`, unless tested on the message

@@ -32,9 +32,15 @@ void Evaluator::note_head() {
   head_number_ = scopes_.empty() ? 0 : scopes_.back().group.head;
   // 0 is the key of an empty id, which no path names.
   head_key_ = head_number_ == 0 ? 0 : keys_[head_number_ - 1];
+  head_ = nullptr;
 }
 
 void Evaluator::path_value(const Expr& e, Value& out) {
+  if (on_head(e)) {
+    const hl7::Segment& head = head_segment();
+    read_from(head, head_may_escape_, e, out);
+    return;
+  }
   const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
   if (n == 0) {
     out.type = Value::Type::null;
