@@ -28,6 +28,10 @@ bool contains(const std::vector<std::string>& list, std::string_view s) {
 }  // namespace
 
 Evaluator::Evaluator(const Program& program) : program_(program) {
+  for (const Define& define : program.defines) {
+    has_raw_memo_.push_back(has_raw_memo(define) ? 1 : 0);
+  }
+  raw_memos_.resize(program.defines.size());
   plans_.reserve(program.records.size());
   for (const RecordRule& rule : program.records) {
     plans_.push_back(plan_columns(program, rule));
@@ -71,6 +75,7 @@ bool Evaluator::handles(std::string_view type, std::string_view code) const {
 
 void Evaluator::start(const hl7::Message& message) {
   message_ = &message;
+  readable_ = message.raw().data() + message.raw().size();
   document_ = nullptr;
   ids_.clear();
   keys_.clear();
@@ -320,9 +325,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
       }
       case ColumnStep::path: path_value(column, value); break;
       case ColumnStep::remembered_use: ok = use_remembered(column.define, value); break;
-      case ColumnStep::fresh_use:
-        ok = evaluate_define(program_.defines[column.define], value);
-        break;
+      case ColumnStep::fresh_use: ok = use_fresh(column.define, value); break;
       case ColumnStep::general: ok = eval(column, value); break;
     }
     if (!ok) {
@@ -413,10 +416,11 @@ bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, c
 }
 
 bool Evaluator::eval(const Expr& e, Value& out) {
-  if (!eval_source(e, out)) {
-    return false;
-  }
-  for (const Transform& step : e.transforms) {
+  return eval_source(e, out) && apply_steps(e.transforms, out);
+}
+
+bool Evaluator::apply_steps(const std::vector<Transform>& steps, Value& out) {
+  for (const Transform& step : steps) {
     // The steps a null value meets most, done here: a default, and any step but `map` and
     // `default`, which leaves a null as it is (apply_transform does the same, out of line).
     if (step.kind == Transform::Kind::default_to) {

@@ -85,6 +85,7 @@ class Evaluator {
 
   bool eval(const Expr& e, Value& out);
   bool eval_source(const Expr& e, Value& out);
+  bool apply_steps(const std::vector<Transform>& steps, Value& out);  // a value's `then` list
   bool eval_collect(const Expr& e, Value& out);
   bool collect_groups(const Expr& e, std::size_t depth, std::size_t begin, std::size_t end,
                       std::string& joined);
@@ -102,6 +103,12 @@ class Evaluator {
   bool use_define(const Expr& e, Value& out);  // a `use`, without its steps
   bool use_remembered(std::size_t define, Value& out);
   bool evaluate_define(const Define& define, Value& out);  // worked out afresh
+  // A definition that is not remembered: through its raw memo when it has one (raw_memos_),
+  // else worked out afresh.
+  bool use_fresh(std::size_t define, Value& out);
+  bool use_raw_memo(std::size_t define, Value& out);
+  // Whether `define` can be remembered by the raw text it takes (RawMemo).
+  static bool has_raw_memo(const Define& define);
   // Whether `define` is remembered (use_remembered) inside a group whose head has id `head`.
   static bool remembered_under(const Define& define, std::uint32_t head);
   // Scopes, header_end_ and own_end decide which segment a path reads: every change to them
@@ -141,6 +148,7 @@ class Evaluator {
 
   const Program& program_;
   const hl7::Message* message_ = nullptr;
+  const char* readable_ = nullptr;  // the end of the message's bytes (read_raw's `readable`)
   const pugi::xml_document* document_ = nullptr;
   // The message's segments, [0] is segment 1, each made at its first read (escapes_ says so).
   std::vector<hl7::Segment> segments_;
@@ -201,6 +209,19 @@ class Evaluator {
     Value value;
   };
   std::vector<Remembered> remembered_;
+  // Per Define worked out for each row whose value is a path, or the first of several paths
+  // that is not empty, put through its steps (`observed_at`: OBX-14, else OBR-7, as an ISO
+  // time): its last value in this message and the part and raw text it was made from. The
+  // rows of a message mostly give the same text, and the same text (without escapes, under the
+  // message's delimiters) gives the same value, so it is not read, decoded and converted again.
+  struct RawMemo {
+    std::uint64_t message = 0;  // message_serial_ when it was made; 0: nothing kept
+    std::size_t part = 0;       // the path the value came from; the number of paths: none
+    std::string raw;
+    Value value;
+  };
+  std::vector<RawMemo> raw_memos_;  // per Define
+  std::vector<char> has_raw_memo_;  // per Define: has_raw_memo()
   std::deque<Value> scratch_;
   std::size_t scratch_used_ = 0;
   std::uint64_t message_serial_ = 0;

@@ -67,8 +67,7 @@ const hl7::Segment& Evaluator::prepared_segment(std::size_t n, bool& may_escape)
 
 void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Expr& e,
                           Value& out) {
-  const std::string_view text = message_->raw();
-  if (!read_raw(segment, e, may_escape, text.data() + text.size(), out)) {
+  if (!read_raw(segment, e, may_escape, readable_, out)) {
     element_value_by_element(segment, e, out);
   }
 }
@@ -135,7 +134,86 @@ bool Evaluator::use_define(const Expr& e, Value& out) {
   if (remembered_under(define, head_key_)) {
     return use_remembered(e.define, out);
   }
-  return evaluate_define(define, out);
+  return use_fresh(e.define, out);
+}
+
+bool Evaluator::use_fresh(std::size_t define, Value& out) {
+  return has_raw_memo_[define] != 0 ? use_raw_memo(define, out)
+                                    : evaluate_define(program_.defines[define], out);
+}
+
+// A path, or a `coalesce` of plain paths, with any steps after it: the value is the steps'
+// result for the first path's text that is not null, and a text without escapes is its own
+// decoded value. Steps are pure (tables and zone are the program's), so the same part and raw
+// text always give the same value.
+bool Evaluator::has_raw_memo(const Define& define) {
+  const Expr& e = define.value;
+  const auto plain = [](const Expr& p) {
+    return p.kind == Expr::Kind::hl7_path && p.raw_read != Expr::RawRead::element;
+  };
+  if (!define.depends_on_segments_only) {
+    return false;
+  }
+  if (e.kind == Expr::Kind::hl7_path) {
+    return plain(e);
+  }
+  return e.kind == Expr::Kind::coalesce && !e.parts.empty() &&
+         std::all_of(e.parts.begin(), e.parts.end(),
+                     [&](const Expr& p) { return plain(p) && p.transforms.empty(); });
+}
+
+bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
+  const Define& define = program_.defines[index];
+  const Expr& e = define.value;
+  const std::size_t parts = e.kind == Expr::Kind::coalesce ? e.parts.size() : 1;
+  std::size_t taken = parts;  // none of the paths has a value
+  std::string_view raw;
+  for (std::size_t i = 0; i < parts; ++i) {
+    const Expr& part = e.kind == Expr::Kind::coalesce ? e.parts[i] : e;
+    bool may_escape = false;
+    const hl7::Segment* segment = nullptr;
+    if (on_head(part)) {
+      segment = &head_segment();
+      may_escape = head_may_escape_;
+    } else if (const std::size_t n = segment_for(part); n != 0) {
+      segment = &prepared_segment(n, may_escape);
+    }
+    std::string_view text;
+    if (segment != nullptr && !narrowed_raw(*segment, part, readable_, text)) {
+      return evaluate_define(define, out);  // read through hl7::Element: not from the raw text
+    }
+    if (text.empty() || text == "\"\"") {
+      continue;  // null: the next path is read
+    }
+    const char escape = segment->delimiters().escape;
+    if (may_escape && escape != '\0' && text.find(escape) != std::string_view::npos) {
+      return evaluate_define(define, out);  // decoded, it may differ or be empty
+    }
+    taken = i;
+    raw = text;
+    break;
+  }
+  RawMemo& memo = raw_memos_[index];
+  if (memo.message == message_serial_ && memo.part == taken && memo.raw == raw) {
+    out.set(memo.value.type, memo.value.text);
+    return true;
+  }
+  // What the paths give is the raw text itself (or null), the steps make the value.
+  if (taken == parts) {
+    out.type = Value::Type::null;
+    out.text.clear();
+  } else {
+    out.set(Value::Type::text, raw);
+  }
+  if (!apply_steps(e.transforms, out)) {
+    memo.message = 0;
+    return false;
+  }
+  memo.message = message_serial_;
+  memo.part = taken;
+  memo.raw.assign(raw);
+  memo.value.set(out.type, out.text);
+  return true;
 }
 
 bool Evaluator::evaluate_define(const Define& define, Value& out) {

@@ -209,39 +209,53 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
   return Expr::RawRead::narrow;
 }
 
-// Reads what `e` names of `segment` into `out` on the field's raw text, as e.raw_read says: every
-// path but those element_value reads through hl7::Element (MSH-1 and MSH-2, a whole field whose
-// repetitions are not separated by `~`, an Expr not made by the loader), for which it returns
-// false with `out` untouched.
-// `may_escape` false says the segment holds no escape character; `readable` is the end of the
-// message's bytes.
-inline bool read_raw(const hl7::Segment& segment, const Expr& e, bool may_escape,
-                     const char* readable, Value& out) {
+// The raw text of what `e` names in `segment`, as e.raw_read says: the field narrowed to its
+// repetition, component and sub-component (empty when there is no such part), undecoded; false
+// for the paths read_raw leaves to element_value (below), with `raw` untouched. `readable` is the
+// end of the message's bytes.
+[[gnu::always_inline]] inline bool narrowed_raw(const hl7::Segment& segment, const Expr& e,
+                                               const char* readable,
+                         std::string_view& raw) {
   const Expr::RawRead how = e.raw_read;
   if (how == Expr::RawRead::element) {
     return false;
   }
   const hl7::Path& p = e.path;
-  std::string_view raw = segment.field_text(p.field);
+  std::string_view text = segment.field_text(p.field);
   const hl7::Delimiters& d = segment.delimiters();
-  if (raw.data() == nullptr) {
-    raw = {};
+  if (text.data() == nullptr) {
+    text = {};
   } else if (how == Expr::RawRead::filtered) {
-    if (!filtered_raw(raw, e, d)) {
-      raw = {};
+    if (!filtered_raw(text, e, d)) {
+      text = {};
     }
   } else if (how == Expr::RawRead::component) {
-    if (!part_within(raw, d.component, d.repetition, p.component, readable)) {
-      raw = {};
+    if (!part_within(text, d.component, d.repetition, p.component, readable)) {
+      text = {};
     }
   } else if (how == Expr::RawRead::field) {
-    if (d.repetition != '~' && raw.find(d.repetition) != std::string_view::npos) {
+    if (d.repetition != '~' && text.find(d.repetition) != std::string_view::npos) {
       return false;  // the joined form needs each repetition decoded on its own
     }
-  } else if (!narrow_raw(raw, p, d, readable)) {
-    raw = {};
+  } else if (!narrow_raw(text, p, d, readable)) {
+    text = {};
   }
-  set_decoded(raw, d, may_escape, out);
+  raw = text;
+  return true;
+}
+
+// Reads what `e` names of `segment` into `out` on the field's raw text (narrowed_raw, then
+// decoded): every path but those element_value reads through hl7::Element (MSH-1 and MSH-2, a
+// whole field whose repetitions are not separated by `~`, an Expr not made by the loader), for
+// which it returns false with `out` untouched.
+// `may_escape` false says the segment holds no escape character.
+inline bool read_raw(const hl7::Segment& segment, const Expr& e, bool may_escape,
+                     const char* readable, Value& out) {
+  std::string_view raw;
+  if (!narrowed_raw(segment, e, readable, raw)) {
+    return false;
+  }
+  set_decoded(raw, segment.delimiters(), may_escape, out);
   return true;
 }
 

@@ -297,6 +297,61 @@ TEST(EvaluatorValuesTest, RememberedDefinitionsFollowTheSegmentsTheyRead) {
                            "g2|T3|P2/Lan|V|g2", "b3|T4|P2/Lan|W|<null>"}));
 }
 
+// A definition read afresh for each row (it reads the row's OBX) is remembered by the text its
+// paths give: rows with the same text share the value, and any other text, an HL7 null, an
+// escape or another message is read and converted again.
+TEST(EvaluatorValuesTest, DefinitionsReadForEachRowFollowTheTextTheyRead) {
+  const auto m = compile(R"({"define": {
+      "at": {"coalesce": ["OBX-14", "OBR-7"], "transform": ["datetime"]},
+      "seq": {"path": "OBX-4", "transform": ["integer", {"default": 1}]},
+      "name": {"path": "OBX-3.2", "transform": ["upper"]}},
+      "records": [{"table": "t", "for_each": ["OBR", "OBX"], "key": ["c"],
+      "columns": {"c": "OBX-3.1", "at": {"use": "at"}, "seq": {"use": "seq"},
+      "name": {"use": "name"}}}]})");
+  ASSERT_NE(m, nullptr);
+  const auto message = [](std::string_view obr7, std::string_view last14) {
+    return er7({kMsh, seg("OBR", {{1, "1"}, {7, obr7}}),
+                seg("OBX", {{3, "A^gluc"}, {14, "20260305081500"}}),
+                seg("OBX", {{3, "B^gluc"}, {4, "2"}, {14, "20260305081500"}}),
+                seg("OBX", {{3, "C^a\\T\\b"}, {4, "2"}, {14, "\"\""}}),
+                seg("OBX", {{3, "D^a\\T\\b"}, {4, "02"}}),
+                seg("OBX", {{3, "E^a&b"}, {14, "20260305081500+0000"}}),
+                seg("OBX", {{3, "F^x\\S\\y"}, {14, last14}}),
+                seg("OBX", {{3, "G^gluc"}, {14, "20260305081500"}})});
+  };
+  Evaluator evaluator(m->program());
+  MappingOutput out;
+  const std::string first_text = message("20260305070000", "2026030509\\E\\");
+  auto first = hl7::Message::parse(first_text);
+  ASSERT_TRUE(first);
+  const auto failed = m->apply(*first, evaluator, out);
+  ASSERT_FALSE(failed);  // an escape in a time decodes to a text that is not one
+  EXPECT_EQ(failed.error().reason,
+            "t.at (segment 8, OBX): '2026030509\\' is not an HL7 date/time: characters after the "
+            "date/time")
+      << failed.error().reason;
+
+  const std::string second_text = message("20260305070000", "20260305093000");
+  auto second = hl7::Message::parse(second_text);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(m->apply(*second, evaluator, out));
+  EXPECT_EQ(rows(out), (std::vector<std::string>{
+                           "A|2026-03-05T08:15:00+07:00|1|GLUC",
+                           "B|2026-03-05T08:15:00+07:00|2|GLUC",
+                           "C|2026-03-05T07:00:00+07:00|2|A&B",  // OBX-14 "": OBR-7
+                           "D|2026-03-05T07:00:00+07:00|2|A&B",  // empty: OBR-7 again
+                           "E|2026-03-05T08:15:00+00:00|1|A&B",
+                           "F|2026-03-05T09:30:00+07:00|1|X^Y",
+                           "G|2026-03-05T08:15:00+07:00|1|GLUC"}));
+  // The same evaluator, another OBR-7: the rows that take it read the new one.
+  const std::string third_text = message("20260305064500", "20260305093000");
+  auto third = hl7::Message::parse(third_text);
+  ASSERT_TRUE(third);
+  ASSERT_TRUE(m->apply(*third, evaluator, out));
+  EXPECT_EQ(rows(out).at(2), "C|2026-03-05T06:45:00+07:00|2|A&B");
+  EXPECT_EQ(rows(out).at(3), "D|2026-03-05T06:45:00+07:00|2|A&B");
+}
+
 TEST(EvaluatorValuesTest, CollectJoinsTheValuesOfItsGroupInOrder) {
   const auto m = compile(R"({"records": [{"table": "t", "for_each": "OBR", "key": ["o"],
       "columns": {"o": "OBR-3",
