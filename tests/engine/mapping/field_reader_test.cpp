@@ -166,7 +166,7 @@ TEST(FieldReaderTest, RawReadsGiveWhatTheElementReaderGives) {
             {"X1"}, {"second", "Hemoglobin"}, {""}, {"T^ex|t"}, {"r2c2&s", "line&two"}, {"none"}};
         for (std::size_t component = 1; component <= 4; ++component) {
           for (const std::vector<std::string>& values : wanted) {
-            for (const auto [get_component, get_subcomponent] :
+            for (const auto& [get_component, get_subcomponent] :
                  {std::pair{0, 0}, std::pair{1, 0}, std::pair{2, 0}, std::pair{2, 3},
                   std::pair{0, 2}, std::pair{4, 1}}) {
               Expr e = path_expr(id + "-" + std::to_string(field));
