@@ -30,13 +30,17 @@ class Segment {
   std::string_view field_text(std::size_t number) const {
     // MSH compared byte by byte: this runs once per field read.
     const bool msh = raw_.size() >= 3 && raw_[0] == 'M' && raw_[1] == 'S' && raw_[2] == 'H';
-    const std::size_t index = msh ? number - 1 : number;
-    if (number == 0 || index >= parts_.size()) {
+    return number == 0 ? std::string_view() : part_text(msh ? number - 1 : number);
+  }
+  // The same by the index of the part: field n is part n, but part n - 1 in MSH (whose field 1
+  // is the separator itself). For readers that know which segment they read.
+  std::string_view part_text(std::size_t index) const {
+    if (index >= parts_.size()) {
       return {};
     }
     const std::size_t begin = parts_[index] - base_;
     const std::size_t end = index + 1 < parts_.size() ? parts_[index + 1] - base_ - 1 : raw_.size();
-    return raw_.substr(begin, end - begin);
+    return {raw_.data() + begin, end - begin};
   }
   const Delimiters& delimiters() const { return delimiters_; }
 

@@ -285,7 +285,7 @@ Expr read_expr(LoadContext& cx, const json& j, const std::string& at) {
     } else {
       e.path = path_of(cx, text, at);
       e.segment_key = segment_key(e.path.segment);
-      e.raw_read = raw_read_of(e);
+      set_raw_read(e);
     }
     return e;
   }
@@ -325,7 +325,7 @@ Expr read_expr(LoadContext& cx, const json& j, const std::string& at) {
     e.transforms = read_transforms(cx, *steps, r.pointer("transform"));
   }
   if (e.kind == Expr::Kind::hl7_path) {
-    e.raw_read = raw_read_of(e);  // the path and its filter are known now
+    set_raw_read(e);  // the path and its filter are known now
   }
   return e;
 }

@@ -221,7 +221,7 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
     return false;
   }
   const hl7::Path& p = e.path;
-  std::string_view text = segment.field_text(p.field);
+  std::string_view text = segment.part_text(e.part_index);
   const hl7::Delimiters& d = segment.delimiters();
   if (text.data() == nullptr) {
     text = {};
@@ -242,6 +242,15 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
   }
   raw = text;
   return true;
+}
+
+// Sets how read_raw reads the path expression `e` (raw_read, part_index), once its path and
+// filter are known.
+constexpr void set_raw_read(Expr& e) {
+  e.raw_read = raw_read_of(e);
+  const bool msh = e.segment_key == segment_key("MSH");
+  // Field 0 names no field: an index past every part reads nothing, as field_text(0) does.
+  e.part_index = e.path.field == 0 ? static_cast<std::size_t>(-1) : e.path.field - (msh ? 1 : 0);
 }
 
 // Reads what `e` names of `segment` into `out` on the field's raw text (narrowed_raw, then

@@ -105,6 +105,9 @@ struct Expr {
     narrow,     // anything else: repetition, component, sub-component
   };
   RawRead raw_read = RawRead::element;
+  // hl7_path: the index of the field among its segment's parts (Segment::part_text): the
+  // field number, one less in MSH. Set with raw_read.
+  std::size_t part_index = 0;
   std::size_t get_component = 0;         // hl7_path, after `where`: component of the repetition
   std::size_t get_subcomponent = 0;
   std::shared_ptr<const pugi::xpath_query> xpath;  // xpath, compiled at load
