@@ -26,8 +26,10 @@ ParseResult<Message> Message::parse_owned(std::string bytes, const ParseOptions&
 
 Segment Message::make_segment(std::size_t index) const {
   const SegmentIndex& s = segments_[index];
-  return Segment(raw_.substr(s.begin, s.end - s.begin), raw_.substr(s.end, s.next - s.end),
-                 std::span<const std::uint32_t>(parts_).subspan(s.first_part, s.part_count),
+  // The index holds offsets within raw_ (parse made it): views without bounds checks.
+  return Segment(std::string_view(raw_.data() + s.begin, s.end - s.begin),
+                 std::string_view(raw_.data() + s.end, s.next - s.end),
+                 std::span<const std::uint32_t>(parts_.data() + s.first_part, s.part_count),
                  s.begin, delimiters_, index + 1);
 }
 
