@@ -77,12 +77,10 @@ void Evaluator::start(const hl7::Message& message) {
   message_ = &message;
   readable_ = message.raw().data() + message.raw().size();
   document_ = nullptr;
-  ids_.clear();
-  keys_.clear();
   const std::size_t count = message.segment_count();
+  keys_.resize(count);
   for (std::size_t n = 1; n <= count; ++n) {
-    ids_.push_back(message.segment_id(n));
-    keys_.push_back(segment_key(ids_.back()));
+    keys_[n - 1] = segment_key(message.segment_id(n));
   }
   segments_.resize(count);  // made when first read: a mapping reads a few of a message's segments
   // MSH-9.1 and MSH-9.2 over the old texts, read as hl7::Element reads them: parts of the whole
@@ -123,7 +121,7 @@ bool Evaluator::map_into(const hl7::Message& message, MappingOutput& out) {
 bool Evaluator::map(const pugi::xml_document& document, MappingOutput& out) {
   message_ = nullptr;
   document_ = &document;
-  ids_.clear();
+  keys_.clear();
   type_ = document.document_element().name();
   if (const std::size_t colon = type_.find(':'); colon != std::string::npos) {
     type_.erase(0, colon + 1);  // a namespace prefix is not part of the message type
@@ -206,8 +204,8 @@ bool Evaluator::run_rules(MappingOutput& out) {
     if (rule.for_each_xpath) {
       ok = each_node(rule, out);
     } else if (!rule.for_each.empty()) {
-      visited_.assign(ids_.size() + 1, 0);
-      ok = each_group(rule, 0, 1, ids_.size() + 1, out) && report_unvisited(rule, out);
+      visited_.assign(keys_.size() + 1, 0);
+      ok = each_group(rule, 0, 1, keys_.size() + 1, out) && report_unvisited(rule, out);
     } else {
       ok = emit_row(rule, out);
     }
@@ -228,7 +226,7 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
   }
   find_groups(keys_, rule.for_each[depth], begin, end, groups_[depth]);
   if (depth == 0) {
-    header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
+    header_end_ = groups_[0].empty() ? keys_.size() + 1 : groups_[0].front().begin;
   } else if (!groups_[depth].empty()) {
     scopes_.back().own_end = groups_[depth].front().begin;
   }
@@ -254,7 +252,7 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
 // message still maps, and the warning goes with it to the log and `hisbridge map`.
 bool Evaluator::report_unvisited(const RecordRule& rule, MappingOutput& out) {
   const GroupLevel& level = rule.for_each.back();
-  for (std::size_t n = 1; n <= ids_.size(); ++n) {
+  for (std::size_t n = 1; n <= keys_.size(); ++n) {
     if (keys_[n - 1] == level.head_key && visited_[n] == 0) {
       std::string groups;
       for (const GroupLevel& l : rule.for_each) {
@@ -290,7 +288,7 @@ std::string Evaluator::where_am_i() const {
     return {};
   }
   const std::size_t head = scopes_.back().group.head;
-  return " (segment " + std::to_string(head) + ", " + std::string(ids_[head - 1]) + ")";
+  return " (segment " + std::to_string(head) + ", " + std::string(message_->segment_id(head)) + ")";
 }
 
 bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
@@ -537,7 +535,7 @@ bool Evaluator::eval_collect(const Expr& e, Value& out) {
     }
   } else {
     const std::size_t begin = scopes_.empty() ? 1 : scopes_.back().group.head + 1;
-    const std::size_t end = scopes_.empty() ? ids_.size() + 1 : scopes_.back().group.end;
+    const std::size_t end = scopes_.empty() ? keys_.size() + 1 : scopes_.back().group.end;
     const std::size_t saved_header_end = header_end_;
     const std::size_t saved_own_end = scopes_.empty() ? 0 : scopes_.back().own_end;
     ok = collect_groups(e, 0, begin, end, joined);
@@ -566,7 +564,7 @@ bool Evaluator::collect_groups(const Expr& e, std::size_t depth, std::size_t beg
   }
   find_groups(keys_, e.for_each[depth], begin, end, groups_[slot]);
   if (slot == 0 && depth == 0) {
-    header_end_ = groups_[0].empty() ? ids_.size() + 1 : groups_[0].front().begin;
+    header_end_ = groups_[0].empty() ? keys_.size() + 1 : groups_[0].front().begin;
   } else if (slot > 0 && !groups_[slot].empty()) {
     scopes_.back().own_end = groups_[slot].front().begin;
   }

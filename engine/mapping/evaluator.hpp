@@ -152,8 +152,7 @@ class Evaluator {
   const pugi::xml_document* document_ = nullptr;
   // The message's segments, [0] is segment 1, each made at its first read (escapes_ says so).
   std::vector<hl7::Segment> segments_;
-  std::vector<std::string_view> ids_;  // segment ids, ids_[0] is segment 1
-  std::vector<std::uint32_t> keys_;    // the same as segment_key()s
+  std::vector<std::uint32_t> keys_;  // segment_key() of each segment's id, [0] is segment 1
   std::vector<std::int8_t> escapes_;   // per segment: holds an escape character; -1 not known
   std::size_t header_end_ = 0;        // inside a for_each: the first segment of the first group
   std::string type_;                  // "ORU^R01", or the XML root's name

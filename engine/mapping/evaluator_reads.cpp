@@ -116,7 +116,7 @@ std::size_t Evaluator::find_segment(std::uint32_t wanted) const {
       }
     }
   }
-  const std::size_t end = scopes_.empty() ? ids_.size() + 1 : header_end_;
+  const std::size_t end = scopes_.empty() ? keys_.size() + 1 : header_end_;
   for (std::size_t n = 1; n < end; ++n) {
     if (is(n)) {
       return n;
