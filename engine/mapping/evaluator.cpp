@@ -311,11 +311,18 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   row_ = &row;
   const std::vector<ColumnStep>& plan =
       plans_[static_cast<std::size_t>(&rule - program_.records.data())];
-  for (row_filled_ = 0; row_filled_ < rule.columns.size(); ++row_filled_) {
-    const Expr& column = rule.columns[row_filled_];
-    Value& value = row[row_filled_];
+  // Walked by local pointers: row_filled_ is read by evaluations (a `column` reference), so the
+  // compiler reloads whatever it would index by it after each call.
+  const std::size_t columns = rule.columns.size();
+  const Expr* const exprs = rule.columns.data();
+  const ColumnStep* const steps = plan.data();
+  Value* const values = row.data();
+  for (std::size_t i = 0; i < columns; ++i) {
+    row_filled_ = i;
+    const Expr& column = exprs[i];
+    Value& value = values[i];
     bool ok = true;
-    switch (plan[row_filled_]) {
+    switch (steps[i]) {
       case ColumnStep::head_path: {
         const hl7::Segment& head = head_segment();
         read_from(head, head_may_escape_, column, value);
@@ -333,6 +340,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
       return false;
     }
   }
+  row_filled_ = columns;  // every column, for the events
   for (const std::size_t k : rule.shape->key) {
     if (row[k].is_null()) {
       row_ = nullptr;
