@@ -324,8 +324,13 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
     bool ok = true;
     switch (steps[i]) {
       case ColumnStep::head_path: {
-        const hl7::Segment& head = head_segment();
-        read_from(head, head_may_escape_, column, value);
+        // The columns that read the row's segment next to this one, in one call.
+        std::size_t end = i + 1;
+        while (end < columns && steps[end] == ColumnStep::head_path) {
+          ++end;
+        }
+        read_head(&column, &value, end - i);
+        i = end - 1;
         break;
       }
       case ColumnStep::path: path_value(column, value); break;

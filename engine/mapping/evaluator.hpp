@@ -97,6 +97,8 @@ class Evaluator {
   // holds no escape character.
   const hl7::Segment& prepared_segment(std::size_t n, bool& may_escape);
   void read_from(const hl7::Segment& segment, bool may_escape, const Expr& e, Value& out);
+  // `count` paths on the innermost group's head read into `values`, in order.
+  void read_head(const Expr* paths, Value* values, std::size_t count);
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
   std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
   std::size_t find_segment(std::uint32_t key) const;

@@ -72,6 +72,16 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
   }
 }
 
+void Evaluator::read_head(const Expr* paths, Value* values, std::size_t count) {
+  const hl7::Segment& head = head_segment();
+  const bool may_escape = head_may_escape_;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (!read_raw(head, paths[k], may_escape, readable_, values[k])) {
+      element_value_by_element(head, paths[k], values[k]);
+    }
+  }
+}
+
 std::size_t Evaluator::segment_for(const Expr& e) {
   // Called for every path a row reads: a row's columns mostly read a few segments, each found
   // once per row and then remembered until the scopes change.
