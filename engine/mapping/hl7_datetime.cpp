@@ -366,6 +366,67 @@ constexpr PatternToken kTokens[] = {
 
 bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
+// The form senders use nearly always, YYYYMMDDHHMM[SS] with or without +/-ZZZZ, converted by
+// copying its digits: each new time of a message is converted, and the general parse and format
+// took about 730 instructions of it. The same text as the general path writes; false, `out`
+// untouched, for any other form or a value out of range, which the general path reads and
+// reports.
+bool convert_common_form(std::string_view t, const TimeZone& zone, std::string& out) {
+  std::size_t n = 0;
+  while (n < t.size() && n < 15 && is_digit(t[n])) {
+    ++n;
+  }
+  if (n != 12 && n != 14) {
+    return false;
+  }
+  const std::string_view rest = t.substr(n);
+  if (!rest.empty() && (rest.size() != 5 || (rest[0] != '+' && rest[0] != '-') ||
+                        !std::all_of(rest.begin() + 1, rest.end(), is_digit))) {
+    return false;
+  }
+  const auto two = [&](std::string_view s, std::size_t at) {
+    return (s[at] - '0') * 10 + (s[at + 1] - '0');
+  };
+  Parts p;
+  p.precision = n == 14 ? Precision::second : Precision::minute;
+  p.year = two(t, 0) * 100 + two(t, 2);
+  p.month = two(t, 4);
+  p.day = two(t, 6);
+  p.hour = two(t, 8);
+  p.minute = two(t, 10);
+  p.second = n == 14 ? two(t, 12) : 0;
+  if (validate(p)) {
+    return false;
+  }
+  int offset = 0;
+  if (!rest.empty()) {
+    const int hours = two(rest, 1);
+    const int minutes = two(rest, 3);
+    if (hours > 23 || minutes > 59) {
+      return false;
+    }
+    offset = (rest[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+  } else {
+    offset = zone.offset_for_local(wall_seconds(p));
+  }
+  char buffer[40];
+  char* at = std::copy_n(t.data(), 4, buffer);
+  *at++ = '-';
+  at = std::copy_n(t.data() + 4, 2, at);
+  *at++ = '-';
+  at = std::copy_n(t.data() + 6, 2, at);
+  *at++ = 'T';
+  at = std::copy_n(t.data() + 8, 2, at);
+  *at++ = ':';
+  at = std::copy_n(t.data() + 10, 2, at);
+  if (n == 14) {
+    *at++ = ':';
+    at = std::copy_n(t.data() + 12, 2, at);
+  }
+  out.assign(buffer, put_offset(at, offset));
+  return true;
+}
+
 }  // namespace
 
 const boost::system::error_category& date_time_category() noexcept {
@@ -387,6 +448,9 @@ Result<std::string> hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zo
 
 boost::system::error_code hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zone,
                                               std::string& out) {
+  if (convert_common_form(hl7, zone, out)) {
+    return {};
+  }
   auto parts = parse_hl7(hl7);
   if (!parts) {
     return parts.error();

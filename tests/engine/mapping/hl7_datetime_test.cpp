@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace hisbridge::mapping {
 namespace {
@@ -68,6 +69,42 @@ TEST(Hl7DateTimeTest, ZoneGivesTheOffsetOfThatWallTime) {
   EXPECT_EQ(iso("202607151200", *berlin), "2026-07-15T12:00+02:00");
   EXPECT_EQ(iso("202603290230", *berlin), "2026-03-29T02:30+01:00");  // skipped: offset before
   EXPECT_EQ(iso("202610250230", *berlin), "2026-10-25T02:30+02:00");  // repeated: the first
+}
+
+// YYYYMMDDHHMM[SS] with or without an offset is converted by copying its digits; a leading
+// space sends the same text through the general parse. Both give the same text or error over
+// every edge of every part, in a fixed zone and in one with a history of offsets.
+TEST(Hl7DateTimeTest, TheCommonFormGivesWhatTheGeneralParseGives) {
+  std::vector<TimeZone> zones = {kPlusSeven};
+  if (auto saigon = TimeZone::load("Asia/Ho_Chi_Minh")) {
+    zones.push_back(*saigon);
+  }
+  std::size_t compared = 0;
+  for (const TimeZone& zone : zones) {
+    for (const char* year : {"0000", "0999", "1900", "1965", "2000", "2024", "2025"}) {
+      for (const char* month : {"00", "01", "02", "04", "12", "13"}) {
+        for (const char* day : {"00", "01", "28", "29", "30", "31", "32"}) {
+          for (const char* time : {"0000", "2359", "2400", "0060", "000059", "235959", "120060",
+                                   "246000"}) {
+            for (const char* offset : {"", "+0000", "-0000", "+0700", "-0330", "+2400", "+0060",
+                                       "+07", "+07000", "x"}) {
+              const std::string text = std::string(year) + month + day + time + offset;
+              auto common = hl7_datetime_to_iso(text, zone);
+              auto general = hl7_datetime_to_iso(" " + text, zone);
+              ASSERT_EQ(common.has_value(), general.has_value()) << text;
+              if (common) {
+                EXPECT_EQ(*common, *general) << text;
+              } else {
+                EXPECT_EQ(common.error(), general.error()) << text;
+              }
+              ++compared;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GE(compared, 23'520U);
 }
 
 TEST(Hl7DateTimeTest, ValidatesTheCalendar) {
