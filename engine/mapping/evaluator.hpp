@@ -159,6 +159,12 @@ class Evaluator {
   std::size_t header_end_ = 0;        // inside a for_each: the first segment of the first group
   std::string type_;                  // "ORU^R01", or the XML root's name
   std::string code_;                  // "ORU"
+  // Per record rule whose `when` reads the message type only: whether it is taken for the type
+  // tested_type_/tested_code_ (1, 0; -1: not tested yet). A channel's messages mostly share one
+  // type.
+  std::vector<std::int8_t> taken_for_type_;
+  std::string tested_type_;
+  std::string tested_code_;
   std::vector<Scope> scopes_;
   struct Found {
     std::uint32_t key;
@@ -182,6 +188,7 @@ class Evaluator {
   std::size_t use_depth_ = 0;
   std::string error_;
   std::vector<char> visited_;  // per segment number: a row-level group was made of it
+  std::size_t visited_count_ = 0;  // how many are set in visited_
   // Records and events of `out` written so far; those after them are left from an earlier
   // message (map_into) and overwritten in place. Spares keep what a shorter message left over.
   std::size_t records_used_ = 0;

@@ -524,6 +524,36 @@ TEST(EvaluatorConditionsTest, RuleWhenSkipsRows) {
   EXPECT_EQ(rows(*out), (std::vector<std::string>{"A", "C"}));
 }
 
+// A rule's condition on the message type is tested once per type by an Evaluator that maps
+// message after message: each message still takes the rules of its own type.
+TEST(EvaluatorConditionsTest, RulesForAMessageTypeFollowEachMessage) {
+  const auto m = compile(R"({"records": [
+      {"table": "t", "when": {"message_type": "ORU"}, "key": ["k"], "columns": {"k": "MSH-10"}},
+      {"table": "t", "when": {"not": {"message_type": ["ORU^R01", "ADT^A01"]}}, "key": ["k"],
+       "columns": {"k": {"const": "other"}}},
+      {"table": "t", "when": {"message_type": "ADT^A08"}, "key": ["k"],
+       "columns": {"k": "EVN-1"}}]})");
+  ASSERT_NE(m, nullptr);
+  Evaluator evaluator(m->program());
+  MappingOutput out;
+  const auto map = [&](std::string_view type, std::string_view control) {
+    const std::string text = er7({"MSH|^~\\&|LIS|BV|HIS|BV|20260305081500||" + std::string(type) +
+                                      "|" + std::string(control) + "|P|2.5",
+                                  "EVN|A08"});
+    auto message = hl7::Message::parse(text);
+    EXPECT_TRUE(message);
+    EXPECT_TRUE(m->apply(*message, evaluator, out)) << type;
+    return rows(out);
+  };
+  using Rows = std::vector<std::string>;
+  EXPECT_EQ(map("ORU^R01", "C1"), (Rows{"C1"}));
+  EXPECT_EQ(map("ADT^A08", "C2"), (Rows{"other", "A08"}));
+  EXPECT_EQ(map("ORU^R01", "C3"), (Rows{"C3"}));
+  EXPECT_EQ(map("ORU^R30", "C4"), (Rows{"C4", "other"}));
+  EXPECT_EQ(map("ADT^A01", "C5"), (Rows{}));
+  EXPECT_EQ(map("ADT^A08", "C6"), (Rows{"other", "A08"}));
+}
+
 // --- records, keys, message types, events -------------------------------------------------
 
 TEST(EvaluatorRecordsTest, EmptyKeyFailsUnlessSkipped) {
