@@ -190,7 +190,7 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     }
     std::string_view text;
     if (segment != nullptr && !narrowed_raw(*segment, part, readable_, text)) {
-      return evaluate_define(define, out);  // read through hl7::Element: not from the raw text
+      return evaluate_define(define, out);  // read through hl7::Element, not the raw text
     }
     if (text.empty() || text == "\"\"") {
       continue;  // null: the next path is read
@@ -278,11 +278,12 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
   constexpr std::size_t kMemos = 8;
   const std::string_view text = value.text;
   const std::uint64_t tag = time_tag(text);
+  // The tag holds the last bytes (up to eight): the rest is compared.
+  const std::size_t rest = text.size() - std::min<std::size_t>(text.size(), 8);
   for (std::size_t i = 0; i < times_used_; ++i) {
     const TimeMemo& memo = times_[i];
-    // The tag holds the last bytes: the rest is compared.
     if (memo.tag == tag && memo.in.size() == text.size() &&
-        std::memcmp(memo.in.data(), text.data(), text.size() - std::min<std::size_t>(text.size(), 8)) == 0) {
+        std::memcmp(memo.in.data(), text.data(), rest) == 0) {
       value.set(Value::Type::text, memo.out);
       return true;
     }

@@ -213,9 +213,10 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
 // repetition, component and sub-component (empty when there is no such part), undecoded; false
 // for the paths read_raw leaves to element_value (below), with `raw` untouched. `readable` is the
 // end of the message's bytes.
+// Inlined by force: it is read_raw's body, and g++ left it out of line once a second caller
+// came (a call per value read).
 [[gnu::always_inline]] inline bool narrowed_raw(const hl7::Segment& segment, const Expr& e,
-                                               const char* readable,
-                         std::string_view& raw) {
+                                                const char* readable, std::string_view& raw) {
   const Expr::RawRead how = e.raw_read;
   if (how == Expr::RawRead::element) {
     return false;
