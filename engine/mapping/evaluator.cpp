@@ -127,6 +127,8 @@ bool Evaluator::map(const pugi::xml_document& document, MappingOutput& out) {
     type_.erase(0, colon + 1);  // a namespace prefix is not part of the message type
   }
   code_ = type_;
+  times_used_ = 0;  // what a message's evaluation remembers is for that message
+  ++message_serial_;
   records_used_ = out.records.size();
   events_used_ = out.events.size();
   const bool ok = run_rules(out);

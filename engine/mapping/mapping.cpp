@@ -1,5 +1,8 @@
 #include "engine/mapping/mapping.hpp"
 
+#include <memory>
+#include <vector>
+
 #include "engine/hl7/read_message.hpp"
 
 namespace hisbridge::mapping {
@@ -9,7 +12,32 @@ namespace {
 // as the HL7 v2.xml reader does.
 constexpr unsigned kXmlParse = pugi::parse_default | pugi::parse_doctype;
 
-MapResult apply_xml(const Program& program, std::string_view raw) {
+// The Evaluators this thread maps with, one per program it ran lately (a router thread may serve
+// several channels): their plans and buffers are kept from message to message, and what they
+// remember of a message is for that message only. Each holds its program: a hot reload may drop
+// the Mapping while a thread still has its Evaluator, which then goes at the next new program.
+Evaluator& thread_evaluator(const std::shared_ptr<const Program>& program) {
+  struct Held {
+    std::shared_ptr<const Program> program;
+    std::unique_ptr<Evaluator> evaluator;
+  };
+  constexpr std::size_t kMostHeld = 8;
+  thread_local std::vector<Held> held;
+  for (Held& h : held) {
+    if (h.program == program) {
+      return *h.evaluator;
+    }
+  }
+  // Programs no Mapping holds any more (replaced by a reload) are let go first.
+  std::erase_if(held, [](const Held& h) { return h.program.use_count() == 1; });
+  if (held.size() == kMostHeld) {
+    held.erase(held.begin());
+  }
+  held.push_back({program, std::make_unique<Evaluator>(*program)});
+  return *held.back().evaluator;
+}
+
+MapResult apply_xml(const std::shared_ptr<const Program>& program, std::string_view raw) {
   pugi::xml_document document;
   const pugi::xml_parse_result parsed = document.load_buffer(raw.data(), raw.size(), kXmlParse);
   if (!parsed) {
@@ -21,7 +49,7 @@ MapResult apply_xml(const Program& program, std::string_view raw) {
       return MappingFailure{"XML with a DOCTYPE is refused"};
     }
   }
-  Evaluator evaluator(program);
+  Evaluator& evaluator = thread_evaluator(program);
   MappingOutput out;
   if (!evaluator.map(document, out)) {
     return MappingFailure{evaluator.error()};
@@ -42,7 +70,7 @@ Result<std::shared_ptr<const Mapping>, MappingErrors> Mapping::load(
 
 MapResult Mapping::apply(std::string_view raw, std::string_view charset_override) const {
   if (program_->input == Program::Input::xml) {
-    return apply_xml(*program_, raw);
+    return apply_xml(program_, raw);
   }
   auto message = hl7::read_message(raw, charset_override);
   if (!message) {
@@ -52,8 +80,7 @@ MapResult Mapping::apply(std::string_view raw, std::string_view charset_override
 }
 
 MapResult Mapping::apply(const hl7::Message& message) const {
-  Evaluator evaluator(*program_);
-  return apply(message, evaluator);
+  return apply(message, thread_evaluator(program_));
 }
 
 MapResult Mapping::apply(const hl7::Message& message, Evaluator& evaluator) const {

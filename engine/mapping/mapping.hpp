@@ -32,7 +32,8 @@ class Mapping {
   // Maps a message as it was received: ER7 or HL7 v2.xml for an `hl7` mapping (read in
   // `charset_override` when set, else as MSH-18 says), any XML for an `xml` mapping.
   MapResult apply(std::string_view raw, std::string_view charset_override = {}) const;
-  // Maps a message already parsed (hl7 mappings only).
+  // Maps a message already parsed (hl7 mappings only). This and the one above map with an
+  // Evaluator the calling thread keeps for the mapping: its plans and buffers are made once.
   MapResult apply(const hl7::Message& message) const;
   // The same with an evaluator the caller keeps, so its buffers are reused.
   MapResult apply(const hl7::Message& message, Evaluator& evaluator) const;
