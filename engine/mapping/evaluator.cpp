@@ -32,6 +32,7 @@ Evaluator::Evaluator(const Program& program) : program_(program) {
     has_raw_memo_.push_back(has_raw_memo(define) ? 1 : 0);
   }
   raw_memos_.resize(program.defines.size());
+  taken_for_type_.assign(program.records.size(), -1);
   plans_.reserve(program.records.size());
   for (const RecordRule& rule : program.records) {
     plans_.push_back(plan_columns(program, rule));
@@ -186,8 +187,7 @@ bool Evaluator::run_rules(MappingOutput& out) {
     error_ = "mapping " + program_.name + " does not handle " + type_ + " messages";
     return false;
   }
-  if (type_ != tested_type_ || code_ != tested_code_ ||
-      taken_for_type_.size() != program_.records.size()) {
+  if (type_ != tested_type_ || code_ != tested_code_) {
     tested_type_ = type_;
     tested_code_ = code_;
     taken_for_type_.assign(program_.records.size(), -1);

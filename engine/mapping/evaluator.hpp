@@ -97,6 +97,17 @@ class Evaluator {
   // holds no escape character.
   const hl7::Segment& prepared_segment(std::size_t n, bool& may_escape);
   void read_from(const hl7::Segment& segment, bool may_escape, const Expr& e, Value& out);
+  // The segment a path reads in the current scopes, made ready (`may_escape` as for
+  // prepared_segment); null when there is none.
+  const hl7::Segment* path_segment(const Expr& e, bool& may_escape) {
+    if (on_head(e)) {
+      const hl7::Segment& head = head_segment();
+      may_escape = head_may_escape_;  // known once the head is made ready
+      return &head;
+    }
+    const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
+    return n == 0 ? nullptr : &prepared_segment(n, may_escape);
+  }
   // `count` paths on the innermost group's head read into `values`, in order.
   void read_head(const Expr* paths, Value* values, std::size_t count);
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none

@@ -36,21 +36,16 @@ void Evaluator::note_head() {
 }
 
 void Evaluator::path_value(const Expr& e, Value& out) {
-  if (on_head(e)) {
-    const hl7::Segment& head = head_segment();
-    read_from(head, head_may_escape_, e, out);
-    return;
-  }
-  const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
-  if (n == 0) {
+  bool may_escape = true;
+  const hl7::Segment* segment = path_segment(e, may_escape);
+  if (segment == nullptr) {
     out.type = Value::Type::null;
     out.text.clear();
     return;
   }
-  bool may_escape = true;
-  const hl7::Segment& segment = prepared_segment(n, may_escape);
-  read_from(segment, may_escape, e, out);
+  read_from(*segment, may_escape, e, out);
 }
+
 
 const hl7::Segment& Evaluator::prepared_segment(std::size_t n, bool& may_escape) {
   hl7::Segment& segment = segments_[n - 1];
@@ -180,14 +175,8 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
   std::string_view raw;
   for (std::size_t i = 0; i < parts; ++i) {
     const Expr& part = e.kind == Expr::Kind::coalesce ? e.parts[i] : e;
-    bool may_escape = false;
-    const hl7::Segment* segment = nullptr;
-    if (on_head(part)) {
-      segment = &head_segment();
-      may_escape = head_may_escape_;
-    } else if (const std::size_t n = segment_for(part); n != 0) {
-      segment = &prepared_segment(n, may_escape);
-    }
+    bool may_escape = true;
+    const hl7::Segment* segment = path_segment(part, may_escape);
     std::string_view text;
     if (segment != nullptr && !narrowed_raw(*segment, part, readable_, text)) {
       return evaluate_define(define, out);  // read through hl7::Element, not the raw text
