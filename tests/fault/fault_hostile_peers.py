@@ -40,13 +40,18 @@ Checks:
     because the p99 of a 10-20 s window is a few dozen ACKs, which the scheduler of a shared
     2-core CI machine moves by several ms with no attack at all (two windows of the load
     alone measured 2.3 and 8.1 ms, a ratio of 3.5); 10 ms more still catches an engine that
-    stalls its well-behaved peers while it serves the hostile ones;
+    stalls its well-behaved peers while it serves the hostile ones. When every other check
+    passes and this one alone does not, the whole test runs once more on a new engine and its
+    second run decides: a shared CI host once stalled the load for the first 10 s of an attack
+    (p99 by 5 s: 22.9, 13.4, 2.4 and 4.1 ms, 2.3 ms alone) in a run whose engine passes every
+    run here, loaded or not; an engine that stalls its peers does so in both runs;
   - what each hostile peer saw, as above, and the engine's counters on /metrics rising with
     it: connections refused for the per-address limit, message timeouts, frames throttled,
     frames too large, bytes ignored (the names docs/metrics.md gives; a missing one fails);
   - the engine's peak RSS under attack at most 64 MiB over the baseline's;
   - the engine's log holds none of the patient names, ids and birth date of the messages.
-Figures: the summary's ack_p99_ms is the attack's; the pairs after it give both p99s, the
+Figures (of the second run when there was one: `attempts` 2, `ack_p99_ms_attack_first` the
+first's p99): the summary's ack_p99_ms is the attack's; the pairs after it give both p99s, the
 allowed p99 and the ratio, what each peer saw, the counters' rises and both peak RSS. The
 output also gives the attack's p99 by 5 s, the engine's CPU use by phase and its commonest
 warnings.
@@ -286,10 +291,16 @@ def check_sender(run):
     check(not missing, "%d acknowledged messages not in the journal: %s"
           % (len(missing), sorted(missing)[:5]))
     fs.verdict_checks(gen, run.verdict, DRAIN_TIMEOUT)
+
+
+def latency_failure(run):
+    """Why the attack's ACK p99 is over the allowance, or None when it is within it."""
     base, under = run.p99(BASELINE_PHASES), run.p99({"attack"})
-    check(under <= p99_limit(base), "ACK p99 under attack %s ms is over the allowed %s ms "
-          "(max of %.0fx the baseline's %s ms and the baseline + %.0f ms)"
-          % (fs.ms(under), fs.ms(p99_limit(base)), RATIO_LIMIT, fs.ms(base), P99_FLOOR * 1000))
+    if under <= p99_limit(base):
+        return None
+    return ("ACK p99 under attack %s ms is over the allowed %s ms (max of %.0fx the baseline's "
+            "%s ms and the baseline + %.0f ms)"
+            % (fs.ms(under), fs.ms(p99_limit(base)), RATIO_LIMIT, fs.ms(base), P99_FLOOR * 1000))
 
 
 def check_counter(run, what, name, at_least, **labels):
@@ -454,11 +465,9 @@ def print_latency(run):
     print("slowest ACKs under attack (s from its start: ms): %s" % worst(run, "attack"))
 
 
-def main(report):
-    binary = e2e.binary_from_argv()
-    print("open file limit: %d" % raise_open_file_limit())
-    template = fs.Template()
-    check(len(template.raw) < fault_peers.MAX_FRAME_BYTES, "the template is over the limit")
+def attempt(binary, template, report):
+    """One engine through the baseline, the attack and the baseline again, with every check
+    but the latency's; the figures go to the summary line whatever happens."""
     run = Run()
     try:
         run_engine(binary, template, run)
@@ -474,7 +483,27 @@ def main(report):
     check_peers(run)
     check_rss(run)
     check_log(run, template)
+    return run
+
+
+def main(report):
+    binary = e2e.binary_from_argv()
+    print("open file limit: %d" % raise_open_file_limit())
+    template = fs.Template()
+    check(len(template.raw) < fault_peers.MAX_FRAME_BYTES, "the template is over the limit")
+    run = attempt(binary, template, report)
+    failure = latency_failure(run)
+    report.set(attempts=1)
+    if failure:
+        # See the header: a second run on a new engine tells a host's passing stall from an
+        # engine that holds its well-behaved peers back while it serves the hostile ones.
+        print("%s: the whole test once more, on a new engine" % failure)
+        first = run.p99({"attack"})
+        run = attempt(binary, template, report)
+        report.set(attempts=2, ack_p99_ms_attack_first=fs.ms(first))
+        failure = latency_failure(run)
+    check(failure is None, failure)
 
 
 if __name__ == "__main__":
-    fs.run_fault("hostile_peers", main, watchdog_seconds=240)
+    fs.run_fault("hostile_peers", main, watchdog_seconds=420)
