@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <ostream>
 
 #include "engine/app/backup_plan.hpp"
@@ -34,9 +35,17 @@ struct Copied {
   store::BackupCopy copy;
 };
 
+// A PostgreSQL database's dump found in DIR, made before the copies.
+struct Dumped {
+  const PostgresDatabase* database;
+  std::int64_t size_bytes = 0;
+  std::string sha256;
+};
+
 struct Outcome {
   std::vector<Copied> copied;
   std::vector<const BackupSource*> skipped;  // optional files that do not exist
+  std::vector<Dumped> dumped;
 };
 
 // The role as a person reads it in a sentence.
@@ -58,17 +67,40 @@ std::string size_text(std::int64_t bytes) {
   return b < 1e6 ? fmt::format("{:.0f} kB", b / 1e3) : fmt::format("{:.1f} MB", b / 1e6);
 }
 
-// DIR made ready: created when missing (and its entry flushed), or existing and empty.
-Result<void, std::string> prepare_folder(const fs::path& dir) {
+// Whether `name` is the file a dump made before the copies writes (the journal's).
+bool is_dump_made_before(const BackupPlan& plan, const fs::path& name) {
+  return std::any_of(plan.postgres.begin(), plan.postgres.end(), [&](const PostgresDatabase& pg) {
+    return pg.dumped_before_copies && pg.dump_file.filename() == name;
+  });
+}
+
+// Why DIR, which exists, cannot take this backup; nothing when it is a folder that holds
+// nothing but the dumps made before the copies.
+std::optional<std::string> unusable_folder(const BackupPlan& plan, const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return dir.string() + " exists and is not a folder";
+  }
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec) || !is_dump_made_before(plan, it->path().filename())) {
+      return dir.string() + " holds files already: give a new or empty folder (one that holds "
+             "only the journal's dump, made before, is taken), so that one backup never mixes "
+             "with another";
+    }
+  }
+  if (ec) {
+    return dir.string() + " cannot be read: " + ec.message();
+  }
+  return std::nullopt;
+}
+
+// DIR made ready: created when missing (and its entry flushed), or existing and empty but for
+// the dumps made before the copies.
+Result<void, std::string> prepare_folder(const BackupPlan& plan, const fs::path& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec)) {
-      return dir.string() + " exists and is not a folder";
-    }
-    if (!fs::is_empty(dir, ec) || ec) {
-      return dir.string() + (ec ? " cannot be read: " + ec.message()
-                                : " holds files already: give a new or empty folder, so that "
-                                  "one backup never mixes with another");
+    if (auto why = unusable_folder(plan, dir)) {
+      return *why;
     }
     return {};
   }
@@ -120,6 +152,29 @@ Result<void, std::string> copy_all(const BackupPlan& plan, const fs::path& dir,
     done.copied.push_back({&source, std::move(*copied)});
   }
   return {};
+}
+
+// The dumps made before the copies that are in DIR, with their size and SHA-256.
+Result<void, std::string> find_dumps(const BackupPlan& plan, Outcome& done) {
+  for (const PostgresDatabase& pg : plan.postgres) {
+    std::error_code ec;
+    if (!pg.dumped_before_copies || !fs::exists(pg.dump_file, ec)) {
+      continue;
+    }
+    const auto size = fs::file_size(pg.dump_file, ec);
+    auto sha256 = store::sha256_of_file(pg.dump_file);
+    if (ec || !sha256) {
+      return "the " + role_words(pg.role) + "'s dump " + pg.dump_file.string() +
+             " cannot be read: " + (ec ? ec.message() : sha256.error().message());
+    }
+    done.dumped.push_back({&pg, static_cast<std::int64_t>(size), std::move(*sha256)});
+  }
+  return {};
+}
+
+bool was_dumped(const PostgresDatabase& pg, const Outcome& done) {
+  return std::any_of(done.dumped.begin(), done.dumped.end(),
+                     [&](const Dumped& d) { return d.database == &pg; });
 }
 
 // Every database the backup must copy is there, before anything is written.
@@ -187,10 +242,24 @@ Json manifest(const BackupOptions& options, const BackupPlan& plan, const Outcom
     m["skipped"].push_back(
         {{"role", s->role}, {"source", s->absolute.string()}, {"reason", "does not exist"}});
   }
+  m["dumps"] = Json::array();
+  for (const Dumped& d : done.dumped) {
+    m["dumps"].push_back({{"role", d.database->role},
+                          {"location", d.database->location},
+                          {"file", d.database->dump_file.filename().string()},
+                          {"size_bytes", d.size_bytes},
+                          {"sha256", d.sha256},
+                          {"made", "before the copies"}});
+  }
   m["not_copied"] = Json::array();
   for (const PostgresDatabase& pg : plan.postgres) {
-    m["not_copied"].push_back(
-        {{"role", pg.role}, {"location", pg.location}, {"pg_dump", pg.pg_dump}});
+    if (!was_dumped(pg, done)) {
+      m["not_copied"].push_back(
+          {{"role", pg.role},
+           {"location", pg.location},
+           {"pg_dump", pg.pg_dump},
+           {"when", pg.dumped_before_copies ? "before the copies" : "after the copies"}});
+    }
   }
   m["also_back_up"] = Json::array();
   for (const OtherFile& o : plan.others) {
@@ -199,12 +268,33 @@ Json manifest(const BackupOptions& options, const BackupPlan& plan, const Outcom
   return m;
 }
 
-void print_postgres(const BackupPlan& plan, std::ostream& out) {
+// How to dump each PostgreSQL database not dumped yet, in the order the dumps are made.
+void print_postgres(const BackupPlan& plan, const Outcome& done, std::ostream& out) {
   for (const PostgresDatabase& pg : plan.postgres) {
-    out << "The " << role_words(pg.role) << " is in PostgreSQL (" << pg.location
-        << "): not copied. Back it up with pg_dump (the password from ~/.pgpass or "
-           "PGPASSWORD, not the command line):\n  "
+    if (was_dumped(pg, done)) {
+      continue;
+    }
+    out << "The " << role_words(pg.role) << " is in PostgreSQL (" << pg.location << "): "
+        << (pg.dumped_before_copies
+                ? "dump it with pg_dump into the backup folder before `hisbridge backup` "
+                  "copies anything, so that no HIS copy is older than the journal"
+                : "dump it with pg_dump after the journal and the copies")
+        << " (the password from ~/.pgpass or PGPASSWORD, not the command line):\n  "
         << pg.pg_dump << "\n";
+  }
+}
+
+// A journal in PostgreSQL whose dump was not in DIR: the backup holds no journal, and one
+// dumped now would be newer than the HIS copies.
+void warn_journal_not_dumped(const BackupPlan& plan, const Outcome& done, const fs::path& dir,
+                             std::ostream& err) {
+  for (const PostgresDatabase& pg : plan.postgres) {
+    if (pg.dumped_before_copies && !was_dumped(pg, done)) {
+      err << kWho << "warning: " << dir.string() << " holds no dump of the " << role_words(pg.role)
+          << " (" << pg.dump_file.filename().string()
+          << "): this backup has no journal. Run its pg_dump line into the folder first, then "
+             "`hisbridge backup` into the same folder\n";
+    }
   }
 }
 
@@ -230,8 +320,14 @@ void print_summary(const BackupPlan& plan, const Outcome& done, const fs::path& 
   for (const BackupSource* s : done.skipped) {
     out << "  " << s->role << " " << s->configured.string() << ": does not exist, skipped\n";
   }
+  for (const Dumped& d : done.dumped) {
+    out << fmt::format("  {:<9} {} -> {}  {}, dumped before the copies, sha256 {}\n",
+                       d.database->role, d.database->location,
+                       d.database->dump_file.filename().string(), size_text(d.size_bytes),
+                       d.sha256);
+  }
   out << "Manifest: " << (dir / kManifest).string() << "\n";
-  print_postgres(plan, out);
+  print_postgres(plan, done, out);
   out << "Not copied by this command; back these up too:\n";
   for (const OtherFile& o : plan.others) {
     out << "  " << o.what << ": " << o.path.string() << "\n";
@@ -249,6 +345,11 @@ int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::pa
   store::BackupOptions copy_options;
   copy_options.quick_check = options.quick_check;
   Outcome done;
+  if (auto dumps = find_dumps(plan, done); !dumps) {
+    err << kWho << dumps.error() << "\nNo backup was made: " << dir.string()
+        << " holds no backup.json\n";
+    return kFailed;
+  }
   if (auto copied = copy_all(plan, dir, copy_options, done); !copied) {
     remove_copies(done);
     err << kWho << copied.error() << "\nNo backup was made: " << dir.string()
@@ -269,6 +370,7 @@ int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::pa
   } else {
     print_summary(plan, done, dir, took, out);
   }
+  warn_journal_not_dumped(plan, done, dir, err);
   return 0;
 }
 
@@ -305,7 +407,7 @@ int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& er
     return kBadUsage;
   }
   if (plan->sqlite.empty()) {
-    print_postgres(*plan, err);
+    print_postgres(*plan, Outcome{}, err);
     err << kWho
         << "no SQLite database to copy: every database of this config is in "
            "PostgreSQL\n";
@@ -315,7 +417,7 @@ int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& er
     err << kWho << there.error() << "\n";
     return kFailed;
   }
-  if (auto ready = prepare_folder(dir); !ready) {
+  if (auto ready = prepare_folder(*plan, dir); !ready) {
     err << kWho << ready.error() << "\n";
     return kBadUsage;
   }

@@ -41,7 +41,8 @@ void add_postgres(BackupPlan& plan, const std::string& role, std::string_view lo
     same_role += known.role == role ? 1u : 0u;
   }
   const std::string name = role + (same_role > 0 ? "-" + std::to_string(same_role + 1) : "");
-  plan.postgres.push_back({role, redacted, pg_dump_line(redacted, to / (name + ".pgdump"))});
+  const fs::path dump = to / (name + ".pgdump");
+  plan.postgres.push_back({role, redacted, pg_dump_line(redacted, dump), dump, role == "journal"});
 }
 
 // Adds the database `location` names in `role`: a SQLite file once, however many

@@ -39,9 +39,7 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import sqlite3
-import subprocess
 import sys
 import urllib.parse
 
@@ -172,42 +170,18 @@ class SqliteHis:
             return [dict(row) for row in db.execute("SELECT * FROM %s" % table)]
 
 
-class PostgresHis:
-    """A database of its own on the server HISBRIDGE_TEST_PG names, dropped by close()."""
+class PostgresHis(e2e.PostgresDatabase):
+    """The HIS staging database in a PostgreSQL database of its own, dropped by close()."""
+
+    label = "PostgreSQL"
 
     def __init__(self, server_uri):
-        check(shutil.which("psql"), "HISBRIDGE_TEST_PG is set but psql is not installed")
-        self.server_uri = server_uri
-        self.name = "hisbridge_e2e_%d" % os.getpid()
-        self.label = "PostgreSQL"
-        self.psql(server_uri, "DROP DATABASE IF EXISTS %s" % self.name)
-        self.psql(server_uri, "CREATE DATABASE %s ENCODING 'UTF8' TEMPLATE template0" % self.name)
-        self.uri = with_database(server_uri, self.name)
-
-    @staticmethod
-    def psql(uri, sql):
-        run = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", uri,
-                              "-c", sql],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
-                             env=dict(os.environ, PGCLIENTENCODING="UTF8"))
-        check(run.returncode == 0, "psql %r: %s" % (sql, run.stderr.decode("utf-8", "replace")))
-        return run.stdout.decode("utf-8")
+        super().__init__(server_uri, "hisbridge_e2e")
 
     def read(self, table):
         # JSON from the server: NULL stays null, integers stay numbers, text is exact.
-        out = self.psql(self.uri, "SELECT COALESCE(json_agg(t), '[]'::json) FROM %s t" % table)
-        return json.loads(out)
-
-    def close(self):
-        self.psql(self.server_uri, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
-
-
-def with_database(uri, name):
-    """`uri` naming database `name` instead: a URI's path, or a key=value string's dbname."""
-    if uri.startswith(("postgresql://", "postgres://")):
-        parts = urllib.parse.urlsplit(uri)
-        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-    return uri + " dbname=" + name  # the last dbname of a key=value string wins
+        return json.loads(self.query("SELECT COALESCE(json_agg(t), '[]'::json) FROM %s t"
+                                     % table))
 
 
 def read_tables(his):

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 import zstandard  # Debian: python3-zstandard
 
@@ -453,3 +454,43 @@ def binary_from_argv():
         print("usage: %s HISBRIDGE [...]: HISBRIDGE must be the hisbridge binary" % sys.argv[0])
         sys.exit(2)
     return os.path.abspath(sys.argv[1])
+
+
+def with_database(uri, name):
+    """`uri` naming database `name` instead: a URI's path, or a key=value string's dbname."""
+    if uri.startswith(("postgresql://", "postgres://")):
+        parts = urllib.parse.urlsplit(uri)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    return uri + " dbname=" + name  # the last dbname of a key=value string wins
+
+
+def psql(uri, sql):
+    """`sql` run by psql on `uri`; its output (unaligned, tuples only) as text."""
+    run = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", uri,
+                          "-c", sql],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
+                         env=dict(os.environ, PGCLIENTENCODING="UTF8"))
+    check(run.returncode == 0, "psql %r: %s" % (sql, run.stderr.decode("utf-8", "replace")))
+    return run.stdout.decode("utf-8")
+
+
+class PostgresDatabase:
+    """A database of its own, `PREFIX_PID`, on the server `server_uri` names (the tests take it
+    from HISBRIDGE_TEST_PG): made empty for the run, dropped by close()."""
+
+    def __init__(self, server_uri, prefix):
+        check(shutil.which("psql"), "HISBRIDGE_TEST_PG is set but psql is not installed")
+        self.server_uri = server_uri
+        self.name = "%s_%d" % (prefix, os.getpid())
+        self.psql_server("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
+        self.psql_server("CREATE DATABASE %s ENCODING 'UTF8' TEMPLATE template0" % self.name)
+        self.uri = with_database(server_uri, self.name)
+
+    def psql_server(self, sql):
+        return psql(self.server_uri, sql)
+
+    def query(self, sql):
+        return psql(self.uri, sql)
+
+    def close(self):
+        self.psql_server("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)

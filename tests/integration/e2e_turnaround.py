@@ -324,30 +324,6 @@ def run(binary, mappings, messages, location, label):
               "%d overdue" % (label, len(messages), compared, len(overdue)), flush=True)
 
 
-class PostgresDatabase:
-    """A database of its own on the server HISBRIDGE_TEST_PG names, dropped by close()."""
-
-    def __init__(self, server_uri):
-        check(shutil.which("psql"), "HISBRIDGE_TEST_PG is set but psql is not installed")
-        self.server_uri = server_uri
-        self.name = "hisbridge_e2e_tat_%d" % os.getpid()
-        self.psql("DROP DATABASE IF EXISTS %s" % self.name)
-        self.psql("CREATE DATABASE %s ENCODING 'UTF8' TEMPLATE template0" % self.name)
-        if server_uri.startswith(("postgresql://", "postgres://")):
-            parts = urllib.parse.urlsplit(server_uri)
-            self.uri = urllib.parse.urlunsplit(parts._replace(path="/" + self.name))
-        else:
-            self.uri = server_uri + " dbname=" + self.name
-
-    def psql(self, sql):
-        done = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.server_uri,
-                               "-c", sql], capture_output=True, timeout=30)
-        check(done.returncode == 0, "psql %r: %s" % (sql, done.stderr.decode("utf-8", "replace")))
-
-    def close(self):
-        self.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
-
-
 def main():
     if len(sys.argv) != 4:
         print("usage: e2e_turnaround.py HISBRIDGE FIXTURE MAPPINGS")
@@ -366,7 +342,7 @@ def main():
         if not server:
             print("note: HISBRIDGE_TEST_PG is not set; the PostgreSQL run is skipped")
             return
-        database = PostgresDatabase(server)
+        database = e2e.PostgresDatabase(server, "hisbridge_e2e_tat")
         try:
             run(binary, mappings, messages, database.uri, "PostgreSQL")
         finally:

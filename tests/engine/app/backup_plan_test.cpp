@@ -88,6 +88,23 @@ TEST(BackupPlanTest, PostgresIsNotCopiedAndItsPasswordNeverShows) {
   for (const auto& pg : plan->postgres) {
     EXPECT_EQ(pg.pg_dump.find("s3cret"), std::string::npos);
   }
+  // The journal is dumped before the SQLite copies, a HIS database after them.
+  EXPECT_EQ(plan->postgres[0].dump_file, "/backup/tonight/journal.pgdump");
+  EXPECT_TRUE(plan->postgres[0].dumped_before_copies);
+  EXPECT_EQ(plan->postgres[1].dump_file, "/backup/tonight/his.pgdump");
+  EXPECT_FALSE(plan->postgres[1].dumped_before_copies);
+}
+
+TEST(BackupPlanTest, OneDumpForTheJournalAndTheHisTablesInOneDatabase) {
+  config::Config c = site_config();
+  c.store.location = "postgresql://hisbridge@db/hisbridge";
+  c.his_location = "postgresql://hisbridge@db/hisbridge";
+  auto plan = plan_backup(c, "/srv/hisbridge", "/backup/tonight");
+  ASSERT_TRUE(plan) << plan.error();
+  EXPECT_TRUE(plan->sqlite.empty());
+  ASSERT_EQ(plan->postgres.size(), 1u);
+  EXPECT_EQ(plan->postgres[0].role, "journal");
+  EXPECT_TRUE(plan->postgres[0].dumped_before_copies);
 }
 
 TEST(BackupPlanTest, ABadLocationIsAnError) {
