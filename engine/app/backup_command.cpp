@@ -14,8 +14,12 @@
 #include <ostream>
 
 #include "engine/app/backup_plan.hpp"
+#include "engine/audit/audit_file.hpp"
+#include "engine/audit/audit_trail.hpp"
+#include "engine/audit/os_user.hpp"
 #include "engine/config/config_loader.hpp"
 #include "engine/core/durable_file.hpp"
+#include "engine/store/open_store.hpp"
 #include "engine/store/sqlite_backup.hpp"
 
 namespace hisbridge::app {
@@ -28,6 +32,7 @@ constexpr int kBadUsage = 2;
 constexpr int kManifestFormat = 1;
 constexpr const char* kManifest = "backup.json";
 constexpr const char* kWho = "hisbridge backup: ";
+constexpr const char* kAuditAction = "backup";
 
 // One database copied: where from, as what, and what the copy holds.
 struct Copied {
@@ -339,6 +344,37 @@ struct Start {
   std::string utc;
 };
 
+// The backup recorded as an operator action (audit_trail.hpp) before anything is copied: it
+// takes every patient's data, so one that cannot be recorded is not made. The journal's copy
+// holds its own entry.
+Result<void, std::string> record_backup(const config::Config& config, const BackupPlan& plan,
+                                        const fs::path& dir) {
+  auto journal = store::open_store(config.store.location);
+  if (!journal) {
+    return "cannot open the journal " + store::redacted_location(config.store.location) +
+           " to record the backup in its audit log: " + journal.error().message();
+  }
+  auto file = audit::AuditFile::open(audit::file_options(config.audit));
+  if (!file) {
+    return file.error();
+  }
+  Json databases = Json::array();
+  for (const BackupSource& s : plan.sqlite) {
+    databases.push_back(s.role);
+  }
+  for (const PostgresDatabase& pg : plan.postgres) {
+    databases.push_back(pg.role + " (PostgreSQL)");
+  }
+  audit::AuditTrail trail(audit::AuditTrail::journal_of(**journal), std::move(*file));
+  auto recorded = trail.append(
+      {audit::os_user(), "cli", kAuditAction,
+       Json{{"via", "cli"}, {"to", dir.string()}, {"databases", std::move(databases)}}});
+  if (!recorded) {
+    return "the backup's audit entry could not be written: " + recorded.error();
+  }
+  return {};
+}
+
 // The copies, the manifest and the summary, into a folder made ready.
 int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::path& dir,
               const Start& start, std::ostream& out, std::ostream& err) {
@@ -420,6 +456,10 @@ int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& er
   if (auto ready = prepare_folder(*plan, dir); !ready) {
     err << kWho << ready.error() << "\n";
     return kBadUsage;
+  }
+  if (auto recorded = record_backup(config, *plan, dir); !recorded) {
+    err << kWho << recorded.error() << "\nNo backup was made\n";
+    return kFailed;
   }
   return copy_into(options, *plan, dir, {started, started_at}, out, err);
 }

@@ -1,6 +1,5 @@
 #include "engine/app/replay_command.hpp"
 
-#include <pwd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "engine/app/replay_progress.hpp"
 #include "engine/audit/audit_file.hpp"
 #include "engine/audit/audit_trail.hpp"
+#include "engine/audit/os_user.hpp"
 #include "engine/config/config_loader.hpp"
 #include "engine/mapping/time_zone.hpp"
 #include "engine/replay/replay.hpp"
@@ -41,18 +41,6 @@ struct Plan {
   std::string what;     // the selection in words, for the question and the summary
   ordered_json detail;  // the selection for the audit row
 };
-
-// The user the process runs as, for the audit log.
-std::string os_user() {
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  if (getpwuid_r(geteuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
-      found != nullptr) {
-    return found->pw_name;
-  }
-  return "uid " + std::to_string(geteuid());
-}
 
 Result<Plan, std::string> range_plan(const ReplayOptions& o, const config::Config& config) {
   for (const auto& [name, value] : {std::pair("--channel", &o.channel),
@@ -198,7 +186,7 @@ int execute(const Plan& p, store::Store& store, std::shared_ptr<audit::AuditFile
   progress.finish();
   audit::AuditTrail trail(audit::AuditTrail::journal_of(store), std::move(file));
   const auto audited =
-      replay::write_audit(trail, {os_user(), "cli", std::string(action), detail}, outcome);
+      replay::write_audit(trail, {audit::os_user(), "cli", std::string(action), detail}, outcome);
   const int messages_status = report_messages(by_id, out);
   if (p.mode == Mode::dead_letters) {
     out << "made " << outcome.changed << " of " << total << " dead letters of " << p.queue

@@ -11,6 +11,8 @@ Then, with the engine stopped:
     none that was never sent, the status counts agreeing with the rows, every order the
     journal's copy says was delivered present in the HIS copy;
   - a DIR that holds files is refused (exit 2), and nothing is written to it;
+  - the backup is in the audit file and the journal's audit rows (the copy's too: it is
+    recorded before anything is copied), once: the refused one is not;
   - the copies put back where the manifest says, in a fresh folder, start an engine that lists
     every message of the copy through /api/v1/messages, finishes what the copy had not
     processed yet, and delivers the order of every message in the copy (so every one ACKed
@@ -24,6 +26,7 @@ import hashlib
 import http.client
 import json
 import os
+import pwd
 import shutil
 import sqlite3
 import subprocess
@@ -166,6 +169,22 @@ def check_consistent(files, backup, acked_before, sent_total):
     return n
 
 
+def check_audited(folder, backup, copy):
+    """The backup is in the audit file and in the journal's audit rows, of the copy too (it is
+    recorded before anything is copied), once."""
+    with open(os.path.join(folder, "var", "audit.log")) as f:
+        lines = [json.loads(l) for l in f if '"action":"backup"' in l]
+    check(len(lines) == 1, "audit file: %d backup entries" % len(lines))
+    entry = lines[0]
+    check(entry["actor"] == pwd.getpwuid(os.geteuid()).pw_name and entry["from"] == "cli" and
+          entry["detail"] == {"via": "cli", "to": os.path.realpath(backup),
+                              "databases": ["journal", "timeline", "his"]},
+          "audit entry: %r" % entry)
+    for journal in (os.path.join(folder, "var", "hisbridge.db"), copy):
+        rows = one_value(journal, "SELECT count(*) FROM hisbridge_audit WHERE action = 'backup'")
+        check(rows == 1, "%s: %d backup rows in hisbridge_audit" % (journal, rows))
+
+
 def api_message_ids(admin_port):
     """Every message id /api/v1/messages lists, page by page."""
     ids, before = [], None
@@ -255,6 +274,7 @@ def main():
         with open(os.path.join(backup, "backup.json")) as f:
             check(json.load(f) == manifest, "--json printed something else than backup.json")
         files = check_manifest(manifest, folder, backup)
+        check_audited(folder, backup, os.path.join(backup, files["journal"]["copy"]))
         copied = check_consistent(files, backup, acked_before, sender.acked)
         restore(binary, manifest, backup, os.path.join(root, "restored"), mappings, copied)
 

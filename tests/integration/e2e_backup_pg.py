@@ -14,7 +14,8 @@ mapping writes his_order into var/his.db. A sender that never stops sends lab or
     dump), copies the HIS database after the dump, lists the dump in the manifest with its
     size and SHA-256, and gives no warning;
   - a folder that holds the journal's dump and anything else is refused (exit 2), nothing
-    written to it.
+    written to it;
+  - the journal's audit rows hold both backups made (not the refused one), the dump the first.
 Then, with the engine stopped, the restore the guide describes: `pg_restore --clean --if-exists`
 of the dump into a new database and the HIS copy in a new folder. The restored journal holds
 message ids 1..n without a gap, every order ACKed before the dump began among them; every order
@@ -141,6 +142,9 @@ def check_restored(restored, his_copy, acked_before, sent_total):
     ids = sorted(int(c[3:]) for c in restored.query(
         "SELECT control_id FROM hisbridge_messages").split())
     check(ids == list(range(1, n + 1)), "the restored control ids are not BK-1..BK-%d" % n)
+    # The first backup was recorded before the dump, the nightly one after it.
+    audited = int(restored.query("SELECT count(*) FROM hisbridge_audit WHERE action = 'backup'"))
+    check(audited == 1, "%d backups in the restored audit rows, 1 before the dump" % audited)
     delivered = [int(c[3:]) for c in restored.query(
         "SELECT m.control_id FROM hisbridge_deliveries d JOIN hisbridge_messages m"
         " ON m.id = d.message_id WHERE d.state = 'delivered'").split()]
@@ -216,6 +220,9 @@ def main():
                 wait_processed(journal, sender.acked)
                 refuses_dump_and_more(binary, folder, root)
                 engine.stop()
+            audited = int(journal.query("SELECT count(*) FROM hisbridge_audit"
+                                        " WHERE action = 'backup'"))
+            check(audited == 2, "%d backups in the journal's audit rows, 2 made" % audited)
             print("pg_dump then backup of a running engine: %.2f s, %d orders ACKed meanwhile"
                   % (took, acked_during))
             check_manifest(manifest, backup)
