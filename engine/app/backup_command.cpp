@@ -13,6 +13,7 @@
 #include <optional>
 #include <ostream>
 
+#include "engine/app/backup_dumps.hpp"
 #include "engine/app/backup_plan.hpp"
 #include "engine/audit/audit_file.hpp"
 #include "engine/audit/audit_trail.hpp"
@@ -40,23 +41,11 @@ struct Copied {
   store::BackupCopy copy;
 };
 
-// A PostgreSQL database's dump found in DIR, made before the copies.
-struct Dumped {
-  const PostgresDatabase* database;
-  std::int64_t size_bytes = 0;
-  std::string sha256;
-};
-
 struct Outcome {
   std::vector<Copied> copied;
   std::vector<const BackupSource*> skipped;  // optional files that do not exist
-  std::vector<Dumped> dumped;
+  std::vector<Dumped> dumped;  // the journal's dump, made before the copies
 };
-
-// The role as a person reads it in a sentence.
-std::string role_words(const std::string& role) {
-  return role == "his" ? "HIS staging database" : role;
-}
 
 std::string utc_now_iso() {
   const std::time_t now = std::time(nullptr);
@@ -65,18 +54,6 @@ std::string utc_now_iso() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
-}
-
-std::string size_text(std::int64_t bytes) {
-  const double b = static_cast<double>(bytes);
-  return b < 1e6 ? fmt::format("{:.0f} kB", b / 1e3) : fmt::format("{:.1f} MB", b / 1e6);
-}
-
-// Whether `name` is the file a dump made before the copies writes (the journal's).
-bool is_dump_made_before(const BackupPlan& plan, const fs::path& name) {
-  return std::any_of(plan.postgres.begin(), plan.postgres.end(), [&](const PostgresDatabase& pg) {
-    return pg.dumped_before_copies && pg.dump_file.filename() == name;
-  });
 }
 
 // Why DIR, which exists, cannot take this backup; nothing when it is a folder that holds
@@ -159,29 +136,6 @@ Result<void, std::string> copy_all(const BackupPlan& plan, const fs::path& dir,
   return {};
 }
 
-// The dumps made before the copies that are in DIR, with their size and SHA-256.
-Result<void, std::string> find_dumps(const BackupPlan& plan, Outcome& done) {
-  for (const PostgresDatabase& pg : plan.postgres) {
-    std::error_code ec;
-    if (!pg.dumped_before_copies || !fs::exists(pg.dump_file, ec)) {
-      continue;
-    }
-    const auto size = fs::file_size(pg.dump_file, ec);
-    auto sha256 = store::sha256_of_file(pg.dump_file);
-    if (ec || !sha256) {
-      return "the " + role_words(pg.role) + "'s dump " + pg.dump_file.string() +
-             " cannot be read: " + (ec ? ec.message() : sha256.error().message());
-    }
-    done.dumped.push_back({&pg, static_cast<std::int64_t>(size), std::move(*sha256)});
-  }
-  return {};
-}
-
-bool was_dumped(const PostgresDatabase& pg, const Outcome& done) {
-  return std::any_of(done.dumped.begin(), done.dumped.end(),
-                     [&](const Dumped& d) { return d.database == &pg; });
-}
-
 // Every database the backup must copy is there, before anything is written.
 Result<void, std::string> sources_exist(const BackupPlan& plan) {
   for (const BackupSource& source : plan.sqlite) {
@@ -247,60 +201,13 @@ Json manifest(const BackupOptions& options, const BackupPlan& plan, const Outcom
     m["skipped"].push_back(
         {{"role", s->role}, {"source", s->absolute.string()}, {"reason", "does not exist"}});
   }
-  m["dumps"] = Json::array();
-  for (const Dumped& d : done.dumped) {
-    m["dumps"].push_back({{"role", d.database->role},
-                          {"location", d.database->location},
-                          {"file", d.database->dump_file.filename().string()},
-                          {"size_bytes", d.size_bytes},
-                          {"sha256", d.sha256},
-                          {"made", "before the copies"}});
-  }
-  m["not_copied"] = Json::array();
-  for (const PostgresDatabase& pg : plan.postgres) {
-    if (!was_dumped(pg, done)) {
-      m["not_copied"].push_back(
-          {{"role", pg.role},
-           {"location", pg.location},
-           {"pg_dump", pg.pg_dump},
-           {"when", pg.dumped_before_copies ? "before the copies" : "after the copies"}});
-    }
-  }
+  m["dumps"] = dump_entries(done.dumped);
+  m["not_copied"] = not_copied_entries(plan, done.dumped);
   m["also_back_up"] = Json::array();
   for (const OtherFile& o : plan.others) {
     m["also_back_up"].push_back({{"what", o.what}, {"path", o.path.string()}});
   }
   return m;
-}
-
-// How to dump each PostgreSQL database not dumped yet, in the order the dumps are made.
-void print_postgres(const BackupPlan& plan, const Outcome& done, std::ostream& out) {
-  for (const PostgresDatabase& pg : plan.postgres) {
-    if (was_dumped(pg, done)) {
-      continue;
-    }
-    out << "The " << role_words(pg.role) << " is in PostgreSQL (" << pg.location << "): "
-        << (pg.dumped_before_copies
-                ? "dump it with pg_dump into the backup folder before `hisbridge backup` "
-                  "copies anything, so that no HIS copy is older than the journal"
-                : "dump it with pg_dump after the journal and the copies")
-        << " (the password from ~/.pgpass or PGPASSWORD, not the command line):\n  "
-        << pg.pg_dump << "\n";
-  }
-}
-
-// A journal in PostgreSQL whose dump was not in DIR: the backup holds no journal, and one
-// dumped now would be newer than the HIS copies.
-void warn_journal_not_dumped(const BackupPlan& plan, const Outcome& done, const fs::path& dir,
-                             std::ostream& err) {
-  for (const PostgresDatabase& pg : plan.postgres) {
-    if (pg.dumped_before_copies && !was_dumped(pg, done)) {
-      err << kWho << "warning: " << dir.string() << " holds no dump of the " << role_words(pg.role)
-          << " (" << pg.dump_file.filename().string()
-          << "): this backup has no journal. Run its pg_dump line into the folder first, then "
-             "`hisbridge backup` into the same folder\n";
-    }
-  }
 }
 
 void print_summary(const BackupPlan& plan, const Outcome& done, const fs::path& dir,
@@ -325,14 +232,9 @@ void print_summary(const BackupPlan& plan, const Outcome& done, const fs::path& 
   for (const BackupSource* s : done.skipped) {
     out << "  " << s->role << " " << s->configured.string() << ": does not exist, skipped\n";
   }
-  for (const Dumped& d : done.dumped) {
-    out << fmt::format("  {:<9} {} -> {}  {}, dumped before the copies, sha256 {}\n",
-                       d.database->role, d.database->location,
-                       d.database->dump_file.filename().string(), size_text(d.size_bytes),
-                       d.sha256);
-  }
+  print_dumps(done.dumped, out);
   out << "Manifest: " << (dir / kManifest).string() << "\n";
-  print_postgres(plan, done, out);
+  print_dump_lines(plan, done.dumped, out);
   out << "Not copied by this command; back these up too:\n";
   for (const OtherFile& o : plan.others) {
     out << "  " << o.what << ": " << o.path.string() << "\n";
@@ -381,11 +283,13 @@ int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::pa
   store::BackupOptions copy_options;
   copy_options.quick_check = options.quick_check;
   Outcome done;
-  if (auto dumps = find_dumps(plan, done); !dumps) {
+  auto dumps = find_dumps(plan);
+  if (!dumps) {
     err << kWho << dumps.error() << "\nNo backup was made: " << dir.string()
         << " holds no backup.json\n";
     return kFailed;
   }
+  done.dumped = std::move(*dumps);
   if (auto copied = copy_all(plan, dir, copy_options, done); !copied) {
     remove_copies(done);
     err << kWho << copied.error() << "\nNo backup was made: " << dir.string()
@@ -406,7 +310,7 @@ int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::pa
   } else {
     print_summary(plan, done, dir, took, out);
   }
-  warn_journal_not_dumped(plan, done, dir, err);
+  warn_journal_not_dumped(plan, done.dumped, dir, err);
   return 0;
 }
 
@@ -443,7 +347,7 @@ int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& er
     return kBadUsage;
   }
   if (plan->sqlite.empty()) {
-    print_postgres(*plan, Outcome{}, err);
+    print_dump_lines(*plan, {}, err);
     err << kWho
         << "no SQLite database to copy: every database of this config is in "
            "PostgreSQL\n";

@@ -1,5 +1,7 @@
 #include "engine/app/backup_plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "engine/store/open_store.hpp"
@@ -135,6 +137,15 @@ std::optional<fs::path> sqlite_file_of(std::string_view location) {
     path.remove_prefix(2);  // sqlite://relative, sqlite:///absolute (as open_store reads them)
   }
   return fs::path(path);
+}
+
+std::string role_words(const std::string& role) {
+  return role == "his" ? "HIS staging database" : role;
+}
+
+std::string size_text(std::int64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  return b < 1e6 ? fmt::format("{:.0f} kB", b / 1e3) : fmt::format("{:.1f} MB", b / 1e6);
 }
 
 std::string shell_quoted(std::string_view text) {

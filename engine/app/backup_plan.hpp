@@ -3,6 +3,7 @@
 // What `hisbridge backup` copies for a given config, worked out without touching a file:
 // the engine's SQLite databases in the order they are copied, what is in PostgreSQL instead
 // (with the pg_dump line that backs it up), and the files the operator backs up by other means.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -67,6 +68,12 @@ Result<BackupPlan, std::string> plan_backup(const config::Config& config,
 // The SQLite file a location names (`sqlite:PATH`, `sqlite://PATH`, `sqlite:///ABSOLUTE`, a
 // plain path), or nullopt for PostgreSQL and anything that is not a location.
 std::optional<std::filesystem::path> sqlite_file_of(std::string_view location);
+
+// The role as a person reads it in a sentence: "journal", "HIS staging database", ...
+std::string role_words(const std::string& role);
+
+// A size in bytes as a person reads it: "512 kB", "5.9 MB".
+std::string size_text(std::int64_t bytes);
 
 // `text` as one word for a POSIX shell: in single quotes, a quote inside as '\''.
 std::string shell_quoted(std::string_view text);
