@@ -65,9 +65,13 @@ std::optional<std::string> unusable_folder(const BackupPlan& plan, const fs::pat
   }
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec) || !is_dump_made_before(plan, it->path().filename())) {
-      return dir.string() + " holds files already: give a new or empty folder (one that holds "
-             "only the journal's dump, made before, is taken), so that one backup never mixes "
-             "with another";
+      const bool journal_dumped_first =
+          std::any_of(plan.postgres.begin(), plan.postgres.end(),
+                      [](const PostgresDatabase& pg) { return pg.dumped_before_copies(); });
+      return dir.string() + " holds files already: give a new or empty folder" +
+             (journal_dumped_first ? " (or one that holds only the journal's dump, made before)"
+                                   : "") +
+             ", so that one backup never mixes with another";
     }
   }
   if (ec) {
@@ -310,7 +314,7 @@ int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::pa
   } else {
     print_summary(plan, done, dir, took, out);
   }
-  warn_journal_not_dumped(plan, done.dumped, dir, err);
+  warn_journal_not_dumped(plan, done.dumped, dir, kWho, err);
   return 0;
 }
 

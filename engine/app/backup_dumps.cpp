@@ -21,7 +21,7 @@ bool was_dumped(const PostgresDatabase& pg, const std::vector<Dumped>& dumps) {
 
 bool is_dump_made_before(const BackupPlan& plan, const fs::path& name) {
   return std::any_of(plan.postgres.begin(), plan.postgres.end(), [&](const PostgresDatabase& pg) {
-    return pg.dumped_before_copies && pg.dump_file.filename() == name;
+    return pg.dumped_before_copies() && pg.dump_file.filename() == name;
   });
 }
 
@@ -29,7 +29,7 @@ Result<std::vector<Dumped>, std::string> find_dumps(const BackupPlan& plan) {
   std::vector<Dumped> dumps;
   for (const PostgresDatabase& pg : plan.postgres) {
     std::error_code ec;
-    if (!pg.dumped_before_copies || !fs::exists(pg.dump_file, ec)) {
+    if (!pg.dumped_before_copies() || !fs::exists(pg.dump_file, ec)) {
       continue;
     }
     const auto size = fs::file_size(pg.dump_file, ec);
@@ -64,7 +64,7 @@ Json not_copied_entries(const BackupPlan& plan, const std::vector<Dumped>& dumps
           {{"role", pg.role},
            {"location", pg.location},
            {"pg_dump", pg.pg_dump},
-           {"when", pg.dumped_before_copies ? "before the copies" : "after the copies"}});
+           {"when", pg.dumped_before_copies() ? "before the copies" : "after the copies"}});
     }
   }
   return entries;
@@ -86,7 +86,7 @@ void print_dump_lines(const BackupPlan& plan, const std::vector<Dumped>& dumps,
       continue;
     }
     out << "The " << role_words(pg.role) << " is in PostgreSQL (" << pg.location << "): "
-        << (pg.dumped_before_copies
+        << (pg.dumped_before_copies()
                 ? "dump it with pg_dump into the backup folder before `hisbridge backup` "
                   "copies anything, so that no HIS copy is older than the journal"
                 : "dump it with pg_dump after the journal and the copies")
@@ -96,10 +96,10 @@ void print_dump_lines(const BackupPlan& plan, const std::vector<Dumped>& dumps,
 }
 
 void warn_journal_not_dumped(const BackupPlan& plan, const std::vector<Dumped>& dumps,
-                             const fs::path& dir, std::ostream& err) {
+                             const fs::path& dir, std::string_view who, std::ostream& err) {
   for (const PostgresDatabase& pg : plan.postgres) {
-    if (pg.dumped_before_copies && !was_dumped(pg, dumps)) {
-      err << "hisbridge backup: warning: " << dir.string() << " holds no dump of the "
+    if (pg.dumped_before_copies() && !was_dumped(pg, dumps)) {
+      err << who << "warning: " << dir.string() << " holds no dump of the "
           << role_words(pg.role) << " (" << pg.dump_file.filename().string()
           << "): this backup has no journal. Run its pg_dump line into the folder first, then "
              "`hisbridge backup` into the same folder\n";

@@ -10,6 +10,7 @@
 #include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/app/backup_plan.hpp"
@@ -44,7 +45,9 @@ void print_dumps(const std::vector<Dumped>& dumps, std::ostream& out);
 void print_dump_lines(const BackupPlan& plan, const std::vector<Dumped>& dumps,
                       std::ostream& out);
 // A warning for a journal in PostgreSQL whose dump is not in `dir`: the backup has no journal.
+// Each line begins with `who`, as the command's other messages do.
 void warn_journal_not_dumped(const BackupPlan& plan, const std::vector<Dumped>& dumps,
-                             const std::filesystem::path& dir, std::ostream& err);
+                             const std::filesystem::path& dir, std::string_view who,
+                             std::ostream& err);
 
 }  // namespace hisbridge::app

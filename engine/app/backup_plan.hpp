@@ -31,14 +31,15 @@ struct BackupSource {
 
 // A database in PostgreSQL: not copied, backed up with pg_dump into the backup folder.
 struct PostgresDatabase {
-  std::string role;                // "journal" or "his"
-  std::string location;            // the connection string, password as ***
-  std::string pg_dump;             // the command line, password as ***
+  std::string role;                 // "journal" or "his"
+  std::string location;             // the connection string, password as ***
+  std::string pg_dump;              // the command line, password as ***
   std::filesystem::path dump_file;  // the file the command writes, in the backup folder
+
   // The journal's dump is made before the SQLite copies, a HIS database's after them: a HIS
   // database older than the journal misses the deliveries the journal counts as done in
   // between, and a restore would not make them again (the rule the SQLite copies follow).
-  bool dumped_before_copies = false;
+  bool dumped_before_copies() const { return role == "journal"; }
 };
 
 // A file the backup does not copy but a restore needs.

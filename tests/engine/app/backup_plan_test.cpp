@@ -90,9 +90,9 @@ TEST(BackupPlanTest, PostgresIsNotCopiedAndItsPasswordNeverShows) {
   }
   // The journal is dumped before the SQLite copies, a HIS database after them.
   EXPECT_EQ(plan->postgres[0].dump_file, "/backup/tonight/journal.pgdump");
-  EXPECT_TRUE(plan->postgres[0].dumped_before_copies);
+  EXPECT_TRUE(plan->postgres[0].dumped_before_copies());
   EXPECT_EQ(plan->postgres[1].dump_file, "/backup/tonight/his.pgdump");
-  EXPECT_FALSE(plan->postgres[1].dumped_before_copies);
+  EXPECT_FALSE(plan->postgres[1].dumped_before_copies());
 }
 
 TEST(BackupPlanTest, OneDumpForTheJournalAndTheHisTablesInOneDatabase) {
@@ -104,7 +104,7 @@ TEST(BackupPlanTest, OneDumpForTheJournalAndTheHisTablesInOneDatabase) {
   EXPECT_TRUE(plan->sqlite.empty());
   ASSERT_EQ(plan->postgres.size(), 1u);
   EXPECT_EQ(plan->postgres[0].role, "journal");
-  EXPECT_TRUE(plan->postgres[0].dumped_before_copies);
+  EXPECT_TRUE(plan->postgres[0].dumped_before_copies());
 }
 
 TEST(BackupPlanTest, ABadLocationIsAnError) {
