@@ -8,7 +8,9 @@
 //   (3) the same listener and ingest answering without storing (a journal that writes
 //       nothing), the ceiling the disk leaves out;
 //   (4) the disk's own limits on the store's folder: single-row commits (a 2 KiB write and
-//       fdatasync) per second, and 1,000-row commits (2,000 KiB and fdatasync) per second.
+//       fdatasync) per second, and 1,000-row commits (2,000 KiB and fdatasync) per second;
+//       and what SQLite alone allows there: single-row commits into a bare table and into one
+//       with an index, as the journal commits (WAL, synchronous=FULL), without network.
 // The closing table gives each figure with its target and the ratio. A wrong, negative or
 // missing ACK fails the run (exit status 1); a missed target is reported, not failed, since the
 // figures depend on the machine.
@@ -46,6 +48,8 @@
 #include "engine/router/ingest.hpp"
 #include "engine/store/group_committer.hpp"
 #include "engine/store/open_store.hpp"
+#include "engine/store/sqlite_db.hpp"
+#include "engine/store/sqlite_store.hpp"
 #include "tests/bench/mllp_load.hpp"
 
 namespace {
@@ -170,25 +174,45 @@ struct DiskFigures {
   double p99_ms = 0;
 };
 
-DiskFigures disk_commits(std::size_t row_count, bool keep_awake) {
-  std::atomic<bool> finished{false};
-  std::thread spinner;
-  if (keep_awake) {
-    spinner = std::thread([&] {
-      while (!finished.load(std::memory_order_relaxed)) {
-      }
-    });
-  }
-  struct Join {
-    std::atomic<bool>& finished;
-    std::thread& t;
-    ~Join() {
-      finished = true;
-      if (t.joinable()) {
-        t.join();
-      }
+// While alive, a second thread spins (see above), when asked to.
+class KeepAwake {
+ public:
+  explicit KeepAwake(bool keep_awake) {
+    if (keep_awake) {
+      spinner_ = std::thread([this] {
+        while (!finished_.load(std::memory_order_relaxed)) {
+        }
+      });
     }
-  } join{finished, spinner};
+  }
+  ~KeepAwake() {
+    finished_ = true;
+    if (spinner_.joinable()) {
+      spinner_.join();
+    }
+  }
+  KeepAwake(const KeepAwake&) = delete;
+  KeepAwake& operator=(const KeepAwake&) = delete;
+
+ private:
+  std::atomic<bool> finished_{false};
+  std::thread spinner_;
+};
+
+DiskFigures figures_of(std::vector<double>& latencies_ms, double elapsed_seconds) {
+  if (latencies_ms.empty()) {
+    return {};
+  }
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  const auto at_quantile = [&](double q) {
+    return latencies_ms[static_cast<std::size_t>(q * static_cast<double>(latencies_ms.size() - 1))];
+  };
+  return {static_cast<double>(latencies_ms.size()) / elapsed_seconds, at_quantile(0.5),
+          at_quantile(0.99)};
+}
+
+DiskFigures disk_commits(std::size_t row_count, bool keep_awake) {
+  const KeepAwake awake(keep_awake);
   const fs::path file = bench_dir() / "disk.probe";
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -221,31 +245,82 @@ DiskFigures disk_commits(std::size_t row_count, bool keep_awake) {
   }
   ::close(fd);
   fs::remove(file);
-  if (latencies_ms.empty()) {
+  return figures_of(latencies_ms, std::chrono::duration<double>(now - start).count());
+}
+
+// What SQLite itself allows, the floor under any journal kept in it as the journal is
+// (store::SqliteOptions: WAL, synchronous=FULL, the same page size): single-row commits of a
+// 2 KiB row into a bare table, and into a table with one index on a 40-byte key, the least a
+// journal that finds duplicates by (control id, sender) has to update. No network, no
+// threads: the commit and its flush alone. Returns nothing when SQLite fails.
+DiskFigures sqlite_commits(bool with_key_index) {
+  const KeepAwake awake(true);
+  const fs::path file = bench_dir() / (with_key_index ? "floor-indexed.db" : "floor.db");
+  auto db = store::sqlite::open_file(file, "bench");
+  if (!db) {
     return {};
   }
-  const double elapsed = std::chrono::duration<double>(now - start).count();
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  const auto at_quantile = [&](double q) {
-    return latencies_ms[static_cast<std::size_t>(q * static_cast<double>(latencies_ms.size() - 1))];
-  };
-  return {static_cast<double>(latencies_ms.size()) / elapsed, at_quantile(0.5), at_quantile(0.99)};
+  const std::string setup =
+      "PRAGMA page_size=" + std::to_string(store::SqliteOptions{}.page_size) +
+      ";PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL"
+      ";CREATE TABLE probe(id INTEGER PRIMARY KEY, key TEXT NOT NULL, raw BLOB NOT NULL)" +
+      (with_key_index ? std::string(";CREATE INDEX probe_key ON probe(key)") : std::string());
+  if (!store::sqlite::exec(db->get(), setup.c_str())) {
+    return {};
+  }
+  auto insert = store::sqlite::prepare(db->get(), "INSERT INTO probe(key, raw) VALUES (?, ?)");
+  if (!insert) {
+    return {};
+  }
+  const std::string raw(kRowBytes, 'x');
+  std::vector<double> latencies_ms;
+  const Clock::time_point start = Clock::now();
+  Clock::time_point now = start;
+  for (std::uint64_t n = 0;
+       now - start < std::chrono::duration<double>(settings().disk_seconds); ++n) {
+    // Keys land anywhere in the index, as control ids from many senders do.
+    char key[48];
+    std::snprintf(key, sizeof key, "%016llx|LIS-ANALYSER|KHOA-XET-NGHIEM",
+                  static_cast<unsigned long long>(n * 0x9E3779B97F4A7C15ULL));
+    store::sqlite::bind_text(insert->get(), 1, key);
+    store::sqlite::bind_blob(insert->get(), 2, raw);
+    if (!store::sqlite::run(db->get(), insert->get(), "probe insert")) {
+      latencies_ms.clear();
+      break;
+    }
+    const Clock::time_point done = Clock::now();
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(done - now).count());
+    now = done;
+  }
+  insert->reset();
+  db->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    fs::remove(file.string() + suffix, ec);
+  }
+  return figures_of(latencies_ms, std::chrono::duration<double>(now - start).count());
 }
 
 DiskFigures g_disk_single;       // single-row commits, CPUs kept awake: the disk's limit
 DiskFigures g_disk_single_idle;  // single-row commits from an otherwise idle process
 DiskFigures g_disk_thousand;     // 1,000-row commits
+DiskFigures g_sqlite_bare;       // SQLite single-row commits, bare table
+DiskFigures g_sqlite_indexed;    // SQLite single-row commits, one index
 
 void BM_DiskSingleRowCommits(benchmark::State& state) {
   for (auto _ : state) {
     g_disk_single = disk_commits(1, true);
     g_disk_single_idle = disk_commits(1, false);
-    state.SetIterationTime(2 * settings().disk_seconds);
+    g_sqlite_bare = sqlite_commits(false);
+    g_sqlite_indexed = sqlite_commits(true);
+    state.SetIterationTime(4 * settings().disk_seconds);
   }
   state.counters["commits_per_s"] = g_disk_single.commits_per_second;
   state.counters["p50_ms"] = g_disk_single.p50_ms;
   state.counters["p99_ms"] = g_disk_single.p99_ms;
   state.counters["idle_commits_per_s"] = g_disk_single_idle.commits_per_second;
+  state.counters["sqlite_commits_per_s"] = g_sqlite_bare.commits_per_second;
+  state.counters["sqlite_indexed_commits_per_s"] = g_sqlite_indexed.commits_per_second;
 }
 
 void BM_DiskThousandRowCommits(benchmark::State& state) {
@@ -546,6 +621,16 @@ void print_table() {
               g_disk_single.commits_per_second, g_disk_single.p50_ms, g_disk_single.p99_ms,
               g_disk_single_idle.commits_per_second, g_disk_single_idle.p50_ms,
               1000 * g_disk_thousand.commits_per_second);
+  const auto of_disk = [](const DiskFigures& f) {
+    return g_disk_single.commits_per_second > 0
+               ? f.commits_per_second / g_disk_single.commits_per_second
+               : 0.0;
+  };
+  std::printf("sqlite alone (WAL, synchronous=FULL, no network): single-row commits %.0f/s "
+              "(%.2f of the disk's), p50 %.2f ms; with one index %.0f/s (%.2f), p50 %.2f ms\n",
+              g_sqlite_bare.commits_per_second, of_disk(g_sqlite_bare), g_sqlite_bare.p50_ms,
+              g_sqlite_indexed.commits_per_second, of_disk(g_sqlite_indexed),
+              g_sqlite_indexed.p50_ms);
   std::printf("%-56s %9s %8s %8s %8s\n", "scenario", "msgs/s", "p50 ms", "p99 ms", "max ms");
   for (const Row& r : rows()) {
     std::printf("%-56s %9.0f %8.2f %8.2f %8.2f%s%s\n", r.name.c_str(),
