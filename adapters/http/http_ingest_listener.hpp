@@ -71,6 +71,11 @@ class HttpIngestListener final : public HttpHandler {
   std::optional<std::chrono::system_clock::time_point> certificate_expiry() const {
     return server_.certificate_expiry();
   }
+  // HttpServer::tls_context and replace_tls_context.
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const { return server_.tls_context(); }
+  bool replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next) {
+    return server_.replace_tls_context(std::move(next));
+  }
 
   // While paused, every ingest request is answered 503 with Retry-After and nothing is handed
   // to Ingest: back-pressure when the store or the processing behind it falls behind.

@@ -96,6 +96,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   std::size_t connections() const { return state_->connections.load(); }
   const HttpServerCounters& counters() const { return state_->counters; }
   const HttpServerOptions& options() const { return state_->options; }
+  ServerState& state() const { return *state_; }
 
  private:
   void do_accept();
@@ -265,8 +266,16 @@ std::size_t HttpServer::connections() const { return impl_->connections(); }
 const HttpServerCounters& HttpServer::counters() const { return impl_->counters(); }
 
 std::optional<std::chrono::system_clock::time_point> HttpServer::certificate_expiry() const {
-  const auto& tls = impl_->options().tls;
+  const auto tls = impl_->state().tls.get();
   return tls ? tls::certificate_expiry(*tls) : std::nullopt;
+}
+
+std::shared_ptr<boost::asio::ssl::context> HttpServer::tls_context() const {
+  return impl_->state().tls.get();
+}
+
+bool HttpServer::replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next) {
+  return impl_->state().tls.replace(std::move(next));
 }
 
 }  // namespace hisbridge::http

@@ -182,8 +182,13 @@ class HttpServer {
   // Open connections, for metrics and tests.
   std::size_t connections() const;
   const HttpServerCounters& counters() const;
-  // The notAfter of the TLS certificate; nullopt without TLS.
+  // The notAfter of the TLS certificate new connections get; nullopt without TLS.
   std::optional<std::chrono::system_clock::time_point> certificate_expiry() const;
+  // The server context new connections get (options.tls until replaced); null without TLS.
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const;
+  // New connections get `next` from now on (a config reload read the TLS files again); those
+  // open keep theirs. False, and nothing changed, without TLS. Thread-safe.
+  bool replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next);
 
  private:
   class Impl;

@@ -102,7 +102,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       : executor_(socket.get_executor()),
         address_(peer.address),
         peer_(std::move(peer.text)),
-        stream_(make_stream(std::move(socket), *state)),
+        tls_(kTls ? state->tls.get() : nullptr),
+        stream_(make_stream(std::move(socket), tls_.get())),
         state_(std::move(state)),
         ticket_(std::move(ticket)) {
     state_->connections.fetch_add(1, std::memory_order_relaxed);
@@ -120,9 +121,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void close() override;
 
  private:
-  static Stream make_stream(tcp::socket socket, ServerState& state) {
+  static Stream make_stream(tcp::socket socket, boost::asio::ssl::context* tls) {
     if constexpr (kTls) {
-      return Stream(std::move(socket), *state.options.tls);
+      return Stream(std::move(socket), *tls);
     } else {
       return Stream(std::move(socket));
     }
@@ -156,6 +157,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   net::any_io_executor executor_;  // the connection's strand
   hisbridge::net::IpAddress address_;
   std::string peer_;
+  // The TLS context the stream was made with, held while it lives: a reload may replace the
+  // server's meanwhile. Null for plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   Stream stream_;
   std::shared_ptr<ServerState> state_;
   hisbridge::net::PeerGate::Ticket ticket_;

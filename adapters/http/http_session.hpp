@@ -15,6 +15,7 @@
 #include "adapters/http/http_server.hpp"
 #include "adapters/net/log_throttle.hpp"
 #include "adapters/net/peer_gate.hpp"
+#include "adapters/tls/current_context.hpp"
 
 namespace hisbridge::http::detail {
 
@@ -29,10 +30,12 @@ class SessionBase : public ResponseSink {
 // object is gone, until their last handler has run.
 struct ServerState {
   ServerState(HttpHandler& h, HttpServerOptions o)
-      : handler(h), options(std::move(o)), gate(options.max_connections_per_ip) {}
+      : handler(h), options(std::move(o)), tls(options.tls), gate(options.max_connections_per_ip) {}
 
   HttpHandler& handler;
   const HttpServerOptions options;
+  // The server context new connections take: options.tls until a reload replaces it.
+  hisbridge::tls::CurrentContext tls;
   HttpServerCounters counters;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopped{false};
@@ -49,7 +52,7 @@ struct Peer {
   std::string text;                   // "10.1.2.3:51234", "[fd00::1]:51234", for log lines
 };
 
-// Serves an accepted connection: over TLS when state->options.tls is set, else plain HTTP.
+// Serves an accepted connection: over TLS (state->tls's current context) when state->options.tls is set, else plain HTTP.
 // `ticket` holds the peer's place under max_connections_per_ip until the connection closes;
 // with `over_capacity` the connection is answered 503 and closed.
 void serve(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,

@@ -295,8 +295,16 @@ void MllpListener::set_limits(MllpListenerLimits limits) {
 }
 
 std::optional<std::chrono::system_clock::time_point> MllpListener::certificate_expiry() const {
-  const auto& tls = impl_->shared().options.tls;
+  const auto tls = impl_->shared().tls.get();
   return tls ? tls::certificate_expiry(*tls) : std::nullopt;
+}
+
+std::shared_ptr<boost::asio::ssl::context> MllpListener::tls_context() const {
+  return impl_->shared().tls.get();
+}
+
+bool MllpListener::replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next) {
+  return impl_->shared_mutable().tls.replace(std::move(next));
 }
 
 }  // namespace hisbridge::mllp

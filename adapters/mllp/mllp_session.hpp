@@ -24,6 +24,7 @@
 #include "adapters/mllp/mllp_listener.hpp"
 #include "adapters/net/log_throttle.hpp"
 #include "adapters/net/peer_gate.hpp"
+#include "adapters/tls/current_context.hpp"
 #include "engine/router/source.hpp"
 
 namespace hisbridge::mllp::detail {
@@ -47,6 +48,7 @@ struct ListenerShared {
       : options(std::move(o)),
         callbacks(c),
         gate(options.max_connections_per_ip),
+        tls(options.tls),
         message_timeout_ms(options.message_timeout.count()),
         frames_per_second(options.max_frames_per_second),
         allow_from(std::make_shared<const hisbridge::net::AllowList>(options.allow_from)) {}
@@ -73,6 +75,8 @@ struct ListenerShared {
   hisbridge::net::PeerGate gate;          // max_connections_per_ip
   hisbridge::net::LogThrottle refusals;   // one line a minute per refused address
   hisbridge::net::LogThrottle slow_senders;  // one message-timeout line a minute per address
+  // The server context new connections take: options.tls until a reload replaces it.
+  hisbridge::tls::CurrentContext tls;
   std::atomic<std::chrono::milliseconds::rep> message_timeout_ms;
   std::atomic<double> frames_per_second;
   mutable std::mutex limits_mutex;  // guards allow_from (taken once per accept)
@@ -179,6 +183,9 @@ class MllpSession : public std::enable_shared_from_this<MllpSession> {
 
   std::shared_ptr<ListenerShared> shared_;
   Strand strand_;
+  // The TLS context the stream was made with (null: plain MLLP), held while the stream lives:
+  // a reload may replace the listener's meanwhile.
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   SessionStream stream_;
   SessionTimer timer_;    // handshake, idle and message timeouts, linger, TLS shutdown bound
   SessionTimer recheck_;  // while the source is paused: when to ask again

@@ -1,6 +1,7 @@
 #include "adapters/tls/tls_context.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -170,6 +171,25 @@ std::optional<TimePoint> certificate_expiry(const Context& context) {
     return std::nullopt;
   }
   return detail::asn1_time(X509_get0_notAfter(leaf));
+}
+
+std::string certificate_fingerprint(const Context& context) {
+  X509* leaf = SSL_CTX_get0_certificate(const_cast<Context&>(context).native_handle());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (leaf == nullptr || X509_digest(leaf, EVP_sha256(), digest, &length) != 1) {
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    if (i > 0) {
+      out += ':';
+    }
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
 }
 
 Result<void, std::string> expect_server_name(SSL* ssl, const std::string& name) {

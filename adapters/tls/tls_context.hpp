@@ -50,6 +50,11 @@ Result<std::shared_ptr<Context>, std::string> make_client_context(const config::
 // the client certificate); nullopt when it has none. For the certificate-expiry metric.
 std::optional<TimePoint> certificate_expiry(const Context& context);
 
+// The SHA-256 fingerprint of the context's own certificate, as `openssl x509 -fingerprint
+// -sha256` prints it ("AB:01:..."); empty when it has none. Tells a renewed certificate from
+// the one before.
+std::string certificate_fingerprint(const Context& context);
+
 // Before a client handshake on `ssl`: sends `name` as SNI (RFC 6066: host names only, never
 // an IP literal) and, when the context verifies the peer, requires the server's certificate to
 // carry it (a DNS name, or an IP address in an iPAddress subjectAltName). Fails with a

@@ -102,6 +102,16 @@ ReloadOutcome ConfigReloader::reload() {
     applied_ = next_json;
     spdlog::info("config reload: {}: applied: {}; waiting for a restart: {}", file_.string(),
                  joined(outcome.plan.live), joined(outcome.plan.needs_restart));
+    if (hooks_.tls) {
+      outcome.tls = hooks_.tls();
+    }
+    for (const TlsReread& t : outcome.tls) {
+      if (t.replaced) {
+        spdlog::info("config reload: {}: TLS files read again: {}", t.server, t.detail);
+      } else {
+        spdlog::error("config reload: {}: TLS files not taken: {}", t.server, t.detail);
+      }
+    }
   }
   if (hooks_.audit) {
     nlohmann::ordered_json detail{{"file", file_.string()},
@@ -109,6 +119,12 @@ ReloadOutcome ConfigReloader::reload() {
                                   {"applied", outcome.plan.live},
                                   {"needs_restart", outcome.plan.needs_restart},
                                   {"errors", outcome.errors}};
+    if (!outcome.tls.empty()) {
+      auto& tls = detail["tls"] = nlohmann::ordered_json::array();
+      for (const TlsReread& t : outcome.tls) {
+        tls.push_back({{"server", t.server}, {"replaced", t.replaced}, {"detail", t.detail}});
+      }
+    }
     if (auto audited = hooks_.audit(detail); !audited) {
       spdlog::error("config reload: the audit log could not record it: {}", audited.error());
     }

@@ -23,6 +23,7 @@
 #include "engine/app/config_reloader.hpp"
 #include "engine/app/engine_metrics.hpp"
 #include "engine/app/sd_notify.hpp"
+#include "engine/app/tls_reload.hpp"
 #include "engine/app/turnaround_metrics.hpp"
 #include "engine/audit/audit_file.hpp"
 #include "engine/audit/audit_trail.hpp"
@@ -181,7 +182,7 @@ class Engine::Impl {
 
   ReloadOutcome reload() {
     if (!reloader_) {
-      return {true, {"the engine is not running"}, {}};
+      return {true, {"the engine is not running"}, {}, {}};
     }
     spdlog::info("config reload: reading {}", config_.file.string());
     notify_service_manager("RELOADING=1");
@@ -256,6 +257,10 @@ class Engine::Impl {
     // New source limits from a config reload; false when this kind of listener cannot take
     // them while it runs.
     virtual bool set_limits(const config::ListenerConfig&) { return false; }
+    // The TLS context new connections get, and its replacement (a reload read the files
+    // again); null and false for a listener without TLS.
+    virtual std::shared_ptr<asio::ssl::context> tls_context() const { return nullptr; }
+    virtual bool replace_tls_context(std::shared_ptr<asio::ssl::context>) { return false; }
   };
 
   template <class Listener>
@@ -270,6 +275,20 @@ class Engine::Impl {
           listener_->set_limits(std::move(*limits));
         }
         return static_cast<bool>(limits);
+      } else {
+        return false;
+      }
+    }
+    std::shared_ptr<asio::ssl::context> tls_context() const override {
+      if constexpr (requires { listener_->tls_context(); }) {
+        return listener_->tls_context();
+      } else {
+        return nullptr;
+      }
+    }
+    bool replace_tls_context(std::shared_ptr<asio::ssl::context> next) override {
+      if constexpr (requires { listener_->replace_tls_context(next); }) {
+        return listener_->replace_tls_context(std::move(next));
       } else {
         return false;
       }
@@ -534,6 +553,34 @@ class Engine::Impl {
     return "listener " + l.name + ": unknown type";
   }
 
+  // Every server with TLS reads its files again (the names it started with).
+  std::vector<TlsReread> reread_tls_files() {
+    std::vector<TlsServer> servers;
+    for (const config::ListenerConfig& l : config_.listeners) {
+      const auto it = listeners_.find(l.name);
+      if (!l.tls.enabled || it == listeners_.end()) {
+        continue;
+      }
+      Running* listener = it->second.get();
+      servers.push_back({"listener " + l.name, &l.tls, [listener] { return listener->tls_context(); },
+                         [listener](std::shared_ptr<asio::ssl::context> next) {
+                           return listener->replace_tls_context(std::move(next));
+                         }});
+    }
+    if (config_.admin.tls.enabled && admin_server_) {
+      http::HttpServer* admin = admin_server_.get();
+      servers.push_back({"admin", &config_.admin.tls, [admin] { return admin->tls_context(); },
+                         [admin](std::shared_ptr<asio::ssl::context> next) {
+                           return admin->replace_tls_context(std::move(next));
+                         }});
+    }
+    std::vector<TlsReread> out;
+    for (const TlsServer& server : servers) {
+      out.push_back(reread_tls(server));
+    }
+    return out;
+  }
+
   ReloadHooks reload_hooks() {
     ReloadHooks hooks;
     if (admin_handler_) {
@@ -543,6 +590,7 @@ class Engine::Impl {
       const auto it = listeners_.find(l.name);
       return it != listeners_.end() && it->second->set_limits(l);
     };
+    hooks.tls = [this] { return reread_tls_files(); };
     if (audit_) {
       // Who sent the signal is not known to the process: the audit entry says how it came.
       hooks.audit = [audit = audit_](const nlohmann::ordered_json& detail) {

@@ -22,6 +22,12 @@ The engine runs with two TLS listeners and two TLS MLLP destinations:
                                                  127.0.0.1:PORT)" / "... hostname mismatch ..."
   a listener certificate that is not PEM         `serve` exits non-zero naming the file
   a certificate path that does not exist         `serve` exits 2 naming the file
+  renewed certificate and key copied over the    on SIGHUP: new connections get the renewed
+  files lis started with                         certificate, a connection opened before goes
+                                                 on, the expiry metric follows, the log says
+                                                 "TLS files read again: new certificate"
+  then a certificate file that is not PEM        SIGHUP: logged with the reason, the renewed
+                                                 certificate stays in use
 
 No patient name reaches the log. The engine exits 0 on SIGTERM.
 
@@ -30,6 +36,7 @@ Exit status: 0 passed, 1 failed, 77 skipped (no openssl command).
 
 import os
 import select
+import signal
 import shutil
 import socket
 import ssl
@@ -111,7 +118,7 @@ def make_certificates(folder):
     make_leaf(folder, "wrong-host", "ca", "wrong.example.org", WRONG_HOST_EXT)
     make_leaf(folder, "foreign", "other-ca", "localhost", SERVER_EXT)
     return {name: os.path.join(folder, name) for name in
-            ("ca", "server", "client", "expired", "wrong-host", "foreign")}
+            ("ca", "server", "client", "expired", "wrong-host", "foreign", "renewed")}
 
 
 def not_after(certificate):
@@ -129,18 +136,35 @@ def client_context(certs, identity=None):
     return context
 
 
+def exchange_on(tls, message):
+    """One message on an open TLS connection; its ACK."""
+    tls.sendall(e2e.frame(message))
+    got = b""
+    while e2e.EB + e2e.CR not in got:
+        chunk = tls.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before an ACK")
+        got += chunk
+    return e2e.Ack(got[got.find(e2e.SB) + 1:got.find(e2e.EB)])
+
+
 def tls_exchange(port, context, message):
     """One message over TLS; its ACK, or raises what the TLS layer raised."""
     with socket.create_connection((e2e.HOST, port), timeout=10) as raw:
         with context.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.sendall(e2e.frame(message))
-            got = b""
-            while e2e.EB + e2e.CR not in got:
-                chunk = tls.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed before an ACK")
-                got += chunk
-            return e2e.Ack(got[got.find(e2e.SB) + 1:got.find(e2e.EB)])
+            return exchange_on(tls, message)
+
+
+def served_certificate(port, context):
+    """The DER of the certificate a new TLS connection to `port` is shown."""
+    with socket.create_connection((e2e.HOST, port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def der_of(pem_file):
+    with open(pem_file) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
 
 
 def s_client_exchange(port, certs, message):
@@ -254,6 +278,49 @@ def check_expiry_metric(admin_port, certs):
           "certificate expiry %r, the file says %r" % (value, not_after(certs["server"] + ".pem")))
 
 
+def reload_and_wait(engine, line):
+    before = len([l for l in engine.log_lines() if line in l])
+    engine.process.send_signal(signal.SIGHUP)
+    e2e.wait_for("%r in the log" % line,
+                 lambda: len([l for l in engine.log_lines() if line in l]) > before, WAIT_S)
+
+
+def check_renewal(engine, port, admin_port, certs):
+    """A renewed certificate put in place of the old files is taken on SIGHUP: new connections
+    get it, one opened before keeps working, the expiry metric follows; a broken file then
+    leaves the renewed certificate in place."""
+    folder = os.path.dirname(certs["server"])
+    context = client_context(certs)
+    check(served_certificate(port, context) == der_of(certs["server"] + ".pem"),
+          "lis does not show server.pem before the renewal")
+    with socket.create_connection((e2e.HOST, port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as held:
+            make_leaf(folder, "renewed", "ca", "localhost", SERVER_EXT, ("-days", "400"))
+            shutil.copyfile(certs["renewed"] + ".key", certs["server"] + ".key")
+            shutil.copyfile(certs["renewed"] + ".pem", certs["server"] + ".pem")
+            reload_and_wait(engine, "listener lis: TLS files read again: new certificate")
+            ack = exchange_on(held, oru("TLS-HELD-1"))
+            check(ack.positive, "a connection opened before the reload: %r" % ack)
+    check(served_certificate(port, context) == der_of(certs["renewed"] + ".pem"),
+          "a new connection after the reload is not shown the renewed certificate")
+    ack = tls_exchange(port, context, oru("TLS-RENEWED-1"))
+    check(ack.positive, "TLS-RENEWED-1: %r" % ack)
+    value = e2e.sample(e2e.metrics_text(admin_port),
+                       'hisbridge_tls_certificate_expiry_timestamp_seconds{listener="lis"}')
+    check(value == not_after(certs["renewed"] + ".pem"),
+          "certificate expiry %r after the renewal, the file says %r"
+          % (value, not_after(certs["renewed"] + ".pem")))
+    with open(certs["server"] + ".pem", "w") as f:
+        f.write("not a certificate\n")
+    reload_and_wait(engine, "listener lis: TLS files not taken: ")
+    check(any("is not a PEM certificate" in l and "the running certificate stays" in l
+              for l in engine.log_lines() if "listener lis: TLS files not taken" in l),
+          "the refused file's reason is not logged")
+    check(served_certificate(port, context) == der_of(certs["renewed"] + ".pem"),
+          "a broken certificate file replaced the running certificate")
+    shutil.copyfile(certs["renewed"] + ".pem", certs["server"] + ".pem")
+
+
 def check_destinations(folder, port, certs, expired, wrong_host):
     ack = tls_exchange(port, client_context(certs), oru("TLS-FORWARD-1"))
     check(ack.positive, "TLS-FORWARD-1: %r" % ack)
@@ -341,6 +408,7 @@ def main():
                 check_handshake_log(engine)
                 check_expiry_metric(admin_port, certs)
                 check_destinations(folder, lis_port, certs, expired, wrong_host)
+                check_renewal(engine, lis_port, admin_port, certs)
                 engine.stop()
                 check(PATIENT not in engine.all_logs(), "a patient name reached the log")
         finally:

@@ -128,6 +128,31 @@ TEST_F(HttpServerTlsTest, ServesHttpsAndKeepsTheConnection) {
   EXPECT_EQ(server_->connections(), 1u);
 }
 
+TEST_F(HttpServerTlsTest, AReplacedContextServesNewConnectionsAndOpenOnesGoOn) {
+  start();
+  TestHttpsClient before(server_->port(), client_context());
+  ASSERT_TRUE(before.handshake_ok()) << before.error().message();
+  ASSERT_TRUE(before.send(TestHttpsClient::get("/one")));
+
+  // A certificate of another CA, which the clients do not trust: a new connection's failed
+  // check shows it got the new context.
+  config::TlsConfig foreign = test_certs().server_config();
+  foreign.certificate = test_certs().foreign.certificate;
+  foreign.private_key = test_certs().foreign.private_key;
+  auto next = tls::make_server_context(foreign, "test");
+  ASSERT_TRUE(next) << next.error();
+  ASSERT_TRUE(server_->replace_tls_context(*next));
+  EXPECT_EQ(server_->tls_context(), *next);
+  {
+    TestHttpsClient after(server_->port(), client_context());
+    EXPECT_FALSE(after.handshake_ok());
+  }
+
+  auto response = before.send(TestHttpsClient::get("/two"));
+  ASSERT_TRUE(response) << before.error().message();
+  EXPECT_EQ(response->body, "GET /two\n");
+}
+
 TEST_F(HttpServerTlsTest, ReportsTheCertificateExpiry) {
   start();
   const auto expiry = server_->certificate_expiry();

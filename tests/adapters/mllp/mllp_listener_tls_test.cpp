@@ -115,6 +115,62 @@ TEST(MllpListenerTlsTest, TheListenerReportsItsCertificatesExpiry) {
   EXPECT_FALSE(without.listener.certificate_expiry());
 }
 
+// The SHA-256 fingerprint of the certificate the server showed `client`, as
+// tls::certificate_fingerprint writes it.
+std::string served_fingerprint(TlsMllpClient& client) {
+  X509* shown = SSL_get_peer_certificate(client.native_handle());
+  if (shown == nullptr) {
+    return {};
+  }
+  net::ssl::context holder(net::ssl::context::tls_client);
+  SSL_CTX_use_certificate(holder.native_handle(), shown);
+  X509_free(shown);
+  return tls::certificate_fingerprint(holder);
+}
+
+TEST(MllpListenerTlsTest, AReplacedContextServesNewConnectionsAndOpenOnesGoOn) {
+  const auto first = server_context(test_certs().server_config());
+  MllpListenerOptions o = tls_options(test_certs().server_config());
+  o.tls = first;
+  Listening l(o);
+  auto context = client_context();
+  TlsMllpClient before(l.port(), *context);
+  ASSERT_EQ(before.handshake(), boost::system::error_code());
+  EXPECT_EQ(served_fingerprint(before), tls::certificate_fingerprint(*first));
+
+  // Another certificate of the same CA, for another name: the client checks that name.
+  config::TlsConfig renewed = test_certs().server_config();
+  renewed.certificate = test_certs().wrong_host.certificate;
+  renewed.private_key = test_certs().wrong_host.private_key;
+  const auto second = server_context(renewed);
+  ASSERT_NE(tls::certificate_fingerprint(*second), tls::certificate_fingerprint(*first));
+  ASSERT_TRUE(l.listener.replace_tls_context(second));
+  EXPECT_EQ(l.listener.tls_context(), second);
+
+  TlsMllpClient after(l.port(), *context);
+  ASSERT_EQ(after.handshake("wrong.example.org"), boost::system::error_code());
+  EXPECT_EQ(served_fingerprint(after), tls::certificate_fingerprint(*second));
+  ASSERT_TRUE(after.send(encode_frame(message("AFTER"))));
+  ASSERT_TRUE(after.read_frame());
+
+  // The connection made with the first context still carries messages.
+  ASSERT_TRUE(before.send(encode_frame(message("BEFORE"))));
+  const auto ack = before.read_frame();
+  ASSERT_TRUE(ack);
+  EXPECT_NE(ack->find("MSA|AA|BEFORE"), std::string::npos) << *ack;
+  EXPECT_EQ(l.engine.received_count(), 2u);
+  EXPECT_EQ(l.counters().tls_handshake_failures.load(), 0u);
+}
+
+TEST(MllpListenerTlsTest, APlainListenerTakesNoContext) {
+  MllpListenerOptions plain;
+  plain.host = "127.0.0.1";
+  Listening l(plain);
+  EXPECT_FALSE(l.listener.replace_tls_context(server_context(test_certs().server_config())));
+  EXPECT_EQ(l.listener.tls_context(), nullptr);
+  EXPECT_FALSE(l.listener.certificate_expiry());
+}
+
 TEST(MllpListenerTlsTest, MutualTlsTakesTheCasClientCertificate) {
   Listening l(tls_options(test_certs().server_config(true)));
   auto context = client_context(&test_certs().client);

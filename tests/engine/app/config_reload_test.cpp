@@ -138,6 +138,44 @@ TEST_F(ConfigReloaderTest, AppliesLivePartsRefusesBadFilesAndAuditsEachReload) {
   EXPECT_EQ(audited[2]["result"], "applied");
 }
 
+TEST_F(ConfigReloaderTest, TlsFilesAreReadAgainOnEveryReloadThatIsNotRefused) {
+  write(R"({"store": {"location": "j.db"}})");
+  int rereads = 0;
+  std::vector<nlohmann::ordered_json> audited;
+  ReloadHooks hooks;
+  hooks.tls = [&] {
+    ++rereads;
+    return std::vector<TlsReread>{{"listener lis", true, "new certificate, expires ..."},
+                                  {"admin", false, "admin: TLS ...; the running certificate stays"}};
+  };
+  hooks.audit = [&](const nlohmann::ordered_json& detail) -> Result<void, std::string> {
+    audited.push_back(detail);
+    return {};
+  };
+  ConfigReloader reloader(config::load_config(file_), hooks);
+
+  // Nothing changed in the file: a renewed certificate is still taken.
+  ReloadOutcome outcome = reloader.reload();
+  EXPECT_FALSE(outcome.refused);
+  EXPECT_EQ(rereads, 1);
+  ASSERT_EQ(outcome.tls.size(), 2u);
+  EXPECT_TRUE(outcome.tls[0].replaced);
+  EXPECT_FALSE(outcome.tls[1].replaced);
+
+  write(R"({"store": {"location": "j.db"}, "log": {"level": "loud"}})");
+  outcome = reloader.reload();
+  EXPECT_TRUE(outcome.refused);
+  EXPECT_EQ(rereads, 1);
+  EXPECT_TRUE(outcome.tls.empty());
+
+  ASSERT_EQ(audited.size(), 2u);
+  EXPECT_EQ(audited[0]["tls"].dump(),
+            R"([{"server":"listener lis","replaced":true,"detail":"new certificate, expires ..."},)"
+            R"({"server":"admin","replaced":false,)"
+            R"("detail":"admin: TLS ...; the running certificate stays"}])");
+  EXPECT_FALSE(audited[1].contains("tls"));
+}
+
 TEST_F(ConfigReloaderTest, WithoutAHookTheChangeWaitsForARestart) {
   write(R"({"store": {"location": "j.db"}, "listeners": [{"name": "lis", "type": "mllp", "port": 2575}]})");
   ConfigReloader reloader(config::load_config(file_), ReloadHooks{});

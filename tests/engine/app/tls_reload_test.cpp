@@ -1,0 +1,103 @@
+// Reading a server's TLS files again on a config reload (tls_reload.hpp), with certificates
+// the openssl command made: a renewed file replaces the context, a broken one leaves it.
+#include "engine/app/tls_reload.hpp"
+
+#include <filesystem>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "adapters/tls/tls_context.hpp"
+#include "tests/adapters/tls/test_certs.hpp"
+
+namespace hisbridge::app {
+namespace {
+
+using Context = boost::asio::ssl::context;
+using hisbridge::testing::test_certs;
+
+// A server as the engine's listeners are: a current context and its replacement.
+struct FakeServer {
+  explicit FakeServer(std::shared_ptr<Context> initial) : context(std::move(initial)) {}
+
+  TlsServer server(const config::TlsConfig& tls) {
+    return {"listener lis", &tls, [this] { return context; },
+            [this](std::shared_ptr<Context> next) {
+              ++replaced;
+              if (!context) {
+                return false;
+              }
+              context = std::move(next);
+              return true;
+            }};
+  }
+
+  std::shared_ptr<Context> context;
+  int replaced = 0;
+};
+
+std::shared_ptr<Context> context_of(const config::TlsConfig& tls) {
+  auto made = tls::make_server_context(tls, "test");
+  EXPECT_TRUE(made) << (made ? "" : made.error());
+  return made ? *made : nullptr;
+}
+
+TEST(TlsRereadTest, TheSameFilesGiveAFreshContextWithTheSameCertificate) {
+  const config::TlsConfig tls = test_certs().server_config();
+  const auto first = context_of(tls);
+  FakeServer s(first);
+  const TlsReread done = reread_tls(s.server(tls));
+  EXPECT_TRUE(done.replaced);
+  EXPECT_EQ(done.server, "listener lis");
+  EXPECT_NE(s.context, first);
+  EXPECT_EQ(done.detail.find("certificate unchanged, expires "), 0u) << done.detail;
+}
+
+TEST(TlsRereadTest, ARenewedCertificateIsTakenAndNamedByItsFingerprint) {
+  config::TlsConfig tls = test_certs().server_config();
+  FakeServer s(context_of(tls));
+  tls.certificate = test_certs().wrong_host.certificate;
+  tls.private_key = test_certs().wrong_host.private_key;
+  const TlsReread done = reread_tls(s.server(tls));
+  ASSERT_TRUE(done.replaced) << done.detail;
+  const std::string fingerprint = tls::certificate_fingerprint(*s.context);
+  EXPECT_EQ(fingerprint.size(), 32u * 3 - 1);
+  EXPECT_EQ(done.detail.find("new certificate, expires "), 0u) << done.detail;
+  EXPECT_NE(done.detail.find("(SHA-256 " + fingerprint + ")"), std::string::npos) << done.detail;
+}
+
+TEST(TlsRereadTest, ABrokenFileLeavesTheRunningContext) {
+  config::TlsConfig tls = test_certs().server_config();
+  const auto first = context_of(tls);
+  FakeServer s(first);
+  tls.certificate = test_certs().not_pem;
+  TlsReread done = reread_tls(s.server(tls));
+  EXPECT_FALSE(done.replaced);
+  EXPECT_EQ(s.replaced, 0);
+  EXPECT_EQ(s.context, first);
+  EXPECT_NE(done.detail.find("listener lis: TLS certificate '" + test_certs().not_pem +
+                             "' is not a PEM certificate"),
+            std::string::npos)
+      << done.detail;
+  EXPECT_NE(done.detail.find("the running certificate stays"), std::string::npos);
+
+  // A key of another certificate: refused as at start.
+  tls = test_certs().server_config();
+  tls.private_key = test_certs().client.private_key;
+  done = reread_tls(s.server(tls));
+  EXPECT_FALSE(done.replaced);
+  EXPECT_NE(done.detail.find("does not match"), std::string::npos) << done.detail;
+  EXPECT_EQ(s.context, first);
+}
+
+TEST(TlsRereadTest, AServerWithoutTlsStaysWithout) {
+  const config::TlsConfig tls = test_certs().server_config();
+  FakeServer s(nullptr);
+  const TlsReread done = reread_tls(s.server(tls));
+  EXPECT_FALSE(done.replaced);
+  EXPECT_EQ(s.context, nullptr);
+  EXPECT_EQ(done.detail, "runs without TLS; TLS waits for a restart");
+}
+
+}  // namespace
+}  // namespace hisbridge::app
