@@ -29,7 +29,21 @@ Result<void, std::string> add_tls(HttpServerOptions& options, const config::TlsC
 
 }  // namespace
 
+Result<HttpServerLimits, std::string> listener_limits(const config::ListenerConfig& l) {
+  auto allowed = hisbridge::net::AllowList::parse(l.allow_from);
+  if (!allowed) {
+    return fail<HttpServerLimits>("listener " + l.name + ": allow_from: " + allowed.error());
+  }
+  // A slow sender gets message_timeout for the header, then as long again for the body.
+  return HttpServerLimits{std::move(*allowed), l.max_connections_per_ip, l.message_timeout,
+                          l.message_timeout};
+}
+
 Result<HttpIngestOptions, std::string> ingest_options(const config::ListenerConfig& l) {
+  auto limits = listener_limits(l);
+  if (!limits) {
+    return fail<HttpIngestOptions>(limits.error());
+  }
   HttpIngestOptions options;
   options.sources = {l.name};
   options.host = l.host;
@@ -38,15 +52,10 @@ Result<HttpIngestOptions, std::string> ingest_options(const config::ListenerConf
   server.name = l.name;
   server.max_body_bytes = l.max_frame_bytes;
   server.max_connections = l.max_connections;
-  server.max_connections_per_ip = l.max_connections_per_ip;
-  // A slow sender gets message_timeout for the header, then as long again for the body.
-  server.header_timeout = l.message_timeout;
-  server.body_timeout = l.message_timeout;
-  auto allowed = hisbridge::net::AllowList::parse(l.allow_from);
-  if (!allowed) {
-    return fail<HttpIngestOptions>("listener " + l.name + ": allow_from: " + allowed.error());
-  }
-  server.allow_from = std::move(*allowed);
+  server.max_connections_per_ip = limits->max_connections_per_ip;
+  server.header_timeout = limits->header_timeout;
+  server.body_timeout = limits->body_timeout;
+  server.allow_from = std::move(limits->allow_from);
   if (auto tls = add_tls(server, l.tls, "listener " + l.name); !tls) {
     return fail<HttpIngestOptions>(tls.error());
   }

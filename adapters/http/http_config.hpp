@@ -16,6 +16,11 @@ namespace hisbridge::http {
 // listener: a bad allow_from entry, a TLS file that is missing or wrong.
 Result<HttpIngestOptions, std::string> ingest_options(const config::ListenerConfig& listener);
 
+// The limits of ingest_options that a running listener can take anew (a config reload):
+// allow_from, max_connections_per_ip and the timeouts message_timeout sets. Fails as
+// ingest_options does on a bad allow_from entry.
+Result<HttpServerLimits, std::string> listener_limits(const config::ListenerConfig& listener);
+
 // The admin server's options (API, dashboard, /metrics): small GET requests, 64 connections,
 // HTTPS when config.admin.tls is set. Fails as ingest_options does, naming "admin".
 Result<HttpServerOptions, std::string> admin_server_options(const config::AdminConfig& admin);

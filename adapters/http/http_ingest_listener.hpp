@@ -71,6 +71,8 @@ class HttpIngestListener final : public HttpHandler {
   std::optional<std::chrono::system_clock::time_point> certificate_expiry() const {
     return server_.certificate_expiry();
   }
+  // HttpServer::set_limits.
+  void set_limits(HttpServerLimits limits) { server_.set_limits(std::move(limits)); }
   // HttpServer::tls_context and replace_tls_context.
   std::shared_ptr<boost::asio::ssl::context> tls_context() const { return server_.tls_context(); }
   bool replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next) {

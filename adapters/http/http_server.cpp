@@ -200,7 +200,7 @@ void HttpServer::Impl::admit(tcp::socket socket) {
   }
   Peer peer = peer_of(remote);
   const HttpServerOptions& options = state_->options;
-  if (!options.allow_from.allows(peer.address)) {
+  if (!state_->allow_from.allows(peer.address)) {
     return refuse(socket, peer, Refusal::not_allowed);
   }
   std::optional<hisbridge::net::PeerGate::Ticket> ticket = state_->gate.admit(peer.address);
@@ -227,7 +227,7 @@ void HttpServer::Impl::refuse(tcp::socket& socket, const Peer& peer, Refusal why
       break;
     case Refusal::per_ip_limit:
       counters.refused_per_ip_limit.fetch_add(1, std::memory_order_relaxed);
-      reason = std::to_string(options.max_connections_per_ip) +
+      reason = std::to_string(state_->gate.max_per_address()) +
                " connections from this address are open (max_connections_per_ip)";
       break;
     case Refusal::over_limit:
@@ -268,6 +268,19 @@ const HttpServerCounters& HttpServer::counters() const { return impl_->counters(
 std::optional<std::chrono::system_clock::time_point> HttpServer::certificate_expiry() const {
   const auto tls = impl_->state().tls.get();
   return tls ? tls::certificate_expiry(*tls) : std::nullopt;
+}
+
+void HttpServer::set_limits(HttpServerLimits limits) {
+  detail::ServerState& state = impl_->state();
+  spdlog::info("http {}: limits now: {} allow_from ranges, max_connections_per_ip {}, "
+               "header_timeout {} ms, body_timeout {} ms",
+               state.options.name, limits.allow_from.ranges().size(),
+               limits.max_connections_per_ip, limits.header_timeout.count(),
+               limits.body_timeout.count());
+  state.allow_from.replace(std::move(limits.allow_from));
+  state.gate.set_max_per_address(limits.max_connections_per_ip);
+  state.header_timeout_ms.store(limits.header_timeout.count(), std::memory_order_relaxed);
+  state.body_timeout_ms.store(limits.body_timeout.count(), std::memory_order_relaxed);
 }
 
 std::shared_ptr<boost::asio::ssl::context> HttpServer::tls_context() const {

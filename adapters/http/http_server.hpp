@@ -129,6 +129,14 @@ struct HttpServerOptions {
   std::size_t max_connections_per_ip = 0;
 };
 
+// The limits a running server can take anew (a config reload); see HttpServerOptions.
+struct HttpServerLimits {
+  hisbridge::net::AllowList allow_from;
+  std::size_t max_connections_per_ip = 0;
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(60)};
+};
+
 // What the server has refused or failed at its door, for logs and metrics. Read with relaxed
 // loads. Every refusal is counted; the log says at most one a minute per address.
 struct HttpServerCounters {
@@ -182,6 +190,10 @@ class HttpServer {
   // Open connections, for metrics and tests.
   std::size_t connections() const;
   const HttpServerCounters& counters() const;
+  // New limits from now on (a config reload). Thread-safe. allow_from and
+  // max_connections_per_ip apply to the connections accepted after (those open stay, and count
+  // against the new per-address limit); the timeouts to every connection's next read.
+  void set_limits(HttpServerLimits limits);
   // The notAfter of the TLS certificate new connections get; nullopt without TLS.
   std::optional<std::chrono::system_clock::time_point> certificate_expiry() const;
   // The server context new connections get (options.tls until replaced); null without TLS.

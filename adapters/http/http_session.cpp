@@ -280,7 +280,7 @@ void Session<Stream>::do_read_header() {
   parser_->body_limit(state_->options.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(state_->options.max_header_bytes, UINT32_MAX)));
-  tcp_layer().expires_after(state_->options.header_timeout);
+  tcp_layer().expires_after(state_->header_timeout());
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&Session::on_read_header, self()));
 }
@@ -322,7 +322,7 @@ void Session<Stream>::on_continue(error_code ec, std::size_t /*bytes*/) {
 
 template <class Stream>
 void Session<Stream>::do_read_body() {
-  tcp_layer().expires_after(state_->options.body_timeout);
+  tcp_layer().expires_after(state_->body_timeout());
   bhttp::async_read(stream_, buffer_, *parser_,
                     beast::bind_front_handler(&Session::on_read_body, self()));
 }

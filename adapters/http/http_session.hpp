@@ -4,6 +4,7 @@
 // connections (http_session.cpp) share. Beast stays in http_session.cpp: this header brings in
 // Asio's TCP socket only.
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "adapters/http/http_server.hpp"
+#include "adapters/net/current_allow_list.hpp"
 #include "adapters/net/log_throttle.hpp"
 #include "adapters/net/peer_gate.hpp"
 #include "adapters/tls/current_context.hpp"
@@ -30,12 +32,30 @@ class SessionBase : public ResponseSink {
 // object is gone, until their last handler has run.
 struct ServerState {
   ServerState(HttpHandler& h, HttpServerOptions o)
-      : handler(h), options(std::move(o)), tls(options.tls), gate(options.max_connections_per_ip) {}
+      : handler(h),
+        options(std::move(o)),
+        tls(options.tls),
+        allow_from(options.allow_from),
+        header_timeout_ms(options.header_timeout.count()),
+        body_timeout_ms(options.body_timeout.count()),
+        gate(options.max_connections_per_ip) {}
+
+  // The limits set_limits may change while connections run, read where they apply.
+  std::chrono::milliseconds header_timeout() const {
+    return std::chrono::milliseconds(header_timeout_ms.load(std::memory_order_relaxed));
+  }
+  std::chrono::milliseconds body_timeout() const {
+    return std::chrono::milliseconds(body_timeout_ms.load(std::memory_order_relaxed));
+  }
 
   HttpHandler& handler;
   const HttpServerOptions options;
   // The server context new connections take: options.tls until a reload replaces it.
   hisbridge::tls::CurrentContext tls;
+  // options' allow_from and timeouts until set_limits changes them.
+  hisbridge::net::CurrentAllowList allow_from;
+  std::atomic<std::chrono::milliseconds::rep> header_timeout_ms;
+  std::atomic<std::chrono::milliseconds::rep> body_timeout_ms;
   HttpServerCounters counters;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopped{false};

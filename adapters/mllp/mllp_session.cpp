@@ -56,21 +56,8 @@ void ListenerShared::forget(const MllpSession* session) {
   }
 }
 
-bool ListenerShared::allows(const hisbridge::net::IpAddress& address) const {
-  std::shared_ptr<const hisbridge::net::AllowList> list;
-  {
-    std::lock_guard lock(limits_mutex);
-    list = allow_from;
-  }
-  return list->allows(address);
-}
-
 void ListenerShared::set_limits(MllpListenerLimits limits) {
-  auto list = std::make_shared<const hisbridge::net::AllowList>(std::move(limits.allow_from));
-  {
-    std::lock_guard lock(limits_mutex);
-    allow_from = std::move(list);
-  }
+  allow_from.replace(std::move(limits.allow_from));
   gate.set_max_per_address(limits.max_connections_per_ip);
   message_timeout_ms.store(limits.message_timeout.count(), std::memory_order_relaxed);
   frames_per_second.store(limits.max_frames_per_second, std::memory_order_relaxed);

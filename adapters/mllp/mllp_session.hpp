@@ -22,6 +22,7 @@
 
 #include "adapters/mllp/framer.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
+#include "adapters/net/current_allow_list.hpp"
 #include "adapters/net/log_throttle.hpp"
 #include "adapters/net/peer_gate.hpp"
 #include "adapters/tls/current_context.hpp"
@@ -51,7 +52,7 @@ struct ListenerShared {
         tls(options.tls),
         message_timeout_ms(options.message_timeout.count()),
         frames_per_second(options.max_frames_per_second),
-        allow_from(std::make_shared<const hisbridge::net::AllowList>(options.allow_from)) {}
+        allow_from(options.allow_from) {}
 
   // Registers a new session; false once the listener stops (the session is dropped).
   bool enlist(const std::shared_ptr<MllpSession>& session);
@@ -65,7 +66,7 @@ struct ListenerShared {
     return std::chrono::milliseconds(message_timeout_ms.load(std::memory_order_relaxed));
   }
   double max_frames_per_second() const { return frames_per_second.load(std::memory_order_relaxed); }
-  bool allows(const hisbridge::net::IpAddress& address) const;
+  bool allows(const hisbridge::net::IpAddress& address) const { return allow_from.allows(address); }
   void set_limits(MllpListenerLimits limits);
 
   const MllpListenerOptions options;
@@ -79,8 +80,7 @@ struct ListenerShared {
   hisbridge::tls::CurrentContext tls;
   std::atomic<std::chrono::milliseconds::rep> message_timeout_ms;
   std::atomic<double> frames_per_second;
-  mutable std::mutex limits_mutex;  // guards allow_from (taken once per accept)
-  std::shared_ptr<const hisbridge::net::AllowList> allow_from;
+  hisbridge::net::CurrentAllowList allow_from;
 
   // Guards what follows; taken on accept, close and the pause switch, never per message.
   std::mutex mutex;

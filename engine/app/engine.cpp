@@ -269,12 +269,11 @@ class Engine::Impl {
     explicit RunningListener(std::unique_ptr<Listener> listener) : listener_(std::move(listener)) {}
     void stop() override { listener_->stop(); }
     bool set_limits(const config::ListenerConfig& l) override {
+      // Each read from the config, which the reader has checked already.
       if constexpr (requires { listener_->set_limits(*mllp::listener_limits(l)); }) {
-        auto limits = mllp::listener_limits(l);  // checked by the config reader already
-        if (limits) {
-          listener_->set_limits(std::move(*limits));
-        }
-        return static_cast<bool>(limits);
+        return take_limits(mllp::listener_limits(l));
+      } else if constexpr (requires { listener_->set_limits(*http::listener_limits(l)); }) {
+        return take_limits(http::listener_limits(l));
       } else {
         return false;
       }
@@ -302,6 +301,14 @@ class Engine::Impl {
     }
 
    private:
+    template <class Limits>
+    bool take_limits(Limits limits) {
+      if (limits) {
+        listener_->set_limits(std::move(*limits));
+      }
+      return static_cast<bool>(limits);
+    }
+
     std::unique_ptr<Listener> listener_;
   };
 

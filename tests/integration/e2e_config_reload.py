@@ -5,9 +5,10 @@
 
   - the engine starts with one operator token (A) and the admin API behind tokens;
   - the file gets a second token (B), loses A, turns /metrics behind tokens, raises the log
-    level, lowers the MLLP listener's max_connections_per_ip to 2 and moves its port; SIGHUP:
-    B is admitted and A refused (401) from the next request on, /metrics asks for a token, a
-    third connection from one address is closed unanswered, the log names what was applied
+    level, lowers the MLLP listener's max_connections_per_ip to 2 and moves its port, and
+    narrows the HTTP listener's allow_from to 10.0.0.0/8; SIGHUP: B is admitted and A refused
+    (401) from the next request on, /metrics asks for a token, a third MLLP connection from one
+    address is closed unanswered, an HTTP request from 127.0.0.1 too, the log names what was applied
     and that the port waits for a restart, and the listener still serves on the old port;
   - a file with an error: SIGHUP changes nothing (B still admitted), and the log places the
     error by line and column;
@@ -44,6 +45,20 @@ def get(port, path, token=None):
         conn.close()
 
 
+def http_answers(port):
+    """Whether the http listener answers a request at all (any status), or closes unanswered."""
+    conn = http.client.HTTPConnection(e2e.HOST, port, timeout=10)
+    try:
+        conn.request("POST", "/ingest/web", body=b"x",
+                     headers={"Content-Type": "x-application/hl7-v2+er7"})
+        conn.getresponse().read()
+        return True
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        return False
+    finally:
+        conn.close()
+
+
 def entry(token):
     return {k: token[k] for k in ("name", "role", "sha256")}
 
@@ -67,21 +82,24 @@ def main():
     e2e.watchdog(90)
     token_a, token_b = make_token(binary, "it-a"), make_token(binary, "it-b")
     with e2e.temp_folder("hisbridge-e2e-reload-") as folder, e2e.Engine(binary, folder) as engine:
-        lis_port, other_port, admin_port = e2e.free_ports(3)
+        lis_port, other_port, admin_port, web_port = e2e.free_ports(4)
         config = e2e.base_config(admin_port, [
-            {"name": "lis", "type": "mllp", "host": e2e.HOST, "port": lis_port}])
+            {"name": "lis", "type": "mllp", "host": e2e.HOST, "port": lis_port},
+            {"name": "web", "type": "http", "host": e2e.HOST, "port": web_port}])
         config["admin"]["tokens"] = [entry(token_a)]
         e2e.write_config(folder, config)
         engine.start()
         check(get(admin_port, "/api/v1/channels", token_a["token"])[0] == 200, "A not admitted")
         check(get(admin_port, "/api/v1/channels", token_b["token"])[0] == 401, "B admitted early")
         check(get(admin_port, "/metrics")[0] == 200, "/metrics not open at first")
+        check(http_answers(web_port), "the http listener does not answer at first")
 
         config["admin"]["tokens"] = [entry(token_b)]
         config["admin"]["open_metrics"] = False
         config["log"]["level"] = "debug"
         config["listeners"][0]["port"] = other_port
         config["listeners"][0]["max_connections_per_ip"] = 2
+        config["listeners"][1]["allow_from"] = ["10.0.0.0/8"]
         e2e.write_config(folder, config)
         reload(engine, 1)
         check(get(admin_port, "/api/v1/channels", token_b["token"])[0] == 200,
@@ -91,10 +109,13 @@ def main():
         check(get(admin_port, "/metrics")[0] == 401, "/metrics still open after the reload")
         line = engine.wait_for_log(r"config reload: .*applied: ")
         check("admin.open_metrics" in line and "admin.tokens" in line and "log" in line
-              and "listeners[lis].max_connections_per_ip" in line,
+              and "listeners[lis].max_connections_per_ip" in line
+              and "listeners[web].allow_from" in line,
               "the log does not name what was applied: " + line)
         check("waiting for a restart: listeners[lis].port" in line,
               "the log does not say the port waits for a restart: " + line)
+        # The http listener's new allow_from: this host is no longer in it.
+        check(not http_answers(web_port), "the http listener still answers 127.0.0.1")
         with e2e.MllpConnection(lis_port) as c, e2e.MllpConnection(lis_port) as held:
             c.send_message(oru("RL-1"))
             check(c.read_ack().code == "AA", "the listener on the old port stopped")

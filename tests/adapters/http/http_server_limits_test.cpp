@@ -99,6 +99,42 @@ TEST_F(HttpServerLimitsTest, PerAddressLimitClosesOneMoreUnanswered) {
   EXPECT_EQ(counters().refused_per_ip_limit.load(), 1u);
 }
 
+TEST_F(HttpServerLimitsTest, NewLimitsApplyFromTheNextConnectionOrRead) {
+  start(HttpServerOptions{});
+  auto kept = served_client("/1");
+
+  HttpServerLimits limits;
+  limits.allow_from = allow({"10.0.0.0/8"});
+  server_->set_limits(limits);
+  {
+    TestHttpClient refused(server_->port());
+    EXPECT_FALSE(refused.send(get("/2")));
+  }
+  EXPECT_EQ(counters().refused_not_allowed.load(), 1u);
+  // A connection accepted before goes on.
+  auto response = kept->send(get("/3"));
+  ASSERT_TRUE(response) << kept->error().message();
+  EXPECT_EQ(response->status, 200u);
+
+  // Open connections count against a new per-address limit.
+  limits = {};
+  limits.max_connections_per_ip = 2;
+  server_->set_limits(limits);
+  auto second = served_client("/4");
+  {
+    TestHttpClient third(server_->port());
+    EXPECT_FALSE(third.send(get("/5")));
+  }
+  EXPECT_EQ(counters().refused_per_ip_limit.load(), 1u);
+
+  // A shorter header timeout: an idle kept-alive connection is closed at its next wait.
+  limits.header_timeout = std::chrono::milliseconds(200);
+  server_->set_limits(limits);
+  ASSERT_TRUE(kept->send(get("/6")));
+  ASSERT_TRUE(second->send(get("/7")));
+  EXPECT_TRUE(wait_until([&] { return server_->connections() == 0; }));
+}
+
 TEST_F(HttpServerLimitsTest, NoPerAddressLimitWhenZero) {
   HttpServerOptions options;
   options.max_connections_per_ip = 0;
