@@ -266,7 +266,11 @@ Result<void, std::string> record_backup(const config::Config& config, const Back
   }
   Json databases = Json::array();
   for (const BackupSource& s : plan.sqlite) {
-    databases.push_back(s.role);
+    // A timeline the engine never made is skipped by the copy: not named as copied either.
+    std::error_code ec;
+    if (s.required || fs::exists(s.absolute, ec)) {
+      databases.push_back(s.role);
+    }
   }
   for (const PostgresDatabase& pg : plan.postgres) {
     databases.push_back(pg.role + " (PostgreSQL)");
