@@ -1,6 +1,7 @@
 #include "adapters/mllp/mllp_client.hpp"
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -32,6 +33,9 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
                                     : endpoint.address().to_string() + ":" + port;
 }
 
+// How long a close waits for the peer's answer to its close_notify.
+constexpr std::chrono::milliseconds kShutdownBound{500};
+
 }  // namespace
 
 // One exchange at a time: send() starts the chain, runs the io_context until the chain
@@ -47,6 +51,8 @@ class MllpClient::Impl {
   Result<std::string> send(std::string_view message, const AnswerFilter* is_answer);
   bool connected() const noexcept { return socket_.is_open(); }
   void close() noexcept;
+  // close(), after a TLS session's close_notify (waited for at most kShutdownBound).
+  void close_gracefully() noexcept;
   const std::string& tls_error() const noexcept { return tls_error_; }
 
  private:
@@ -74,6 +80,7 @@ class MllpClient::Impl {
   std::optional<net::ssl::stream<tcp::socket&>> tls_;
   std::string peer_;       // "10.1.2.3:2575", the address connected to
   std::string tls_error_;  // why the last send failed with Error::tls_failed
+  bool tls_established_ = false;  // the handshake of the open connection succeeded
   Framer framer_;
   std::string frame_;  // the framed message being written
   std::array<char, std::size_t{16} * 1024> read_buffer_{};
@@ -128,7 +135,27 @@ bool MllpClient::Impl::peer_still_there() {
   return alive;
 }
 
+// A connection closed on purpose ends its TLS session with close_notify, so that the peer can
+// tell the end from a cut connection (a crash, or someone truncating the stream) and logs no
+// error for it. Bounded: a peer that never answers the close_notify costs kShutdownBound.
+void MllpClient::Impl::close_gracefully() noexcept {
+  if (tls_ && tls_established_ && socket_.is_open()) {
+    bool done = false;
+    ioc_.restart();
+    tls_->async_shutdown([&done](const error_code&) { done = true; });
+    ioc_.run_for(kShutdownBound);
+    if (!done) {
+      error_code ignored;
+      socket_.cancel(ignored);
+      ioc_.restart();
+      ioc_.run();
+    }
+  }
+  close();
+}
+
 void MllpClient::Impl::close() noexcept {
+  tls_established_ = false;
   error_code ignored;
   resolver_.cancel();
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -191,6 +218,7 @@ void MllpClient::Impl::on_handshake(const error_code& ec) {
     tls_error_ = tls::handshake_error_text(tls_->native_handle(), ec) + " (peer " + peer_ + ")";
     return finish(make_error_code(Error::tls_failed));
   }
+  tls_established_ = true;
   do_write();
 }
 
@@ -262,7 +290,7 @@ void MllpClient::Impl::finish(Result<std::string> outcome) {
 MllpClient::MllpClient(std::string host, std::uint16_t port, ClientOptions options)
     : impl_(std::make_unique<Impl>(std::move(host), port, options)) {}
 
-MllpClient::~MllpClient() = default;
+MllpClient::~MllpClient() { impl_->close_gracefully(); }
 
 Result<std::string> MllpClient::send(std::string_view message) {
   return impl_->send(message, nullptr);
@@ -276,7 +304,7 @@ bool MllpClient::connected() const noexcept { return impl_->connected(); }
 
 const std::string& MllpClient::tls_error() const noexcept { return impl_->tls_error(); }
 
-void MllpClient::close() noexcept { impl_->close(); }
+void MllpClient::close() noexcept { impl_->close_gracefully(); }
 
 Result<std::string> send_message(const std::string& host, std::uint16_t port,
                                  std::string_view message, const ClientOptions& options) {

@@ -63,6 +63,8 @@ class MllpClient {
   Result<std::string> send(std::string_view message, const AnswerFilter& is_answer);
 
   bool connected() const noexcept;
+  // Closes the connection; a TLS one first ends its session with close_notify (waiting at most
+  // half a second for the peer's). The destructor does the same.
   void close() noexcept;
 
   // After a send that failed with Error::tls_failed: why, with the peer's address, e.g.

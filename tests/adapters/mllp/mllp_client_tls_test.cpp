@@ -1,13 +1,21 @@
 // The MLLP client and destination over TLS, against the MLLP listener over TLS: the server's
 // certificate chain and name are verified, and a certificate that fails says why.
+#include <array>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
-#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include "adapters/mllp/error.hpp"
+#include "adapters/mllp/framer.hpp"
 #include "adapters/mllp/mllp_client.hpp"
 #include "adapters/mllp/mllp_destination.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
@@ -80,6 +88,88 @@ TEST(MllpClientTlsTest, VerifiesTheServerAndSendsOverOneConnection) {
   }
   EXPECT_EQ(server.listener.counters().connections_accepted.load(), 1u);
   EXPECT_EQ(server.engine.received_count(), 2u);
+}
+
+// One TLS connection served on its own thread, blocking: reads a frame, answers AA, then reads
+// on until the client ends and keeps how: net::error::eof after a close_notify,
+// ssl::error::stream_truncated when the TCP connection was cut without one.
+class OneConnectionTlsServer {
+ public:
+  OneConnectionTlsServer()
+      : context_(*tls::make_server_context(test_certs().server_config(), "test")),
+        acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}),
+        thread_([this] { serve(); }) {}
+  ~OneConnectionTlsServer() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  // Waits for the client's end (at most 10 s).
+  boost::system::error_code ending() {
+    std::unique_lock lock(mutex_);
+    ended_.wait_for(lock, 10s, [&] { return ending_.has_value(); });
+    return ending_.value_or(boost::asio::error::timed_out);
+  }
+
+ private:
+  void serve() {
+    boost::system::error_code ec;
+    boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream(ioc_, *context_);
+    acceptor_.accept(stream.next_layer(), ec);
+    if (!ec) {
+      stream.handshake(boost::asio::ssl::stream_base::server, ec);
+    }
+    std::string got;
+    std::array<char, 4096> buffer{};
+    while (!ec && got.find("\x1c\r") == std::string::npos) {
+      got.append(buffer.data(), stream.read_some(boost::asio::buffer(buffer), ec));
+    }
+    if (!ec) {
+      const std::string ack = encode_frame(
+          "MSH|^~\\&|HIS|HOSP|LIS|LAB|20260305081501||ACK|A1|P|2.5\rMSA|AA|C1\r");
+      boost::asio::write(stream, boost::asio::buffer(ack), ec);
+    }
+    while (!ec) {
+      stream.read_some(boost::asio::buffer(buffer), ec);
+    }
+    if (ec == boost::asio::error::eof) {
+      stream.shutdown(ec);  // the answering close_notify
+      ec = boost::asio::error::eof;
+    }
+    const std::lock_guard lock(mutex_);
+    ending_ = ec;
+    ended_.notify_all();
+  }
+
+  std::shared_ptr<Context> context_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::mutex mutex_;
+  std::condition_variable ended_;
+  std::optional<boost::system::error_code> ending_;
+  std::thread thread_;
+};
+
+TEST(MllpClientTlsTest, ClosingEndsTheSessionWithCloseNotify) {
+  OneConnectionTlsServer server;
+  {
+    MllpClient client("localhost", server.port(), client_options());
+    auto ack = client.send(message("C1"));
+    ASSERT_TRUE(ack) << ack.error().message() << ": " << client.tls_error();
+    client.close();
+    EXPECT_FALSE(client.connected());
+  }
+  EXPECT_EQ(server.ending(), boost::asio::error::eof) << server.ending().message();
+}
+
+TEST(MllpClientTlsTest, TheDestructorClosesWithCloseNotifyToo) {
+  OneConnectionTlsServer server;
+  {
+    MllpClient client("localhost", server.port(), client_options());
+    ASSERT_TRUE(client.send(message("C1")));
+  }
+  EXPECT_EQ(server.ending(), boost::asio::error::eof) << server.ending().message();
 }
 
 TEST(MllpClientTlsTest, AnAddressIsCheckedAgainstTheCertificatesAddresses) {
