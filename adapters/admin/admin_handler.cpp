@@ -159,7 +159,8 @@ http::HttpResponse AdminHandler::ready() const {
 }
 
 http::HttpResponse AdminHandler::channels() const {
-  const ChannelsSources s{sources_.config, sources_.router, sources_.ingest, sources_.mappings};
+  const ChannelsSources s{sources_.config, sources_.router, sources_.ingest, sources_.mappings,
+                         sources_.certificates};
   return json_response(200, channels_json(s, zone_));
 }
 

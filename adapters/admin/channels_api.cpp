@@ -177,6 +177,32 @@ std::string filter_summary(const config::FilterConfig& f) {
   return out.empty() ? "all messages" : out;
 }
 
+namespace {
+
+Json certificates_json(const ChannelsSources& s, const mapping::TimeZone& zone) {
+  using std::chrono::system_clock;
+  Json out = Json::array();
+  if (!s.certificates) {
+    return out;
+  }
+  const system_clock::time_point now = s.now ? s.now() : system_clock::now();
+  for (const ServerCertificate& c : s.certificates()) {
+    const auto left = std::chrono::floor<std::chrono::days>(c.expires_at - now);
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(c.expires_at.time_since_epoch());
+    const char* state = c.expires_at <= now                            ? "expired"
+                        : left.count() < kCertificateWarningDays ? "expiring"
+                                                                 : "ok";
+    out.push_back({{"server", c.server},
+                   {"expires_at", format_iso(us.count(), zone)},
+                   {"days_left", left.count()},
+                   {"state", state}});
+  }
+  return out;
+}
+
+}  // namespace
+
 Json channels_json(const ChannelsSources& s, const mapping::TimeZone& zone) {
   Json channels = Json::array();
   Json sources = Json::array();
@@ -206,7 +232,9 @@ Json channels_json(const ChannelsSources& s, const mapping::TimeZone& zone) {
       sources.push_back(source_json(l, s));
     }
   }
-  return {{"channels", std::move(channels)}, {"sources", std::move(sources)}};
+  return {{"channels", std::move(channels)},
+          {"sources", std::move(sources)},
+          {"certificates", certificates_json(s, zone)}};
 }
 
 }  // namespace hisbridge::admin

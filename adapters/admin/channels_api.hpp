@@ -1,7 +1,11 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/config/config.hpp"
 #include "engine/mapping/mapping_watcher.hpp"
@@ -11,6 +15,12 @@
 
 namespace hisbridge::admin {
 
+// A TLS server's certificate (a listener's or the admin server's), as new connections get it.
+struct ServerCertificate {
+  std::string server;  // "listener lis", "admin"
+  std::chrono::system_clock::time_point expires_at;
+};
+
 // What `GET /api/v1/channels` reads; the pointers may be null (that part is not running, and its
 // figures are left out). All must outlive the call.
 struct ChannelsSources {
@@ -18,6 +28,10 @@ struct ChannelsSources {
   const router::Router* router = nullptr;
   const router::Ingest* ingest = nullptr;
   const mapping::MappingWatcher* mappings = nullptr;
+  // Every TLS server's certificate now; empty: none has TLS.
+  std::function<std::vector<ServerCertificate>()> certificates{};
+  // The clock days_left is counted on; the system clock when empty.
+  std::function<std::chrono::system_clock::time_point()> now{};
 };
 
 // The filter as one line a person reads: "all messages", or
@@ -32,9 +46,14 @@ std::string filter_summary(const config::FilterConfig& filter);
 //                "by_type": [{"type", "processed", "failed"}]},
 //   "queue_depth"}],
 //  "sources": [{"name", "type", "received", "accepted", "rejected", "duplicates",
-//   "store_failures", "unrouted", "queue_depth"}]}
+//   "store_failures", "unrouted", "queue_depth"}],
+//  "certificates": [{"server", "expires_at", "days_left", "state"}]}
 // Counters count since the engine started; queue_depth is what waits for processing of what
-// was stored since then (router::SourceCounters).
+// was stored since then (router::SourceCounters). days_left is whole days until expires_at
+// (negative once it has passed); state is "expired", "expiring" (fewer than
+// kCertificateWarningDays left: the dashboard and the log warn) or "ok".
+constexpr int kCertificateWarningDays = 30;
+
 nlohmann::ordered_json channels_json(const ChannelsSources& sources, const mapping::TimeZone& zone);
 
 }  // namespace hisbridge::admin

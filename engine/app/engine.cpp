@@ -10,7 +10,10 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include "adapters/admin/admin_handler.hpp"
@@ -148,6 +151,7 @@ class Engine::Impl {
     }
     // Now, while the file is the one the engine started on: a reload tells what changed.
     reloader_ = std::make_unique<ConfigReloader>(config_, reload_hooks());
+    asio::post(certificate_strand_, [this] { check_certificates(); });
     return {};
   }
 
@@ -234,6 +238,10 @@ class Engine::Impl {
     // The pool runs out on its own once the connections have written the answers the
     // committer's last dones posted and closed; a connection that does not go (a sender that
     // stopped reading) is cut off after kDrainTime.
+    asio::post(certificate_strand_, [this] {
+      certificates_stopped_ = true;
+      certificate_timer_.cancel();
+    });
     work_.reset();
     const auto deadline = std::chrono::steady_clock::now() + kDrainTime;
     while (!threads_.empty() && !ioc_.stopped() && std::chrono::steady_clock::now() < deadline) {
@@ -471,6 +479,7 @@ class Engine::Impl {
     sources.overdue_lookback = config_.turnaround.overdue_lookback;
     sources.rewind = [this](const std::string& source) { router_->rewind(source); };
     sources.audit = audit_;
+    sources.certificates = [this] { return certificates(); };
     admin_handler_ = std::make_unique<admin::AdminHandler>(std::move(sources), journal);
     // HTTPS with admin.tls: a TLS file that is missing or wrong stops the start.
     auto options = http::admin_server_options(config_.admin);
@@ -560,8 +569,8 @@ class Engine::Impl {
     return "listener " + l.name + ": unknown type";
   }
 
-  // Every server with TLS reads its files again (the names it started with).
-  std::vector<TlsReread> reread_tls_files() {
+  // Every running server with TLS: the listeners and the admin server.
+  std::vector<TlsServer> tls_servers() {
     std::vector<TlsServer> servers;
     for (const config::ListenerConfig& l : config_.listeners) {
       const auto it = listeners_.find(l.name);
@@ -581,11 +590,47 @@ class Engine::Impl {
                            return admin->replace_tls_context(std::move(next));
                          }});
     }
+    return servers;
+  }
+
+  // Every server with TLS reads its files again (the names it started with).
+  std::vector<TlsReread> reread_tls_files() {
     std::vector<TlsReread> out;
-    for (const TlsServer& server : servers) {
+    for (const TlsServer& server : tls_servers()) {
       out.push_back(reread_tls(server));
     }
     return out;
+  }
+
+  std::vector<admin::ServerCertificate> certificates() {
+    std::vector<admin::ServerCertificate> out;
+    for (const TlsServer& server : tls_servers()) {
+      if (const auto expiry = certificate_expiry(server)) {
+        out.push_back({server.name, *expiry});
+      }
+    }
+    return out;
+  }
+
+  // A certificate near its end is logged at start and then once a day, so that a site without
+  // metrics alerting still sees it coming (renewing takes a reload: reread_tls_files).
+  void check_certificates() {
+    if (certificates_stopped_) {
+      return;
+    }
+    const auto now = std::chrono::system_clock::now();
+    for (const admin::ServerCertificate& c : certificates()) {
+      if (auto warning = expiry_warning(c.server, c.expires_at, now,
+                                        admin::kCertificateWarningDays)) {
+        spdlog::warn("{}", *warning);
+      }
+    }
+    certificate_timer_.expires_after(std::chrono::hours(24));
+    certificate_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        check_certificates();
+      }
+    });
   }
 
   ReloadHooks reload_hooks() {
@@ -610,6 +655,10 @@ class Engine::Impl {
   config::Config config_;
   std::unique_ptr<ConfigReloader> reloader_;  // made when start() succeeds
   asio::io_context ioc_;
+  // The daily certificate check (check_certificates), on a strand of its own.
+  asio::strand<asio::io_context::executor_type> certificate_strand_{ioc_.get_executor()};
+  asio::steady_timer certificate_timer_{certificate_strand_};
+  bool certificates_stopped_ = false;  // on certificate_strand_
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::unique_ptr<store::GroupCommitter> committer_;

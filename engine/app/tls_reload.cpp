@@ -27,4 +27,27 @@ TlsReread reread_tls(const TlsServer& server) {
   return out;
 }
 
+std::optional<std::chrono::system_clock::time_point> certificate_expiry(const TlsServer& server) {
+  const auto context = server.current();
+  return context ? tls::certificate_expiry(*context) : std::nullopt;
+}
+
+std::optional<std::string> expiry_warning(std::string_view server,
+                                          std::chrono::system_clock::time_point expires_at,
+                                          std::chrono::system_clock::time_point now,
+                                          int warn_days) {
+  const auto left = std::chrono::floor<std::chrono::days>(expires_at - now);
+  if (left.count() >= warn_days) {
+    return std::nullopt;
+  }
+  const std::string when = tls::format_utc(expires_at);
+  if (expires_at <= now) {
+    return std::string(server) + ": the TLS certificate expired on " + when +
+           ": peers that check it refuse the connection; renew it, then systemctl reload hisbridge";
+  }
+  return std::string(server) + ": the TLS certificate expires in " + std::to_string(left.count()) +
+         (left.count() == 1 ? " day" : " days") + " (" + when +
+         "): renew it, then systemctl reload hisbridge";
+}
+
 }  // namespace hisbridge::app

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,5 +38,15 @@ struct TlsServer {
 // those open keep theirs. A file that is missing, not PEM, or a key that does not match leaves
 // the running context in place. So a renewed certificate needs a reload, not a restart.
 TlsReread reread_tls(const TlsServer& server);
+
+// When the certificate new connections of `server` get expires; nullopt without one.
+std::optional<std::chrono::system_clock::time_point> certificate_expiry(const TlsServer& server);
+
+// The log line for a certificate that expires within `warn_days` (or has expired), naming the
+// server, the date and what to do; nullopt while it has longer.
+std::optional<std::string> expiry_warning(std::string_view server,
+                                          std::chrono::system_clock::time_point expires_at,
+                                          std::chrono::system_clock::time_point now,
+                                          int warn_days);
 
 }  // namespace hisbridge::app

@@ -91,8 +91,25 @@ function drawChannels() {
   const sourceRates = state.rates.current("sources");
   renderChannels($("channels-table"), data.channels ?? [], channelRates);
   renderSources($("sources-table"), data.sources ?? [], sourceRates);
+  drawAlerts(data.certificates ?? []);
   drawKpis(data, sourceRates, channelRates);
   drawRateChart();
+}
+
+// Certificates near their end or past it, above everything: when one lapses every TLS link
+// of its server stops at once.
+function drawAlerts(certificates) {
+  const list = $("alerts");
+  const items = certificates.filter((c) => c.state !== "ok").map((c) => {
+    const li = document.createElement("li");
+    li.className = c.state === "expired" ? "alert-bad" : "alert-warn";
+    li.dataset.server = c.server;
+    li.textContent = t(c.state === "expired" ? "cert_expired" : "cert_expiring",
+      { server: c.server, days: c.days_left, date: c.expires_at.slice(0, 10) });
+    return li;
+  });
+  list.replaceChildren(...items);
+  list.hidden = items.length === 0;
 }
 
 // Before the first reading: the tiles show "–" and the tables and the rate chart are empty.

@@ -51,6 +51,32 @@ TEST(ChannelsApiTest, ConfigurationAloneGivesChannelsWithoutCounters) {
   EXPECT_EQ(j["sources"][0]["paused"], false);
 }
 
+// Each TLS server's certificate with whole days left on the given clock, negative once past.
+TEST(ChannelsApiTest, CertificatesGiveTheirExpiryAndDaysLeft) {
+  using std::chrono::system_clock;
+  const system_clock::time_point now = system_clock::from_time_t(1'780'000'000);  // 2026-05-28
+  ChannelsSources s;
+  EXPECT_EQ(channels_json(s, mapping::TimeZone::utc())["certificates"].dump(), "[]");
+  s.certificates = [&] {
+    return std::vector<ServerCertificate>{
+        {"listener lis", now + std::chrono::hours(12 * 24 + 5)},
+        {"admin", now - std::chrono::hours(30)},
+        {"listener lab", now + std::chrono::hours(24 * 30)}};
+  };
+  s.now = [&] { return now; };
+  const auto j = channels_json(s, mapping::TimeZone::utc());
+  ASSERT_EQ(j["certificates"].size(), 3u);
+  EXPECT_EQ(j["certificates"][0]["server"], "listener lis");
+  EXPECT_EQ(j["certificates"][0]["days_left"], 12);
+  EXPECT_EQ(j["certificates"][0]["expires_at"], "2026-06-10T01:26:40.000+00:00");
+  EXPECT_EQ(j["certificates"][1]["server"], "admin");
+  EXPECT_EQ(j["certificates"][0]["state"], "expiring");
+  EXPECT_EQ(j["certificates"][1]["days_left"], -2);
+  EXPECT_EQ(j["certificates"][1]["state"], "expired");
+  EXPECT_EQ(j["certificates"][2]["days_left"], 30);
+  EXPECT_EQ(j["certificates"][2]["state"], "ok");
+}
+
 // `paused` follows Ingest's back-pressure state for each source.
 TEST(ChannelsApiTest, SourcesShowWhetherBackPressurePausesThem) {
   testing::TempDir dir;

@@ -99,5 +99,28 @@ TEST(TlsRereadTest, AServerWithoutTlsStaysWithout) {
   EXPECT_EQ(done.detail, "runs without TLS; TLS waits for a restart");
 }
 
+TEST(TlsExpiryTest, ACertificateIsWarnedAboutWithinItsLastDays) {
+  using std::chrono::hours;
+  const auto now = std::chrono::system_clock::from_time_t(1'780'000'000);
+  EXPECT_FALSE(expiry_warning("listener lis", now + hours(24 * 30), now, 30));
+  EXPECT_EQ(expiry_warning("listener lis", now + hours(24 * 29 + 23), now, 30).value_or(""),
+            "listener lis: the TLS certificate expires in 29 days (2026-06-27 19:26:40 UTC): "
+            "renew it, then systemctl reload hisbridge");
+  EXPECT_NE(expiry_warning("admin", now + hours(30), now, 30).value_or("").find("in 1 day ("),
+            std::string::npos);
+  EXPECT_EQ(expiry_warning("admin", now - hours(1), now, 30).value_or(""),
+            "admin: the TLS certificate expired on 2026-05-28 19:26:40 UTC: peers that check it "
+            "refuse the connection; renew it, then systemctl reload hisbridge");
+}
+
+TEST(TlsExpiryTest, TheExpiryIsThatOfTheContextNewConnectionsGet) {
+  const config::TlsConfig tls = test_certs().server_config();
+  FakeServer with(context_of(tls));
+  EXPECT_EQ(certificate_expiry(with.server(tls)), tls::certificate_expiry(*with.context));
+  EXPECT_TRUE(certificate_expiry(with.server(tls)));
+  FakeServer without(nullptr);
+  EXPECT_FALSE(certificate_expiry(without.server(tls)));
+}
+
 }  // namespace
 }  // namespace hisbridge::app

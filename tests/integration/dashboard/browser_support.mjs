@@ -75,6 +75,9 @@ export function snapshot(page) {
       htmlLang: document.documentElement.lang,
       overdueLabel: text("#kpi-overdue .kpi-label"),
       status: text("#status-text"),
+      alerts: [...document.querySelectorAll("#alerts li")].map((li) => ({
+        server: li.dataset.server, text: li.textContent.trim(), level: li.className })),
+      alertsShown: !document.querySelector("#alerts")?.hidden,
       kpis: [...document.querySelectorAll(".kpi .kpi-value")].map((el) => el.textContent.trim()),
       mainShown: document.querySelector("main").offsetParent !== null,
       signIn: signIn && !signIn.hidden ? {

@@ -5,12 +5,14 @@
 //   node dashboard_browser.mjs URL SCREENSHOT EXPECT_JSON
 //
 // URL is the admin server's /dashboard; EXPECT_JSON says what the engine was sent:
-//   {"channel": NAME, "processed": N, "overdue": [PATIENT_ID, ...], "turnaround": true}
+//   {"channel": NAME, "processed": N, "overdue": [PATIENT_ID, ...], "turnaround": true,
+//    "certificate": {"server", "days_left", "date"}}
 // Checks: the page loads with no console error and no page error, every request it makes is
 // answered below 400 with the dashboard's Content-Security-Policy on the page; the channel
 // table shows N processed for NAME; the rate chart, the waiting-time histogram and the trend
 // charts are canvases of non-zero size with data; the turnaround table has rows, the overdue
-// list the patients given, longest waiting first; no sign-in panel or sign-out button (the
+// list the patients given, longest waiting first; the certificate given is warned about, in
+// Vietnamese and in English, and nothing else is; no sign-in panel or sign-out button (the
 // engine has no admin.tokens); the language switch turns the Vietnamese labels into English
 // ones and back.
 // Saves SCREENSHOT (Vietnamese) and SCREENSHOT with -en before .png (English).
@@ -49,6 +51,18 @@ async function checkPage(page, url, expect) {
     console.log(`turnaround rows: ${s.turnaround.map((r) => `${r[0]} ${r[1]}: p90 ${r[5]}`).join("; ")}`);
     check(s.charts.waiting.legend.includes("Mục tiêu"), `waiting legend: ${s.charts.waiting.legend}`);
   }
+  if (expect.certificate) {
+    // A TLS listener whose certificate ends within the warning days: one line above the page.
+    const c = expect.certificate;
+    s = await waitFor(page, `the certificate warning for ${c.server}`,
+      (x) => x.alertsShown && x.alerts.some((a) => a.server === c.server));
+    const alert = s.alerts.find((a) => a.server === c.server);
+    check(alert.level === "alert-warn", `certificate alert level: ${alert.level}`);
+    check(alert.text.includes(`hết hạn sau ${c.days_left} ngày`) && alert.text.includes(c.date),
+      `certificate alert in Vietnamese: ${alert.text}`);
+    check(s.alerts.length === 1, `alerts: ${JSON.stringify(s.alerts)}`);
+    console.log(`alert: ${alert.text}`);
+  }
   if (expect.overdue) {
     // The longest waiting first: the patients in the order expected.
     s = await waitFor(page, `overdue rows for ${expect.overdue.join(", ")}`,
@@ -58,12 +72,17 @@ async function checkPage(page, url, expect) {
   return s;
 }
 
-async function checkLanguage(page) {
+async function checkLanguage(page, expect) {
   await page.click("#lang-en");
   const en = await waitFor(page, "English after the switch",
     (x) => x.htmlLang === "en" && x.overdueLabel === "Overdue");
   check(en.title.includes("Integration dashboard"), `English title: ${en.title}`);
   check(en.status.startsWith("Live"), `English status: ${en.status}`);
+  if (expect.certificate) {
+    const alert = en.alerts.find((a) => a.server === expect.certificate.server);
+    check(alert?.text.startsWith(`The TLS certificate of ${expect.certificate.server} expires in`),
+      `certificate alert in English: ${alert?.text}`);
+  }
   console.log(`language: "${en.overdueLabel}" after the switch to English`);
   return en;
 }
@@ -83,7 +102,7 @@ run("node dashboard_browser.mjs URL SCREENSHOT EXPECT_JSON", 3, async (browser, 
   check(s.signIn === null && !s.signOutShown, `sign-in shown with no token configured: ${
     JSON.stringify(s.signIn)}`);
   await screenshot(page, file);
-  await checkLanguage(page);
+  await checkLanguage(page, expect);
   await screenshot(page, file.replace(/\.png$/, "-en.png"));
   await reload(page, problems);
   await waitFor(page, "English kept after a reload", (x) => x.htmlLang === "en");

@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 
@@ -97,10 +98,35 @@ def skip_reason(node_modules):
     return None
 
 
-def config_for(admin_port, lis_port, ris_port, repository):
-    config = e2e.base_config(admin_port, [
-        {"name": "lis", "type": "mllp", "host": e2e.HOST, "port": lis_port},
-        {"name": "ris", "type": "mllp", "host": e2e.HOST, "port": ris_port}])
+def short_lived_certificate(folder, days):
+    """A self-signed certificate and key valid for `days` from now (the openssl command), and
+    what the dashboard should say of it: {"server", "days_left", "date"} with the date in the
+    engine's zone; None when there is no openssl command."""
+    if shutil.which("openssl") is None:
+        return None
+    cert, key = os.path.join(folder, "lab.crt"), os.path.join(folder, "lab.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", str(days), "-subj", "/CN=localhost"],
+                   check=True, capture_output=True, timeout=60)
+    end = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", cert], check=True,
+                         capture_output=True, text=True).stdout.strip().split("=", 1)[1]
+    expires = datetime.datetime.fromtimestamp(ssl.cert_time_to_seconds(end), ZONE)
+    # Seconds after it was made, fewer than `days` whole days are left.
+    return {"server": "listener lab", "days_left": days - 1,
+            "date": expires.strftime("%Y-%m-%d"), "tls": {"certificate": cert, "private_key": key}}
+
+
+def config_for(admin_port, lis_port, ris_port, repository, lab=None):
+    """lis and ris; with `lab` ((port, certificate) of short_lived_certificate), a TLS
+    listener lab too."""
+    listeners = [{"name": "lis", "type": "mllp", "host": e2e.HOST, "port": lis_port},
+                 {"name": "ris", "type": "mllp", "host": e2e.HOST, "port": ris_port}]
+    if lab is not None:
+        port, certificate = lab
+        listeners.append({"name": "lab", "type": "mllp", "host": e2e.HOST, "port": port,
+                          "tls": certificate["tls"]})
+    config = e2e.base_config(admin_port, listeners)
     mappings = os.path.join(repository, "mappings")
     config["channels"] = [
         {"name": "lis-his", "source": "lis", "mapping": os.path.join(mappings, "lis-stock.json"),

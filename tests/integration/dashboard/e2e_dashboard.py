@@ -28,7 +28,7 @@ import time
 
 from dashboard_support import (  # noqa: E402 (it puts tests/integration on the path)
     HERE, ZONE, ZONE_NAME, config_for, finish_browser, hl7_time, message, msh, open_order, pid,
-    pv1, seg, send_mllp, skip_reason, start_browser)
+    pv1, seg, send_mllp, short_lived_certificate, skip_reason, start_browser)
 import e2e_support as e2e  # noqa: E402
 from e2e_support import check  # noqa: E402
 
@@ -139,8 +139,12 @@ def main():
     e2e.watchdog(110)
     with e2e.temp_folder("hisbridge-e2e-dashboard-") as folder, \
             e2e.Engine(binary, folder) as engine:
-        lis_port, ris_port, admin_port = e2e.free_ports(3)
-        e2e.write_config(folder, config_for(admin_port, lis_port, ris_port, repository))
+        lis_port, ris_port, admin_port, lab_port = e2e.free_ports(4)
+        # A TLS listener whose certificate ends in 10 days: the page warns about it.
+        certificate = short_lived_certificate(folder, 10)
+        e2e.write_config(folder, config_for(admin_port, lis_port, ris_port, repository,
+                                            None if certificate is None else
+                                            (lab_port, certificate)))
         engine.start()
         engine.wait_for_log(r"admin: listening on 127\.0\.0\.1:%d " % admin_port)
         stored, lis_processed = send_traffic(binary, lis_port, ris_port, repository)
@@ -151,6 +155,8 @@ def main():
         expect = {"channel": "lis-his", "processed": lis_processed + UPDATES, "turnaround": True,
                   "overdue": ["BN-DASH-%d" % (100 + n) for n in overdue for _ in range(2)],
                   "timezone": ZONE_NAME}
+        if certificate is not None:
+            expect["certificate"] = {k: certificate[k] for k in ("server", "days_left", "date")}
         screenshot = os.path.join(artifacts, "dashboard.png")
         browser = start_browser("dashboard_browser.mjs",
                                 "http://%s:%d/dashboard" % (e2e.HOST, admin_port), screenshot,
