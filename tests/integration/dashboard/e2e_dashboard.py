@@ -147,6 +147,10 @@ def main():
                                             (lab_port, certificate)))
         engine.start()
         engine.wait_for_log(r"admin: listening on 127\.0\.0\.1:%d " % admin_port)
+        if certificate is not None:
+            engine.wait_for_log(r"listener lab: the TLS certificate expires in %d days \(.*\): "
+                                r"renew it, then systemctl reload hisbridge"
+                                % certificate["days_left"])
         stored, lis_processed = send_traffic(binary, lis_port, ris_port, repository)
         e2e.wait_until_processed(folder, stored, admin_port=admin_port)
         # The longest waiting first; each open order's patient twice: the order's clock
