@@ -12,6 +12,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
+#include "adapters/tls/current_context.hpp"
 #include "adapters/tls/tls_context.hpp"
 
 namespace hisbridge::mllp {
@@ -45,7 +46,12 @@ constexpr std::chrono::milliseconds kShutdownBound{500};
 class MllpClient::Impl {
  public:
   Impl(std::string host, std::uint16_t port, ClientOptions options)
-      : host_(std::move(host)), port_(port), options_(options), resolver_(ioc_), socket_(ioc_),
+      : host_(std::move(host)),
+        port_(port),
+        options_(options),
+        tls_current_(options_.tls),
+        resolver_(ioc_),
+        socket_(ioc_),
         framer_(FramerOptions{options.max_frame_bytes}) {}
 
   Result<std::string> send(std::string_view message, const AnswerFilter* is_answer);
@@ -54,6 +60,7 @@ class MllpClient::Impl {
   // close(), after a TLS session's close_notify (waited for at most kShutdownBound).
   void close_gracefully() noexcept;
   const std::string& tls_error() const noexcept { return tls_error_; }
+  tls::CurrentContext& tls_current() noexcept { return tls_current_; }
 
  private:
   bool peer_still_there();
@@ -72,11 +79,14 @@ class MllpClient::Impl {
   std::string host_;
   std::uint16_t port_;
   ClientOptions options_;
+  // options_.tls until a reload replaces it; each connection takes the one current then.
+  tls::CurrentContext tls_current_;
   net::io_context ioc_;
   tcp::resolver resolver_;
   tcp::socket socket_;
   // TLS over socket_, made anew for each connection (an SSL object serves one); reset only
   // when no operation is pending on it.
+  std::shared_ptr<net::ssl::context> tls_context_;  // what tls_ is made with: outlives it
   std::optional<net::ssl::stream<tcp::socket&>> tls_;
   std::string peer_;       // "10.1.2.3:2575", the address connected to
   std::string tls_error_;  // why the last send failed with Error::tls_failed
@@ -190,7 +200,7 @@ void MllpClient::Impl::on_connect(const error_code& ec, const tcp::endpoint& end
   error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);  // one small frame, then a wait: send now
   peer_ = endpoint_text(endpoint);
-  if (options_.tls) {
+  if (tls_current_.get()) {
     return start_tls();
   }
   tls_.reset();
@@ -200,7 +210,9 @@ void MllpClient::Impl::on_connect(const error_code& ec, const tcp::endpoint& end
 // The server's name is checked against its certificate (when the context verifies) and sent
 // as SNI, before the handshake.
 void MllpClient::Impl::start_tls() {
-  tls_.emplace(socket_, *options_.tls);
+  tls_.reset();
+  tls_context_ = tls_current_.get();
+  tls_.emplace(socket_, *tls_context_);
   const std::string& name = options_.server_name.empty() ? host_ : options_.server_name;
   if (auto expected = tls::expect_server_name(tls_->native_handle(), name); !expected) {
     tls_error_ = expected.error();
@@ -303,6 +315,14 @@ Result<std::string> MllpClient::send(std::string_view message, const AnswerFilte
 bool MllpClient::connected() const noexcept { return impl_->connected(); }
 
 const std::string& MllpClient::tls_error() const noexcept { return impl_->tls_error(); }
+
+std::shared_ptr<boost::asio::ssl::context> MllpClient::tls_context() const {
+  return impl_->tls_current().get();
+}
+
+bool MllpClient::replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next) {
+  return impl_->tls_current().replace(std::move(next));
+}
 
 void MllpClient::close() noexcept { impl_->close_gracefully(); }
 

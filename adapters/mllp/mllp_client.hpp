@@ -67,6 +67,13 @@ class MllpClient {
   // half a second for the peer's). The destructor does the same.
   void close() noexcept;
 
+  // The TLS context of the connections made from now on (options.tls until replaced); null
+  // without TLS. replace_tls_context: the next connection gets `next` (a config reload read the
+  // certificate files again); one open goes on with its own. False, and nothing changed,
+  // without TLS. Both thread-safe.
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const;
+  bool replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next);
+
   // After a send that failed with Error::tls_failed: why, with the peer's address, e.g.
   // "certificate verify failed: certificate has expired (peer 10.1.2.3:2575)". Empty otherwise.
   const std::string& tls_error() const noexcept;

@@ -54,6 +54,12 @@ class MllpDestination final : public router::Destination {
 
   const std::string& name() const override { return name_; }
   router::Delivery deliver(const router::DeliveryItem& item) override;
+  std::shared_ptr<boost::asio::ssl::context> tls_context() const override {
+    return client_.tls_context();
+  }
+  bool replace_tls_context(std::shared_ptr<boost::asio::ssl::context> next) override {
+    return client_.replace_tls_context(std::move(next));
+  }
 
  private:
   router::Delivery failed_send(const boost::system::error_code& error, std::int64_t id);

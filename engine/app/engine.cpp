@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -196,6 +197,17 @@ class Engine::Impl {
   }
 
   void stop() {
+    // First: the daily check reads the parts stopped below. On the check's strand, so that
+    // none runs after this returns.
+    if (!threads_.empty()) {
+      std::promise<void> cancelled;
+      asio::post(certificate_strand_, [&] {
+        certificates_stopped_ = true;
+        certificate_timer_.cancel();
+        cancelled.set_value();
+      });
+      cancelled.get_future().wait();
+    }
     // The admin API first: its collectors read every part below.
     if (admin_server_) {
       admin_server_->stop();
@@ -238,10 +250,6 @@ class Engine::Impl {
     // The pool runs out on its own once the connections have written the answers the
     // committer's last dones posted and closed; a connection that does not go (a sender that
     // stopped reading) is cut off after kDrainTime.
-    asio::post(certificate_strand_, [this] {
-      certificates_stopped_ = true;
-      certificate_timer_.cancel();
-    });
     work_.reset();
     const auto deadline = std::chrono::steady_clock::now() + kDrainTime;
     while (!threads_.empty() && !ioc_.stopped() && std::chrono::steady_clock::now() < deadline) {
@@ -569,34 +577,61 @@ class Engine::Impl {
     return "listener " + l.name + ": unknown type";
   }
 
-  // Every running server with TLS: the listeners and the admin server.
-  std::vector<TlsServer> tls_servers() {
-    std::vector<TlsServer> servers;
+  const config::DestinationConfig* destination_config(const std::string& channel,
+                                                      const std::string& name) const {
+    for (const config::ChannelConfig& c : config_.channels) {
+      for (const config::DestinationConfig& d : c.destinations) {
+        if (c.name == channel && d.name == name) {
+          return &d;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // Every running TLS endpoint: the listeners, the admin server, the MLLP destinations.
+  std::vector<TlsEndpoint> tls_endpoints() {
+    std::vector<TlsEndpoint> endpoints;
     for (const config::ListenerConfig& l : config_.listeners) {
       const auto it = listeners_.find(l.name);
       if (!l.tls.enabled || it == listeners_.end()) {
         continue;
       }
       Running* listener = it->second.get();
-      servers.push_back({"listener " + l.name, &l.tls, [listener] { return listener->tls_context(); },
+      endpoints.push_back({"listener " + l.name, &l.tls, [listener] { return listener->tls_context(); },
                          [listener](std::shared_ptr<asio::ssl::context> next) {
                            return listener->replace_tls_context(std::move(next));
                          }});
     }
     if (config_.admin.tls.enabled && admin_server_) {
       http::HttpServer* admin = admin_server_.get();
-      servers.push_back({"admin", &config_.admin.tls, [admin] { return admin->tls_context(); },
+      endpoints.push_back({"admin", &config_.admin.tls, [admin] { return admin->tls_context(); },
                          [admin](std::shared_ptr<asio::ssl::context> next) {
                            return admin->replace_tls_context(std::move(next));
                          }});
     }
-    return servers;
+    if (deliveries_) {
+      for (const auto& worker : deliveries_->workers()) {
+        router::Destination* destination = &worker->destination();
+        const config::DestinationConfig* d = destination_config(worker->channel(), destination->name());
+        if (d == nullptr || !d->tls.enabled || !destination->tls_context()) {
+          continue;
+        }
+        endpoints.push_back({"destination " + worker->channel() + "/" + d->name, &d->tls,
+                           [destination] { return destination->tls_context(); },
+                           [destination](std::shared_ptr<asio::ssl::context> next) {
+                             return destination->replace_tls_context(std::move(next));
+                           },
+                           true, d->verify_tls});
+      }
+    }
+    return endpoints;
   }
 
-  // Every server with TLS reads its files again (the names it started with).
+  // Every TLS endpoint reads its files again (the names it started with).
   std::vector<TlsReread> reread_tls_files() {
     std::vector<TlsReread> out;
-    for (const TlsServer& server : tls_servers()) {
+    for (const TlsEndpoint& server : tls_endpoints()) {
       out.push_back(reread_tls(server));
     }
     return out;
@@ -604,7 +639,7 @@ class Engine::Impl {
 
   std::vector<admin::ServerCertificate> certificates() {
     std::vector<admin::ServerCertificate> out;
-    for (const TlsServer& server : tls_servers()) {
+    for (const TlsEndpoint& server : tls_endpoints()) {
       if (const auto expiry = certificate_expiry(server)) {
         out.push_back({server.name, *expiry});
       }

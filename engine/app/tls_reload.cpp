@@ -4,31 +4,37 @@
 
 namespace hisbridge::app {
 
-TlsReread reread_tls(const TlsServer& server) {
-  TlsReread out{server.name, false, {}};
-  auto next = tls::make_server_context(*server.tls, server.name);
+TlsReread reread_tls(const TlsEndpoint& endpoint) {
+  TlsReread out{endpoint.name, false, {}};
+  auto next = endpoint.client
+                  ? tls::make_client_context(*endpoint.tls, endpoint.verify_peer, endpoint.name)
+                  : tls::make_server_context(*endpoint.tls, endpoint.name);
   if (!next) {
     out.detail = next.error() + "; the running certificate stays";
     return out;
   }
-  const auto running = server.current();
+  const auto running = endpoint.current();
   const std::string was = running ? tls::certificate_fingerprint(*running) : std::string();
   const std::string now = tls::certificate_fingerprint(**next);
   const auto expiry = tls::certificate_expiry(**next);
-  const std::string expires =
-      "expires " + (expiry ? tls::format_utc(*expiry) : std::string("(unknown)"));
-  if (!server.replace(*next)) {
+  if (!endpoint.replace(*next)) {
     out.detail = "runs without TLS; TLS waits for a restart";
     return out;
   }
   out.replaced = true;
+  if (now.empty()) {
+    out.detail = "CA files read again (no certificate of its own)";
+    return out;
+  }
+  const std::string expires =
+      "expires " + (expiry ? tls::format_utc(*expiry) : std::string("(unknown)"));
   out.detail = now == was ? "certificate unchanged, " + expires
                           : "new certificate, " + expires + " (SHA-256 " + now + ")";
   return out;
 }
 
-std::optional<std::chrono::system_clock::time_point> certificate_expiry(const TlsServer& server) {
-  const auto context = server.current();
+std::optional<std::chrono::system_clock::time_point> certificate_expiry(const TlsEndpoint& endpoint) {
+  const auto context = endpoint.current();
   return context ? tls::certificate_expiry(*context) : std::nullopt;
 }
 

@@ -83,6 +83,8 @@ class DeliveryWorker {
   void stop();
 
   const std::string& queue() const { return setup_.queue; }
+  const std::string& channel() const { return setup_.channel.config.name; }
+  router::Destination& destination() const { return *setup_.destination; }
   // Pending entries as last known (what back-pressure compares with max_queue_depth).
   std::int64_t pending() const { return counters_->pending.load(std::memory_order_relaxed); }
 

@@ -1,12 +1,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "engine/hl7/message.hpp"
 #include "engine/mapping/record.hpp"
 #include "engine/store/store.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace hisbridge::router {
 
@@ -46,6 +51,12 @@ class Destination {
   virtual ~Destination() = default;
   virtual const std::string& name() const = 0;
   virtual Delivery deliver(const DeliveryItem& item) = 0;
+  // A destination whose connections use TLS (an MLLP destination with `tls`): the context of
+  // the connections it makes from now on, and its replacement when a config reload read the
+  // certificate files again (thread-safe; a connection open goes on with its own). Null and
+  // false for the others.
+  virtual std::shared_ptr<boost::asio::ssl::context> tls_context() const { return nullptr; }
+  virtual bool replace_tls_context(std::shared_ptr<boost::asio::ssl::context>) { return false; }
 };
 
 }  // namespace hisbridge::router

@@ -25,7 +25,8 @@ The engine runs with two TLS listeners and two TLS MLLP destinations:
   renewed certificate and key copied over the    on SIGHUP: new connections get the renewed
   files lis started with                         certificate, a connection opened before goes
                                                  on, the expiry metric follows, the log says
-                                                 "TLS files read again: new certificate"
+                                                 "TLS files read again: new certificate" (and
+                                                 each destination that its CA file was read)
   then a certificate file that is not PEM        SIGHUP: logged with the reason, the renewed
                                                  certificate stays in use
 
@@ -299,6 +300,11 @@ def check_renewal(engine, port, admin_port, certs):
             shutil.copyfile(certs["renewed"] + ".key", certs["server"] + ".key")
             shutil.copyfile(certs["renewed"] + ".pem", certs["server"] + ".pem")
             reload_and_wait(engine, "listener lis: TLS files read again: new certificate")
+            for destination in ("expired", "wrong-host"):
+                line = "/%s: TLS files read again: CA files read again" % destination
+                check(any("config reload: destination " in l and line in l
+                          for l in engine.log_lines()),
+                      "the destination %s did not read its CA file again" % destination)
             ack = exchange_on(held, oru("TLS-HELD-1"))
             check(ack.positive, "a connection opened before the reload: %r" % ack)
     check(served_certificate(port, context) == der_of(certs["renewed"] + ".pem"),

@@ -172,6 +172,38 @@ TEST(MllpClientTlsTest, TheDestructorClosesWithCloseNotifyToo) {
   EXPECT_EQ(server.ending(), boost::asio::error::eof) << server.ending().message();
 }
 
+TEST(MllpClientTlsTest, AReplacedContextServesTheNextConnection) {
+  Server server(test_certs().server_config());
+  MllpClient client("localhost", server.port(), client_options());
+  ASSERT_TRUE(client.send(message("C1")));
+  // Trusting another CA only: a new connection would refuse this server's certificate.
+  config::TlsConfig other = test_certs().client_config();
+  other.ca = test_certs().other_ca;
+  auto next = tls::make_client_context(other, true, "test");
+  ASSERT_TRUE(next) << next.error();
+  ASSERT_TRUE(client.replace_tls_context(*next));
+  EXPECT_EQ(client.tls_context(), *next);
+  // The open connection goes on with its own context.
+  auto ack = client.send(message("C2"));
+  ASSERT_TRUE(ack) << ack.error().message() << ": " << client.tls_error();
+  EXPECT_EQ(server.listener.counters().connections_accepted.load(), 1u);
+  // The next one is made with the new context.
+  client.close();
+  ack = client.send(message("C3"));
+  ASSERT_FALSE(ack);
+  EXPECT_EQ(ack.error(), make_error_code(Error::tls_failed));
+  EXPECT_NE(client.tls_error().find("certificate verify failed"), std::string::npos)
+      << client.tls_error();
+  EXPECT_EQ(server.engine.received_count(), 2u);
+}
+
+TEST(MllpClientTlsTest, APlainClientTakesNoContext) {
+  MllpClient client("localhost", 1, ClientOptions{});
+  EXPECT_EQ(client.tls_context(), nullptr);
+  EXPECT_FALSE(client.replace_tls_context(*tls::make_client_context(
+      test_certs().client_config(), true, "test")));
+}
+
 TEST(MllpClientTlsTest, AnAddressIsCheckedAgainstTheCertificatesAddresses) {
   Server server(test_certs().server_config());
   MllpClient client("127.0.0.1", server.port(), client_options());

@@ -20,7 +20,7 @@ using hisbridge::testing::test_certs;
 struct FakeServer {
   explicit FakeServer(std::shared_ptr<Context> initial) : context(std::move(initial)) {}
 
-  TlsServer server(const config::TlsConfig& tls) {
+  TlsEndpoint server(const config::TlsConfig& tls) {
     return {"listener lis", &tls, [this] { return context; },
             [this](std::shared_ptr<Context> next) {
               ++replaced;
@@ -88,6 +88,37 @@ TEST(TlsRereadTest, ABrokenFileLeavesTheRunningContext) {
   EXPECT_FALSE(done.replaced);
   EXPECT_NE(done.detail.find("does not match"), std::string::npos) << done.detail;
   EXPECT_EQ(s.context, first);
+}
+
+TEST(TlsRereadTest, ADestinationsClientContextIsReadAgain) {
+  // Without a certificate of its own: the CA it checks servers against.
+  config::TlsConfig tls = test_certs().client_config();
+  auto first = tls::make_client_context(tls, true, "test");
+  ASSERT_TRUE(first) << first.error();
+  FakeServer s(*first);
+  TlsEndpoint endpoint = s.server(tls);
+  endpoint.name = "destination lab/his";
+  endpoint.client = true;
+  TlsReread done = reread_tls(endpoint);
+  EXPECT_TRUE(done.replaced) << done.detail;
+  EXPECT_EQ(done.server, "destination lab/his");
+  EXPECT_EQ(done.detail, "CA files read again (no certificate of its own)");
+  EXPECT_NE(s.context, *first);
+
+  // With one (mutual TLS): named like a server's.
+  tls = test_certs().client_config(&test_certs().client);
+  endpoint.tls = &tls;
+  done = reread_tls(endpoint);
+  EXPECT_TRUE(done.replaced) << done.detail;
+  EXPECT_EQ(done.detail.find("new certificate, expires "), 0u) << done.detail;
+
+  // A CA file that is not PEM leaves the running context.
+  const auto running = s.context;
+  tls.ca = test_certs().not_pem;
+  done = reread_tls(endpoint);
+  EXPECT_FALSE(done.replaced);
+  EXPECT_EQ(s.context, running);
+  EXPECT_NE(done.detail.find("the running certificate stays"), std::string::npos) << done.detail;
 }
 
 TEST(TlsRereadTest, AServerWithoutTlsStaysWithout) {
