@@ -30,7 +30,7 @@ struct AdminSources {
   // What keeps the engine from taking messages besides the store (listeners not bound); empty
   // when nothing does. Called on the admin thread.
   std::function<std::vector<std::string>()> not_ready;
-  // Every TLS server's certificate, for /api/v1/channels; empty: none has TLS.
+  // Every TLS endpoint's certificate, for /api/v1/channels; empty: none has one.
   std::function<std::vector<ServerCertificate>()> certificates{};
   // The admin side's timeline connection; null: the turnaround paths answer 503.
   std::shared_ptr<SharedTimeline> timeline = nullptr;

@@ -15,9 +15,10 @@
 
 namespace hisbridge::admin {
 
-// A TLS server's certificate (a listener's or the admin server's), as new connections get it.
+// A TLS endpoint's own certificate (a listener's, the admin server's, an mllp destination's
+// client certificate), as new connections get it.
 struct ServerCertificate {
-  std::string server;  // "listener lis", "admin"
+  std::string server;  // "listener lis", "admin", "destination lab/his"
   std::chrono::system_clock::time_point expires_at;
 };
 
@@ -28,7 +29,7 @@ struct ChannelsSources {
   const router::Router* router = nullptr;
   const router::Ingest* ingest = nullptr;
   const mapping::MappingWatcher* mappings = nullptr;
-  // Every TLS server's certificate now; empty: none has TLS.
+  // Every TLS endpoint's certificate now; empty: none has one.
   std::function<std::vector<ServerCertificate>()> certificates{};
   // The clock days_left is counted on; the system clock when empty.
   std::function<std::chrono::system_clock::time_point()> now{};

@@ -22,7 +22,7 @@ struct ReloadHooks {
   // max_frames_per_second); false when that listener cannot change them while it runs (they
   // wait for a restart then, as with no hook at all).
   std::function<bool(const config::ListenerConfig&)> listener_limits;
-  // Reads every TLS server's files again (tls_reload.hpp), after a reload that was not
+  // Reads every TLS endpoint's files again (tls_reload.hpp), after a reload that was not
   // refused: a renewed certificate is taken without a restart.
   std::function<std::vector<TlsReread>()> tls;
   // Records the reload in the audit log; an error is logged (the reload is done by then).
@@ -34,7 +34,7 @@ struct ReloadOutcome {
   bool refused = false;             // the file has errors: nothing was changed
   std::vector<std::string> errors;  // file:line:col: message
   ReloadPlan plan;
-  std::vector<TlsReread> tls;  // one per server with TLS, when not refused
+  std::vector<TlsReread> tls;  // one per TLS endpoint, when not refused
 };
 
 // Re-reads the config file on request (SIGHUP) and applies what may change while the engine

@@ -631,17 +631,17 @@ class Engine::Impl {
   // Every TLS endpoint reads its files again (the names it started with).
   std::vector<TlsReread> reread_tls_files() {
     std::vector<TlsReread> out;
-    for (const TlsEndpoint& server : tls_endpoints()) {
-      out.push_back(reread_tls(server));
+    for (const TlsEndpoint& endpoint : tls_endpoints()) {
+      out.push_back(reread_tls(endpoint));
     }
     return out;
   }
 
   std::vector<admin::ServerCertificate> certificates() {
     std::vector<admin::ServerCertificate> out;
-    for (const TlsEndpoint& server : tls_endpoints()) {
-      if (const auto expiry = certificate_expiry(server)) {
-        out.push_back({server.name, *expiry});
+    for (const TlsEndpoint& endpoint : tls_endpoints()) {
+      if (const auto expiry = certificate_expiry(endpoint)) {
+        out.push_back({endpoint.name, *expiry});
       }
     }
     return out;
