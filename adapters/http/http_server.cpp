@@ -95,7 +95,6 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   std::uint16_t port() const { return bound_port_.load(); }
   std::size_t connections() const { return state_->connections.load(); }
   const HttpServerCounters& counters() const { return state_->counters; }
-  const HttpServerOptions& options() const { return state_->options; }
   ServerState& state() const { return *state_; }
 
  private:
