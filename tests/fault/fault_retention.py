@@ -24,10 +24,13 @@ Checks:
   - ACK latency p99 of the measured load of (b) is at most twice that of (a), with (a)'s
     taken as at least 5 ms: on an idle machine (a) can be 1 ms, and a 2 ms against 1 ms
     comparison would be noise, not a finding about pruning; 10 ms still shows a delete that
-    holds the journal's write lock for long.
+    holds the journal's write lock for long. When the ratio is over, both phases run once
+    more on new engines and the second pair decides (a stall of a busy host in one phase is
+    not pruning's doing; a delete that holds the lock fails both times).
 Figures: the summary's ack_p99_ms (and the other usual ones) are phase (b)'s; the pairs after
 them give ACK p50/p99 of both phases, their ratio, messages pruned, and the journal's size on
-disk (var/hisbridge.db and its -wal, in bytes) at the end of each phase, once the HIS caught up.
+disk (var/hisbridge.db and its -wal, in bytes) at the end of each phase, once the HIS caught up;
+`attempts` says whether the phases ran twice, `p99_ratio_first` gives the first ratio then.
 
 Exit status: 0 passed, 1 failed.
 """
@@ -154,9 +157,9 @@ def report_figures(report, plain, pruning):
     return ratio
 
 
-def main(report):
-    binary = e2e.binary_from_argv()
-    template = fs.Template()
+def measure(binary, template, report):
+    """Both phases on new engines, with every check but the latency's; returns them and the
+    p99 ratio, the figures in the summary whatever happens."""
     plain, pruning = Phase("a"), Phase("b")
     run_phase(binary, template, plain, retention=False)
     run_phase(binary, template, pruning, retention=True)
@@ -168,6 +171,24 @@ def main(report):
     check(not plain.pruned(), "phase a pruned %s messages without retention" % plain.pruned())
     check(pruning.pruned(), "retention deleted nothing (hisbridge_store_pruned_messages_total "
           "%s)" % pruning.pruned())
+    return plain, pruning, ratio
+
+
+def main(report):
+    binary = e2e.binary_from_argv()
+    template = fs.Template()
+    plain, pruning, ratio = measure(binary, template, report)
+    report.set(attempts=1)
+    if ratio is None or ratio > RATIO_LIMIT:
+        # The phases run one after the other, 25 s apart: a stall of the host (a flush of
+        # several ms while other jobs load the disk) in one of them alone is not pruning's
+        # doing. Both phases once more on new engines tell one from the other; a delete that
+        # holds the journal's write lock fails both times.
+        print("ACK p99 ratio %s over %.0f: both phases once more"
+              % ("n/a" if ratio is None else "%.2f" % ratio, RATIO_LIMIT))
+        first = ratio
+        plain, pruning, ratio = measure(binary, template, report)
+        report.set(attempts=2, p99_ratio_first="n/a" if first is None else "%.2f" % first)
     check(ratio is not None and ratio <= RATIO_LIMIT,
           "ACK p99 with retention %s ms is more than %.0fx that without, %s ms (floor %.0f ms)"
           % (fs.ms(pruning.latency(99)), RATIO_LIMIT, fs.ms(plain.latency(99)),
@@ -175,4 +196,4 @@ def main(report):
 
 
 if __name__ == "__main__":
-    fs.run_fault("retention", main, watchdog_seconds=600)
+    fs.run_fault("retention", main, watchdog_seconds=900)

@@ -9,7 +9,7 @@
 #   fault_back_pressure the HIS down for longer than its queue's max_queue_depth takes to
 #                      fill: the source pauses, the queue stays bounded, nothing is dropped
 #   fault_retention    journal retention pruning every second under load, against a run
-#                      without it (ACK p99 within 2x)
+#                      without it (ACK p99 within 2x; run twice when the first pair is over)
 #   fault_hostile_peers a connection flood, slow senders, oversize frames, a frame-rate abuser
 #                      and garbage on the MLLP listener beside the load: each limit holds, the
 #                      load's ACK p99 within 2x of its baseline
