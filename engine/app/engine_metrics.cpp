@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -342,9 +343,12 @@ void register_listener_limit_metrics(metrics::Registry& r, const std::string& na
 
 // An HTTP server's door (HttpServerCounters) under the families above, label `listener`
 // ("admin" for the admin server). The TLS families only when TLS is on.
-void register_http_server_metrics(
-    metrics::Registry& r, const std::string& name, const http::HttpServerCounters& counters,
-    std::optional<std::chrono::system_clock::time_point> expiry) {
+// `expiry` reads the certificate the server presents now (nullopt without TLS); it and
+// `counters` outlive the registry's collectors (the listener or admin server owns them).
+using CertificateExpiry = std::function<std::optional<std::chrono::system_clock::time_point>()>;
+void register_http_server_metrics(metrics::Registry& r, const std::string& name,
+                                  const http::HttpServerCounters& counters,
+                                  CertificateExpiry expiry) {
   r.add_collector(
       "hisbridge_listener_connections_refused_total", kConnectionsRefusedHelp,
       MetricType::counter, [&counters, name](auto& out) {
@@ -355,18 +359,21 @@ void register_http_server_metrics(
         out.push_back({{{"listener", name}, {"reason", "over_limit"}},
                        value(counters.refused_over_limit)});
       });
-  if (!expiry) {
+  if (!expiry()) {
     return;  // plain HTTP
   }
   r.add_collector("hisbridge_tls_handshake_failures_total", kHandshakeFailuresHelp,
                   MetricType::counter, [&counters, name](auto& out) {
                     out.push_back({{{"listener", name}}, value(counters.tls_handshake_failures)});
                   });
-  // The context's certificate is loaded once, at start: its notAfter does not change.
-  const double seconds = std::chrono::duration<double>(expiry->time_since_epoch()).count();
+  // Read at each scrape: a reload may have given the server a renewed certificate.
   r.add_collector("hisbridge_tls_certificate_expiry_timestamp_seconds", kCertificateExpiryHelp,
-                  MetricType::gauge, [name, seconds](auto& out) {
-                    out.push_back({{{"listener", name}}, seconds});
+                  MetricType::gauge, [expiry = std::move(expiry), name](auto& out) {
+                    if (const auto at = expiry()) {
+                      out.push_back({{{"listener", name}},
+                                     std::chrono::duration<double>(at->time_since_epoch())
+                                         .count()});
+                    }
                   });
 }
 
@@ -414,11 +421,13 @@ void register_listener_metrics(metrics::Registry& r, const std::string& name,
       [&listener, name](auto& out) {
         out.push_back({{{"listener", name}}, static_cast<double>(listener.connections())});
       });
-  register_http_server_metrics(r, name, listener.counters(), listener.certificate_expiry());
+  register_http_server_metrics(r, name, listener.counters(),
+                               [&listener] { return listener.certificate_expiry(); });
 }
 
 void register_admin_server_metrics(metrics::Registry& r, const http::HttpServer& server) {
-  register_http_server_metrics(r, "admin", server.counters(), server.certificate_expiry());
+  register_http_server_metrics(r, "admin", server.counters(),
+                               [&server] { return server.certificate_expiry(); });
 }
 
 void register_listener_metrics(metrics::Registry& r, const std::string& name,

@@ -19,7 +19,10 @@ per-address limit. Checked, with Python's ssl module as an independent client:
   - plain HTTP to either HTTPS port gets a 400 that says to use https, and the engine goes on
     serving HTTPS;
   - /metrics: the failed handshakes per listener, the certificates' expiry (the server
-    certificate's notAfter), the refusal counters; then SIGTERM and exit 0.
+    certificate's notAfter), the refusal counters;
+  - a renewed certificate copied over the server's files and SIGHUP: both servers log it, new
+    connections to each are shown it, and both expiry metrics give its notAfter; then SIGTERM
+    and exit 0.
 
 Exit status: 0 passed, 1 failed, 77 skipped (no openssl command).
 """
@@ -29,6 +32,8 @@ import http.client
 import json
 import os
 import shutil
+import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -64,22 +69,24 @@ def make_ca(folder, name):
             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=folder)
 
 
-def make_leaf(folder, name, ca, extensions):
+def make_leaf(folder, name, ca, extensions, days=20):
     """A key and a certificate signed by `ca`, with the extension lines given."""
     with open(os.path.join(folder, name + ".ext"), "w", encoding="ascii") as f:
         f.write("\n".join(["basicConstraints=CA:FALSE"] + extensions) + "\n")
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=%s" % name, cwd=folder)
     openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
-            "-CAcreateserial", "-days", "20", "-out", name + ".pem", "-extfile", name + ".ext",
+            "-CAcreateserial", "-days", str(days), "-out", name + ".pem", "-extfile", name + ".ext",
             cwd=folder)
+
+
+SERVER_EXTENSIONS = ["subjectAltName=IP:127.0.0.1,DNS:localhost", "extendedKeyUsage=serverAuth"]
 
 
 def make_certificates(folder):
     make_ca(folder, "ca")
     make_ca(folder, "other-ca")
-    make_leaf(folder, "server", "ca", ["subjectAltName=IP:127.0.0.1,DNS:localhost",
-                                       "extendedKeyUsage=serverAuth"])
+    make_leaf(folder, "server", "ca", SERVER_EXTENSIONS)
     make_leaf(folder, "client", "ca", ["extendedKeyUsage=clientAuth"])
     make_leaf(folder, "stranger", "other-ca", ["extendedKeyUsage=clientAuth"])
     return {name: os.path.join(folder, name) for name in
@@ -194,6 +201,51 @@ def check_plain_http_refused(port, what):
           "plain HTTP to the %s's HTTPS port answered %d: %r" % (what, status, body))
 
 
+def served_certificate(port, context):
+    """The certificate (DER) a new HTTPS connection to `port` is shown."""
+    with socket.create_connection((e2e.HOST, port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def der_of(certificate):
+    with open(certificate, encoding="ascii") as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def check_expiry_metrics(admin_url, certs, token, certificate):
+    """Both servers' expiry metric says `certificate`'s notAfter."""
+    status, body = get(admin_url + "/metrics", client_context(certs), token)
+    check(status == 200, "/metrics answered %d" % status)
+    expiry = not_after(certificate)
+    for listener in ("lab-https", "admin"):
+        value = e2e.sample(
+            body.decode("utf-8"),
+            'hisbridge_tls_certificate_expiry_timestamp_seconds{listener="%s"}' % listener)
+        check(abs(value - expiry) < 1, "certificate expiry of %s: %s, notAfter of %s %s"
+              % (listener, value, os.path.basename(certificate), expiry))
+
+
+def check_renewal(engine, admin_port, ingest_port, certs, token):
+    """A renewed certificate copied over the files both servers use is taken on SIGHUP: new
+    connections to each are shown it and the expiry metrics follow it."""
+    folder = os.path.dirname(certs["server"])
+    make_leaf(folder, "renewed", "ca", SERVER_EXTENSIONS, days=25)
+    shutil.copyfile(os.path.join(folder, "renewed.key"), certs["server"] + ".key")
+    shutil.copyfile(os.path.join(folder, "renewed.pem"), certs["server"] + ".pem")
+    engine.process.send_signal(signal.SIGHUP)
+    for server in ("admin", "listener lab-https"):
+        engine.wait_for_log(r"%s: TLS files read again: new certificate" % server, 30)
+    renewed = der_of(os.path.join(folder, "renewed.pem"))
+    for port in (admin_port, ingest_port):
+        identity = "client" if port == ingest_port else None
+        check(served_certificate(port, client_context(certs, identity)) == renewed,
+              "a new connection to %d after the reload is not shown the renewed certificate"
+              % port)
+    check_expiry_metrics("https://127.0.0.1:%d" % admin_port, certs, token,
+                         os.path.join(folder, "renewed.pem"))
+
+
 def check_metrics(admin_url, certs, token):
     status, body = get(admin_url + "/metrics", client_context(certs), token)
     check(status == 200, "/metrics answered %d" % status)
@@ -202,12 +254,8 @@ def check_metrics(admin_url, certs, token):
     check(failures >= 3, "handshake failures of lab-https: %s, expected at least 3" % failures)
     admin_failures = e2e.sample(text, 'hisbridge_tls_handshake_failures_total{listener="admin"}')
     check(admin_failures >= 1, "handshake failures of admin: %s" % admin_failures)
-    expiry = not_after(certs["server"] + ".pem")
+    check_expiry_metrics(admin_url, certs, token, certs["server"] + ".pem")
     for listener in ("lab-https", "admin"):
-        value = e2e.sample(
-            text, 'hisbridge_tls_certificate_expiry_timestamp_seconds{listener="%s"}' % listener)
-        check(abs(value - expiry) < 1, "certificate expiry of %s: %s, notAfter %s"
-              % (listener, value, expiry))
         for reason in ("not_allowed", "per_ip_limit", "over_limit"):
             refused = e2e.sample(text, 'hisbridge_listener_connections_refused_total'
                                  '{listener="%s",reason="%s"}' % (listener, reason))
@@ -272,6 +320,7 @@ def main():
         status, body = post_message(ingest_port, client_context(certs, "client"), oru("TLS-2"))
         check(status == 200 and e2e.Ack(body).code == "AA", "TLS-2 answered %d" % status)
         check_metrics(admin_url, certs, token["token"])
+        check_renewal(engine, admin_port, ingest_port, certs, token["token"])
         engine.stop()
         log = engine.log_text(1)
         check("TLS handshake failed" in log, "no handshake failure in the log:\n" + log)
