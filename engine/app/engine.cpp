@@ -23,6 +23,7 @@
 #include "adapters/http/http_ingest_listener.hpp"
 #include "adapters/mllp/mllp_config.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
+#include "adapters/tls/tls_context.hpp"
 #include "engine/app/channel_factory.hpp"
 #include "engine/app/config_reloader.hpp"
 #include "engine/app/engine_metrics.hpp"
@@ -415,7 +416,24 @@ class Engine::Impl {
       return service.error();
     }
     deliveries_ = std::move(*service);
+    register_client_certificate_metrics(registry_, [this] { return client_certificates(); });
     return {};
+  }
+
+  // The certificates the destinations present to their servers (mutual TLS), as they are now.
+  // Read from the admin server's thread: the workers are fixed once made, and each
+  // destination's context is swapped under its own lock.
+  std::vector<ClientCertificate> client_certificates() const {
+    std::vector<ClientCertificate> out;
+    for (const auto& worker : deliveries_->workers()) {
+      const router::Destination& destination = worker->destination();
+      if (const auto context = destination.tls_context()) {
+        if (const auto expiry = tls::certificate_expiry(*context)) {
+          out.push_back({worker->channel(), destination.name(), *expiry});
+        }
+      }
+    }
+    return out;
   }
 
   // Back-pressure: a source pauses while a queue of its channels holds more than its

@@ -430,6 +430,21 @@ void register_admin_server_metrics(metrics::Registry& r, const http::HttpServer&
                                [&server] { return server.certificate_expiry(); });
 }
 
+void register_client_certificate_metrics(
+    metrics::Registry& r, std::function<std::vector<ClientCertificate>()> read) {
+  r.add_collector("hisbridge_tls_client_certificate_expiry_timestamp_seconds",
+                  "When the TLS certificate a destination presents to its server expires "
+                  "(notAfter, Unix time).",
+                  MetricType::gauge, [read = std::move(read)](auto& out) {
+                    for (const ClientCertificate& c : read()) {
+                      out.push_back({{{"channel", c.channel}, {"destination", c.destination}},
+                                     std::chrono::duration<double>(
+                                         c.expires_at.time_since_epoch())
+                                         .count()});
+                    }
+                  });
+}
+
 void register_listener_metrics(metrics::Registry& r, const std::string& name,
                                const file::DropFolderListener& listener) {
   r.add_collector(

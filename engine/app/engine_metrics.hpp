@@ -1,7 +1,10 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/admin/shared_store.hpp"
 #include "adapters/file/drop_folder_listener.hpp"
@@ -49,5 +52,17 @@ void register_listener_metrics(metrics::Registry& registry, const std::string& n
 // The admin server's door, as an HTTP listener's (label listener="admin"): refusals, and with
 // TLS the failed handshakes and the certificate's expiry.
 void register_admin_server_metrics(metrics::Registry& registry, const http::HttpServer& server);
+
+// The certificate an outbound destination presents (mutual TLS).
+struct ClientCertificate {
+  std::string channel;
+  std::string destination;
+  std::chrono::system_clock::time_point expires_at;
+};
+// hisbridge_tls_client_certificate_expiry_timestamp_seconds (labels `channel`, `destination`):
+// `read` lists at each scrape the certificates the destinations present now, so a certificate
+// renewed by a reload shows at once. `read` must outlive the registry's collectors.
+void register_client_certificate_metrics(
+    metrics::Registry& registry, std::function<std::vector<ClientCertificate>()> read);
 
 }  // namespace hisbridge::app

@@ -3,7 +3,7 @@
 
     e2e_mllp_tls.py HISBRIDGE
 
-The engine runs with two TLS listeners and two TLS MLLP destinations:
+The engine runs with two TLS listeners and three TLS MLLP destinations:
 
   lis   TLS (the CA's server certificate for localhost/127.0.0.1)
   lab   mutual TLS: a client certificate that chains to the CA is required
@@ -16,7 +16,11 @@ The engine runs with two TLS listeners and two TLS MLLP destinations:
                                                  hisbridge_tls_handshake_failures_total{lab} 3;
                                                  one log line each with the peer and the reason
   /metrics                                       the certificate's notAfter as
-                                                 hisbridge_tls_certificate_expiry_timestamp_seconds
+                                                 hisbridge_tls_certificate_expiry_timestamp_seconds,
+                                                 the client certificate's of `mutual` as
+                                                 ..._client_certificate_expiry_timestamp_seconds
+  an mllp destination `mutual` with the CA's     the message forwarded, AA, stored by lab as
+  client certificate, to the lab listener        sent; its queue entry delivered
   an mllp destination to a server whose          nothing delivered; the queue entry pending with
   certificate has expired / names another host   last_error "... certificate has expired (peer
                                                  127.0.0.1:PORT)" / "... hostname mismatch ..."
@@ -273,10 +277,18 @@ def check_handshake_log(engine):
 
 
 def check_expiry_metric(admin_port, certs):
-    value = e2e.sample(e2e.metrics_text(admin_port),
-                       'hisbridge_tls_certificate_expiry_timestamp_seconds{listener="lis"}')
+    text = e2e.metrics_text(admin_port)
+    value = e2e.sample(text, 'hisbridge_tls_certificate_expiry_timestamp_seconds{listener="lis"}')
     check(value == not_after(certs["server"] + ".pem"),
           "certificate expiry %r, the file says %r" % (value, not_after(certs["server"] + ".pem")))
+    series = 'hisbridge_tls_client_certificate_expiry_timestamp_seconds{channel="lis-inbound",'
+    value = e2e.sample(text, series + 'destination="mutual"}')
+    check(value == not_after(certs["client"] + ".pem"),
+          "client certificate expiry %r, the file says %r"
+          % (value, not_after(certs["client"] + ".pem")))
+    for destination in ("expired", "wrong-host"):  # no certificate of their own
+        check(series + 'destination="%s"}' % destination not in text,
+              "a client certificate expiry for %s" % destination)
 
 
 def reload_and_wait(engine, line):
@@ -344,6 +356,13 @@ def check_destinations(folder, port, certs, expired, wrong_host):
     state, error = found["lis-inbound/wrong-host"]
     check(state == "pending" and "certificate verify failed: hostname mismatch" in error,
           "wrong host: %r" % (found,))
+    delivered = e2e.wait_for("TLS-FORWARD-1 delivered to lab over mutual TLS", lambda: e2e.query(
+        folder, "SELECT raw FROM hisbridge_messages WHERE control_id = 'TLS-FORWARD-1' AND "
+        "source = 'lab'"), WAIT_S)
+    check(delivered[0][0] == oru("TLS-FORWARD-1"), "lab got %r" % (delivered,))
+    state = e2e.query(folder, "SELECT state FROM hisbridge_deliveries WHERE queue = "
+                              "'lis-inbound/mutual' ORDER BY id DESC LIMIT 1")
+    check(state == [("delivered",)], "the mutual destination's entry: %r" % (state,))
     check(expired.frames == 0 and wrong_host.frames == 0 and expired.handshakes == 0
           and wrong_host.handshakes == 0,
           "a server with a bad certificate got something: %d/%d frames, %d/%d handshakes"
@@ -363,6 +382,11 @@ def config(admin_port, lis_port, lab_port, certs, expired_port, wrong_host_port)
         {"name": "wrong-host", "type": "mllp", "host": e2e.HOST, "port": wrong_host_port,
          "timeout": "5s", "retry": retry,
          "tls": {"ca": certs["ca"] + ".pem", "server_name": "localhost"}},
+        # Back into the engine's own mutual-TLS listener, with the CA's client certificate.
+        {"name": "mutual", "type": "mllp", "host": e2e.HOST, "port": lab_port,
+         "timeout": "5s", "retry": retry,
+         "tls": {"ca": certs["ca"] + ".pem", "server_name": "localhost",
+                 "certificate": certs["client"] + ".pem", "private_key": certs["client"] + ".key"}},
     ]
     return conf
 
