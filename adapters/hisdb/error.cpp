@@ -15,6 +15,9 @@ class Category final : public boost::system::error_category {
       case HisDbError::unavailable: return "HIS database unavailable";
       case HisDbError::invalid_record: return "record does not fit the HIS staging schema";
       case HisDbError::constraint: return "HIS database constraint violated";
+      case HisDbError::storage:
+        return "HIS database storage full or failing (disk space, write error, read-only); "
+               "nothing was committed";
       case HisDbError::io: return "HIS database input/output failed; nothing was committed";
       case HisDbError::corrupt: return "HIS database damaged or not a HIS staging database";
       case HisDbError::bad_config: return "invalid HIS database location or connection string";
@@ -35,7 +38,7 @@ boost::system::error_code make_error_code(HisDbError e) noexcept {
 }
 
 bool is_retryable(const boost::system::error_code& ec) noexcept {
-  return ec == HisDbError::busy || ec == HisDbError::unavailable;
+  return ec == HisDbError::busy || ec == HisDbError::unavailable || ec == HisDbError::storage;
 }
 
 }  // namespace hisbridge::hisdb

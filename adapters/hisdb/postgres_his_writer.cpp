@@ -35,6 +35,9 @@ HisDbError error_for(PGconn* conn, const PGresult* result) noexcept {
   if (cls == "08" || cls == "57" || s == "53300") {
     return HisDbError::unavailable;  // connection exception, shutdown, too many connections
   }
+  if (cls == "53" || cls == "58") {
+    return HisDbError::storage;  // disk full, out of memory; the server's own I/O errors
+  }
   if (cls == "22") {
     return HisDbError::invalid_record;  // a value the column's type refuses
   }

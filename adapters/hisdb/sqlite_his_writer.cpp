@@ -28,8 +28,13 @@ HisDbError error_for(int rc) noexcept {
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
       return HisDbError::unavailable;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:  // the file system remounted read-only after disk errors, say
+    case SQLITE_NOMEM:
+      return HisDbError::storage;
     default:
-      return HisDbError::io;  // IOERR, FULL, READONLY, NOMEM, ...
+      return HisDbError::io;  // TOOBIG, MISMATCH, MISUSE, ...
   }
 }
 

@@ -39,9 +39,10 @@ TEST(OpenHisWriterTest, OtherLocationsAreBadConfig) {
   }
 }
 
-TEST(HisDbErrorTest, OnlyBusyAndUnavailableAreRetryable) {
+TEST(HisDbErrorTest, OnlyBusyUnavailableAndStorageAreRetryable) {
   EXPECT_TRUE(is_retryable(HisDbError::busy));
   EXPECT_TRUE(is_retryable(HisDbError::unavailable));
+  EXPECT_TRUE(is_retryable(HisDbError::storage));
   for (const HisDbError e : {HisDbError::invalid_record, HisDbError::constraint, HisDbError::io,
                              HisDbError::corrupt, HisDbError::bad_config}) {
     EXPECT_FALSE(is_retryable(e)) << make_error_code(e).message();

@@ -1,10 +1,16 @@
-// What only the SQLite writer does: WAL, a lock held by another connection, files that are not
-// (or not yet) a HIS staging database.
+// What only the SQLite writer does: WAL, a lock held by another connection, a disk that takes no
+// more bytes, files that are not (or not yet) a HIS staging database.
 #include "adapters/hisdb/sqlite_his_writer.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -91,6 +97,52 @@ TEST(SqliteHisWriterTest, BusyWhileAnotherConnectionWritesThenSucceeds) {
   EXPECT_EQ(other.text_of("SELECT group_concat(patient_id) FROM "
                           "(SELECT patient_id FROM his_patient ORDER BY patient_id)"),
             "P0,P1");
+}
+
+// A disk that takes no more bytes (the file size limit, which fails a growing write as a full
+// disk does) is a storage error, retried by the delivery queue rather than dead-lettered, and
+// the same records go in once there is room. In a child process: the limit is the process's.
+TEST(SqliteHisWriterDeathTest, AFullDiskIsRetryableAndTheRecordsGoInOnceThereIsRoom) {
+  const TempDir dir;
+  const auto file = dir.path() / "his.db";
+  const auto in_child = [&]() -> int {
+    auto writer = SqliteHisWriter::open(file);
+    std::vector<mapping::Record> message = {patient("P0")};
+    if (!writer || !(*writer)->write(message)) {
+      return 10;
+    }
+    rlimit limit{};
+    getrlimit(RLIMIT_FSIZE, &limit);
+    const rlimit room = limit;
+    std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit then fails with EFBIG
+    std::error_code ec;
+    limit.rlim_cur = std::max(std::filesystem::file_size(file, ec),
+                              std::filesystem::file_size(file.string() + "-wal", ec));
+    setrlimit(RLIMIT_FSIZE, &limit);
+    Result<void> written;
+    for (int i = 1; i <= 2000 && written; ++i) {  // until a write needs a byte more
+      message = {patient("P" + std::to_string(i))};
+      written = (*writer)->write(message);
+    }
+    if (written) {
+      return 11;
+    }
+    if (written.error() != HisDbError::storage || !is_retryable(written.error())) {
+      std::fprintf(stderr, "a full disk gave: %s\n", written.error().message().c_str());
+      return 12;
+    }
+    setrlimit(RLIMIT_FSIZE, &room);
+    if (!(*writer)->write(message)) {
+      return 13;
+    }
+    OtherConnection other(file);
+    return other.text_of("SELECT count(*) FROM his_patient WHERE patient_id = '" +
+                         message[0].values[0].text + "'") == "1"
+               ? 0
+               : 14;
+  };
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(std::_Exit(in_child()), ::testing::ExitedWithCode(0), "");
 }
 
 TEST(SqliteHisWriterTest, RefusesANewerSchemaVersion) {
