@@ -40,6 +40,7 @@
 #include "engine/store/group_committer.hpp"
 #include "engine/store/open_store.hpp"
 #include "engine/store/retention.hpp"
+#include "engine/timeline/mark_backlog.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "engine/timeline/timeline_worker.hpp"
 
@@ -396,14 +397,20 @@ class Engine::Impl {
         spdlog::error("timeline {}: {}; delivery times are not recorded in this run",
                       store::redacted_location(config_.store.location), marks.error().message());
       } else {
-        setup.marks = [store = std::shared_ptr<timeline::TimelineStore>(std::move(*marks)),
-                       mutex = std::make_shared<std::mutex>(),
-                       worker = timeline_worker_.get()](std::span<const timeline::Mark> m) {
+        // Marks the inbox does not take are held and handed again with the next deliveries'
+        // (timeline::MarkBacklog, which logs it).
+        struct DeliveryMarks {
+          std::unique_ptr<timeline::TimelineStore> store;
+          std::mutex mutex;
+          timeline::MarkBacklog backlog{"delivery", "delivery marks"};
+        };
+        auto shared = std::make_shared<DeliveryMarks>();
+        shared->store = std::move(*marks);
+        setup.marks = [shared, worker = timeline_worker_.get()](
+                          std::span<const timeline::Mark> m) {
           {
-            const std::lock_guard lock(*mutex);
-            if (auto enqueued = store->enqueue(m); !enqueued) {
-              spdlog::error("delivery: handing {} delivery marks to the timeline failed: {}",
-                            m.size(), enqueued.error().message());
+            const std::lock_guard lock(shared->mutex);
+            if (!shared->backlog.enqueue(*shared->store, m)) {
               return;
             }
           }

@@ -156,6 +156,9 @@ void Router::run() {
         }
       }
     }
+    // Marks the timeline did not take go with the next batch; without one they are handed
+    // again here, at least once a second (kRescan), so a quiet line's figures come too.
+    timeline_.retry_held();
   }
 }
 

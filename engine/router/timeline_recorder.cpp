@@ -1,13 +1,13 @@
 #include "engine/router/timeline_recorder.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "engine/timeline/marks.hpp"
 
 namespace hisbridge::router {
 
 TimelineRecorder::TimelineRecorder(RouterTimeline timeline)
-    : store_(std::move(timeline.store)), on_enqueued_(std::move(timeline.on_enqueued)) {}
+    : store_(std::move(timeline.store)),
+      on_enqueued_(std::move(timeline.on_enqueued)),
+      backlog_("router", "timeline marks") {}
 
 void TimelineRecorder::begin_batch() {
   marks_.clear();  // keeps the capacity: a steady stream allocates no new vector
@@ -34,19 +34,24 @@ void TimelineRecorder::drop_message() {
 }
 
 bool TimelineRecorder::enqueue_batch() {
-  if (!store_ || marks_.empty()) {
+  if (!store_ || (marks_.empty() && backlog_.held() == 0)) {
     return true;
   }
-  if (auto enqueued = store_->enqueue(marks_); !enqueued) {
-    spdlog::error("router: handing {} timeline marks to the timeline failed: {} (delivery goes "
-                  "on; the turnaround figures miss them)",
-                  marks_.size(), enqueued.error().message());
-    return false;
+  if (!backlog_.enqueue(*store_, marks_)) {
+    return false;  // logged by the backlog, which holds the marks
   }
   if (on_enqueued_) {
     on_enqueued_();
   }
   return true;
+}
+
+bool TimelineRecorder::retry_held() {
+  if (!store_ || backlog_.held() == 0) {
+    return true;
+  }
+  marks_.clear();
+  return enqueue_batch();
 }
 
 }  // namespace hisbridge::router

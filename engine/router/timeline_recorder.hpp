@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/mapping/record.hpp"
+#include "engine/timeline/mark_backlog.hpp"
 #include "engine/timeline/timeline_store.hpp"
 
 namespace hisbridge::router {
@@ -29,6 +30,9 @@ struct RouterTimeline {
 //
 // A message's marks join the batch only once the message has an outcome; those of a message
 // put off by a retry are dropped (it is processed, and its marks gathered, again later).
+// Marks the inbox does not take (its database failing for a while) are held and handed again
+// with the next batch or retry_held(): delivery goes on meanwhile, and the turnaround
+// figures come late rather than never (timeline::MarkBacklog).
 // Used on the router's thread only.
 class TimelineRecorder {
  public:
@@ -43,8 +47,13 @@ class TimelineRecorder {
   void add_events(std::span<const mapping::ClinicalEvent> events);
   // The message has no outcome yet (a mapping was not loaded): its marks are dropped.
   void drop_message();
-  // Enqueues the batch's marks; false when the timeline failed (logged here).
+  // Enqueues the marks held from earlier failures and the batch's; false when the timeline
+  // failed (the marks are held; the backlog logs it).
   bool enqueue_batch();
+  // Hands the held marks again; true when none are left held.
+  bool retry_held();
+  std::size_t held_marks() const { return backlog_.held(); }
+  std::uint64_t dropped_marks() const { return backlog_.dropped(); }
 
   std::size_t batch_marks() const { return marks_.size(); }
   // Events of the batch's messages left out because their time could not be read.
@@ -54,6 +63,7 @@ class TimelineRecorder {
   std::unique_ptr<timeline::TimelineStore> store_;
   std::function<void()> on_enqueued_;
   std::vector<timeline::Mark> marks_;  // the batch's, reused from batch to batch
+  timeline::MarkBacklog backlog_;      // marks the inbox did not take yet
   std::size_t message_start_ = 0;      // where the message in hand's marks begin
   std::size_t skipped_ = 0;            // of the batch
   std::size_t message_skipped_ = 0;    // skipped_ when the message in hand began

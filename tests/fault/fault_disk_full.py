@@ -27,6 +27,9 @@ Checks:
   - no message was acknowledged AA without being stored: every acknowledged message's order
     is in his_order with exactly the his_result rows its message carries (lost 0), and nothing
     is doubled although many messages were sent several times (duplicated 0);
+  - the turnaround figures are whole: every order in the HIS has its lab_order_to_final and
+    delivery_latency interval recorded once (marks the timeline could not take meanwhile are
+    held and handed again);
   - the log says why (SQLite's "database or disk is full"), and does not flood: the journal's
     failed commits are logged once per 10 s (the counters count every one), so the log holds
     tens of error lines, not one per message.
@@ -59,6 +62,8 @@ DISK_FULL = "database or disk is full"
 # timeline, HIS writer) says so about once a second, the journal's commits once per 10 s; a
 # line per failed message would be thousands.
 MAX_ERROR_LINES = 120
+# Each message's order gives one of each (its ordered and final events; its delivery).
+INTERVALS = ("lab_order_to_final", "delivery_latency")
 
 
 @contextlib.contextmanager
@@ -152,6 +157,27 @@ def first_positive_after(gen, moment):
     return min(times) - moment if times else None
 
 
+def turnaround_counts(admin_port):
+    """{interval: observations} of hisbridge_turnaround_seconds_count, summed over labels."""
+    counts = {}
+    for name, value in fs.scrape(admin_port).items():
+        if name.startswith("hisbridge_turnaround_seconds_count{"):
+            interval = name.split('interval="', 1)[1].split('"', 1)[0]
+            counts[interval] = counts.get(interval, 0) + int(value)
+    return counts
+
+
+def wait_turnaround(admin_port, orders, timeout=60.0):
+    """Waits until every order's lab_order_to_final and delivery_latency intervals are
+    recorded; returns the last counts read."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = turnaround_counts(admin_port)
+        if all(counts.get(i, 0) >= orders for i in INTERVALS) or time.monotonic() >= deadline:
+            return counts
+        time.sleep(0.5)
+
+
 def error_lines(engine):
     return [l for l in engine.all_logs().splitlines() if " error " in l[:40]]
 
@@ -175,6 +201,9 @@ def main(report):
             gen.close()
         print(gen.describe())
         verdict, drain_s = fs.wait_delivered(gen, his, DRAIN_TIMEOUT)
+        orders = his.counts(gen.tag)[0]
+        turnaround = wait_turnaround(admin_port, orders)
+        print("turnaround intervals recorded: %s for %d orders" % (turnaround, orders))
         rss = fs.peak_rss_mb(engine.process)
         samples = fs.scrape(admin_port)
         print(verdict.describe())
@@ -199,7 +228,8 @@ def main(report):
                    dead_letters="n/a" if dead is None else int(dead),
                    recovery_s="n/a" if recovery_s is None else recovery_s,
                    ack_p99_ms_after=fs.ms(fs.percentile(gen.latencies({"after"}), 99)),
-                   error_lines=len(errors))
+                   error_lines=len(errors),
+                   **{"turnaround_" + i: turnaround.get(i, 0) for i in INTERVALS})
         print("HIS full: %d HIS write retries, %d negative answers; journal full: %d negative "
               "answers (%s); first AA %s s after the journal's space came back; %d error lines"
               % (his_retries, len(his_full_negative), len(journal_negative),
@@ -221,6 +251,10 @@ def main(report):
         check(len(errors) <= MAX_ERROR_LINES, "%d error lines in the log (at most %d)"
               % (len(errors), MAX_ERROR_LINES))
         fs.verdict_checks(gen, verdict, DRAIN_TIMEOUT)
+        for interval in INTERVALS:
+            check(turnaround.get(interval, 0) == orders,
+                  "%s intervals recorded for %d orders in the HIS: turnaround figures were "
+                  "lost (or doubled) in the faults" % (turnaround.get(interval, 0), orders))
         check(engine.process.poll() is None, "the engine is not running at the end")
         engine.stop()
 

@@ -304,6 +304,28 @@ TEST_F(RouterTimelineTest, ATimelineFailureIsCountedAndProcessingGoesOn) {
   EXPECT_TRUE(recorded().empty());
 }
 
+TEST_F(RouterTimelineTest, MarksHeldThroughATimelineFailureAreRecordedOnceItPasses) {
+  // The timeline's database fails (a full disk), messages are processed and delivered
+  // meanwhile; once it takes marks again, those held are handed without a new message.
+  watched_->fail(true);
+  append({oru("M1", "XN-1", "S", "202603050800+0700", "202603050830+0700"),
+          oru("M2", "XN-2", "R", "202603050700+0700", "202603051200+0700")});
+  auto r = router(channels());
+  r->start();
+  ASSERT_TRUE(all_done());
+  EXPECT_TRUE(stored_intervals("lab_order_to_final").empty());
+  watched_->fail(false);
+  EXPECT_TRUE(testing_support::wait_until(
+      [&] { return stored_intervals("lab_order_to_final").size() == 2; },
+      std::chrono::seconds(20)));
+  r->stop();
+  // The batch's 4 marks (ordered x2, final x2) at the first call, then again until taken.
+  const std::vector<std::size_t> calls = watched_->calls();
+  ASSERT_GE(calls.size(), 2u);
+  EXPECT_TRUE(std::all_of(calls.begin(), calls.end(), [](std::size_t n) { return n == 4; }));
+  EXPECT_EQ(r->counters().timeline_errors, 1u);  // the batch's failure; retries are not counted
+}
+
 TEST_F(RouterTimelineTest, EventsWithoutAReadableTimeAreCounted) {
   // A date alone names no instant: the `ordered` event is left out, the message delivered.
   const auto ids = append({oru("M1", "XN-1", "S", "20260305", "202603050830+0700")});
