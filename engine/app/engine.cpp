@@ -406,6 +406,7 @@ class Engine::Impl {
         };
         auto shared = std::make_shared<DeliveryMarks>();
         shared->store = std::move(*marks);
+        delivery_held_marks_ = [shared] { return shared->backlog.held(); };
         setup.marks = [shared, worker = timeline_worker_.get()](
                           std::span<const timeline::Mark> m) {
           {
@@ -505,6 +506,10 @@ class Engine::Impl {
     register_retention_metrics(registry_, pruner_.get());
     register_mapping_metrics(registry_, *mappings_);
     register_timeline_metrics(registry_, *router_, timeline_worker_.get(), admin_timeline_,
+                              [this] {
+                                return router_->timeline_held_marks() +
+                                       (delivery_held_marks_ ? delivery_held_marks_() : 0);
+                              },
                               config_.turnaround.overdue_lookback);
     admin::AdminSources sources{&config_, &registry_, router_.get(), ingest_.get(),
                                 mappings_.get(), [this] { return not_ready(); }};
@@ -723,6 +728,8 @@ class Engine::Impl {
   std::vector<std::thread> threads_;
   std::unique_ptr<store::GroupCommitter> committer_;
   std::unique_ptr<store::Pruner> pruner_;  // none without a store.retention rule
+  // The delivery marks held for the timeline (thread-safe); unset without a timeline.
+  std::function<std::size_t()> delivery_held_marks_;
   std::unique_ptr<mapping::MappingWatcher> mappings_;  // before the router: it reads them
   std::unique_ptr<router::Router> router_;
   std::unique_ptr<delivery::DeliveryService> deliveries_;  // after the router: its counters

@@ -98,7 +98,14 @@ void TurnaroundMetrics::observe(std::span<const timeline::RecordedInterval> reco
 void register_timeline_metrics(metrics::Registry& r, const router::Router& router,
                                const timeline::TimelineWorker* worker,
                                std::shared_ptr<admin::SharedTimeline> timeline,
+                               std::function<std::size_t()> held_marks,
                                std::chrono::seconds overdue_lookback) {
+  r.add_collector("hisbridge_timeline_held_marks",
+                  "Turnaround marks held in memory because the timeline's inbox could not take "
+                  "them (handed again at least once a second; 0 normally).",
+                  metrics::MetricType::gauge, [held_marks = std::move(held_marks)](auto& out) {
+                    out.push_back({{}, static_cast<double>(held_marks ? held_marks() : 0)});
+                  });
   r.add_collector(
       "hisbridge_timeline_errors_total",
       "Batches whose turnaround marks could not be handed over or recorded (delivery went on).",

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,10 +77,13 @@ inline constexpr std::size_t kOverdueGaugeLimit = 10000;
 // zero for every interval with targets and each of S and R; the timeline's counters:
 // hisbridge_timeline_errors_total (batches whose marks could not be handed over or recorded),
 // hisbridge_timeline_events_skipped_total (events whose time could not be read); and, with a
-// worker, hisbridge_timeline_backlog_batches (handed over, not yet recorded).
+// worker, hisbridge_timeline_backlog_batches (handed over, not yet recorded);
+// hisbridge_timeline_held_marks: what `held_marks` says at each scrape (marks the inbox did
+// not take yet, held in memory).
 void register_timeline_metrics(metrics::Registry& registry, const router::Router& router,
                                const timeline::TimelineWorker* worker,
                                std::shared_ptr<admin::SharedTimeline> timeline,
+                               std::function<std::size_t()> held_marks,
                                std::chrono::seconds overdue_lookback);
 
 }  // namespace hisbridge::app

@@ -102,6 +102,8 @@ class Router {
   void stop();
 
   const RouterCounters& counters() const { return counters_; }
+  // Turnaround marks held because the timeline's inbox did not take them (thread-safe).
+  std::size_t timeline_held_marks() const { return timeline_.held_marks(); }
   // Per channel, in the order of the running channels (the config's order).
   const std::deque<ChannelCounters>& channel_counters() const { return channel_counters_; }
   // Per source; null for a name that is not a configured listener.

@@ -21,6 +21,7 @@ Result<void> MarkBacklog::enqueue(TimelineStore& store, std::span<const Mark> fr
       spdlog::info("{}: the timeline took the {} held {}", who_, held_before, what_);
     }
     held_.clear();
+    held_count_.store(0, std::memory_order_relaxed);
     return enqueued;
   }
   if (held_before == 0) {
@@ -37,6 +38,7 @@ Result<void> MarkBacklog::enqueue(TimelineStore& store, std::span<const Mark> fr
                   "figures miss them",
                   who_, over, what_, capacity_);
   }
+  held_count_.store(held_.size(), std::memory_order_relaxed);
   return enqueued;
 }
 

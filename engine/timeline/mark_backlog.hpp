@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -31,7 +32,8 @@ class MarkBacklog {
   // The held marks again; success when none are held.
   Result<void> retry(TimelineStore& store) { return enqueue(store, {}); }
 
-  std::size_t held() const { return held_.size(); }
+  // Thread-safe (for metrics); the rest is not.
+  std::size_t held() const { return held_count_.load(std::memory_order_relaxed); }
   // Marks given up since the start: held when the backlog was full.
   std::uint64_t dropped() const { return dropped_; }
 
@@ -40,6 +42,7 @@ class MarkBacklog {
   const std::string what_;
   const std::size_t capacity_;
   std::vector<Mark> held_;
+  std::atomic<std::size_t> held_count_{0};  // held_.size(), for held()
   std::uint64_t dropped_ = 0;
 };
 

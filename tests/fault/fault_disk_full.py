@@ -251,6 +251,8 @@ def main(report):
         check(len(errors) <= MAX_ERROR_LINES, "%d error lines in the log (at most %d)"
               % (len(errors), MAX_ERROR_LINES))
         fs.verdict_checks(gen, verdict, DRAIN_TIMEOUT)
+        held = fs.metric_total(samples, "hisbridge_timeline_held_marks")
+        check(held == 0, "hisbridge_timeline_held_marks is %s at the end" % held)
         for interval in INTERVALS:
             check(turnaround.get(interval, 0) == orders,
                   "%s intervals recorded for %d orders in the HIS: turnaround figures were "

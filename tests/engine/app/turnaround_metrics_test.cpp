@@ -115,7 +115,11 @@ TEST(TurnaroundMetricsTest, OverdueOrdersAreCountedFromTheTimelineAtEachScrape) 
     ASSERT_TRUE(drainer);
     timeline::TimelineWorker worker(std::move(*drainer), nullptr);
     metrics::Registry registry;
-    register_timeline_metrics(registry, router, &worker, shared, std::chrono::hours(48));
+    std::size_t held = 7;  // as the router and the deliveries would say
+    register_timeline_metrics(registry, router, &worker, shared, [&held] { return held; },
+                              std::chrono::hours(48));
+    EXPECT_TRUE(has_line(registry.expose(), "hisbridge_timeline_held_marks 7"));
+    held = 0;
     EXPECT_TRUE(has_line(registry.expose(), "hisbridge_timeline_backlog_batches 1"))
         << "not drained yet: unknown, so at least one";
     worker.start();
@@ -135,9 +139,10 @@ TEST(TurnaroundMetricsTest, OverdueOrdersAreCountedFromTheTimelineAtEachScrape) 
     EXPECT_TRUE(has_line(text, gauge("patient_wait_to_service", "unknown") + " 1"));
     EXPECT_TRUE(has_line(text, "hisbridge_timeline_errors_total 0"));
     EXPECT_TRUE(has_line(text, "hisbridge_timeline_events_skipped_total 0"));
+    EXPECT_TRUE(has_line(text, "hisbridge_timeline_held_marks 0"));
     // Without a timeline, no gauge (a gap, not a false zero), the router's counters still.
     metrics::Registry without;
-    register_timeline_metrics(without, router, nullptr, nullptr, std::chrono::hours(48));
+    register_timeline_metrics(without, router, nullptr, nullptr, nullptr, std::chrono::hours(48));
     EXPECT_EQ(without.expose().find("hisbridge_overdue_orders"), std::string::npos);
     EXPECT_EQ(without.expose().find("hisbridge_timeline_backlog_batches"), std::string::npos);
   }

@@ -314,11 +314,13 @@ TEST_F(RouterTimelineTest, MarksHeldThroughATimelineFailureAreRecordedOnceItPass
   r->start();
   ASSERT_TRUE(all_done());
   EXPECT_TRUE(stored_intervals("lab_order_to_final").empty());
+  EXPECT_EQ(r->timeline_held_marks(), 4u);
   watched_->fail(false);
   EXPECT_TRUE(testing_support::wait_until(
       [&] { return stored_intervals("lab_order_to_final").size() == 2; },
       std::chrono::seconds(20)));
   r->stop();
+  EXPECT_EQ(r->timeline_held_marks(), 0u);
   // The batch's 4 marks (ordered x2, final x2) at the first call, then again until taken.
   const std::vector<std::size_t> calls = watched_->calls();
   ASSERT_GE(calls.size(), 2u);
