@@ -51,6 +51,10 @@ void register_ingest_metrics(metrics::Registry& r, const router::Ingest& ingest,
   per_source(r, "hisbridge_messages_duplicates_total",
              "Accepted messages seen before within the duplicate window (not processed again).",
              ingest, config, &C::duplicates);
+  per_source(r, "hisbridge_messages_control_id_reused_total",
+             "Accepted messages whose control id, sending application and facility were seen "
+             "within the duplicate window with other content: processed as new messages.",
+             ingest, config, &C::reused_control_ids);
   per_source(r, "hisbridge_messages_store_failures_total",
              "Messages that could not be stored: answered AR/CR with ERR-3 207, to be resent.",
              ingest, config, &C::store_failures);

@@ -238,6 +238,10 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     } else if (on_stored_) {
       on_stored_(source, stored->id);
     }
+    if (stored->reuses_key_of != 0) {
+      count(counters_, stats, &IngestCounters::reused_control_ids);
+      warn_reused_key(source, control_id, stored->reuses_key_of);
+    }
     if (pending.id_at == std::string::npos) {
       pending.reply({answer(pending, hl7::AckCode::accept, {}, control_id), true, stored->id});
       return;
@@ -245,6 +249,22 @@ void Ingest::on_message(Envelope message, ReplyHandler reply) {
     pending.accept_ack.insert(pending.id_at + 2, control_id, 2);
     pending.reply({std::move(pending.accept_ack), true, stored->id});
   });
+}
+
+// A sender whose counter restarted, or one that sends one control id for ever, would
+// otherwise lose results as duplicates; it is told to the log once a minute per source.
+void Ingest::warn_reused_key(const std::string& source, const std::string& stored_as,
+                             std::int64_t first) {
+  const auto quiet = reused_key_log_.allow(source, LogThrottle<std::string>::Clock::now());
+  if (!quiet) {
+    return;
+  }
+  spdlog::warn("{}: message {} repeats the control id, sending application and facility of "
+               "message HB{} with other content: stored and processed as a new message (the "
+               "sender reuses its control ids){}",
+               source, stored_as, first,
+               *quiet == 0 ? std::string()
+                           : "; " + std::to_string(*quiet) + " more since the last such line");
 }
 
 }  // namespace hisbridge::router

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/core/log_throttle.hpp"
 #include "engine/metrics/histogram.hpp"
 #include "engine/router/source.hpp"
 #include "engine/store/group_committer.hpp"
@@ -20,6 +21,9 @@ struct IngestCounters {
   std::atomic<std::uint64_t> accepted{0};        // stored and answered AA/CA (duplicates too)
   std::atomic<std::uint64_t> rejected{0};        // unreadable: stored as rejected, answered AR/CR
   std::atomic<std::uint64_t> duplicates{0};      // accepted, but seen before within the window
+  // accepted as new: their key was seen within the window, with other bytes (a sender that
+  // reuses its control ids)
+  std::atomic<std::uint64_t> reused_control_ids{0};
   std::atomic<std::uint64_t> store_failures{0};  // could not be stored: answered AR/CR, 207
 };
 
@@ -69,12 +73,16 @@ class Ingest final : public SourceCallbacks {
   const IngestCounters& counters() const { return counters_; }
 
  private:
+  void warn_reused_key(const std::string& source, const std::string& stored_as,
+                       std::int64_t first);
+
   store::GroupCommitter& committer_;
   CharsetOverrides charsets_;
   std::set<std::string, std::less<>> vendor_xml_sources_;
   StoredHook on_stored_;
   IngestCounters counters_;
   std::map<std::string, std::unique_ptr<SourceIngestStats>, std::less<>> per_source_;
+  LogThrottle<std::string> reused_key_log_;  // per source, one line a minute
 };
 
 // The current time as an HL7 DTM in UTC, `YYYYMMDDHHMMSS+0000`, for ACK MSH-7.

@@ -32,8 +32,9 @@ void log_notice(void*, const char* message) {
 }
 
 // A whole round of messages in one statement: the columns arrive as binary arrays
-// (pg_row_arrays.hpp), each message's original is looked up among the rows already stored
-// (earlier rounds of the same batch included: same transaction), ids are drawn from the
+// (pg_row_arrays.hpp), each message's original (the first under its key with the same bytes;
+// without one, the first under its key is returned as `reused`) is looked up among the rows
+// already stored (earlier rounds of the same batch included: same transaction), ids are drawn from the
 // sequence after sorting by position in the batch (PostgreSQL evaluates volatile output
 // expressions after ORDER BY), so sorting the returned rows by id gives batch order, and the
 // status counters move once per statement. `received_at_us + 0` keeps the lookup on the
@@ -46,14 +47,17 @@ constexpr const char* kInsertBatch =
     " $11::text[], $12::text[], $13::bytea[]) WITH ORDINALITY AS t(received_at_us,"
     " window_start, check_duplicate, source, peer, control_id, sending_application,"
     " sending_facility, message_type, patient_id, status, error, raw, ord)),"
-    " numbered AS (SELECT i.*, o.id AS original, nextval('hisbridge_messages_id_seq') AS id"
-    " FROM input AS i LEFT JOIN LATERAL (SELECT m.id FROM hisbridge_messages AS m"
+    " numbered AS (SELECT i.*, CASE WHEN o.same THEN o.id END AS original,"
+    " CASE WHEN NOT o.same THEN o.id ELSE 0 END AS reused,"
+    " nextval('hisbridge_messages_id_seq') AS id"
+    " FROM input AS i LEFT JOIN LATERAL (SELECT m.id, m.raw = i.raw AS same"
+    " FROM hisbridge_messages AS m"
     " WHERE i.check_duplicate AND m.control_id = i.control_id"
     " AND m.sending_application = i.sending_application"
     " AND m.sending_facility = i.sending_facility"
     " AND m.received_at_us + 0 BETWEEN i.window_start AND i.received_at_us"
-    " AND m.status NOT IN ('rejected', 'duplicate') ORDER BY m.id LIMIT 1) AS o ON true"
-    " ORDER BY i.ord),"
+    " AND m.status NOT IN ('rejected', 'duplicate') ORDER BY same DESC, m.id LIMIT 1) AS o"
+    " ON true ORDER BY i.ord),"
     " ins AS (INSERT INTO hisbridge_messages(id, received_at_us, updated_at_us, source, peer,"
     " control_id, sending_application, sending_facility, message_type, patient_id, status,"
     " error, duplicate_of, raw) SELECT id, received_at_us, $14, source, peer, control_id,"
@@ -63,7 +67,8 @@ constexpr const char* kInsertBatch =
     " counted AS (UPDATE hisbridge_counts AS c SET messages = c.messages + d.n"
     " FROM (SELECT status, count(*) AS n FROM ins GROUP BY status) AS d"
     " WHERE c.status = d.status)"
-    " SELECT id, duplicate_of FROM ins ORDER BY id";
+    " SELECT ins.id, ins.duplicate_of, COALESCE(n.reused, 0) FROM ins"
+    " JOIN numbered AS n ON n.id = ins.id ORDER BY ins.id";
 constexpr Oid kInt8Array = 1016;
 constexpr Oid kBoolArray = 1000;
 constexpr Oid kTextArray = 1009;
@@ -386,7 +391,8 @@ Result<void> PostgresStore::read_batch(PGconn* conn, std::size_t rounds,
     }
     for (int i = 0; i < PQntuples(rows); ++i) {
       const std::int64_t original = pg::cell_int8(rows, i, 1);
-      out.push_back(Appended{pg::cell_int8(rows, i, 0), original != 0, original});
+      out.push_back(Appended{pg::cell_int8(rows, i, 0), original != 0, original,
+                             pg::cell_int8(rows, i, 2)});
     }
   }
   auto committed = pg::next_result(conn, PGRES_COMMAND_OK, "commit");

@@ -110,10 +110,12 @@ Result<void> SqliteStore::prepare_statements() {
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
       {&rollback_, "ROLLBACK"},
+      // The first message under the key with the same bytes, else the first under the key.
       {&find_original_,
-       "SELECT id FROM hisbridge_messages WHERE control_id = ?1 AND sending_application = ?2"
+       "SELECT id, raw_format = ?6 AND raw = ?7 AS same FROM hisbridge_messages"
+       " WHERE control_id = ?1 AND sending_application = ?2"
        " AND sending_facility = ?3 AND received_at_us BETWEEN ?4 AND ?5"
-       " AND status NOT IN ('rejected', 'duplicate') ORDER BY id LIMIT 1"},
+       " AND status NOT IN ('rejected', 'duplicate') ORDER BY same DESC, id LIMIT 1"},
       {&insert_,
        "INSERT INTO hisbridge_messages(received_at_us, updated_at_us, source, peer, control_id,"
        " sending_application, sending_facility, message_type, patient_id, status, error,"
@@ -153,9 +155,14 @@ SqliteStore::Fields SqliteStore::clean_fields(const NewMessage& m) {
   return out;
 }
 
-// The id of the first stored original this message repeats, or 0.
-Result<std::int64_t> SqliteStore::find_original(const Fields& f, std::int64_t received_at_us,
-                                                std::int64_t window_us) {
+// The same bytes compare equal stored: one encoder with one level encodes them alike. A
+// change of the compression level between a message and its resend makes the resend a new
+// message, processed again: harmless, as every destination writes idempotently.
+Result<SqliteStore::Original> SqliteStore::find_original(const Fields& f,
+                                                         std::int64_t received_at_us,
+                                                         std::int64_t window_us,
+                                                         std::string_view stored,
+                                                         RawFormat format) {
   sqlite3_stmt* s = find_original_.get();
   const ResetOnExit reset(s);
   bind_text(s, 1, f[kControlId]);
@@ -163,18 +170,23 @@ Result<std::int64_t> SqliteStore::find_original(const Fields& f, std::int64_t re
   bind_text(s, 3, f[kFacility]);
   bind_int(s, 4, duplicate_window_start(received_at_us, window_us));
   bind_int(s, 5, received_at_us);
+  bind_int(s, 6, static_cast<int>(format));
+  if (const int bound = bind_blob(s, 7, stored); bound != SQLITE_OK) {
+    return fail(db_.get(), bound, "bind message");
+  }
   const int rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) {
-    return sqlite3_column_int64(s, 0);
+    return Original{sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1) != 0};
   }
   if (rc == SQLITE_DONE) {
-    return 0;
+    return Original{};
   }
   return fail(db_.get(), rc, "duplicate lookup");
 }
 
 Result<std::int64_t> SqliteStore::insert(const NewMessage& m, const Fields& f,
                                          MessageStatus status, std::int64_t duplicate_of,
+                                         std::string_view stored, RawFormat format,
                                          std::int64_t now) {
   sqlite3_stmt* s = insert_.get();
   const ResetOnExit reset(s);
@@ -190,10 +202,6 @@ Result<std::int64_t> SqliteStore::insert(const NewMessage& m, const Fields& f,
   bind_text(s, 10, to_string(status));
   bind_text(s, 11, f[kError]);
   bind_int(s, 12, duplicate_of);
-  RawFormat format = static_cast<RawFormat>(m.stored_format);
-  const std::string_view stored =
-      m.stored_raw.empty() ? codec_.encode(m.raw, compression_level_, packed_, format)
-                           : std::string_view(m.stored_raw);
   const int bound = bind_blob(s, 13, stored);
   bind_int(s, 14, static_cast<int>(format));
   if (bound != SQLITE_OK) {
@@ -219,23 +227,28 @@ Result<void> SqliteStore::append_rows(std::span<const NewMessage> batch, std::in
   std::array<std::int64_t, 5> counts{};
   for (const NewMessage& m : batch) {
     const Fields f = clean_fields(m);
+    RawFormat format = static_cast<RawFormat>(m.stored_format);
+    const std::string_view stored =
+        m.stored_raw.empty() ? codec_.encode(m.raw, compression_level_, packed_, format)
+                             : std::string_view(m.stored_raw);
     MessageStatus status = m.status;
     std::int64_t original = 0;
+    std::int64_t reused = 0;
     if (status == MessageStatus::received && !f[kControlId].empty() && window_us > 0) {
-      auto found = find_original(f, m.received_at_us, window_us);
+      auto found = find_original(f, m.received_at_us, window_us, stored, format);
       if (!found) {
         return found.error();
       }
-      original = *found;
+      (found->same_bytes ? original : reused) = found->id;
       if (original != 0) {
         status = MessageStatus::duplicate;
       }
     }
-    auto id = insert(m, f, status, original, now);
+    auto id = insert(m, f, status, original, stored, format, now);
     if (!id) {
       return id.error();
     }
-    out.push_back(Appended{*id, original != 0, original});
+    out.push_back(Appended{*id, original != 0, original, reused});
     ++counts[static_cast<std::size_t>(status)];
   }
   for (std::size_t i = 0; i < counts.size(); ++i) {

@@ -109,10 +109,18 @@ class SqliteStore final : public Store {
   Result<void> prepare_statements();
 
   Fields clean_fields(const NewMessage& m);
-  Result<std::int64_t> find_original(const Fields& f, std::int64_t received_at_us,
-                                     std::int64_t window_us);
+  // The first message stored within the window under the message's key with the same stored
+  // bytes, else the first under the key; id 0 when there is none.
+  struct Original {
+    std::int64_t id = 0;
+    bool same_bytes = false;
+  };
+  Result<Original> find_original(const Fields& f, std::int64_t received_at_us,
+                                 std::int64_t window_us, std::string_view stored,
+                                 RawFormat format);
   Result<std::int64_t> insert(const NewMessage& m, const Fields& f, MessageStatus status,
-                              std::int64_t duplicate_of, std::int64_t now_us);
+                              std::int64_t duplicate_of, std::string_view stored,
+                              RawFormat format, std::int64_t now_us);
   Result<void> add_count(MessageStatus status, std::int64_t delta);
   Result<void> append_rows(std::span<const NewMessage> batch, std::int64_t window_us,
                            std::vector<Appended>& out);

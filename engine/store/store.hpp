@@ -56,6 +56,11 @@ struct Appended {
   // stored within the duplicate window; `duplicate_of` is the id of the first one.
   bool duplicate = false;
   std::int64_t duplicate_of = 0;
+  // Not a duplicate although the key was seen within the window: the bytes differ from every
+  // message stored under it (a sender that reused its control ids, after a restart of its
+  // counter, say). Stored `received` and processed like any new message; this is the id of
+  // the first message stored under the key, for the warning. 0 otherwise.
+  std::int64_t reuses_key_of = 0;
 };
 
 // A message's next state, for Store::set_statuses().

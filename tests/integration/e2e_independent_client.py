@@ -17,8 +17,10 @@ Checks: every ACK reads MSA-1 AA or CA and MSA-2 = the message's MSH-10 (read bo
 python-hl7 and with this script's own reader); the journal (var/hisbridge.db, read with
 sqlite3) holds every message in the order sent, byte for byte as the client put it on the
 wire (mllp_send turns CRLF and LF into CR and strips the end: the comparison is with that);
-processing marks the first message of each (sending application, facility, MSH-10)
-`processed` and every later one `duplicate` of it. One ER7 message and one HL7 v2.xml
+processing marks the first message of each (sending application, facility, MSH-10) and
+bytes `processed` and every later one with the same key and bytes `duplicate` of it; one with
+the same key and other bytes is a new message, `processed`, and counted in
+hisbridge_messages_control_id_reused_total. One ER7 message and one HL7 v2.xml
 message (the XML twin of a fixture) POSTed to `/ingest/<listener>`, and one file dropped into
 the drop folder (written under a temporary name, then renamed), are stored as sent and
 processed too. The engine then exits 0 on SIGTERM, and its
@@ -211,8 +213,9 @@ def check_journal(folder, expected):
                              " FROM hisbridge_messages ORDER BY id")
     check(len(rows) == len(expected), "the journal holds %d rows, %d messages were sent"
           % (len(rows), len(expected)))
-    first_of = {}
-    counts = {"processed": 0, "duplicate": 0}
+    first_of = {}       # key: the first row stored under it
+    same_bytes_of = {}  # (key, bytes): the first row stored with them
+    counts = {"processed": 0, "duplicate": 0, "reused": 0}
     for row, (source, raw) in zip(rows, expected):
         rid, rsource, control_id, application, facility, status, duplicate_of, rraw = row
         check(rsource == source and bytes(rraw) == raw,
@@ -222,15 +225,21 @@ def check_journal(folder, expected):
             check(control_id.encode() == e2e.msh_field(raw, 10),
                   "row %d: control_id %r, MSH-10 %r" % (rid, control_id, e2e.msh_field(raw, 10)))
         key = (application, facility, control_id)
-        if key not in first_of:
-            first_of[key] = rid
+        # Without a control id nothing is a repeat: every message is new.
+        original = same_bytes_of.get((key, bytes(rraw))) if control_id else None
+        if original is None:
+            # New bytes: a new message, even under a key seen before (fixtures of different
+            # files reuse control ids, as a sender whose counter restarted does).
             check(status == "processed" and duplicate_of == 0,
                   "row %d %r: status %s (duplicate_of %d), expected processed"
                   % (rid, key, status, duplicate_of))
+            counts["reused"] += 1 if control_id and key in first_of else 0
+            first_of.setdefault(key, rid)
+            same_bytes_of[(key, bytes(rraw))] = rid
         else:
-            check(status == "duplicate" and duplicate_of == first_of[key],
-                  "row %d %r repeats row %d: status %s, duplicate_of %d, expected duplicate"
-                  % (rid, key, first_of[key], status, duplicate_of))
+            check(status == "duplicate" and duplicate_of == original,
+                  "row %d %r repeats row %d byte for byte: status %s, duplicate_of %d, "
+                  "expected duplicate" % (rid, key, original, status, duplicate_of))
         counts[status] += 1
     return counts
 
@@ -295,6 +304,12 @@ def main():
 
         e2e.wait_until_processed(folder, len(expected))
         counts = check_journal(folder, expected)
+        reused = sum(float(l.rsplit(" ", 1)[1]) for l in e2e.metrics_text(admin_port).splitlines()
+                     if l.startswith("hisbridge_messages_control_id_reused_total{"))
+        check(reused == counts["reused"], "hisbridge_messages_control_id_reused_total %s, the "
+              "journal shows %d" % (reused, counts["reused"]))
+        check(counts["reused"] == 0 or "the sender reuses its control ids" in engine.log_text(),
+              "no warning for the reused control ids")
         engine.stop()
 
         log = engine.all_logs()
@@ -304,9 +319,11 @@ def main():
 
         print("e2e_independent_client: %d files, %d messages over MLLP (%d by mllp_send, %d by "
               "MLLPClient), 2 over HTTP (ER7; v2.xml: %s), 1 by drop folder; all acknowledged "
-              "AA/CA; journal: %d processed, %d duplicate, byte-identical"
+              "AA/CA; journal: %d processed (%d of them under a reused control id), %d "
+              "duplicate, byte-identical"
               % (len(files), by_tool["mllp_send"] + by_tool["MLLPClient"], by_tool["mllp_send"],
-                 by_tool["MLLPClient"], xml_outcome, counts["processed"], counts["duplicate"]))
+                 by_tool["MLLPClient"], xml_outcome, counts["processed"], counts["reused"],
+                 counts["duplicate"]))
 
 
 if __name__ == "__main__":

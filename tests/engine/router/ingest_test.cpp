@@ -10,6 +10,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/store/open_store.hpp"
 
@@ -79,6 +80,24 @@ TEST_F(IngestTest, CountsEachSourceApartAndInTotal) {
   EXPECT_EQ(ingest_->counters().received.load(), 4u);
   EXPECT_EQ(ingest_->counters().accepted.load(), 3u);
   EXPECT_EQ(ingest_->counters().rejected.load(), 1u);
+}
+
+TEST_F(IngestTest, AReusedControlIdWithOtherContentIsANewMessageAndCounted) {
+  std::vector<std::int64_t> processed;
+  ingest_ = std::make_unique<Ingest>(
+      *committer_, Ingest::CharsetOverrides{},
+      [&processed](const std::string&, std::int64_t id) { processed.push_back(id); });
+  ingest_->add_source("lis");
+  const Reply first = send("lis", oru("A1"));
+  const Reply other = send("lis", oru("A1") + "OBX|1|NM|GLU||7.9\r");  // the counter restarted
+  const Reply resent = send("lis", oru("A1") + "OBX|1|NM|GLU||7.9\r");
+  EXPECT_TRUE(first.accepted && other.accepted && resent.accepted);
+  const SourceIngestStats* lis = ingest_->source_stats("lis");
+  ASSERT_NE(lis, nullptr);
+  EXPECT_EQ(lis->counters.reused_control_ids.load(), 1u);
+  EXPECT_EQ(lis->counters.duplicates.load(), 1u);
+  // Processing is told of the first two, not of the resend.
+  EXPECT_EQ(processed, (std::vector<std::int64_t>{first.message_id, other.message_id}));
 }
 
 TEST_F(IngestTest, EveryAnswerIsObservedInTheAckLatency) {

@@ -170,6 +170,31 @@ TEST_P(StoreContractTest, RepeatWithinTheWindowIsADuplicateOfTheFirst) {
   EXPECT_EQ(stored.message.raw, test_message("C1", 0).raw);
 }
 
+TEST_P(StoreContractTest, SameKeyWithOtherBytesIsANewMessageThatReusesTheKey) {
+  // A sender whose control id counter restarted: the same key, another result.
+  const std::int64_t first = append_one(test_message("C1", kT0));
+  NewMessage other = test_message("C1", kT0 + kMinute);
+  other.raw += "OBX|1|NM|GLU^Glucose||7.9|mmol/L\r";
+  NewMessage resent = other;  // and that one sent again, byte for byte
+  resent.received_at_us += kMinute;
+  const auto out = append({other, test_message("C1", kT0 + 2 * kMinute)});
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_FALSE(out[0].duplicate);
+  EXPECT_EQ(out[0].reuses_key_of, first);
+  EXPECT_EQ(get(out[0].id).message.status, MessageStatus::received);
+  EXPECT_EQ(get(out[0].id).message.raw, other.raw);
+  EXPECT_TRUE(out[1].duplicate);  // the first message's bytes again
+  EXPECT_EQ(out[1].duplicate_of, first);
+  EXPECT_EQ(out[1].reuses_key_of, 0);
+  const auto again = append({resent});
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_TRUE(again[0].duplicate);
+  EXPECT_EQ(again[0].duplicate_of, out[0].id);  // the one with its bytes, not the first
+  EXPECT_EQ(again[0].reuses_key_of, 0);
+  EXPECT_EQ(store_->stats()->received, 2);
+  EXPECT_EQ(store_->stats()->duplicate, 2);
+}
+
 TEST_P(StoreContractTest, RepeatOutsideTheWindowIsNew) {
   append_one(test_message("C1", kT0));
   const auto later = append({test_message("C1", kT0 + kWindow + 1)});
@@ -200,7 +225,7 @@ TEST_P(StoreContractTest, EachResultBelongsToItsMessageInALongMixedBatch) {
   for (int i = 0; i < 60; ++i) {
     const int key = i % 7 == 6 ? i - 5 : i;
     NewMessage m = test_message("K" + std::to_string(key), kT0 + i);
-    m.raw += "NTE|" + std::to_string(i) + "\r";
+    m.raw += "NTE|" + std::to_string(key) + "\r";  // a repeat is the same bytes
     if (i % 11 == 3) {
       m.status = MessageStatus::rejected;
     }
