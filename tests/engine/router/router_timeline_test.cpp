@@ -23,6 +23,7 @@
 #include "engine/store/open_store.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "engine/timeline/timeline_worker.hpp"
+#include "tests/support/forwarding_timeline.hpp"
 #include "tests/support/wait_until.hpp"
 
 namespace hisbridge::router {
@@ -51,33 +52,17 @@ const char* const kMapping = R"({
 
 // Forwards to a real timeline; counts enqueue() calls and the marks each was given, and fails
 // them while told to.
-class WatchedTimeline final : public timeline::TimelineStore {
+class WatchedTimeline final : public testing_support::ForwardingTimeline {
  public:
-  explicit WatchedTimeline(std::unique_ptr<timeline::TimelineStore> inner)
-      : inner_(std::move(inner)) {}
+  using ForwardingTimeline::ForwardingTimeline;
 
-  Result<std::vector<RecordedInterval>> record(std::span<const timeline::Mark> marks) override {
-    return inner_->record(marks);
-  }
   Result<void> enqueue(std::span<const timeline::Mark> marks) override {
     const std::lock_guard lock(mutex_);
     calls_.push_back(marks.size());
     if (fail_) {
       return store::StoreError::io;
     }
-    return inner_->enqueue(marks);
-  }
-  Result<timeline::Drained> drain(std::size_t rows, std::size_t marks) override {
-    return inner_->drain(rows, marks);
-  }
-  Result<std::vector<timeline::IntervalRow>> intervals(const timeline::IntervalQuery& q) override {
-    return inner_->intervals(q);
-  }
-  Result<std::vector<timeline::OverdueItem>> overdue(const timeline::OverdueQuery& q) override {
-    return inner_->overdue(q);
-  }
-  const std::vector<timeline::IntervalDefinition>& definitions() const override {
-    return inner_->definitions();
+    return ForwardingTimeline::enqueue(marks);
   }
 
   void fail(bool f) {
@@ -90,7 +75,6 @@ class WatchedTimeline final : public timeline::TimelineStore {
   }
 
  private:
-  std::unique_ptr<timeline::TimelineStore> inner_;
   mutable std::mutex mutex_;
   bool fail_ = false;
   std::vector<std::size_t> calls_;

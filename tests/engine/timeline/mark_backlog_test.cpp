@@ -11,44 +11,27 @@
 #include <vector>
 
 #include "engine/timeline/interval_definition.hpp"
+#include "tests/support/forwarding_timeline.hpp"
 
 namespace hisbridge::timeline {
 namespace {
 
 namespace fs = std::filesystem;
 
-class FailingTimeline final : public TimelineStore {
+class FailingTimeline final : public testing_support::ForwardingTimeline {
  public:
-  explicit FailingTimeline(std::unique_ptr<TimelineStore> inner) : inner_(std::move(inner)) {}
+  using ForwardingTimeline::ForwardingTimeline;
 
-  Result<std::vector<RecordedInterval>> record(std::span<const Mark> marks) override {
-    return inner_->record(marks);
-  }
   Result<void> enqueue(std::span<const Mark> marks) override {
     calls.push_back(marks.size());
     if (failing) {
       return store::StoreError::io;
     }
-    return inner_->enqueue(marks);
-  }
-  Result<Drained> drain(std::size_t rows, std::size_t marks) override {
-    return inner_->drain(rows, marks);
-  }
-  Result<std::vector<IntervalRow>> intervals(const IntervalQuery& q) override {
-    return inner_->intervals(q);
-  }
-  Result<std::vector<OverdueItem>> overdue(const OverdueQuery& q) override {
-    return inner_->overdue(q);
-  }
-  const std::vector<IntervalDefinition>& definitions() const override {
-    return inner_->definitions();
+    return ForwardingTimeline::enqueue(marks);
   }
 
   bool failing = false;
   std::vector<std::size_t> calls;
-
- private:
-  std::unique_ptr<TimelineStore> inner_;
 };
 
 Mark mark(const std::string& order, const std::string& kind, std::int64_t at_us) {

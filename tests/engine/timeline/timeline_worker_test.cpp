@@ -22,6 +22,7 @@
 #include "engine/store/error.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "tests/engine/store/store_test_env.hpp"
+#include "tests/support/forwarding_timeline.hpp"
 #include "tests/support/wait_until.hpp"
 
 namespace hisbridge::timeline {
@@ -47,36 +48,20 @@ bool eventually(const std::function<bool()>& done) {
 }
 
 // Forwards to a real timeline; drain() fails while told to, and counts its calls.
-class FlakyTimeline final : public TimelineStore {
+class FlakyTimeline final : public testing_support::ForwardingTimeline {
  public:
-  explicit FlakyTimeline(std::unique_ptr<TimelineStore> inner) : inner_(std::move(inner)) {}
+  using ForwardingTimeline::ForwardingTimeline;
 
-  Result<std::vector<RecordedInterval>> record(std::span<const Mark> marks) override {
-    return inner_->record(marks);
-  }
-  Result<void> enqueue(std::span<const Mark> marks) override { return inner_->enqueue(marks); }
   Result<Drained> drain(std::size_t rows, std::size_t marks) override {
     ++drains_;
     if (fail_) {
       return store::StoreError::busy;
     }
-    return inner_->drain(rows, marks);
-  }
-  Result<std::vector<IntervalRow>> intervals(const IntervalQuery& q) override {
-    return inner_->intervals(q);
-  }
-  Result<std::vector<OverdueItem>> overdue(const OverdueQuery& q) override {
-    return inner_->overdue(q);
-  }
-  const std::vector<IntervalDefinition>& definitions() const override {
-    return inner_->definitions();
+    return ForwardingTimeline::drain(rows, marks);
   }
 
   std::atomic<bool> fail_{false};
   std::atomic<int> drains_{0};
-
- private:
-  std::unique_ptr<TimelineStore> inner_;
 };
 
 class TimelineWorkerTest : public testing::Test {
