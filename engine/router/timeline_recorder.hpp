@@ -53,7 +53,6 @@ class TimelineRecorder {
   // Hands the held marks again; true when none are left held.
   bool retry_held();
   std::size_t held_marks() const { return backlog_.held(); }
-  std::uint64_t dropped_marks() const { return backlog_.dropped(); }
 
   std::size_t batch_marks() const { return marks_.size(); }
   // Events of the batch's messages left out because their time could not be read.

@@ -34,8 +34,8 @@ void log_notice(void*, const char* message) {
 // A whole round of messages in one statement: the columns arrive as binary arrays
 // (pg_row_arrays.hpp), each message's original (the first under its key with the same bytes;
 // without one, the first under its key is returned as `reused`) is looked up among the rows
-// already stored (earlier rounds of the same batch included: same transaction), ids are drawn from the
-// sequence after sorting by position in the batch (PostgreSQL evaluates volatile output
+// already stored (earlier rounds of the same batch included: same transaction), ids are drawn
+// from the sequence after sorting by position in the batch (PostgreSQL evaluates volatile output
 // expressions after ORDER BY), so sorting the returned rows by id gives batch order, and the
 // status counters move once per statement. `received_at_us + 0` keeps the lookup on the
 // duplicate index: the generic plan is made at the first call, when the table is empty, and
@@ -67,7 +67,7 @@ constexpr const char* kInsertBatch =
     " counted AS (UPDATE hisbridge_counts AS c SET messages = c.messages + d.n"
     " FROM (SELECT status, count(*) AS n FROM ins GROUP BY status) AS d"
     " WHERE c.status = d.status)"
-    " SELECT ins.id, ins.duplicate_of, COALESCE(n.reused, 0) FROM ins"
+    " SELECT ins.id, ins.duplicate_of, n.reused FROM ins"
     " JOIN numbered AS n ON n.id = ins.id ORDER BY ins.id";
 constexpr Oid kInt8Array = 1016;
 constexpr Oid kBoolArray = 1000;
