@@ -7,7 +7,11 @@
 //   (2) PostgreSQL journal, durable (skipped unless HISBRIDGE_TEST_PG names a server);
 //   (3) the same listener and ingest answering without storing (a journal that writes
 //       nothing), the ceiling the disk leaves out;
-//   (4) the disk's own limits on the store's folder: single-row commits (a 2 KiB write and
+//   (4) the same listener answering each message after writing it to a file and an fdatasync,
+//       on the listener's own thread, and nothing else (1 x 1 only): the most any design that
+//       acknowledges after a flush can reach over this loopback, against which the 1 x 1
+//       target's "70% of the disk's single-row commits" can be read;
+//   (5) the disk's own limits on the store's folder: single-row commits (a 2 KiB write and
 //       fdatasync) per second, and 1,000-row commits (2,000 KiB and fdatasync) per second;
 //       and what SQLite alone allows there: single-row commits into a bare table and into one
 //       with an index, as the journal commits (WAL, synchronous=FULL), without network.
@@ -34,6 +38,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -45,6 +50,8 @@
 #include "adapters/mllp/mllp_listener.hpp"
 #include "engine/app/engine.hpp"
 #include "engine/config/config.hpp"
+#include "engine/hl7/ack.hpp"
+#include "engine/hl7/message.hpp"
 #include "engine/router/ingest.hpp"
 #include "engine/store/group_committer.hpp"
 #include "engine/store/open_store.hpp"
@@ -511,35 +518,129 @@ class NullStore final : public store::Store {
   std::int64_t last_id_ = 0;
 };
 
-// The same listener, ingest and group committer as the engine's, on as many threads, with a
-// journal that keeps nothing: what the MLLP path costs without the disk.
+// A source that answers each message once its bytes are written to a file in place (a log
+// written once beforehand, as disk_commits writes it) and fdatasync'ed, on the listener thread
+// that hands it over: no database, no thread hand-off, no processing. Unreadable bytes fail
+// the run (the load generator sends none).
+class FlushOnlySource final : public router::SourceCallbacks {
+ public:
+  FlushOnlySource() : file_(bench_dir() / "flush-only.log") {
+    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const std::string block(std::size_t{1} << 20, 'x');
+    for (std::size_t at = 0; fd_ >= 0 && at < kSpan; at += block.size()) {
+      if (::pwrite(fd_, block.data(), block.size(), static_cast<off_t>(at)) < 0) {
+        break;
+      }
+    }
+    if (fd_ >= 0) {
+      ::fsync(fd_);
+    }
+  }
+  ~FlushOnlySource() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    std::error_code ec;
+    fs::remove(file_, ec);
+  }
+  FlushOnlySource(const FlushOnlySource&) = delete;
+  FlushOnlySource& operator=(const FlushOnlySource&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+
+  void on_message(router::Envelope message, router::ReplyHandler reply) override {
+    auto parsed = hl7::Message::parse(message.raw);
+    if (!parsed) {
+      g_failed = true;
+      return;
+    }
+    const std::string& raw = message.raw;
+    if (at_ + raw.size() > kSpan) {
+      at_ = 0;
+    }
+    if (::pwrite(fd_, raw.data(), raw.size(), static_cast<off_t>(at_)) !=
+            static_cast<ssize_t>(raw.size()) ||
+        ::fdatasync(fd_) != 0) {
+      g_failed = true;
+      return;
+    }
+    at_ += raw.size();
+    router::Reply answer;
+    answer.ack = hl7::build_ack(*parsed, hl7::AckCode::accept, {},
+                                {std::to_string(++answered_), "20261130120000+0700"});
+    answer.accepted = true;
+    answer.message_id = static_cast<std::int64_t>(answered_);
+    reply(std::move(answer));
+  }
+
+ private:
+  static constexpr std::size_t kSpan = std::size_t{32} << 20;
+  fs::path file_;
+  int fd_ = -1;
+  std::size_t at_ = 0;         // one connection: one listener thread writes at a time
+  std::uint64_t answered_ = 0;
+};
+
+// An MLLP listener over `source`, on as many threads as the engine's, driven in `shape`;
+// `after_stop` runs once the listener has stopped, before its threads are joined. Nothing when
+// the listener could not start (the scenario is skipped).
+std::optional<bench::LoadResult> drive_listener(benchmark::State& state,
+                                                router::SourceCallbacks& source, Shape shape,
+                                                const std::function<void()>& after_stop = {}) {
+  boost::asio::io_context ioc;
+  auto guard = boost::asio::make_work_guard(ioc);
+  mllp::MllpListenerOptions options;
+  options.name = "lis";
+  options.host = "127.0.0.1";
+  mllp::MllpListener listener(ioc, options, source);
+  if (auto started = listener.start(); !started) {
+    g_failed = true;
+    state.SkipWithError(started.error().message().c_str());
+    return std::nullopt;
+  }
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i) {
+    threads.emplace_back([&ioc] { ioc.run(); });
+  }
+  const bench::LoadResult result = drive(listener.port(), shape);
+  listener.stop();
+  if (after_stop) {
+    after_stop();
+  }
+  guard.reset();
+  for (auto& t : threads) {
+    t.join();
+  }
+  return result;
+}
+
+// The same listener, ingest and group committer as the engine's, with a journal that keeps
+// nothing: what the MLLP path costs without the disk.
 void BM_NoStore(benchmark::State& state, Shape shape) {
   for (auto _ : state) {
     store::GroupCommitter committer(std::make_unique<NullStore>());
     router::Ingest ingest(committer, {});
-    boost::asio::io_context ioc;
-    auto guard = boost::asio::make_work_guard(ioc);
-    mllp::MllpListenerOptions options;
-    options.name = "lis";
-    options.host = "127.0.0.1";
-    mllp::MllpListener listener(ioc, options, ingest);
-    if (auto started = listener.start(); !started) {
-      g_failed = true;
-      state.SkipWithError(started.error().message().c_str());
+    const auto result = drive_listener(state, ingest, shape, [&] { committer.stop(); });
+    if (!result) {
       return;
     }
-    std::vector<std::thread> threads;
-    for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i) {
-      threads.emplace_back([&ioc] { ioc.run(); });
+    record(state, "no store (answers unstored), " + shape_text(shape), *result);
+  }
+}
+
+// The MLLP listener over FlushOnlySource: the most a store-then-ACK design reaches.
+void BM_FlushOnly(benchmark::State& state, Shape shape) {
+  for (auto _ : state) {
+    FlushOnlySource source;
+    if (!source.ok()) {
+      state.SkipWithError("cannot write the flush-only log in the store's folder");
+      return;
     }
-    const bench::LoadResult result = drive(listener.port(), shape);
-    listener.stop();
-    committer.stop();
-    guard.reset();
-    for (auto& t : threads) {
-      t.join();
+    const auto result = drive_listener(state, source, shape);
+    if (!result) {
+      return;
     }
-    record(state, "no store (answers unstored), " + shape_text(shape), result);
+    record(state, "flush only (write + fdatasync, answer), " + shape_text(shape), *result);
   }
 }
 
@@ -606,6 +707,17 @@ void print_targets() {
     std::printf("%-44s %-32s %7.2f %-8s %s\n", t.scenario, t.text, ratio,
                 ratio >= 1.0 ? "met" : "MISSED", t.disk_allows().c_str());
   }
+  // What the 1 x 1 target asks, next to what a listener that only flushes reaches.
+  const Row* ceiling = find_row("flush only (write + fdatasync, answer), 1 conn x window 1");
+  if (ceiling != nullptr && d.commits_per_second > 0) {
+    const double c = ceiling->load.messages_per_second;
+    std::printf("1 x 1 ceiling: flush only %.0f msg/s = %.2f of single-row commits/s", c,
+                c / d.commits_per_second);
+    if (const Row* r = find_row("sqlite durable, 1 conn x window 1"); r != nullptr && c > 0) {
+      std::printf("; sqlite durable at %.2f of it", r->load.messages_per_second / c);
+    }
+    std::printf("\n");
+  }
 }
 
 void print_table() {
@@ -651,10 +763,15 @@ void register_scenarios() {
       ->UseManualTime();
   const Shape shapes[] = {{8, 16, 0}, {8, 1, 0}, {1, 1, 0}, {8, 16, 1000}};
   const std::pair<const char*, void (*)(benchmark::State&, Shape)> kinds[] = {
-      {"sqlite", BM_Sqlite}, {"postgres", BM_Postgres}, {"no_store", BM_NoStore}};
+      {"sqlite", BM_Sqlite}, {"postgres", BM_Postgres}, {"no_store", BM_NoStore},
+      {"flush_only", BM_FlushOnly}};
   for (const auto& [kind, function] : kinds) {
     for (const Shape& shape : shapes) {
       if (function == BM_NoStore && shape.rate > 0) {
+        continue;
+      }
+      // Flushing on the listener's thread serialises its connections: a ceiling for 1 x 1 only.
+      if (function == BM_FlushOnly && (shape.connections != 1 || shape.window != 1)) {
         continue;
       }
       std::string name = std::string(kind) + "/" + std::to_string(shape.connections) + "x" +
