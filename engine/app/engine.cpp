@@ -397,8 +397,9 @@ class Engine::Impl {
         spdlog::error("timeline {}: {}; delivery times are not recorded in this run",
                       store::redacted_location(config_.store.location), marks.error().message());
       } else {
-        // Marks the inbox does not take are held and handed again with the next deliveries'
-        // (timeline::MarkBacklog, which logs it).
+        // Marks the inbox does not take are held and handed again with the next deliveries',
+        // and by the timeline worker before each drain, at least once a poll, so those of a
+        // line's last deliveries do not wait for the next (timeline::MarkBacklog logs it).
         struct DeliveryMarks {
           std::unique_ptr<timeline::TimelineStore> store;
           std::mutex mutex;
@@ -407,6 +408,12 @@ class Engine::Impl {
         auto shared = std::make_shared<DeliveryMarks>();
         shared->store = std::move(*marks);
         delivery_held_marks_ = [shared] { return shared->backlog.held(); };
+        timeline_worker_->set_before_drain([shared] {
+          const std::lock_guard lock(shared->mutex);
+          if (shared->backlog.held() != 0) {
+            static_cast<void>(shared->backlog.retry(*shared->store));
+          }
+        });
         setup.marks = [shared, worker = timeline_worker_.get()](
                           std::span<const timeline::Mark> m) {
           {

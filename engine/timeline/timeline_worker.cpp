@@ -115,6 +115,9 @@ void TimelineWorker::run() {
     wake_.wait_for(lock, wait, [this] { return stopping_ || notified_ != drained_to_; });
     const bool last = stopping_;
     lock.unlock();
+    if (before_drain_) {
+      before_drain_();
+    }
     const bool ok = drain_all();
     lock.lock();
     if (last) {

@@ -41,6 +41,12 @@ class TimelineWorker {
   TimelineWorker(const TimelineWorker&) = delete;
   TimelineWorker& operator=(const TimelineWorker&) = delete;
 
+  // `hook` runs on the worker's thread before each drain: when notified, at each poll and at
+  // each retry. A part that holds marks its inbox refused (MarkBacklog) hands them again
+  // there, so they reach the timeline within a poll even when nothing new comes. Call before
+  // start(); it must be quick and must not throw.
+  void set_before_drain(std::function<void()> hook) { before_drain_ = std::move(hook); }
+
   void start();
   // Rows were enqueued: drain soon. Any thread.
   void notify();
@@ -68,6 +74,7 @@ class TimelineWorker {
 
   std::unique_ptr<TimelineStore> store_;
   OnRecorded on_recorded_;
+  std::function<void()> before_drain_;
   Options options_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

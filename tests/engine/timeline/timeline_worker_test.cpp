@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/store/error.hpp"
+#include "engine/timeline/mark_backlog.hpp"
 #include "engine/timeline/timeline_store.hpp"
 #include "tests/engine/store/store_test_env.hpp"
 #include "tests/support/forwarding_timeline.hpp"
@@ -47,10 +48,18 @@ bool eventually(const std::function<bool()>& done) {
   return testing_support::wait_until(done, std::chrono::seconds(20));
 }
 
-// Forwards to a real timeline; drain() fails while told to, and counts its calls.
+// Forwards to a real timeline; drain() fails while told to, and counts its calls; enqueue()
+// fails while fail_enqueue_ says so.
 class FlakyTimeline final : public testing_support::ForwardingTimeline {
  public:
   using ForwardingTimeline::ForwardingTimeline;
+
+  Result<void> enqueue(std::span<const Mark> marks) override {
+    if (fail_enqueue_) {
+      return store::StoreError::io;
+    }
+    return ForwardingTimeline::enqueue(marks);
+  }
 
   Result<Drained> drain(std::size_t rows, std::size_t marks) override {
     ++drains_;
@@ -61,6 +70,7 @@ class FlakyTimeline final : public testing_support::ForwardingTimeline {
   }
 
   std::atomic<bool> fail_{false};
+  std::atomic<bool> fail_enqueue_{false};
   std::atomic<int> drains_{0};
 };
 
@@ -262,6 +272,58 @@ TEST_F(TimelineWorkerTest, StopOnAFailingStoreLeavesTheRowsForTheNextRun) {
   ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
   EXPECT_EQ(stored_intervals(), 1u);
   EXPECT_EQ(inbox_rows(), 0);
+}
+
+TEST_F(TimelineWorkerTest, RunsItsHookBeforeEveryDrainPolledOrNotified) {
+  std::atomic<int> calls{0};
+  TimelineWorker::Options options;
+  options.poll = 20ms;
+  make_worker(open(), options);
+  worker_->set_before_drain([&] { ++calls; });
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return calls >= 3; }));  // the start-up drain, then polls
+  enqueue("ORD1");
+  worker_->notify();
+  ASSERT_TRUE(eventually([&] { return stored_intervals() == 1; }));
+  worker_->stop();
+  const int after_stop = calls;
+  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(calls, after_stop);  // a stopped worker calls nothing
+}
+
+// What the engine does with the marks of its deliveries: a backlog holds those the inbox
+// refused, and the worker's hook hands them again, so they are recorded once the inbox works
+// even though nothing is enqueued after them.
+TEST_F(TimelineWorkerTest, MarksHeldByABacklogAreRecordedAtAPollWithoutNewMarks) {
+  FlakyTimeline delivery_side(open());
+  MarkBacklog backlog("delivery", "delivery marks");
+  std::mutex backlog_mutex;
+  delivery_side.fail_enqueue_ = true;
+  const std::vector<Mark> marks = ordered_and_final("ORD1");
+  EXPECT_FALSE(backlog.enqueue(delivery_side, marks));
+  EXPECT_EQ(backlog.held(), 2u);
+
+  TimelineWorker::Options options;
+  options.poll = 20ms;
+  make_worker(open(), options);
+  worker_->set_before_drain([&] {
+    const std::lock_guard lock(backlog_mutex);
+    static_cast<void>(backlog.retry(delivery_side));
+  });
+  worker_->start();
+  std::this_thread::sleep_for(100ms);  // polls while the inbox still refuses
+  {
+    const std::lock_guard lock(backlog_mutex);
+    EXPECT_EQ(backlog.held(), 2u);
+  }
+  EXPECT_EQ(stored_intervals(), 0u);
+
+  delivery_side.fail_enqueue_ = false;
+  const bool recorded = eventually([&] { return stored_intervals() == 1; });
+  worker_->stop();  // its hook uses the backlog, which goes at the end of this test
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(backlog.held(), 0u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1"}));
 }
 
 TEST_F(TimelineWorkerTest, CountsUnreadableRowsAsErrorsAndRecordsTheRest) {
