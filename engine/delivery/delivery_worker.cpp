@@ -161,15 +161,14 @@ void DeliveryWorker::deliver_one(const store::QueuedDelivery& entry, Round& roun
   auto message = hl7::read_message(stored->message.raw, setup_.charset);
   const hl7::Message* read = message ? &*message : nullptr;
   std::string failure;
-  auto output = router::channel_output(setup_.channel, *stored, read, failure);
-  if (!output) {
+  if (!router::channel_output(setup_.channel, *stored, read, output_, failure)) {
     finish(entry,
            failure.empty() ? router::Delivery::retry("the channel's mapping is not loaded")
                            : router::Delivery::failed(failure),
            round);
     return;
   }
-  finish(entry, setup_.destination->deliver({*stored, read, *output}), round);
+  finish(entry, setup_.destination->deliver({*stored, read, output_}), round);
   if (setup_.marks && !round.updates.empty() &&
       round.updates.back().state == store::DeliveryState::delivered) {
     const std::int64_t now = unix_now_us();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/config/config.hpp"
+#include "engine/mapping/record.hpp"
 #include "engine/router/channel.hpp"
 #include "engine/router/channel_counters.hpp"
 #include "engine/router/destination.hpp"
@@ -104,6 +105,8 @@ class DeliveryWorker {
   std::mt19937_64 random_;
   std::int64_t failing_rounds_ = 0;  // rounds in a row that ended in a retry
   std::chrono::steady_clock::time_point next_depth_read_{};
+  // The channel's output of the message being delivered, kept so that its storage is reused.
+  mapping::MappingOutput output_;
 
   router::DestinationCounters own_counters_{""};  // when the setup gives none
   router::DestinationCounters* counters_;

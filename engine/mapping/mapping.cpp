@@ -105,4 +105,18 @@ Result<void, MappingFailure> Mapping::apply(const hl7::Message& message, Evaluat
   return {};
 }
 
+Result<void, MappingFailure> Mapping::apply_into(const hl7::Message& message,
+                                                 MappingOutput& out) const {
+  return apply(message, thread_evaluator(program_), out);
+}
+
+Result<void, MappingFailure> Mapping::apply_into(std::string_view raw, MappingOutput& out) const {
+  auto mapped = apply(raw);
+  if (!mapped) {
+    return mapped.error();
+  }
+  out = std::move(*mapped);
+  return {};
+}
+
 }  // namespace hisbridge::mapping

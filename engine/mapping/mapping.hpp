@@ -43,6 +43,13 @@ class Mapping {
   Result<void, MappingFailure> apply(const hl7::Message& message, Evaluator& evaluator,
                                      MappingOutput& out) const;
 
+  // Maps a message (as read, for an `hl7` mapping; the raw bytes for an `xml` one) into `out`
+  // with this thread's evaluator: the form for a caller that maps message after message on one
+  // thread with one output kept per mapping (the router per channel, a delivery worker), whose
+  // records' storage is then reused. On failure `out` holds a partial result to discard.
+  Result<void, MappingFailure> apply_into(const hl7::Message& message, MappingOutput& out) const;
+  Result<void, MappingFailure> apply_into(std::string_view raw, MappingOutput& out) const;
+
   const Program& program() const { return *program_; }
   const std::string& name() const { return program_->name; }
 

@@ -2,29 +2,32 @@
 
 namespace hisbridge::router {
 
-std::optional<mapping::MappingOutput> channel_output(const Channel& channel,
-                                                     const store::StoredMessage& stored,
-                                                     const hl7::Message* message,
-                                                     std::string& failure) {
+bool channel_output(const Channel& channel, const store::StoredMessage& stored,
+                    const hl7::Message* message, mapping::MappingOutput& out,
+                    std::string& failure) {
   failure.clear();
   if (!channel.mapping) {
-    return mapping::MappingOutput{};
+    out.records.clear();
+    out.events.clear();
+    out.warnings.clear();
+    return true;
   }
   const auto current = channel.mapping();
   if (!current) {
-    return std::nullopt;
+    return false;
   }
   const bool reads_xml = current->program().input == mapping::Program::Input::xml;
   if (!reads_xml && message == nullptr) {
     failure = "mapping " + current->name() + " reads HL7 and the message is not HL7";
-    return std::nullopt;
+    return false;
   }
-  auto mapped = reads_xml ? current->apply(stored.message.raw) : current->apply(*message);
+  auto mapped = reads_xml ? current->apply_into(stored.message.raw, out)
+                          : current->apply_into(*message, out);
   if (!mapped) {
     failure = "mapping " + current->name() + ": " + mapped.error().reason;
-    return std::nullopt;
+    return false;
   }
-  return std::move(*mapped);
+  return true;
 }
 
 std::string order_key(const store::StoredMessage& stored, const mapping::MappingOutput& output) {

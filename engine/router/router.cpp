@@ -60,6 +60,7 @@ Router::Router(std::unique_ptr<store::Store> store, config::Config config,
     }
     channel_counters_.emplace_back(channel.config.name, destinations);
   }
+  outputs_.resize(channels_.size());
 }
 
 DestinationCounters* Router::destination_counters(std::string_view channel,
@@ -374,8 +375,8 @@ std::string Router::run_channel(std::size_t index, const store::StoredMessage& s
   const Channel& channel = channels_[index];
   ChannelCounters& counted = channel_counters_[index];
   std::string failure;
-  auto output = channel_output(channel, stored, message, failure);
-  if (!output) {
+  mapping::MappingOutput* const output = &outputs_[index];
+  if (!channel_output(channel, stored, message, *output, failure)) {
     if (failure.empty()) {
       retry = true;  // not loaded: a reload may bring it; nothing is marked meanwhile
       return {};

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/config/config.hpp"
+#include "engine/mapping/record.hpp"
 #include "engine/router/channel.hpp"
 #include "engine/router/channel_counters.hpp"
 #include "engine/router/timeline_recorder.hpp"
@@ -168,6 +169,9 @@ class Router {
   std::int64_t durable_id_ = 0;    // guarded by mutex_: messages up to it may be processed
   RouterCounters counters_;
   std::deque<ChannelCounters> channel_counters_;                     // parallel to channels_
+  // Parallel to channels_, used on the worker's thread only: each channel's output of the
+  // message being processed, kept so that its storage is reused.
+  std::vector<mapping::MappingOutput> outputs_;
   std::map<std::string, SourceCounters, std::less<>> source_counters_;  // fixed at construction
   // The newest id stored before start(): SourceCounters count only the messages after it.
   std::atomic<std::int64_t> start_id_{std::numeric_limits<std::int64_t>::max()};

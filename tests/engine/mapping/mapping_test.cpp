@@ -129,6 +129,66 @@ TEST(ThreadEvaluatorTest, MapsAsANewEvaluatorWould) {
   EXPECT_EQ(compared, 6 * parsed.size());
 }
 
+// Mapping::apply_into, as the router and the delivery workers call it: one output kept per
+// mapping on one thread, three mappings in turn (a router serving three channels), forwards
+// then backwards over every message: each output is what a new one would hold.
+TEST(ApplyIntoTest, MapsEveryMessageAsANewOutputWould) {
+  const std::vector<std::string> raw = messages();  // the parsed messages' bytes
+  std::vector<hl7::Message> parsed;
+  for (const std::string& bytes : raw) {
+    parsed.push_back(*hl7::read_message(bytes, {}));
+  }
+  std::vector<std::shared_ptr<const Mapping>> mappings;
+  for (const char* file : {"lis-stock.json", "ris-stock.json", "xml130-lis.json"}) {
+    auto mapping = Mapping::load(kMappings / file);
+    ASSERT_TRUE(mapping) << file;
+    mappings.push_back(*mapping);
+  }
+  std::vector<MappingOutput> outputs(mappings.size());
+  std::size_t mapped = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t k = 0; k < parsed.size(); ++k) {
+      const hl7::Message& message = parsed[pass == 0 ? k : parsed.size() - 1 - k];
+      for (std::size_t m = 0; m < mappings.size(); ++m) {
+        auto ok = mappings[m]->apply_into(message, outputs[m]);
+        const std::string got = ok ? to_json(outputs[m]).dump() : "error: " + ok.error().reason;
+        const std::string expected = fresh(*mappings[m], message);
+        EXPECT_EQ(got, expected) << mappings[m]->name() << ", message " << k << ", pass " << pass;
+        mapped += ok ? 1u : 0u;
+      }
+    }
+  }
+  EXPECT_GT(mapped, parsed.size());
+}
+
+// The same for an xml mapping, which reads the raw bytes: what apply() gives, failures
+// included, whatever the document before it left in the output.
+TEST(ApplyIntoTest, MapsVendorXmlAsApplyDoes) {
+  auto mapping = Mapping::load(kMappings / "lis-vendor-xml.json");
+  ASSERT_TRUE(mapping);
+  std::vector<std::string> documents;
+  for (const char* name : {"ketqua-cong-thuc-mau.xml", "ketqua-sinh-hoa.xml",
+                           "ketqua-ma-la.xml", "ketqua-hieu-chinh.xml"}) {
+    documents.push_back(read_file(kFixtures / "mapping" / "vendor-xml" / name));
+    ASSERT_FALSE(documents.back().empty()) << name;
+  }
+  MappingOutput out;
+  std::size_t mapped = 0;
+  for (const std::string& document : documents) {
+    auto expected = (*mapping)->apply(document);
+    auto got = (*mapping)->apply_into(document, out);
+    ASSERT_EQ(static_cast<bool>(got), static_cast<bool>(expected));
+    if (expected) {
+      EXPECT_EQ(to_json(out).dump(), to_json(*expected).dump());
+      ++mapped;
+    } else {
+      EXPECT_EQ(got.error().reason, expected.error().reason);  // a code no table knows
+    }
+    EXPECT_FALSE((*mapping)->apply_into(std::string_view("<not-closed>"), out));
+  }
+  EXPECT_GE(mapped, 3u);
+}
+
 // An event field the earlier message had and this one lacks is empty, not left over.
 TEST(ReusedOutputTest, FieldsAbsentFromTheNextMessageAreEmpty) {
   auto mapping = Mapping::load(kMappings / "lis-stock.json");
