@@ -360,9 +360,14 @@ def check_destinations(folder, port, certs, expired, wrong_host):
         folder, "SELECT raw FROM hisbridge_messages WHERE control_id = 'TLS-FORWARD-1' AND "
         "source = 'lab'"), WAIT_S)
     check(delivered[0][0] == oru("TLS-FORWARD-1"), "lab got %r" % (delivered,))
-    state = e2e.query(folder, "SELECT state FROM hisbridge_deliveries WHERE queue = "
-                              "'lis-inbound/mutual' ORDER BY id DESC LIMIT 1")
-    check(state == [("delivered",)], "the mutual destination's entry: %r" % (state,))
+    # The lab listener stores the message before it answers; the entry is marked delivered
+    # once that answer is back and the worker has written its round.
+    def mutual_entry():
+        return e2e.query(folder, "SELECT state FROM hisbridge_deliveries WHERE queue = "
+                                 "'lis-inbound/mutual' ORDER BY id DESC LIMIT 1")
+
+    e2e.wait_for("the mutual destination's entry delivered",
+                 lambda: mutual_entry() == [("delivered",)], WAIT_S)
     check(expired.frames == 0 and wrong_host.frames == 0 and expired.handshakes == 0
           and wrong_host.handshakes == 0,
           "a server with a bad certificate got something: %d/%d frames, %d/%d handshakes"
