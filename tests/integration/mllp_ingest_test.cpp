@@ -22,6 +22,7 @@
 #include "engine/store/group_committer.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "tests/adapters/mllp/raw_mllp_client.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge {
 namespace {
@@ -58,21 +59,7 @@ Ack read_ack(std::string_view er7) {
              message->find("ERR").has_value()};
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hisbridge-mllp-ingest-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing_support::TempDir;
 
 // The chain, with two threads running the listener; torn down in the order the engine uses:
 // stop listening, drain the committer (every owed reply runs), then stop the threads.

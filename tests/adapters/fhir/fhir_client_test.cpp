@@ -21,6 +21,7 @@
 
 #include "adapters/fhir/error.hpp"
 #include "tests/support/read_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -61,18 +62,7 @@ int run_quietly(const std::vector<std::string>& argv) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// A fresh temporary folder, removed at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "fhir-client-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+using testing_support::TempDir;
 
 // fhir_test_server.py as a child process, stopped with SIGTERM at the end.
 class TestServer {
@@ -133,7 +123,7 @@ class FhirClientTest : public ::testing::Test {
       return;
     }
     dir_ = new TempDir();
-    server_ = new TestServer(dir_->path);
+    server_ = new TestServer(dir_->path());
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -300,14 +290,14 @@ class FhirClientTlsTest : public ::testing::Test {
       return;
     }
     dir_ = new TempDir();
-    cert_ = dir_->path / "cert.pem";
-    const fs::path key = dir_->path / "key.pem";
+    cert_ = dir_->path() / "cert.pem";
+    const fs::path key = dir_->path() / "key.pem";
     const int made =
         run_quietly({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                      key.string(), "-out", cert_.string(), "-days", "2", "-subj", "/CN=localhost",
                      "-addext", "subjectAltName=DNS:localhost"});
     if (made == 0) {
-      server_ = new TestServer(dir_->path, cert_, key);
+      server_ = new TestServer(dir_->path(), cert_, key);
     }
   }
   static void TearDownTestSuite() {

@@ -242,14 +242,4 @@ std::unique_ptr<TestDatabase> make_pg_database(const std::string& server) {
   return db;
 }
 
-TempDir::TempDir()
-    : path_(fs::temp_directory_path() / ("hisbridge_hisdb_test_" + unique_suffix())) {
-  fs::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 }  // namespace hisbridge::hisdb::testing

@@ -16,6 +16,7 @@
 
 #include "adapters/hisdb/his_writer.hpp"
 #include "engine/mapping/record.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::hisdb::testing {
 
@@ -74,17 +75,6 @@ std::unique_ptr<TestDatabase> make_sqlite_database();
 // A fresh schema on HISBRIDGE_TEST_PG; nullptr (with the reason on stderr) when unreachable.
 std::unique_ptr<TestDatabase> make_pg_database(const std::string& server);
 
-// A new empty temporary folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = testing_support::TempDir;
 
 }  // namespace hisbridge::hisdb::testing

@@ -12,35 +12,16 @@
 #include <memory>
 #include <optional>
 #include <pugixml.hpp>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/mapping/record.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::xml130::testing {
 
-// A new empty folder under the system's temp folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("hisbridge-xml130-" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = testing_support::TempDir;
 
 inline std::string read_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

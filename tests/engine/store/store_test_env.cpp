@@ -64,16 +64,6 @@ std::string with_database(const std::string& server, const std::string& dbname) 
 
 }  // namespace
 
-TempDir::TempDir()
-    : path_(fs::temp_directory_path() / ("hisbridge_store_test_" + unique_suffix())) {
-  fs::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 std::optional<std::string> pg_test_server() {
   const char* value = std::getenv("HISBRIDGE_TEST_PG");
   if (value == nullptr || *value == '\0') {

@@ -14,21 +14,11 @@
 
 #include "engine/store/open_store.hpp"
 #include "engine/store/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::store::testing {
 
-// A new empty folder under the system's temp folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = testing_support::TempDir;
 
 // The connection URI in HISBRIDGE_TEST_PG, when set and not empty.
 std::optional<std::string> pg_test_server();
