@@ -3,7 +3,6 @@
 #include "adapters/admin/turnaround_api.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <future>
@@ -13,6 +12,7 @@
 
 #include "adapters/admin/admin_handler.hpp"
 #include "engine/timeline/marks.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::admin {
 namespace {
@@ -47,11 +47,6 @@ struct Reply {
 class TurnaroundApiTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-turnaround-api-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     auto opened = timeline::open_timeline((dir_ / "journal.db").string(),
                                           timeline::default_intervals());
     ASSERT_TRUE(opened) << opened.error().message();
@@ -76,7 +71,6 @@ class TurnaroundApiTest : public testing::Test {
   }
   void TearDown() override {
     timeline_.reset();
-    fs::remove_all(dir_);
   }
 
   TurnaroundApi api(std::chrono::seconds lookback = std::chrono::hours(48)) const {
@@ -91,7 +85,8 @@ class TurnaroundApiTest : public testing::Test {
     return {r.status, Json::parse(r.body, nullptr, false)};
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-turnaround-api"};
+  fs::path dir_ = temp_.path();
   std::shared_ptr<SharedTimeline> timeline_;
 };
 

@@ -6,7 +6,6 @@
 // asserts on how long anything took.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +22,7 @@
 #include "engine/delivery/delivery_service.hpp"
 #include "engine/router/router.hpp"
 #include "engine/store/open_store.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/wait_until.hpp"
 
 namespace hisbridge::delivery {
@@ -118,11 +118,6 @@ class ScriptedDestination final : public Destination {
 class DeliveryTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-delivery-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     for (const char* name : {"lis", "ris"}) {
       config_.listeners.push_back({});
       config_.listeners.back().name = name;
@@ -137,7 +132,6 @@ class DeliveryTest : public testing::Test {
     router_.reset();
     outcomes_.reset();
     writer_.reset();
-    fs::remove_all(dir_);
   }
 
   std::unique_ptr<store::Store> reader() {
@@ -290,7 +284,8 @@ class DeliveryTest : public testing::Test {
     });
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-delivery"};
+  fs::path dir_ = temp_.path();
   config::Config config_;
   config::RetryConfig retry_{std::chrono::milliseconds(20), std::chrono::milliseconds(100), 100};
   std::unique_ptr<store::Store> writer_;

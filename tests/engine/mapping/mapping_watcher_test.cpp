@@ -6,13 +6,14 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
+
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::mapping {
 namespace {
@@ -67,14 +68,6 @@ const char* const kMessage =
 
 class MappingWatcherTest : public testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-watcher-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Writes `text` and gives the file a modification time no earlier write had.
   std::string write(const std::string& name, const std::string& text) {
@@ -112,7 +105,8 @@ class MappingWatcherTest : public testing::Test {
     return {};
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-watcher"};
+  fs::path dir_ = temp_.path();
   fs::file_time_type base_time_ = fs::file_time_type::clock::now();
   int writes_ = 0;
 };

@@ -5,7 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +18,7 @@
 #include "engine/mapping/mapping.hpp"
 #include "engine/router/router.hpp"
 #include "engine/store/open_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -85,11 +85,6 @@ class Answering final : public Destination {
 class RouterCountersTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-router-counters-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     for (const char* name : {"lis", "ris"}) {
       config_.listeners.push_back({});
       config_.listeners.back().name = name;
@@ -98,7 +93,6 @@ class RouterCountersTest : public testing::Test {
   }
   void TearDown() override {
     writer_.reset();
-    fs::remove_all(dir_);
   }
 
   std::unique_ptr<store::Store> open() {
@@ -143,7 +137,8 @@ class RouterCountersTest : public testing::Test {
     return false;
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-router-counters"};
+  fs::path dir_ = temp_.path();
   config::Config config_;
   std::unique_ptr<store::Store> writer_;
 };

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/store/open_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -16,11 +17,6 @@ namespace fs = std::filesystem;
 class RouterTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-router-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     config_.listeners.push_back({});
     config_.listeners[0].name = "lis";
     config::ChannelConfig results;
@@ -29,7 +25,6 @@ class RouterTest : public testing::Test {
     results.filter.message_types = {"ORU^R01"};
     config_.channels.push_back(results);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<store::Store> open() {
     auto s = store::open_store((dir_ / "store.db").string());
@@ -63,7 +58,8 @@ class RouterTest : public testing::Test {
     FAIL() << "messages still received after 20 s";
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-router"};
+  fs::path dir_ = temp_.path();
   config::Config config_;
 };
 

@@ -4,7 +4,6 @@
 // enqueue() calls and can be told to fail. Waits poll the store and the worker with a generous
 // deadline; nothing asserts on how long anything took.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +23,7 @@
 #include "engine/timeline/timeline_store.hpp"
 #include "engine/timeline/timeline_worker.hpp"
 #include "tests/support/forwarding_timeline.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/wait_until.hpp"
 
 namespace hisbridge::router {
@@ -98,11 +98,6 @@ class ToggledDestination final : public Destination {
 class RouterTimelineTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-router-timeline-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     config_.listeners.push_back({});
     config_.listeners.back().name = "lis";
     auto s = store::open_store(location());
@@ -129,7 +124,6 @@ class RouterTimelineTest : public testing::Test {
     worker_.reset();
     writer_.reset();
     checker_.reset();
-    fs::remove_all(dir_);
   }
 
   std::string location() const { return (dir_ / "store.db").string(); }
@@ -215,7 +209,8 @@ class RouterTimelineTest : public testing::Test {
     return recorded_;
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-router-timeline"};
+  fs::path dir_ = temp_.path();
   config::Config config_;
   std::unique_ptr<store::Store> writer_;
   std::unique_ptr<timeline::TimelineStore> checker_;

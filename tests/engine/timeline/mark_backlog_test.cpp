@@ -3,7 +3,6 @@
 #include "engine/timeline/mark_backlog.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -12,6 +11,7 @@
 
 #include "engine/timeline/interval_definition.hpp"
 #include "tests/support/forwarding_timeline.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::timeline {
 namespace {
@@ -48,18 +48,12 @@ Mark mark(const std::string& order, const std::string& kind, std::int64_t at_us)
 class MarkBacklogTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-mark-backlog-" + std::to_string(::getpid()) + "-" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     auto opened = open_timeline((dir_ / "hisbridge.db").string(), default_intervals());
     ASSERT_TRUE(opened) << opened.error().message();
     timeline_ = std::make_unique<FailingTimeline>(std::move(*opened));
   }
   void TearDown() override {
     timeline_.reset();
-    fs::remove_all(dir_);
   }
   // Drains the inbox: the marks it held.
   std::size_t drained() {
@@ -68,7 +62,8 @@ class MarkBacklogTest : public testing::Test {
     return d ? d->marks : 0;
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-mark-backlog"};
+  fs::path dir_ = temp_.path();
   std::unique_ptr<FailingTimeline> timeline_;
 };
 
