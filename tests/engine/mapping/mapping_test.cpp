@@ -46,6 +46,36 @@ std::vector<std::string> messages() {
   return out;
 }
 
+// messages(), read: `parsed` views the bytes `raw` keeps.
+struct ReadMessages {
+  std::vector<std::string> raw;
+  std::vector<hl7::Message> parsed;
+};
+
+ReadMessages read_messages() {
+  ReadMessages out{messages(), {}};
+  for (const std::string& bytes : out.raw) {
+    out.parsed.push_back(*hl7::read_message(bytes, {}));
+  }
+  return out;
+}
+
+// The stock mappings a router serves side by side; empty when one does not load.
+constexpr const char* kStockMappings[] = {"lis-stock.json", "ris-stock.json", "xml130-lis.json"};
+
+std::vector<std::shared_ptr<const Mapping>> stock_mappings() {
+  std::vector<std::shared_ptr<const Mapping>> out;
+  for (const char* file : kStockMappings) {
+    auto mapping = Mapping::load(kMappings / file);
+    if (!mapping) {
+      ADD_FAILURE() << file << " does not load";
+      return {};
+    }
+    out.push_back(*mapping);
+  }
+  return out;
+}
+
 // The output of a new Evaluator and output, as `hisbridge map` prints it.
 std::string fresh(const Mapping& mapping, const hl7::Message& message) {
   Evaluator evaluator(mapping.program());
@@ -70,12 +100,9 @@ class ReusedOutputTest : public testing::TestWithParam<const char*> {};
 TEST_P(ReusedOutputTest, MapsEveryMessageAsANewOutputWould) {
   auto mapping = Mapping::load(kMappings / GetParam());
   ASSERT_TRUE(mapping);
-  const std::vector<std::string> raw = messages();
-  ASSERT_GT(raw.size(), 20u);
-  std::vector<hl7::Message> parsed;
-  for (const std::string& bytes : raw) {
-    parsed.push_back(*hl7::read_message(bytes, {}));
-  }
+  const ReadMessages read = read_messages();
+  const std::vector<hl7::Message>& parsed = read.parsed;
+  ASSERT_GT(parsed.size(), 20u);
   Evaluator evaluator((*mapping)->program());
   MappingOutput out;
   std::size_t mapped = 0;
@@ -93,23 +120,16 @@ TEST_P(ReusedOutputTest, MapsEveryMessageAsANewOutputWould) {
 }
 
 INSTANTIATE_TEST_SUITE_P(StockMappings, ReusedOutputTest,
-                         testing::Values("lis-stock.json", "ris-stock.json", "xml130-lis.json"));
+                         testing::ValuesIn(kStockMappings));
 
 // Mapping::apply(message) maps with an Evaluator the thread keeps per mapping: message after
 // message, mapping after mapping (three at once, as a router thread serving three channels),
 // and across a reload that drops the Mapping it was made for, it gives what a new one gives.
 TEST(ThreadEvaluatorTest, MapsAsANewEvaluatorWould) {
-  const std::vector<std::string> raw = messages();
-  std::vector<hl7::Message> parsed;
-  for (const std::string& bytes : raw) {
-    parsed.push_back(*hl7::read_message(bytes, {}));
-  }
-  std::vector<std::shared_ptr<const Mapping>> mappings;
-  for (const char* file : {"lis-stock.json", "ris-stock.json", "xml130-lis.json"}) {
-    auto mapping = Mapping::load(kMappings / file);
-    ASSERT_TRUE(mapping) << file;
-    mappings.push_back(*mapping);
-  }
+  const ReadMessages read = read_messages();
+  const std::vector<hl7::Message>& parsed = read.parsed;
+  std::vector<std::shared_ptr<const Mapping>> mappings = stock_mappings();
+  ASSERT_FALSE(mappings.empty());
   std::size_t compared = 0;
   for (int pass = 0; pass < 2; ++pass) {
     for (std::size_t i = 0; i < parsed.size(); ++i) {
@@ -133,17 +153,10 @@ TEST(ThreadEvaluatorTest, MapsAsANewEvaluatorWould) {
 // mapping on one thread, three mappings in turn (a router serving three channels), forwards
 // then backwards over every message: each output is what a new one would hold.
 TEST(ApplyIntoTest, MapsEveryMessageAsANewOutputWould) {
-  const std::vector<std::string> raw = messages();  // the parsed messages' bytes
-  std::vector<hl7::Message> parsed;
-  for (const std::string& bytes : raw) {
-    parsed.push_back(*hl7::read_message(bytes, {}));
-  }
-  std::vector<std::shared_ptr<const Mapping>> mappings;
-  for (const char* file : {"lis-stock.json", "ris-stock.json", "xml130-lis.json"}) {
-    auto mapping = Mapping::load(kMappings / file);
-    ASSERT_TRUE(mapping) << file;
-    mappings.push_back(*mapping);
-  }
+  const ReadMessages read = read_messages();
+  const std::vector<hl7::Message>& parsed = read.parsed;
+  const std::vector<std::shared_ptr<const Mapping>> mappings = stock_mappings();
+  ASSERT_FALSE(mappings.empty());
   std::vector<MappingOutput> outputs(mappings.size());
   std::size_t mapped = 0;
   for (int pass = 0; pass < 2; ++pass) {
