@@ -410,9 +410,7 @@ class Engine::Impl {
         delivery_held_marks_ = [shared] { return shared->backlog.held(); };
         timeline_worker_->set_before_drain([shared] {
           const std::lock_guard lock(shared->mutex);
-          if (shared->backlog.held() != 0) {
-            static_cast<void>(shared->backlog.retry(*shared->store));
-          }
+          static_cast<void>(shared->backlog.retry(*shared->store));  // nothing held: no call
         });
         setup.marks = [shared, worker = timeline_worker_.get()](
                           std::span<const timeline::Mark> m) {

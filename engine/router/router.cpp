@@ -375,28 +375,28 @@ std::string Router::run_channel(std::size_t index, const store::StoredMessage& s
   const Channel& channel = channels_[index];
   ChannelCounters& counted = channel_counters_[index];
   std::string failure;
-  mapping::MappingOutput* const output = &outputs_[index];
-  if (!channel_output(channel, stored, message, *output, failure)) {
+  mapping::MappingOutput& output = outputs_[index];
+  if (!channel_output(channel, stored, message, output, failure)) {
     if (failure.empty()) {
       retry = true;  // not loaded: a reload may bring it; nothing is marked meanwhile
       return {};
     }
     return "channel " + channel.config.name + ": " + failure;
   }
-  for (const std::string& warning : output->warnings) {
+  for (const std::string& warning : output.warnings) {
     counters_.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
     counted.mapping_warnings.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("router: message {} on channel {}: {}", stored.id, channel.config.name,
                  warning);
   }
   if (!channel.destinations.empty()) {
-    const std::string key = order_key(stored, *output);
+    const std::string key = order_key(stored, output);
     for (const auto& destination : channel.destinations) {
       update.deliveries.push_back(
           {store::queue_name(channel.config.name, destination->name()), key});
     }
   }
-  timeline_.add_events(output->events);
+  timeline_.add_events(output.events);
   return {};
 }
 
