@@ -218,22 +218,33 @@ DiskFigures figures_of(std::vector<double>& latencies_ms, double elapsed_seconds
           at_quantile(0.99)};
 }
 
-DiskFigures disk_commits(std::size_t row_count, bool keep_awake) {
-  const KeepAwake awake(keep_awake);
-  const fs::path file = bench_dir() / "disk.probe";
+// A file of `span` bytes written in blocks of `block_bytes` and fsync'ed, opened for writing
+// in place (as SQLite's WAL is rewritten after each checkpoint); -1 when it cannot be opened.
+int written_file(const fs::path& file, std::size_t span, std::size_t block_bytes) {
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return {};
+    return fd;
   }
-  const std::size_t bytes = row_count * kRowBytes;
-  const std::size_t span = std::max<std::size_t>(bytes * 16, std::size_t{32} << 20);
-  const std::string block(bytes, 'x');
-  for (std::size_t at = 0; at < span; at += bytes) {
-    if (::pwrite(fd, block.data(), bytes, static_cast<off_t>(at)) < 0) {
+  const std::string block(block_bytes, 'x');
+  for (std::size_t at = 0; at < span; at += block_bytes) {
+    if (::pwrite(fd, block.data(), block_bytes, static_cast<off_t>(at)) < 0) {
       break;
     }
   }
   ::fsync(fd);
+  return fd;
+}
+
+DiskFigures disk_commits(std::size_t row_count, bool keep_awake) {
+  const KeepAwake awake(keep_awake);
+  const fs::path file = bench_dir() / "disk.probe";
+  const std::size_t bytes = row_count * kRowBytes;
+  const std::size_t span = std::max<std::size_t>(bytes * 16, std::size_t{32} << 20);
+  const int fd = written_file(file, span, bytes);
+  if (fd < 0) {
+    return {};
+  }
+  const std::string block(bytes, 'x');
   std::vector<double> latencies_ms;
   std::size_t at = 0;
   const Clock::time_point start = Clock::now();
@@ -524,18 +535,9 @@ class NullStore final : public store::Store {
 // the run (the load generator sends none).
 class FlushOnlySource final : public router::SourceCallbacks {
  public:
-  FlushOnlySource() : file_(bench_dir() / "flush-only.log") {
-    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const std::string block(std::size_t{1} << 20, 'x');
-    for (std::size_t at = 0; fd_ >= 0 && at < kSpan; at += block.size()) {
-      if (::pwrite(fd_, block.data(), block.size(), static_cast<off_t>(at)) < 0) {
-        break;
-      }
-    }
-    if (fd_ >= 0) {
-      ::fsync(fd_);
-    }
-  }
+  FlushOnlySource()
+      : file_(bench_dir() / "flush-only.log"),
+        fd_(written_file(file_, kSpan, std::size_t{1} << 20)) {}
   ~FlushOnlySource() override {
     if (fd_ >= 0) {
       ::close(fd_);
