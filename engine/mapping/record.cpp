@@ -4,6 +4,13 @@
 
 namespace hisbridge::mapping {
 
+void grow_text(std::string& to, std::string_view from) {
+  // Growing through resize() would fill the new bytes with zeros (a memset call) only for them
+  // to be overwritten: append copies once, in place while the capacity allows.
+  to.clear();
+  to.append(from);
+}
+
 std::size_t RecordShape::index_of(std::string_view column) const {
   return static_cast<std::size_t>(std::find(columns.begin(), columns.end(), column) -
                                   columns.begin());
