@@ -24,6 +24,7 @@ Result<void, std::string> add_tls(HttpServerOptions& options, const config::TlsC
     return context.error();
   }
   options.tls = std::move(*context);
+  options.handshake_timeout = tls.handshake_timeout;
   return {};
 }
 

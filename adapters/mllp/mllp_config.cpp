@@ -36,6 +36,7 @@ Result<MllpListenerOptions, std::string> listener_options(const config::Listener
       return fail<MllpListenerOptions>(context.error());
     }
     options.tls = std::move(*context);
+    options.handshake_timeout = l.tls.handshake_timeout;
   }
   return options;
 }

@@ -56,6 +56,9 @@ struct TlsConfig {
   bool require_client_certificate = false;
   // Outbound: the name the server's certificate must carry (empty: the destination's host).
   std::string server_name;
+  // Listener and admin: how long a client has to finish its handshake, counted from the
+  // connection; past it the connection is closed and counted as a failed handshake.
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
 };
 
 enum class ListenerType { mllp, http, file };

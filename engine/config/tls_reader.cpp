@@ -22,7 +22,8 @@ void read_tls(const nlohmann::json& j, const std::string& pointer, TlsSide side,
   const bool server = side == TlsSide::server;
   ObjectReader r(j, pointer, sink,
                  server ? std::initializer_list<std::string_view>{"certificate", "private_key", "ca",
-                                                                  "require_client_certificate"}
+                                                                  "require_client_certificate",
+                                                                  "handshake_timeout"}
                         : std::initializer_list<std::string_view>{"certificate", "private_key", "ca",
                                                                   "server_name"});
   if (!r.valid()) {
@@ -34,6 +35,14 @@ void read_tls(const nlohmann::json& j, const std::string& pointer, TlsSide side,
   r.text("ca", out.ca);
   if (server) {
     r.flag("require_client_certificate", out.require_client_certificate);
+    // Below a second a sender on a slow provincial link fails for nothing; past five minutes a
+    // peer that never speaks holds a connection slot for that long.
+    r.duration("handshake_timeout", out.handshake_timeout);
+    if (out.handshake_timeout < std::chrono::seconds(1) ||
+        out.handshake_timeout > std::chrono::minutes(5)) {
+      sink.at_value(r.pointer("handshake_timeout"),
+                    "'handshake_timeout' must be from 1s to 5m");
+    }
     if (out.require_client_certificate && out.ca.empty()) {
       sink.at_value(r.pointer("require_client_certificate"),
                     "mutual TLS needs 'ca': the CA certificates that client certificates must "

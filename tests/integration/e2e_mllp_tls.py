@@ -11,6 +11,10 @@ The engine runs with two TLS listeners and three TLS MLLP destinations:
   what                                           checked
   python's ssl socket to lis                     ACK AA; the message stored as sent
   `openssl s_client` to lis                      an ACK (a second, independent TLS client)
+  a peer that connects to lis and says nothing   closed after lis's handshake_timeout (1s, not
+                                                 the 10s default), counted in
+                                                 hisbridge_tls_handshake_failures_total{lis},
+                                                 logged "no TLS handshake within 1000 ms"
   lab with the CA's client certificate           ACK AA
   lab without one / expired / of another CA      refused, nothing stored;
                                                  hisbridge_tls_handshake_failures_total{lab} 3;
@@ -249,6 +253,26 @@ def check_lis(folder, port, certs):
     check(ack.code == "AA" and ack.control_id == b"TLS-SCLIENT-1", "s_client: %r" % ack)
 
 
+def check_silent_peer(engine, port, admin_port):
+    """A peer that opens a connection and never starts its handshake is closed after the
+    listener's handshake_timeout."""
+    started = time.monotonic()
+    with socket.create_connection((e2e.HOST, port), timeout=WAIT_S) as silent:
+        try:
+            closed = silent.recv(1) == b""
+        except ConnectionResetError:
+            closed = True
+    waited = time.monotonic() - started
+    check(closed, "the silent peer got bytes instead of a close")
+    check(0.9 <= waited < 5.0, "the silent peer was closed after %.2f s, not ~1 s" % waited)
+    e2e.wait_for("1 handshake failure on lis", lambda: e2e.sample(
+        e2e.metrics_text(admin_port),
+        'hisbridge_tls_handshake_failures_total{listener="lis"}') == 1, WAIT_S)
+    e2e.wait_for("the timeout in the log", lambda: any(
+        "mllp lis: 127.0.0.1:" in l and "no TLS handshake within 1000 ms" in l
+        for l in engine.log_lines()), WAIT_S)
+
+
 def check_mutual(folder, port, certs, admin_port):
     ack = tls_exchange(port, client_context(certs, "client"), oru("TLS-MUTUAL-1"))
     check(ack.code == "AA", "mutual TLS with the CA's client certificate: %r" % ack)
@@ -377,7 +401,8 @@ def check_destinations(folder, port, certs, expired, wrong_host):
 def config(admin_port, lis_port, lab_port, certs, expired_port, wrong_host_port):
     server = {"certificate": certs["server"] + ".pem", "private_key": certs["server"] + ".key"}
     lab_tls = dict(server, ca=certs["ca"] + ".pem", require_client_certificate=True)
-    listeners = [{"name": "lis", "port": lis_port, "host": e2e.HOST, "tls": server},
+    listeners = [{"name": "lis", "port": lis_port, "host": e2e.HOST,
+                  "tls": dict(server, handshake_timeout="1s")},
                  {"name": "lab", "port": lab_port, "host": e2e.HOST, "tls": lab_tls}]
     conf = e2e.base_config(admin_port, listeners)
     retry = {"first_delay": "50ms", "max_delay": "200ms"}
@@ -439,6 +464,7 @@ def main():
             with e2e.Engine(binary, folder) as engine:
                 engine.start()
                 check_lis(folder, lis_port, certs)
+                check_silent_peer(engine, lis_port, admin_port)
                 check_mutual(folder, lab_port, certs, admin_port)
                 check_handshake_log(engine)
                 check_expiry_metric(admin_port, certs)

@@ -47,9 +47,11 @@ TEST(HttpConfigTest, IngestOptionsTakeTheListenersLimits) {
 TEST(HttpConfigTest, IngestOptionsMakeTheTlsContext) {
   config::ListenerConfig l = http_listener();
   l.tls = test_certs().server_config(/*require_client=*/true);
+  l.tls.handshake_timeout = std::chrono::seconds(3);
   auto options = ingest_options(l);
   ASSERT_TRUE(options) << options.error();
   EXPECT_NE(options->server.tls, nullptr);
+  EXPECT_EQ(options->server.handshake_timeout, std::chrono::seconds(3));
 }
 
 TEST(HttpConfigTest, AMissingTlsFileNamesTheListenerAndTheFile) {
@@ -82,9 +84,11 @@ TEST(HttpConfigTest, AdminServerIsPlainWithoutTls) {
 TEST(HttpConfigTest, AdminServerTakesItsTls) {
   config::AdminConfig admin;
   admin.tls = test_certs().server_config();
+  admin.tls.handshake_timeout = std::chrono::seconds(20);
   auto options = admin_server_options(admin);
   ASSERT_TRUE(options) << options.error();
   EXPECT_NE(options->tls, nullptr);
+  EXPECT_EQ(options->handshake_timeout, std::chrono::seconds(20));
   admin.tls.private_key = admin.tls.certificate;  // not a key
   auto wrong = admin_server_options(admin);
   ASSERT_FALSE(wrong);

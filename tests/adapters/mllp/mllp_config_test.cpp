@@ -25,8 +25,10 @@ config::ListenerConfig listener() {
 TEST(MllpConfigTest, AListenersLimitsAndTlsBecomeItsOptions) {
   config::ListenerConfig l = listener();
   l.tls = test_certs().server_config(true);
+  l.tls.handshake_timeout = 4s;
   auto options = listener_options(l);
   ASSERT_TRUE(options) << options.error();
+  EXPECT_EQ(options->handshake_timeout, 4s);
   EXPECT_EQ(options->name, "lis");
   EXPECT_EQ(options->port, 2575);
   EXPECT_EQ(options->max_connections_per_ip, 7u);

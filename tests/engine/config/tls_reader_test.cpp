@@ -1,13 +1,13 @@
 // The `tls` objects, the listeners' source limits and the `audit` section.
 #include "engine/config/tls_reader.hpp"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "engine/config/config_loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::config {
 namespace {
@@ -23,14 +23,11 @@ std::string all(const std::vector<ConfigError>& errors) {
 class TlsReaderTest : public ::testing::Test {
  protected:
   TlsReaderTest() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hisbridge-tls-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
     for (const char* name : {"server.crt", "server.key", "ca.crt"}) {
-      std::ofstream(dir_ / name) << "-----BEGIN X-----\n";
+      std::ofstream(dir_.path() / name) << "-----BEGIN X-----\n";
     }
   }
-  ~TlsReaderTest() override { std::filesystem::remove_all(dir_); }
-  std::string file(const char* name) const { return (dir_ / name).string(); }
+  std::string file(const char* name) const { return (dir_.path() / name).string(); }
 
   std::vector<ConfigError> check(const std::string& rest, Config* out = nullptr) const {
     return check_config_text(R"({"store": {"location": "j.db"}, )" + rest + "}", "test.json", out);
@@ -39,7 +36,12 @@ class TlsReaderTest : public ::testing::Test {
     return R"("listeners": [{"name": "lis", "type": "mllp", "port": 2575, )" + extra + "}]";
   }
 
-  std::filesystem::path dir_;
+  std::string server_tls(const std::string& extra) const {
+    return R"("tls": {"certificate": ")" + file("server.crt") + R"(", "private_key": ")" +
+           file("server.key") + "\"" + extra + "}";
+  }
+
+  testing_support::TempDir dir_{"hisbridge-tls"};
 };
 
 TEST_F(TlsReaderTest, ReadsAListenersTlsAndLimits) {
@@ -117,6 +119,34 @@ TEST_F(TlsReaderTest, AdminAndMllpDestinationTls) {
   EXPECT_EQ(d.tls.server_name, "ris.hospital.vn");
   EXPECT_TRUE(d.tls.certificate.empty());
   EXPECT_TRUE(d.verify_tls);
+}
+
+TEST_F(TlsReaderTest, AHandshakeTimeoutIsTenSecondsUnlessSet) {
+  Config c;
+  const auto errors =
+      check(R"("admin": {)" + server_tls(R"(, "handshake_timeout": "45s")") + "}, " +
+                listener(server_tls("")),
+            &c);
+  ASSERT_TRUE(errors.empty()) << all(errors);
+  EXPECT_EQ(c.admin.tls.handshake_timeout, std::chrono::seconds(45));
+  EXPECT_EQ(c.listeners.at(0).tls.handshake_timeout, std::chrono::seconds(10));
+}
+
+TEST_F(TlsReaderTest, AHandshakeTimeoutOutsideOneSecondToFiveMinutesIsRefused) {
+  for (const char* bad : {"500ms", "6m", "0s", "soon"}) {
+    const auto errors =
+        check(listener(server_tls(std::string(R"(, "handshake_timeout": ")") + bad + "\"")));
+    ASSERT_EQ(errors.size(), 1u) << bad << ": " << all(errors);
+    EXPECT_NE(errors[0].message.find("'handshake_timeout' must be"), std::string::npos)
+        << all(errors);
+  }
+  // A destination is the client: the server it calls decides how long a handshake may take.
+  const auto errors = check(listener(R"("host": "127.0.0.1")") +
+                            R"(, "channels": [{"name": "lab", "source": "lis", "destinations": [
+                                 {"name": "ris", "type": "mllp", "host": "10.2.0.9", "port": 6661,
+                                  "tls": {"handshake_timeout": "5s"}}]}])");
+  ASSERT_EQ(errors.size(), 1u) << all(errors);
+  EXPECT_NE(all(errors).find("handshake_timeout"), std::string::npos) << all(errors);
 }
 
 TEST_F(TlsReaderTest, ReadsTheAuditSection) {
