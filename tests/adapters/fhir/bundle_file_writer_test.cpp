@@ -13,6 +13,7 @@
 
 #include "adapters/fhir/error.hpp"
 #include "tests/support/read_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::fhir {
 namespace {
@@ -21,15 +22,6 @@ namespace fs = std::filesystem;
 
 class BundleFileWriterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "fhir-writer-XXXXXX").string();
-    folder_ = ::mkdtemp(pattern.data());
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(folder_, ignored);
-  }
-
   std::vector<std::string> names() const {
     std::vector<std::string> out;
     for (const auto& entry : fs::directory_iterator(folder_)) {
@@ -46,7 +38,8 @@ class BundleFileWriterTest : public ::testing::Test {
         {"entry", {{{"resource", {{"resourceType", "Patient"}, {"name", {{{"text", text}}}}}}}}}};
   }
 
-  fs::path folder_;
+  testing_support::TempDir temp_{"hisbridge-fhir-writer"};
+  const fs::path& folder_ = temp_.path();
 };
 
 TEST_F(BundleFileWriterTest, WritesTheBundleUnderItsNameAndNothingElse) {

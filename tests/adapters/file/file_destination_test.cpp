@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/read_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::file {
 namespace {
@@ -47,17 +48,14 @@ mapping::Record result(std::string test_code, std::string value) {
 class FileDestinationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "file-destination-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
     stored_.id = 42;
     stored_.message.raw = kRaw;
     stored_.message.control_id = "LIS0001";
   }
   void TearDown() override {
+    // A folder a test locked would keep what is in it from being removed.
     std::error_code ignored;
     fs::permissions(root_ / "locked", fs::perms::owner_all, ignored);
-    fs::remove_all(root_, ignored);
   }
 
   Delivery deliver(FileDestination& destination) {
@@ -73,7 +71,8 @@ class FileDestinationTest : public ::testing::Test {
     return out;
   }
 
-  fs::path root_;
+  testing_support::TempDir temp_{"hisbridge-file-destination"};
+  const fs::path& root_ = temp_.path();
   store::StoredMessage stored_;
   mapping::MappingOutput output_;
 };

@@ -1,7 +1,6 @@
 // `hisbridge backup` run in-process on real SQLite files: what the audit entry says it copies.
 #include "engine/app/backup_command.hpp"
 
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/store/open_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -20,13 +20,8 @@ namespace fs = std::filesystem;
 
 class BackupCommandTest : public ::testing::Test {
  protected:
-  BackupCommandTest() {
-    std::string pattern = (fs::temp_directory_path() / "hisbridge-backup-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-  }
-  ~BackupCommandTest() override { fs::remove_all(dir_); }
-
-  fs::path dir_;
+  hisbridge::testing_support::TempDir folder_{"hisbridge-backup"};
+  const fs::path& dir_ = folder_.path();
 };
 
 TEST_F(BackupCommandTest, ATimelineTheEngineNeverMadeIsNotNamedInTheAuditEntry) {

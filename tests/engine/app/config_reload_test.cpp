@@ -2,7 +2,6 @@
 // reloader on a real file: a file with errors changes nothing, and every reload is audited.
 #include "engine/app/config_reload.hpp"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -11,6 +10,7 @@
 #include "engine/app/config_reloader.hpp"
 #include "engine/config/config_loader.hpp"
 #include "engine/core/patient_data_log.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -63,19 +63,11 @@ TEST(PlanReloadTest, WiredSettingsWaitForARestart) {
 
 class ConfigReloaderTest : public ::testing::Test {
  protected:
-  ConfigReloaderTest() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hisbridge-reload-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    file_ = dir_ / "hisbridge.json";
-  }
-  ~ConfigReloaderTest() override {
-    set_show_patient_data(false);
-    std::filesystem::remove_all(dir_);
-  }
+  ~ConfigReloaderTest() override { set_show_patient_data(false); }
   void write(const std::string& text) { std::ofstream(file_, std::ios::trunc) << text; }
 
-  std::filesystem::path dir_;
-  std::filesystem::path file_;
+  hisbridge::testing_support::TempDir dir_{"hisbridge-reload"};
+  std::filesystem::path file_ = dir_.path() / "hisbridge.json";
 };
 
 TEST_F(ConfigReloaderTest, AppliesLivePartsRefusesBadFilesAndAuditsEachReload) {

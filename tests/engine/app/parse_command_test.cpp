@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/app/check_config_command.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -31,8 +32,10 @@ CommandRun parse(const fs::path& file, bool json, std::string charset = {}) {
   return {status, out.str(), err.str()};
 }
 
+// Written into one folder of the test binary's own, removed when it exits.
 fs::path write_temp(const std::string& name, const std::string& bytes) {
-  const fs::path path = fs::temp_directory_path() / ("hisbridge-parse-" + name);
+  static const testing_support::TempDir folder("hisbridge-parse");
+  const fs::path path = folder.path() / name;
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }

@@ -1,6 +1,7 @@
 // sd_notify without libsystemd: the datagrams a real unix socket receives, at a socket file and
 // at an abstract address, as systemd's notify socket would read them.
 #include "engine/app/sd_notify.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -59,23 +60,14 @@ class Listener {
 
 class SdNotifyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-sd-notify-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    ::unsetenv("NOTIFY_SOCKET");
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { ::unsetenv("NOTIFY_SOCKET"); }
   // A name unique to this process and test, for abstract addresses.
   static std::string unique_name() {
     return "hisbridge-test-" + std::to_string(::getpid()) + "-" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
   }
-  fs::path dir_;
+  hisbridge::testing_support::TempDir folder_{"hisbridge-sd-notify"};
+  const fs::path& dir_ = folder_.path();
 };
 
 TEST_F(SdNotifyTest, SendsTheStateToASocketFile) {

@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +16,7 @@
 
 #include "adapters/mllp/framer.hpp"
 #include "tests/adapters/mllp/test_mllp_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -49,14 +49,6 @@ TestMllpServer::Handler answer_with(const std::string& code) {
 
 class SendCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hisbridge-send-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string write(const std::string& name, const std::string& bytes) {
     const auto path = dir_ / name;
     std::ofstream(path, std::ios::binary) << bytes;
@@ -77,7 +69,8 @@ class SendCommandTest : public ::testing::Test {
     return options;
   }
 
-  std::filesystem::path dir_;
+  testing_support::TempDir temp_{"hisbridge-send-test"};
+  const std::filesystem::path& dir_ = temp_.path();
   std::ostringstream out_;
   std::ostringstream err_;
 };

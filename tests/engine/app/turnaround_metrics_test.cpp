@@ -4,7 +4,6 @@
 #include "engine/app/turnaround_metrics.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "engine/store/open_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -83,10 +83,8 @@ TEST(TurnaroundMetricsTest, EachIntervalIsObservedOnceWhenFirstCompleteInvalidOn
 }
 
 TEST(TurnaroundMetricsTest, OverdueOrdersAreCountedFromTheTimelineAtEachScrape) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("hisbridge-turnaround-metrics-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const testing_support::TempDir temp("hisbridge-turnaround-metrics");
+  const fs::path& dir = temp.path();
   const std::string location = (dir / "journal.db").string();
   {
     auto opened = timeline::open_timeline(location, timeline::default_intervals());
@@ -146,7 +144,6 @@ TEST(TurnaroundMetricsTest, OverdueOrdersAreCountedFromTheTimelineAtEachScrape) 
     EXPECT_EQ(without.expose().find("hisbridge_overdue_orders"), std::string::npos);
     EXPECT_EQ(without.expose().find("hisbridge_timeline_backlog_batches"), std::string::npos);
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -7,12 +7,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "engine/store/error.hpp"
 #include "engine/store/open_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::audit {
 namespace {
@@ -23,10 +23,6 @@ using Json = nlohmann::json;
 class AuditTrailTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device random;
-    dir_ = fs::temp_directory_path() /
-           ("hisbridge-audit-trail-test-" + std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(dir_);
     auto opened = store::open_store((dir_ / "store.db").string());
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
@@ -34,11 +30,7 @@ class AuditTrailTest : public ::testing::Test {
     ASSERT_TRUE(file) << file.error();
     file_ = std::move(*file);
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
+  void TearDown() override { store_.reset(); }
 
   std::vector<Json> file_lines() const {
     std::ifstream in(dir_ / "audit.log");
@@ -55,7 +47,8 @@ class AuditTrailTest : public ::testing::Test {
     return r ? *r : std::vector<store::AuditEntry>{};
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-audit-trail-test"};
+  const fs::path& dir_ = temp_.path();
   std::unique_ptr<store::Store> store_;
   std::shared_ptr<AuditFile> file_;
 };

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/read_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge {
 namespace {
@@ -24,16 +25,6 @@ using testing_support::read_file;
 
 class DurableFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "durable-file-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    folder_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(folder_, ignored);
-  }
-
   std::vector<std::string> names() const {
     std::vector<std::string> out;
     for (const auto& entry : fs::directory_iterator(folder_)) {
@@ -43,7 +34,8 @@ class DurableFileTest : public ::testing::Test {
     return out;
   }
 
-  fs::path folder_;
+  testing_support::TempDir temp_{"hisbridge-durable-file"};
+  const fs::path& folder_ = temp_.path();
 };
 
 TEST_F(DurableFileTest, WritesTheBytesExactlyUnderTheNameAndNothingElse) {

@@ -13,6 +13,7 @@
 #include "engine/hl7/read_message.hpp"
 #include "engine/mapping/mapping.hpp"
 #include "engine/mapping/output_json.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::mapping {
 namespace {
@@ -459,20 +460,16 @@ TEST(EvaluatorTransformsTest, MaxLengthCountsCodePoints) {
 class EvaluatorLookupTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("evaluator_lookup_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
     std::ofstream(dir_ / "dv.csv") << "ma_lis,ma_his,ten\nAU-GLU,SH-GLU,Glucose máu\nAU-X,,\n";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string lookup(std::string_view input, std::string_view options) {
     return step(input, std::string(R"([{"lookup": "dv", )") + std::string(options) + "}]",
                 R"("tables": {"dv": "dv.csv"}, )", dir_ / "m.json");
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-evaluator-lookup"};
+  const fs::path& dir_ = temp_.path();
 };
 
 TEST_F(EvaluatorLookupTest, FoundAndMissingPolicies) {

@@ -1,4 +1,5 @@
 #include "engine/mapping/lookup_table.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -136,8 +137,8 @@ TEST(LookupTableTest, InvalidUtf8IsPlacedInCharacters) {
 }
 
 TEST(LookupTableTest, LoadsAFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "hisbridge_lookup_table_test";
-  std::filesystem::create_directories(dir);
+  const testing_support::TempDir temp("hisbridge-lookup-table");
+  const std::filesystem::path& dir = temp.path();
   const auto path = dir / "lis-services.csv";
   std::ofstream(path, std::ios::binary) << kServices;
   auto table = LookupTable::load(path);
@@ -154,7 +155,6 @@ TEST(LookupTableTest, LoadsAFile) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().line, 0u);
   EXPECT_NE(missing.error().to_string().find("missing.csv: cannot open"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(LookupTableTest, ManyRowsAreAllFound) {

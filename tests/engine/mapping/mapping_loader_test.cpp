@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/mapping/mapping_loader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::mapping {
 namespace {
@@ -24,13 +25,9 @@ using testing::IsEmpty;
 class MappingLoaderTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mapping_loader_" + std::to_string(testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_ / "tables");
     std::ofstream(dir_ / "tables" / "dv.csv") << "ma,ma_his,ten\nAU-GLU,SH-GLU,Glucose máu\n";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // The errors of `text` loaded as m.json in the test's folder, as `hisbridge` prints them
   // but without the folder: "m.json:LINE:COLUMN: message".
@@ -51,7 +48,8 @@ class MappingLoaderTest : public testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-mapping-loader"};
+  const fs::path& dir_ = temp_.path();
 };
 
 TEST_F(MappingLoaderTest, AValidMappingLoads) {

@@ -1,4 +1,5 @@
 #include "engine/mapping/time_zone.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -236,12 +237,12 @@ TEST(TimeZoneTest, RefusesNamesOutsideTheDatabase) {
 }
 
 TEST(TimeZoneTest, RefusesFilesThatAreNotTzif) {
-  const auto dir = std::filesystem::temp_directory_path() / "hisbridge_time_zone_test";
+  const testing_support::TempDir temp("hisbridge-time-zone");
+  const std::filesystem::path& dir = temp.path();
   std::filesystem::create_directories(dir / "Bad");
   std::ofstream(dir / "Bad/Text") << "hello, not a zone\n";
   EXPECT_EQ(TimeZone::load("Bad/Text", dir).error(), make_error_code(TimeZoneError::bad_tzif));
   EXPECT_EQ(TimeZone::load("Bad", dir).error(), make_error_code(TimeZoneError::not_found));
-  std::filesystem::remove_all(dir);
 
   const std::string slim = slim_tzif(3600, "CET-1");
   for (std::size_t size = 0; size + 8 < slim.size(); ++size) {  // cut anywhere in the data

@@ -3,7 +3,6 @@
 #include "engine/router/ingest.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "engine/store/open_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::router {
 namespace {
@@ -22,11 +22,6 @@ namespace fs = std::filesystem;
 class IngestTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() / ("hisbridge-ingest-" + std::to_string(::getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     auto s = store::open_store((dir_ / "store.db").string());
     ASSERT_TRUE(s) << s.error().message();
     committer_ = std::make_unique<store::GroupCommitter>(std::move(*s));
@@ -36,7 +31,6 @@ class IngestTest : public testing::Test {
   void TearDown() override {
     ingest_.reset();
     committer_.reset();
-    fs::remove_all(dir_);
   }
 
   // Hands one message in and waits for its reply.
@@ -58,7 +52,8 @@ class IngestTest : public testing::Test {
            "|P|2.5\rPID|1||P1^^^H^MR\r";
   }
 
-  fs::path dir_;
+  testing_support::TempDir temp_{"hisbridge-ingest"};
+  const fs::path& dir_ = temp_.path();
   std::unique_ptr<store::GroupCommitter> committer_;
   std::unique_ptr<Ingest> ingest_;
 };

@@ -1,6 +1,7 @@
 // A dry run writes the messages a run would send, one file each in send order, with a
 // manifest; nothing is sent.
 #include "engine/simulate/dry_run.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -50,15 +51,8 @@ std::vector<std::vector<std::string>> tsv(const std::string& text) {
 
 class DryRunTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    folder_ =
-        fs::temp_directory_path() /
-        ("hisbridge-dry-run-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    fs::remove_all(folder_);
-  }
-  void TearDown() override { fs::remove_all(folder_); }
-  fs::path folder_;
+  hisbridge::testing_support::TempDir dir_{"hisbridge-dry-run"};
+  const fs::path& folder_ = dir_.path();
 };
 
 TEST_F(DryRunTest, WritesEveryMessageAsSentWithAManifest) {

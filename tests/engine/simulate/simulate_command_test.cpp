@@ -1,6 +1,7 @@
 // `hisbridge simulate` in-process: its options as the binary parses them, the exit status of
 // bad options (2), of a port where nothing listens (1), and a dry run's files and summary.
 #include "engine/app/simulate_command.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -51,13 +52,8 @@ std::uint16_t closed_port() {
 
 class SimulateCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    folder_ = fs::temp_directory_path() /
-              ("hisbridge-simulate-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    fs::remove_all(folder_);
-  }
-  void TearDown() override { fs::remove_all(folder_); }
-  fs::path folder_;
+  hisbridge::testing_support::TempDir dir_{"hisbridge-simulate"};
+  const fs::path& folder_ = dir_.path();
 };
 
 TEST_F(SimulateCommandTest, OptionsHaveTheDocumentedDefaults) {
