@@ -4,13 +4,11 @@
 #include <openssl/ssl.h>
 
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "adapters/http/http_server.hpp"
@@ -19,9 +17,12 @@
 #include "tests/adapters/http/http_test_client.hpp"
 #include "tests/adapters/http/https_test_client.hpp"
 #include "tests/adapters/tls/test_certs.hpp"
+#include "tests/support/log_capture.hpp"
 
 namespace hisbridge::http {
 namespace {
+
+using testing_support::LogCapture;
 
 namespace net = boost::asio;
 using hisbridge::testing::CertAndKey;
@@ -50,23 +51,6 @@ std::shared_ptr<net::ssl::context> client_context(const CertAndKey* identity = n
   EXPECT_TRUE(context) << (context ? "" : context.error());
   return context ? *context : nullptr;
 }
-
-// Captures what spdlog's default logger says while it lives.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-  std::string text() const { return text_.str(); }
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-  std::ostringstream text_;
-};
 
 class HttpServerTlsTest : public ::testing::Test {
  protected:

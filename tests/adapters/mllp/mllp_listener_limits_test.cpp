@@ -4,22 +4,23 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "adapters/mllp/framer.hpp"
 #include "adapters/mllp/mllp_listener.hpp"
 #include "tests/adapters/adapter_test_support.hpp"
 #include "tests/adapters/mllp/raw_mllp_client.hpp"
+#include "tests/support/log_capture.hpp"
 
 namespace hisbridge::mllp {
 namespace {
+
+using testing_support::LogCapture;
 
 using namespace std::chrono_literals;
 using testing::FakeSourceCallbacks;
@@ -62,20 +63,6 @@ struct Listening {
 };
 
 bool eventually(const std::function<bool()>& done) { return testing::wait_until(done); }
-
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return text_.str(); }
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-  std::ostringstream text_;
-};
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;

@@ -2,12 +2,10 @@
 // command (hisbridge_test_certs), a TLS client through Asio.
 #include <chrono>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <boost/asio/ssl.hpp>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "adapters/mllp/framer.hpp"
@@ -17,9 +15,12 @@
 #include "tests/adapters/mllp/raw_mllp_client.hpp"
 #include "tests/adapters/mllp/tls_mllp_client.hpp"
 #include "tests/adapters/tls/test_certs.hpp"
+#include "tests/support/log_capture.hpp"
 
 namespace hisbridge::mllp {
 namespace {
+
+using testing_support::LogCapture;
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -72,24 +73,6 @@ struct Listening {
 };
 
 bool eventually(const std::function<bool()>& done) { return testing::wait_until(done); }
-
-// Captures what spdlog's default logger says while it lives.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() const {
-    spdlog::default_logger()->flush();
-    return text_.str();
-  }
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-  std::ostringstream text_;
-};
 
 TEST(MllpListenerTlsTest, AMessageOverTlsIsHandedInAndAcknowledged) {
   Listening l(tls_options(test_certs().server_config()));

@@ -3,20 +3,21 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "tests/adapters/tls/test_certs.hpp"
+#include "tests/support/log_capture.hpp"
 
 namespace hisbridge::tls {
 namespace {
+
+using testing_support::LogCapture;
 
 namespace net = boost::asio;
 using boost::system::error_code;
@@ -35,21 +36,6 @@ std::string server_error(const config::TlsConfig& tls) {
 std::int64_t unix_seconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
-
-// Captures what spdlog's default logger says while it lives.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return text_.str(); }
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-  std::ostringstream text_;
-};
 
 // One handshake over loopback between a server and a client context; the errors each side saw,
 // as handshake_error_text words them.
