@@ -1,6 +1,6 @@
 #include "engine/store/pg_connection.hpp"
 
-#include <spdlog/spdlog.h>
+#include "engine/store/failure_log.hpp"
 
 #include <cstring>
 #include <string>
@@ -44,7 +44,8 @@ boost::system::error_code fail(PGconn* conn, const PGresult* result, std::string
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
     message.remove_suffix(1);
   }
-  spdlog::error("store: postgresql {}: {}", what, message);
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  log_store_failure("postgresql", what, state != nullptr ? state : "none", message);
   return make_error_code(error_for(conn, result));
 }
 

@@ -6,7 +6,7 @@
 #include <climits>
 #include <string>
 
-#include "engine/core/log_throttle.hpp"
+#include "engine/store/failure_log.hpp"
 
 namespace hisbridge::store::sqlite {
 
@@ -54,21 +54,8 @@ StoreError error_for(int rc) noexcept {
 }
 
 boost::system::error_code fail(sqlite3* db, int rc, std::string_view what) {
-  // A full or failing disk fails every commit, hundreds a second under load: one line per kind
-  // of failure every 10 s says it (the store-failure counters count each one).
-  static LogThrottle<std::string> throttle(std::chrono::seconds(10), 256);
   const char* text = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  std::string key(what);
-  key += '\0';
-  key += std::to_string(rc);
-  if (const auto quiet = throttle.allow(key, LogThrottle<std::string>::Clock::now())) {
-    if (*quiet == 0) {
-      spdlog::error("store: sqlite {}: {} (code {})", what, text, rc);
-    } else {
-      spdlog::error("store: sqlite {}: {} (code {}; {} more like it since the last such line)",
-                    what, text, rc, *quiet);
-    }
-  }
+  log_store_failure("sqlite", what, std::to_string(rc), text);
   return make_error_code(error_for(rc));
 }
 
