@@ -40,10 +40,7 @@ summary's ack_p99_ms) and after them, error lines in the log, drain_s, peak RSS.
 Exit status: 0 passed, 1 failed, 77 skipped (a tmpfs cannot be mounted here).
 """
 
-import contextlib
-import errno
 import os
-import subprocess
 import time
 
 import fault_support as fs
@@ -66,43 +63,6 @@ MAX_ERROR_LINES = 120
 INTERVALS = ("lab_order_to_final", "delivery_latency")
 
 
-@contextlib.contextmanager
-def small_disk(folder, name):
-    """`folder`/`name` as a tmpfs of its own, unmounted on the way out."""
-    path = os.path.join(folder, name)
-    os.makedirs(path, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + TMPFS_SIZE, "tmpfs", path],
-                          capture_output=True, text=True, timeout=30)
-    if done.returncode != 0:
-        raise fs.Skip("cannot mount a tmpfs (%s)" % (done.stderr.strip() or done.returncode))
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", path], capture_output=True, timeout=30)
-
-
-def fill(var):
-    """A ballast file that takes every free byte of `var`; returns its path and size."""
-    path = os.path.join(var, "ballast")
-    block = b"\0" * (1 << 20)
-    written = 0
-    with open(path, "wb", buffering=0) as f:
-        while True:
-            try:
-                written += f.write(block)
-            except OSError as e:
-                check(e.errno == errno.ENOSPC, "filling the disk: %s" % e)
-                break
-        # The last partial block: what is left, in small pieces.
-        small = b"\0" * 4096
-        while True:
-            try:
-                written += f.write(small)
-            except OSError:
-                break
-    return path, written
-
-
 class Faults:
     """What the run saw of each fault."""
 
@@ -114,7 +74,7 @@ class Faults:
 
 def disk_full(var, engine, phase, gen):
     """The disk of `var` full for FULL_SECONDS under the load, then freed."""
-    path, size = fill(var)
+    path, size = fs.fill(var)
     gen.phase = phase
     stats = os.statvfs(var)
     print("%s: ballast %.1f MiB, %d bytes free" % (phase, size / 1048576.0,
@@ -186,7 +146,8 @@ def main(report):
     binary = e2e.binary_from_argv()
     template = fs.Template()
     with e2e.temp_folder("hisbridge-fault-disk-full-") as folder, \
-            small_disk(folder, "var") as var, small_disk(folder, "his") as his_disk, \
+            fs.small_disk(folder, "var", TMPFS_SIZE) as var, \
+            fs.small_disk(folder, "his", TMPFS_SIZE) as his_disk, \
             e2e.Engine(binary, folder) as engine:
         lis_port, admin_port = e2e.free_ports(2)
         e2e.write_config(folder, fs.engine_config(admin_port, lis_port,

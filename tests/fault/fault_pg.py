@@ -18,12 +18,14 @@ class Skip(Exception):
 
 
 class PrivateCluster:
-    """A PostgreSQL cluster of the test's own, in a new folder under /tmp, on a free loopback
-    port, fsync on (a restart must not lose what it acknowledged). initdb refuses root, so as
-    root the server runs as `postgres`. close() stops it and removes the folder; use it as a
+    """A PostgreSQL cluster of the test's own, in a new folder (under /tmp unless told), on a
+    free loopback port, fsync on (a restart must not lose what it acknowledged). initdb refuses
+    root, so as root the server runs as `postgres`. close() stops it and removes the folder; use it as a
     context manager so every exit path does."""
 
-    def __init__(self):
+    def __init__(self, parent="/tmp", initdb_args=(), settings=()):
+        """`parent`: the folder the cluster's folder is made in (a small disk of the test's
+        own); `initdb_args`: more initdb options; `settings`: more server settings, "name=value"."""
         for tool in ("initdb", "pg_ctl", "postgres"):
             if not os.access(os.path.join(PG_BIN, tool), os.X_OK):
                 raise Skip("no PostgreSQL server binaries in %s (%s missing)" % (PG_BIN, tool))
@@ -36,7 +38,9 @@ class PrivateCluster:
             except KeyError:
                 raise Skip("running as root and there is no `postgres` user to run initdb")
             self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.folder = tempfile.mkdtemp(prefix="hisbridge-fault-pg-", dir="/tmp")
+        self.folder = tempfile.mkdtemp(prefix="hisbridge-fault-pg-", dir=parent)
+        self.initdb_args = list(initdb_args)
+        self.settings = "".join(" -c " + setting for setting in settings)
         self.data = os.path.join(self.folder, "data")
         self.log = os.path.join(self.folder, "server.log")
         self.port = None
@@ -46,7 +50,7 @@ class PrivateCluster:
             if self.as_user:
                 shutil.chown(self.folder, "postgres", "postgres")
             self._run(["initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
-                       "--encoding=UTF8", "--no-locale", "--no-sync"], 120)
+                       "--encoding=UTF8", "--no-locale", "--no-sync"] + self.initdb_args, 120)
             self.port = e2e.free_ports(1)[0]
             self.start()
         except BaseException:
@@ -72,8 +76,16 @@ class PrivateCluster:
     def start(self):
         self._run(["pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o",
                    "-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=on "
-                   "-c synchronous_commit=on -c max_connections=50" % (self.port, self.folder),
+                   "-c synchronous_commit=on -c max_connections=50%s"
+                   % (self.port, self.folder, self.settings),
                    "start"])
+
+    def running(self):
+        """Whether the server answers `pg_ctl status` (it may stop itself, e.g. after a PANIC)."""
+        run = subprocess.run(self.as_user + [os.path.join(PG_BIN, "pg_ctl"), "-D", self.data,
+                                             "status"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        return run.returncode == 0
 
     def stop(self, mode="fast"):
         self._run(["pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop"])

@@ -4,6 +4,7 @@
     MLLP, every sending and every ACK recorded, resends as a real sender makes them);
   - fault_his.py: the HIS staging tables read back (SQLite or PostgreSQL) and the verdict;
   - fault_pg.py: a private PostgreSQL cluster;
+  - fault_disk.py: small file systems of a test's own (tmpfs) and a ballast that fills one;
   - here: the engine's config, its peak RSS, /metrics and log, and the summary line.
 
 A test's verdict is about behaviour only (what the sender was told, what the HIS holds), never
@@ -33,6 +34,7 @@ from fault_his import PostgresHis, SqliteHis, Verdict, psql, verdict_checks, wai
 from fault_load import (NO_ANSWER, POSITIVE, ROOT, Attempt, LoadGenerator, Message, Template,
                         TestFailure, check, e2e, ms, percentile, run_tag)
 from fault_pg import PG_BIN, PrivateCluster, Skip
+from fault_disk import fill, small_disk
 
 # The scripts reach the load, the HIS readers and the cluster through this module.
 __all__ = ["NO_ANSWER", "POSITIVE", "Attempt", "LoadGenerator", "Message", "Template",
@@ -40,7 +42,7 @@ __all__ = ["NO_ANSWER", "POSITIVE", "Attempt", "LoadGenerator", "Message", "Temp
            "SqliteHis", "Verdict", "psql", "wait_delivered", "PG_BIN", "PrivateCluster", "Skip",
            "engine_config", "log_digest", "rewritten", "peak_rss_mb", "scrape", "metric_total",
            "metrics_line", "Report", "verdict_checks", "run_fault", "EXIT_PASS", "EXIT_FAIL",
-           "EXIT_SKIP", "MAPPING"]
+           "EXIT_SKIP", "MAPPING", "fill", "small_disk"]
 
 MAPPING = os.path.join(ROOT, "mappings", "lis-stock.json")
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77

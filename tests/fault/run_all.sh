@@ -15,10 +15,13 @@
 #                      load's ACK p99 within 2x of its baseline
 #   fault_disk_full    the HIS's disk, then the journal's, full for 10 s each under load (two
 #                      tmpfs mounts; skipped where mounting is not allowed)
+#   fault_pg_disk_full the disk of PostgreSQL (journal and HIS) full for 10 s under load (a
+#                      tmpfs mount; skipped where mounting is not allowed or without the
+#                      PostgreSQL server binaries)
 # Each test runs the real binary on loopback ports and temporary folders, sends 200 lab results
 # a second and checks that nothing acknowledged is lost or doubled (see each script's header).
 #
-# Usage: tests/fault/run_all.sh HISBRIDGE [TEST...]    (no TEST: all eight, in the order above)
+# Usage: tests/fault/run_all.sh HISBRIDGE [TEST...]    (no TEST: all nine, in the order above)
 # Exit status 0 when none failed (skipped ones do not fail), 1 otherwise, 2 on bad usage.
 # The last line: "faults: N passed, N failed, N skipped".
 set -uo pipefail
@@ -26,7 +29,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 PYTHON=/usr/bin/python3  # the system python, whose Debian modules the tests import
 ALL=(fault_his_locked fault_http_down fault_sigkill fault_pg_restart fault_back_pressure
-  fault_retention fault_hostile_peers fault_disk_full)
+  fault_retention fault_hostile_peers fault_disk_full fault_pg_disk_full)
 
 if (($# < 1)) || [[ ! -x $1 || -d $1 ]]; then
   printf 'usage: %s HISBRIDGE [TEST...]: HISBRIDGE must be the hisbridge binary\n' "$0" >&2
