@@ -1,9 +1,9 @@
 #include "engine/store/pg_connection.hpp"
 
-#include "engine/store/failure_log.hpp"
-
 #include <cstring>
 #include <string>
+
+#include "engine/store/failure_log.hpp"
 
 namespace hisbridge::store::pg {
 
