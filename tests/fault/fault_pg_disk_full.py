@@ -39,7 +39,10 @@ drain_s, peak RSS.
 Exit status: 0 passed, 1 failed, 77 skipped (no tmpfs, or no PostgreSQL server binaries).
 """
 
+import contextlib
 import os
+import shutil
+import tempfile
 import time
 
 import fault_support as fs
@@ -104,11 +107,17 @@ def first_positive_after(gen, moment):
     return min(times) - moment if times else None
 
 
-def passable(folder):
-    """`folder` made passable (not readable) for the server's user, which runs as `postgres`
-    under root: a new temporary folder is its owner's alone."""
-    os.chmod(folder, 0o711)
-    return folder
+@contextlib.contextmanager
+def passable_folder(prefix):
+    """A new folder the server's user (`postgres`, under root) may pass through, removed on the
+    way out: under /tmp itself, as PrivateCluster's, since the folders of $TMPDIR may be their
+    owner's alone."""
+    path = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    try:
+        os.chmod(path, 0o711)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def error_lines(engine):
@@ -119,8 +128,8 @@ def main(report):
     binary = e2e.binary_from_argv()
     template = fs.Template()
     with e2e.temp_folder("hisbridge-fault-pg-disk-full-") as folder, \
-            e2e.temp_folder("hisbridge-fault-pg-disk-") as mount_point, \
-            fs.small_disk(passable(mount_point), "pg", TMPFS_SIZE) as disk, \
+            passable_folder("hisbridge-fault-pg-disk-") as mount_point, \
+            fs.small_disk(mount_point, "pg", TMPFS_SIZE) as disk, \
             fs.PrivateCluster(disk, INITDB_ARGS, SETTINGS) as cluster, \
             e2e.Engine(binary, folder) as engine:
         store_uri = cluster.create_database("faults_store")
