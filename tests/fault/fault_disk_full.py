@@ -86,21 +86,17 @@ def disk_full(var, engine, phase, gen):
         os.remove(path)
 
 
-def retries(admin_port):
-    return fs.metric_total(fs.scrape(admin_port), "hisbridge_delivery_retries_total") or 0
-
-
 def full_run(gen, disks, engine, admin_port):
     """The load with both faults; returns Faults."""
     faults = Faults()
     gen.phase = "before"
     gen.start()
     time.sleep(WARM_UP)
-    faults.retries_before_his = retries(admin_port)
+    faults.retries_before_his = fs.delivery_retries(admin_port)
     disk_full(disks["his"], engine, "his-full", gen)
     gen.phase = "between"
     time.sleep(BETWEEN_SECONDS)
-    faults.retries_after_his = retries(admin_port)
+    faults.retries_after_his = fs.delivery_retries(admin_port)
     disk_full(disks["var"], engine, "journal-full", gen)
     faults.journal_freed = time.monotonic()
     gen.phase = "after"
@@ -108,13 +104,6 @@ def full_run(gen, disks, engine, admin_port):
     gen.stop_new()
     check(gen.wait_idle(60), "ACKs still missing 60 s after the load stopped")
     return faults
-
-
-def first_positive_after(gen, moment):
-    """Seconds from `moment` to the first AA answered after it; None without one."""
-    times = [a.answered_at for a in gen.attempts()
-             if a.code in fs.POSITIVE and a.answered_at is not None and a.answered_at >= moment]
-    return min(times) - moment if times else None
 
 
 def turnaround_counts(admin_port):
@@ -136,10 +125,6 @@ def wait_turnaround(admin_port, orders, timeout=60.0):
         if all(counts.get(i, 0) >= orders for i in INTERVALS) or time.monotonic() >= deadline:
             return counts
         time.sleep(0.5)
-
-
-def error_lines(engine):
-    return [l for l in engine.all_logs().splitlines() if " error " in l[:40]]
 
 
 def main(report):
@@ -176,10 +161,10 @@ def main(report):
         journal_negative = [a for a in answered
                             if a.phase == "journal-full" and a.code not in fs.POSITIVE]
         his_retries = faults.retries_after_his - faults.retries_before_his
-        recovery_s = first_positive_after(gen, faults.journal_freed)
+        recovery_s = fs.first_positive_after(gen, faults.journal_freed)
         store_failures = fs.metric_total(samples, "hisbridge_messages_store_failures_total")
         dead = fs.metric_total(samples, "hisbridge_delivery_failures_total")
-        errors = error_lines(engine)
+        errors = fs.error_lines(engine)
         report.from_run(gen, verdict, fs.percentile(gen.latencies({"before"}), 99), drain_s,
                         rss)
         report.set(his_full_retries=int(his_retries),

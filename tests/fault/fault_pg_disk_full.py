@@ -68,7 +68,7 @@ def full_run(cluster, disk, engine, gen, admin_port):
     gen.phase = "before"
     gen.start()
     time.sleep(WARM_UP)
-    retries_before = retries(admin_port)
+    retries_before = fs.delivery_retries(admin_port)
     path, size = fs.fill(disk)
     gen.phase = "full"
     stats = os.statvfs(disk)
@@ -81,7 +81,7 @@ def full_run(cluster, disk, engine, gen, admin_port):
         os.remove(path)
         freed = time.monotonic()
         gen.phase = "after"
-    full_retries = retries(admin_port) - retries_before
+    full_retries = fs.delivery_retries(admin_port) - retries_before
     restarted = not cluster.running()
     if restarted:
         print("PostgreSQL stopped itself while its disk was full; started again. Its log:\n%s"
@@ -94,17 +94,6 @@ def full_run(cluster, disk, engine, gen, admin_port):
     check(gen.wait_idle(90), "messages still without a positive ACK 90 s after the load: %d"
           % (len(gen.sent()) - len(gen.acked())))
     return freed, restarted, full_retries
-
-
-def retries(admin_port):
-    return fs.metric_total(fs.scrape(admin_port), "hisbridge_delivery_retries_total") or 0
-
-
-def first_positive_after(gen, moment):
-    """Seconds from `moment` to the first AA answered after it; None without one."""
-    times = [a.answered_at for a in gen.attempts()
-             if a.code in fs.POSITIVE and a.answered_at is not None and a.answered_at >= moment]
-    return min(times) - moment if times else None
 
 
 @contextlib.contextmanager
@@ -120,10 +109,6 @@ def passable_folder(prefix):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def error_lines(engine):
-    return [l for l in engine.all_logs().splitlines() if " error " in l[:40]]
-
-
 def main(report):
     binary = e2e.binary_from_argv()
     template = fs.Template()
@@ -132,14 +117,7 @@ def main(report):
             fs.small_disk(mount_point, "pg", TMPFS_SIZE) as disk, \
             fs.PrivateCluster(disk, INITDB_ARGS, SETTINGS) as cluster, \
             e2e.Engine(binary, folder) as engine:
-        store_uri = cluster.create_database("faults_store")
-        his_uri = cluster.create_database("faults_his")
-        lis_port, admin_port = e2e.free_ports(2)
-        e2e.write_config(folder, fs.engine_config(
-            admin_port, lis_port, [{"name": "his", "type": "his-db"}], store=store_uri,
-            his=his_uri))
-        engine.start()
-        his = fs.PostgresHis(his_uri)
+        his, lis_port, admin_port = fs.start_on_cluster(cluster, engine, folder)
         gen = fs.LoadGenerator(lis_port, template, rate=RATE, resend=True)
         try:
             freed, restarted, full_retries = full_run(cluster, disk, engine, gen, admin_port)
@@ -154,10 +132,10 @@ def main(report):
         print(fs.metrics_line(samples))
         full = [a for a in gen.attempts() if a.phase == "full"]
         negative = [a for a in full if a.code is not None and a.code not in fs.POSITIVE]
-        recovery_s = first_positive_after(gen, freed)
+        recovery_s = fs.first_positive_after(gen, freed)
         store_failures = fs.metric_total(samples, "hisbridge_messages_store_failures_total")
         dead = fs.metric_total(samples, "hisbridge_delivery_failures_total")
-        errors = error_lines(engine)
+        errors = fs.error_lines(engine)
         report.from_run(gen, verdict, fs.percentile(gen.latencies({"before"}), 99), drain_s,
                         rss)
         report.set(full_negative=len(negative),

@@ -82,14 +82,7 @@ def main(report):
     with fs.PrivateCluster() as cluster, \
             e2e.temp_folder("hisbridge-fault-pg-") as folder, \
             e2e.Engine(binary, folder) as engine:
-        store_uri = cluster.create_database("faults_store")
-        his_uri = cluster.create_database("faults_his")
-        lis_port, admin_port = e2e.free_ports(2)
-        e2e.write_config(folder, fs.engine_config(
-            admin_port, lis_port, [{"name": "his", "type": "his-db"}], store=store_uri,
-            his=his_uri))
-        engine.start()
-        his = fs.PostgresHis(his_uri)
+        his, lis_port, admin_port = fs.start_on_cluster(cluster, engine, folder)
         gen = fs.LoadGenerator(lis_port, template, rate=RATE, resend=True)
         try:
             restarted_run(cluster, engine, gen, his)

@@ -42,7 +42,8 @@ __all__ = ["NO_ANSWER", "POSITIVE", "Attempt", "LoadGenerator", "Message", "Temp
            "SqliteHis", "Verdict", "psql", "wait_delivered", "PG_BIN", "PrivateCluster", "Skip",
            "engine_config", "log_digest", "rewritten", "peak_rss_mb", "scrape", "metric_total",
            "metrics_line", "Report", "verdict_checks", "run_fault", "EXIT_PASS", "EXIT_FAIL",
-           "EXIT_SKIP", "MAPPING", "fill", "small_disk"]
+           "EXIT_SKIP", "MAPPING", "fill", "small_disk", "start_on_cluster", "delivery_retries",
+           "first_positive_after", "error_lines"]
 
 MAPPING = os.path.join(ROOT, "mappings", "lis-stock.json")
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
@@ -62,6 +63,25 @@ def engine_config(admin_port, lis_port, destinations, store=None, his=None, log_
     config["channels"] = [{"name": "lis-his", "source": "lis", "mapping": MAPPING,
                            "destinations": destinations}]
     return config
+
+
+def start_on_cluster(cluster, engine, folder):
+    """The engine started with its journal and the HIS in two new databases of `cluster` (a
+    PrivateCluster) and its config in `folder`; returns the HIS reader, the MLLP port and the
+    admin port."""
+    store_uri = cluster.create_database("faults_store")
+    his_uri = cluster.create_database("faults_his")
+    lis_port, admin_port = e2e.free_ports(2)
+    e2e.write_config(folder, engine_config(admin_port, lis_port,
+                                           [{"name": "his", "type": "his-db"}],
+                                           store=store_uri, his=his_uri))
+    engine.start()
+    return PostgresHis(his_uri), lis_port, admin_port
+
+
+def error_lines(engine):
+    """The engine's error lines over every run."""
+    return [l for l in engine.all_logs().splitlines() if " error " in l[:40]]
 
 
 def log_digest(engine, shown=8):
@@ -115,6 +135,17 @@ def metric_total(samples, name):
     """The sum of every sample of `name` (all label sets); None when there is none."""
     values = [v for k, v in samples.items() if k == name or k.startswith(name + "{")]
     return sum(values) if values else None
+
+
+def delivery_retries(admin_port):
+    return metric_total(scrape(admin_port), "hisbridge_delivery_retries_total") or 0
+
+
+def first_positive_after(gen, moment):
+    """Seconds from `moment` to the first AA answered after it; None without one."""
+    times = [a.answered_at for a in gen.attempts()
+             if a.code in POSITIVE and a.answered_at is not None and a.answered_at >= moment]
+    return min(times) - moment if times else None
 
 
 def metrics_line(samples):
