@@ -102,11 +102,7 @@ def main(report):
         verdict, drain_s = fs.wait_delivered(gen, his, DRAIN_TIMEOUT)
         watch.done.set()
         watch.join(5)
-        rss = fs.peak_rss_mb(engine.process)
-        samples = fs.scrape(admin_port)
-        print(verdict.describe())
-        print(fs.log_digest(engine))
-        print(fs.metrics_line(samples))
+        rss, samples = fs.closing_figures(engine, admin_port, verdict)
         pauses = fs.metric_total(samples, "hisbridge_ingest_pauses_total") or 0
         paused_now = fs.metric_total(samples, "hisbridge_ingest_paused")
         p99 = fs.percentile(gen.latencies({"before", "lock", "after"}), 99)

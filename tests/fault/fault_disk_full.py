@@ -150,11 +150,7 @@ def main(report):
         orders = his.counts(gen.tag)[0]
         turnaround = wait_turnaround(admin_port, orders)
         print("turnaround intervals recorded: %s for %d orders" % (turnaround, orders))
-        rss = fs.peak_rss_mb(engine.process)
-        samples = fs.scrape(admin_port)
-        print(verdict.describe())
-        print(fs.log_digest(engine))
-        print(fs.metrics_line(samples))
+        rss, samples = fs.closing_figures(engine, admin_port, verdict)
         answered = [a for a in gen.attempts() if a.code is not None]
         his_full_negative = [a for a in answered
                              if a.phase == "his-full" and a.code not in fs.POSITIVE]

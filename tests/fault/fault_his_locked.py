@@ -143,11 +143,7 @@ def main(report):
         print(gen.describe())
         verdict, drain_s = fs.wait_delivered(gen, his, DRAIN_TIMEOUT)
         recovery_s = time.monotonic() - released
-        rss = fs.peak_rss_mb(engine.process)
-        samples = fs.scrape(admin_port)
-        print(verdict.describe())
-        print(fs.log_digest(engine))
-        print(fs.metrics_line(samples))
+        rss, samples = fs.closing_figures(engine, admin_port, verdict)
         p99_lock = fs.percentile(gen.latencies({"lock"}), 99)
         p99_outside = fs.percentile(gen.latencies({"before", "after"}), 99)
         report.from_run(gen, verdict, p99_lock, drain_s, rss)

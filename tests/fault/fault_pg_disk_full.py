@@ -125,11 +125,7 @@ def main(report):
             gen.close()
         print(gen.describe())
         verdict, drain_s = fs.wait_delivered(gen, his, DRAIN_TIMEOUT, poll=1.0)
-        rss = fs.peak_rss_mb(engine.process)
-        samples = fs.scrape(admin_port)
-        print(verdict.describe())
-        print(fs.log_digest(engine))
-        print(fs.metrics_line(samples))
+        rss, samples = fs.closing_figures(engine, admin_port, verdict)
         full = [a for a in gen.attempts() if a.phase == "full"]
         negative = [a for a in full if a.code is not None and a.code not in fs.POSITIVE]
         recovery_s = fs.first_positive_after(gen, freed)

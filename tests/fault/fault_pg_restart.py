@@ -90,11 +90,7 @@ def main(report):
             gen.close()
         print(gen.describe())
         verdict, drain_s = fs.wait_delivered(gen, his, DRAIN_TIMEOUT, poll=1.0)
-        rss = fs.peak_rss_mb(engine.process)
-        samples = fs.scrape(admin_port)
-        print(verdict.describe())
-        print(fs.log_digest(engine))
-        print(fs.metrics_line(samples))
+        rss, samples = fs.closing_figures(engine, admin_port, verdict)
         report.from_run(gen, verdict, fs.percentile(gen.latencies(), 99), drain_s, rss)
         codes = gen.codes()
         down = [a for a in gen.attempts() if a.phase == "down"]

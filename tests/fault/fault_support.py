@@ -43,7 +43,7 @@ __all__ = ["NO_ANSWER", "POSITIVE", "Attempt", "LoadGenerator", "Message", "Temp
            "engine_config", "log_digest", "rewritten", "peak_rss_mb", "scrape", "metric_total",
            "metrics_line", "Report", "verdict_checks", "run_fault", "EXIT_PASS", "EXIT_FAIL",
            "EXIT_SKIP", "MAPPING", "fill", "small_disk", "start_on_cluster", "delivery_retries",
-           "first_positive_after", "error_lines"]
+           "first_positive_after", "error_lines", "closing_figures"]
 
 MAPPING = os.path.join(ROOT, "mappings", "lis-stock.json")
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
@@ -146,6 +146,17 @@ def first_positive_after(gen, moment):
     times = [a.answered_at for a in gen.attempts()
              if a.code in POSITIVE and a.answered_at is not None and a.answered_at >= moment]
     return min(times) - moment if times else None
+
+
+def closing_figures(engine, admin_port, verdict):
+    """After the HIS caught up: the engine's peak RSS and its /metrics, read in that order, with
+    the verdict, the log digest and the metrics line printed; returns (rss, samples)."""
+    rss = peak_rss_mb(engine.process)
+    samples = scrape(admin_port)
+    print(verdict.describe())
+    print(log_digest(engine))
+    print(metrics_line(samples))
+    return rss, samples
 
 
 def metrics_line(samples):
