@@ -263,7 +263,7 @@ Result<void> enqueue_marks(RecordTables& tables, std::span<const Mark> marks,
 Result<Drained> drain_inbox(RecordTables& tables,
                             const std::vector<IntervalDefinition>& definitions,
                             std::size_t max_rows, std::size_t max_marks) {
-  return in_transaction<Drained>(tables, [&]() -> Result<Drained> {
+  auto done = in_transaction<Drained>(tables, [&]() -> Result<Drained> {
     std::vector<InboxRow> rows;
     if (auto read = tables.read_inbox(std::max<std::size_t>(max_rows, 1), rows); !read) {
       return read.error();
@@ -284,6 +284,12 @@ Result<Drained> drain_inbox(RecordTables& tables,
     }
     return drained;
   });
+  if (done) {
+    if (auto finished = tables.finish_drain(); !finished) {
+      done->inbox_kept = finished.error().message();
+    }
+  }
+  return done;
 }
 
 }  // namespace hisbridge::timeline

@@ -90,6 +90,10 @@ class RecordTables {
   // until this transaction ends where the backend can (PostgreSQL: SKIP LOCKED).
   virtual Result<void> read_inbox(std::size_t limit, std::vector<InboxRow>& out) = 0;
   virtual Result<void> delete_inbox(std::span<const std::int64_t> ids) = 0;
+  // After commit(): takes out the rows delete_inbox() named where the inbox lives in another
+  // database than the tables (SQLite: the journal) and so cannot share their transaction.
+  // A failure leaves the rows in the inbox and what was committed recorded.
+  virtual Result<void> finish_drain() { return {}; }
 };
 
 // The TimelineStore::enqueue() contract: the marks encoded (mark_codec.hpp) into `scratch`, one row.

@@ -169,17 +169,20 @@ Result<void> SqliteTimeline::begin() {
   return sqlite::run(db_.get(), begin_.get(), "begin");
 }
 
-// The timeline first (synchronous=FULL: on disk when COMMIT returns), then the inbox rows it
-// recorded: a crash in between records them again, which changes nothing.
+// The timeline first (synchronous=FULL: on disk when COMMIT returns), then, in
+// finish_drain(), the inbox rows it recorded: a crash or a failure in between records them
+// again, which changes nothing.
 Result<void> SqliteTimeline::commit() {
-  if (auto done = sqlite::run(db_.get(), commit_.get(), "commit"); !done) {
-    return done;
-  }
+  return sqlite::run(db_.get(), commit_.get(), "commit");
+}
+
+Result<void> SqliteTimeline::finish_drain() {
   if (drained_.empty()) {
     return {};
   }
   sqlite3* j = journal_.get();
   if (auto begun = sqlite::run(j, journal_begin_.get(), "begin inbox"); !begun) {
+    drained_.clear();
     return begun;
   }
   sqlite3_stmt* s = delete_inbox_.get();
@@ -187,6 +190,7 @@ Result<void> SqliteTimeline::commit() {
     bind_int(s, 1, id);
     if (auto done = sqlite::run(j, s, "delete inbox row"); !done) {
       (void)sqlite::exec(j, "ROLLBACK");
+      drained_.clear();
       return done;
     }
   }

@@ -55,6 +55,7 @@ class SqliteTimeline final : public TimelineStore, private RecordTables {
   Result<void> insert_inbox(std::string_view marks) override;
   Result<void> read_inbox(std::size_t limit, std::vector<InboxRow>& out) override;
   Result<void> delete_inbox(std::span<const std::int64_t> ids) override;
+  Result<void> finish_drain() override;
 
   store::sqlite::Db db_;       // the timeline's file
   store::sqlite::Db journal_;  // the journal's file: the inbox
@@ -63,7 +64,7 @@ class SqliteTimeline final : public TimelineStore, private RecordTables {
       read_interval_, write_interval_, insert_inbox_, read_inbox_, delete_inbox_;
   store::sqlite::Statement journal_begin_, journal_commit_;
   std::string encoded_;  // enqueue()'s, reused
-  // The inbox rows the transaction in hand recorded: removed once it has committed.
+  // The inbox rows the transaction in hand recorded: removed by finish_drain().
   std::vector<std::int64_t> drained_;
   std::unordered_map<std::string, store::sqlite::Statement> queries_;
 };

@@ -58,6 +58,11 @@ struct Drained {
   std::size_t marks = 0;
   std::size_t unreadable = 0;
   std::vector<RecordedInterval> recorded;
+  // Set when the intervals were recorded but the rows could not be taken out of an inbox kept
+  // in another database (SQLite: the journal, its disk full). The rows are drained again
+  // later, which changes nothing; the intervals above are recorded and must be counted now,
+  // since that later drain finds them stored and returns none.
+  std::optional<std::string> inbox_kept;
 };
 
 // The dimensions an interval query may filter on and group by (design.md).

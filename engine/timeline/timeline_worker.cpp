@@ -89,14 +89,23 @@ bool TimelineWorker::drain_all() {
                     drained.error().message());
       return false;
     }
+    // Intervals recorded are counted even when their rows stay in the inbox: draining those
+    // again finds them stored and returns none. The rows and marks count when they leave it.
+    if (on_recorded_ && !drained->recorded.empty()) {
+      on_recorded_(drained->recorded);
+    }
+    if (drained->inbox_kept) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("timeline: {} inbox rows were recorded but stay in the inbox: {} (they are "
+                    "drained again at the next try, which changes nothing)",
+                    drained->rows, *drained->inbox_kept);
+      return false;
+    }
     rows_.fetch_add(drained->rows, std::memory_order_relaxed);
     marks_.fetch_add(drained->marks, std::memory_order_relaxed);
     if (drained->unreadable > 0) {
       errors_.fetch_add(drained->unreadable, std::memory_order_relaxed);
       unreadable_.fetch_add(drained->unreadable, std::memory_order_relaxed);
-    }
-    if (on_recorded_ && !drained->recorded.empty()) {
-      on_recorded_(drained->recorded);
     }
     if (drained->rows == 0) {
       // Whatever was notified before this drain began is in the tables now.

@@ -159,6 +159,40 @@ TEST(SqliteTimelineTest, ADrainRemovesOnlyTheRowsItRecorded) {
   EXPECT_EQ(intervals_of(**reader, 121'000'000), 2u);
 }
 
+TEST(SqliteTimelineTest, ADrainWhoseInboxRowsCannotLeaveReturnsWhatItRecorded) {
+  // The timeline's file commits first; should the journal then refuse to lose the rows (a
+  // full disk), the intervals are recorded all the same and the drain says so, with them.
+  const TempDir dir;
+  const auto journal = dir.path() / "journal.db";
+  auto timeline = open_timeline(journal.string(), default_intervals());
+  ASSERT_TRUE(timeline);
+  const SubjectInfo lab = {"LAB", "", "", "", "R", "", ""};
+  const Mark marks[] = {{Scope::order, "ORD1", "ordered", 1'000'000, lab},
+                        {Scope::order, "ORD1", "final", 61'000'000, lab}};
+  ASSERT_TRUE((*timeline)->enqueue(marks));
+  ASSERT_TRUE(exec(journal,
+                   "CREATE TRIGGER keep_inbox BEFORE DELETE ON timeline_inbox"
+                   " BEGIN SELECT RAISE(ABORT, 'the journal cannot be written'); END"));
+
+  auto kept = (*timeline)->drain(8, 4096);
+  ASSERT_TRUE(kept) << kept.error().message();
+  ASSERT_TRUE(kept->inbox_kept.has_value());
+  EXPECT_FALSE(kept->inbox_kept->empty());  // the store's reason
+  ASSERT_EQ(kept->recorded.size(), 1u);
+  EXPECT_EQ(kept->recorded[0].subject, "ORD1");
+  EXPECT_EQ(count_rows(journal, "timeline_inbox"), 1);
+  EXPECT_EQ(intervals_of(**timeline, 61'000'000), 1u);
+
+  ASSERT_TRUE(exec(journal, "DROP TRIGGER keep_inbox"));
+  auto again = (*timeline)->drain(8, 4096);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_FALSE(again->inbox_kept.has_value());
+  EXPECT_EQ(again->rows, 1u);
+  EXPECT_TRUE(again->recorded.empty());  // stored already
+  EXPECT_EQ(count_rows(journal, "timeline_inbox"), 0);
+  EXPECT_EQ(intervals_of(**timeline, 61'000'000), 1u);
+}
+
 TEST(SqliteTimelineTest, MovesTheTablesAnOlderReleaseKeptInTheJournal) {
   const TempDir dir;
   const auto journal = dir.path() / "hisbridge.db";

@@ -1,6 +1,7 @@
 // The timeline worker over a real SQLite timeline in a temp folder: marks one connection
 // enqueues are recorded on the worker's own, whether notified, left before start() or left at
-// stop(); a failing drain leaves them in the inbox until the store recovers. Waits poll the
+// stop(); a failing drain leaves them in the inbox until the store recovers, and intervals
+// recorded while the inbox cannot be emptied are counted once. Waits poll the
 // worker and the files with a generous deadline; nothing asserts on how long anything took.
 #include "engine/timeline/timeline_worker.hpp"
 
@@ -125,6 +126,14 @@ class TimelineWorkerTest : public testing::Test {
     auto rows = router_->intervals(q);
     EXPECT_TRUE(rows) << (rows ? "" : rows.error().message());
     return rows ? rows->size() : 0;
+  }
+
+  bool exec_on_journal(const char* sql) {
+    sqlite3* db = nullptr;
+    bool ok = sqlite3_open(journal_.c_str(), &db) == SQLITE_OK &&
+              sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(db);
+    return ok;
   }
 
   // Rows in the inbox, read past the store; -1 when it cannot be read.
@@ -252,6 +261,35 @@ TEST_F(TimelineWorkerTest, AFailingDrainLeavesTheRowsUntilTheStoreRecovers) {
   EXPECT_EQ(stored_intervals(), 1u);
   EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1"}));
   EXPECT_EQ(worker_->unreadable_rows(), 0u);
+}
+
+TEST_F(TimelineWorkerTest, IntervalsRecordedWhileTheInboxCannotBeEmptiedAreCountedOnce) {
+  // The journal refuses to lose its inbox rows (as on a full disk) after the timeline's own
+  // file committed the intervals: they are stored, and the histogram must see them now,
+  // since draining the same rows again finds them stored and returns none.
+  ASSERT_TRUE(exec_on_journal(
+      "CREATE TRIGGER keep_inbox BEFORE DELETE ON timeline_inbox"
+      " BEGIN SELECT RAISE(ABORT, 'the journal cannot be written'); END"));
+  TimelineWorker::Options options;
+  options.poll = 20ms;
+  options.retry = 20ms;
+  make_worker(open(), options);
+  enqueue("ORD1");
+  worker_->notify();
+  worker_->start();
+  ASSERT_TRUE(eventually([&] { return worker_->errors() >= 2; }));  // tried again
+  EXPECT_FALSE(worker_->caught_up());
+  EXPECT_EQ(inbox_rows(), 1);
+  EXPECT_EQ(stored_intervals(), 1u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1"}));
+  EXPECT_EQ(worker_->rows_recorded(), 0u);  // counted when the row leaves the inbox
+
+  ASSERT_TRUE(exec_on_journal("DROP TRIGGER keep_inbox"));
+  ASSERT_TRUE(eventually([&] { return worker_->caught_up(); }));
+  EXPECT_EQ(inbox_rows(), 0);
+  EXPECT_EQ(worker_->rows_recorded(), 1u);
+  EXPECT_EQ(stored_intervals(), 1u);
+  EXPECT_EQ(seen_subjects(), (std::vector<std::string>{"ORD1"}));  // once
 }
 
 TEST_F(TimelineWorkerTest, StopOnAFailingStoreLeavesTheRowsForTheNextRun) {
