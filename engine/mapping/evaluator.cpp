@@ -246,15 +246,12 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
     scopes_.back().own_end = groups_[depth].front().begin;
   }
   forget_segments();
+  if (depth + 1 == rule.for_each.size()) {
+    return each_row(rule, depth, out);
+  }
   // Indexes, not iterators: a nested collect may grow groups_ (never this depth's vector).
   for (std::size_t i = 0; i < groups_[depth].size(); ++i) {
     const SegmentGroup group = groups_[depth][i];
-    if (depth + 1 == rule.for_each.size()) {
-      if (visited_[group.head] == 0) {
-        visited_[group.head] = 1;
-        ++visited_count_;
-      }
-    }
     push_scope({group, {}, group.end});
     const bool ok = each_group(rule, depth + 1, group.head + 1, group.end, out);
     pop_scope();
@@ -263,6 +260,31 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
     }
   }
   return true;
+}
+
+// The rows of the innermost level, one per group of groups_[depth], in one scope that each
+// row's group replaces (next_row_scope): the segments found for a row are mostly those of the
+// groups around it, which its siblings find again.
+bool Evaluator::each_row(const RecordRule& rule, std::size_t depth, MappingOutput& out) {
+  if (groups_[depth].empty()) {
+    return true;
+  }
+  push_scope({groups_[depth][0], {}, groups_[depth][0].end});
+  bool ok = true;
+  // Indexes, not iterators: a collect in a row may grow groups_ (never this depth's vector).
+  for (std::size_t i = 0; ok && i < groups_[depth].size(); ++i) {
+    const SegmentGroup group = groups_[depth][i];
+    if (i > 0) {
+      next_row_scope(group);
+    }
+    if (visited_[group.head] == 0) {
+      visited_[group.head] = 1;
+      ++visited_count_;
+    }
+    ok = emit_row(rule, out);
+  }
+  pop_scope();
+  return ok;
 }
 
 // A segment of the kind a rule makes one row per (its innermost for_each) that no group took,

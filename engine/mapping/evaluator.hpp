@@ -74,6 +74,7 @@ class Evaluator {
   bool convert_time(const Transform& step, Value& value);
   bool each_group(const RecordRule& rule, std::size_t depth, std::size_t begin, std::size_t end,
                   MappingOutput& out);
+  bool each_row(const RecordRule& rule, std::size_t depth, MappingOutput& out);
   bool each_node(const RecordRule& rule, MappingOutput& out);
   bool report_unvisited(const RecordRule& rule, MappingOutput& out);
   bool emit_row(const RecordRule& rule, MappingOutput& out);
@@ -128,6 +129,8 @@ class Evaluator {
   // forgets the segments found.
   void push_scope(const Scope& scope);
   void pop_scope();
+  // The innermost scope moved to the next row's `group`, a sibling of the group it held.
+  void next_row_scope(const SegmentGroup& group);
   void forget_segments() { found_count_ = 0; }
   void note_head();  // after a scope change: the head, and no segments found
   const hl7::Segment& head_segment() {
