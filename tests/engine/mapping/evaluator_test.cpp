@@ -372,6 +372,23 @@ TEST(EvaluatorValuesTest, CollectJoinsTheValuesOfItsGroupInOrder) {
                                                   "F2|e|<null>|MR|ghi chú"}));
 }
 
+TEST(EvaluatorValuesTest, EachRowFindsItsOwnGroupsSegmentsNotTheLastRowsOnes) {
+  // Rows of one level share the segments of the groups around them; what a row found in its
+  // own group (an OBX's NTE) is never read for the next, which finds the order's own NTE, or
+  // none past the order.
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": ["OBR", "OBX"],
+      "key": ["o", "v"], "columns": {"o": "OBR-3", "v": "OBX-5", "note": "NTE-3",
+      "spm": "SPM-2"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "OBR|1||F1", "NTE|1||order note", "OBX|1|ST|A||a",
+                           "NTE|1||n1", "OBX|2|ST|B||b", "OBX|3|ST|C||c", "NTE|1||n3",
+                           "OBX|4|ST|D||d", "OBR|2||F2", "OBX|1|ST|E||e", "SPM|1|S2"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|a|n1|<null>", "F1|b|order note|<null>",
+                                                  "F1|c|n3|<null>", "F1|d|order note|<null>",
+                                                  "F2|e|<null>|S2"}));
+}
+
 TEST(EvaluatorValuesTest, CollectAtTheTopCoversTheWholeMessage) {
   EXPECT_EQ(value_of(R"({"collect": {"for_each": "OBX", "value": "OBX-3"}, "separator": ","})",
                      er7({kMsh, "OBR|1", "OBX|1|NM|A", "OBR|2", "OBX|1|NM|B"})),
