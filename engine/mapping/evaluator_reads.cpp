@@ -94,10 +94,13 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
 }
 
 void Evaluator::read_head(const Expr* paths, Value* values, std::size_t count) {
-  const hl7::Segment& head = head_segment();
+  // Copies, so that the values' bytes written in between do not make the compiler read the
+  // segment and the message's end again for each column.
+  const hl7::Segment head = head_segment();
   const bool may_escape = head_may_escape_;
+  const char* const readable = readable_;
   for (std::size_t k = 0; k < count; ++k) {
-    if (!read_raw(head, paths[k], may_escape, readable_, values[k])) {
+    if (!read_raw(head, paths[k], may_escape, readable, values[k])) {
       element_value_by_element(head, paths[k], values[k]);
     }
   }
@@ -211,7 +214,7 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
       continue;  // null: the next path is read
     }
     const char escape = segment->delimiters().escape;
-    if (may_escape && escape != '\0' && text.find(escape) != std::string_view::npos) {
+    if (may_escape && escape != '\0' && holds_byte(text, escape)) {
       return evaluate_define(define, out);  // decoded, it may differ or be empty
     }
     taken = i;

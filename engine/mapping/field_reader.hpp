@@ -117,6 +117,19 @@ inline bool narrow_raw(std::string_view& raw, const hl7::Path& p, const hl7::Del
   return found;
 }
 
+// Whether `text` holds `c`: short texts (most values) byte by byte, without a call.
+inline bool holds_byte(std::string_view text, char c) {
+  if (text.size() > 16) {
+    return std::memchr(text.data(), c, text.size()) != nullptr;
+  }
+  for (const char x : text) {
+    if (x == c) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // `raw` decoded into `out` over its old text; empty and `""` (HL7 null) give null. Text
 // without escapes (nearly all, and all of a segment `may_escape` says has none) is copied.
 inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may_escape,
@@ -126,8 +139,7 @@ inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may
     out.text.clear();
     return;
   }
-  if (!may_escape || d.escape == '\0' ||
-      std::memchr(raw.data(), d.escape, raw.size()) == nullptr) {
+  if (!may_escape || d.escape == '\0' || !holds_byte(raw, d.escape)) {
     out.set(Value::Type::text, raw);
     return;
   }
