@@ -15,6 +15,7 @@
 
 #include "engine/app/backup_dumps.hpp"
 #include "engine/app/backup_plan.hpp"
+#include "engine/app/pg_dump_run.hpp"
 #include "engine/audit/audit_file.hpp"
 #include "engine/audit/audit_trail.hpp"
 #include "engine/audit/os_user.hpp"
@@ -44,7 +45,8 @@ struct Copied {
 struct Outcome {
   std::vector<Copied> copied;
   std::vector<const BackupSource*> skipped;  // optional files that do not exist
-  std::vector<Dumped> dumped;  // the journal's dump, made before the copies
+  std::vector<Dumped> dumped;  // the journal's dump before the copies, HIS dumps after
+  std::vector<fs::path> dumps_made;  // by this run (--pg-dump): removed when it fails
 };
 
 std::string utc_now_iso() {
@@ -158,6 +160,36 @@ void remove_copies(const Outcome& done) {
   for (const Copied& c : done.copied) {
     fs::remove(c.copy.copy, ec);
   }
+  for (const fs::path& dump : done.dumps_made) {
+    fs::remove(dump, ec);
+  }
+}
+
+// --pg-dump: pg_dump run for each database in PostgreSQL that is dumped `before` the copies
+// (the journal) or after them (HIS databases), unless its dump is in the folder already.
+Result<void, std::string> dump_postgres(const BackupPlan& plan, bool before, Outcome& done) {
+  for (const PostgresDatabase& pg : plan.postgres) {
+    const bool dumped = std::any_of(done.dumped.begin(), done.dumped.end(),
+                                    [&](const Dumped& d) { return d.database == &pg; });
+    if (pg.dumped_before_copies() != before || dumped) {
+      continue;
+    }
+    const std::string what = "the " + role_words(pg.role) + " " + pg.location;
+    auto command = pg_dump_command(pg.connection, pg.dump_file);
+    if (!command) {
+      return what + ": " + command.error();
+    }
+    if (auto ran = run_pg_dump(*command, pg.dump_file); !ran) {
+      return what + ": " + ran.error();
+    }
+    done.dumps_made.push_back(pg.dump_file);
+    auto dump = read_dump(pg);
+    if (!dump) {
+      return dump.error();
+    }
+    done.dumped.push_back(std::move(*dump));
+  }
+  return {};
 }
 
 Json file_entry(const Copied& c, bool quick_check) {
@@ -220,9 +252,14 @@ void print_summary(const BackupPlan& plan, const Outcome& done, const fs::path& 
   for (const Copied& c : done.copied) {
     bytes += c.copy.size_bytes;
   }
-  out << fmt::format("Backed up {} SQLite database{} ({}) to {} in {:.1f} s\n", done.copied.size(),
-                     done.copied.size() == 1 ? "" : "s", size_text(bytes), dir.string(),
-                     static_cast<double>(took.count()) / 1000.0);
+  const std::string dumps =
+      done.dumps_made.empty()
+          ? ""
+          : fmt::format(" and dumped {} PostgreSQL database{}", done.dumps_made.size(),
+                        done.dumps_made.size() == 1 ? "" : "s");
+  out << fmt::format("Backed up {} SQLite database{} ({}){} to {} in {:.1f} s\n",
+                     done.copied.size(), done.copied.size() == 1 ? "" : "s", size_text(bytes),
+                     dumps, dir.string(), static_cast<double>(took.count()) / 1000.0);
   for (const Copied& c : done.copied) {
     const std::int64_t messages = c.copy.rows("hisbridge_messages");
     out << fmt::format("  {:<9} {} -> {}  {}, {} pages{}, checked, sha256 {}\n", c.source->role,
@@ -298,9 +335,19 @@ int copy_into(const BackupOptions& options, const BackupPlan& plan, const fs::pa
     return kFailed;
   }
   done.dumped = std::move(*dumps);
-  if (auto copied = copy_all(plan, dir, copy_options, done); !copied) {
+  Result<void, std::string> made = {};
+  if (options.pg_dump) {
+    made = dump_postgres(plan, true, done);
+  }
+  if (made) {
+    made = copy_all(plan, dir, copy_options, done);
+  }
+  if (made && options.pg_dump) {
+    made = dump_postgres(plan, false, done);
+  }
+  if (!made) {
     remove_copies(done);
-    err << kWho << copied.error() << "\nNo backup was made: " << dir.string()
+    err << kWho << made.error() << "\nNo backup was made: " << dir.string()
         << " holds no backup.json\n";
     return kFailed;
   }
@@ -332,6 +379,9 @@ CLI::App* add_backup_command(CLI::App& app, BackupOptions& options) {
   cmd->add_flag("--json", options.json, "Print the manifest (backup.json) instead of a summary");
   cmd->add_flag("--quick-check", options.quick_check,
                 "Check the copies with PRAGMA quick_check, faster than integrity_check");
+  cmd->add_flag("--pg-dump", options.pg_dump,
+                "Dump the databases in PostgreSQL with pg_dump too: the journal before the "
+                "copies, HIS databases after them");
   return cmd;
 }
 
@@ -354,11 +404,11 @@ int run_backup(const BackupOptions& options, std::ostream& out, std::ostream& er
     err << kWho << plan.error() << "\n";
     return kBadUsage;
   }
-  if (plan->sqlite.empty()) {
+  if (plan->sqlite.empty() && !options.pg_dump) {
     print_dump_lines(*plan, {}, err);
     err << kWho
         << "no SQLite database to copy: every database of this config is in "
-           "PostgreSQL\n";
+           "PostgreSQL (--pg-dump dumps them)\n";
     return kBadUsage;
   }
   if (auto there = sources_exist(*plan); !there) {

@@ -25,6 +25,17 @@ bool is_dump_made_before(const BackupPlan& plan, const fs::path& name) {
   });
 }
 
+Result<Dumped, std::string> read_dump(const PostgresDatabase& pg) {
+  std::error_code ec;
+  const auto size = fs::file_size(pg.dump_file, ec);
+  auto sha256 = store::sha256_of_file(pg.dump_file);
+  if (ec || !sha256) {
+    return "the " + role_words(pg.role) + "'s dump " + pg.dump_file.string() +
+           " cannot be read: " + (ec ? ec.message() : sha256.error().message());
+  }
+  return Dumped{&pg, static_cast<std::int64_t>(size), std::move(*sha256)};
+}
+
 Result<std::vector<Dumped>, std::string> find_dumps(const BackupPlan& plan) {
   std::vector<Dumped> dumps;
   for (const PostgresDatabase& pg : plan.postgres) {
@@ -32,13 +43,11 @@ Result<std::vector<Dumped>, std::string> find_dumps(const BackupPlan& plan) {
     if (!pg.dumped_before_copies() || !fs::exists(pg.dump_file, ec)) {
       continue;
     }
-    const auto size = fs::file_size(pg.dump_file, ec);
-    auto sha256 = store::sha256_of_file(pg.dump_file);
-    if (ec || !sha256) {
-      return "the " + role_words(pg.role) + "'s dump " + pg.dump_file.string() +
-             " cannot be read: " + (ec ? ec.message() : sha256.error().message());
+    auto dump = read_dump(pg);
+    if (!dump) {
+      return dump.error();
     }
-    dumps.push_back({&pg, static_cast<std::int64_t>(size), std::move(*sha256)});
+    dumps.push_back(std::move(*dump));
   }
   return dumps;
 }
@@ -51,7 +60,8 @@ Json dump_entries(const std::vector<Dumped>& dumps) {
                        {"file", d.database->dump_file.filename().string()},
                        {"size_bytes", d.size_bytes},
                        {"sha256", d.sha256},
-                       {"made", "before the copies"}});
+                       {"made", d.database->dumped_before_copies() ? "before the copies"
+                                                                   : "after the copies"}});
   }
   return entries;
 }
@@ -72,10 +82,10 @@ Json not_copied_entries(const BackupPlan& plan, const std::vector<Dumped>& dumps
 
 void print_dumps(const std::vector<Dumped>& dumps, std::ostream& out) {
   for (const Dumped& d : dumps) {
-    out << fmt::format("  {:<9} {} -> {}  {}, dumped before the copies, sha256 {}\n",
+    out << fmt::format("  {:<9} {} -> {}  {}, dumped {} the copies, sha256 {}\n",
                        d.database->role, d.database->location,
                        d.database->dump_file.filename().string(), size_text(d.size_bytes),
-                       d.sha256);
+                       d.database->dumped_before_copies() ? "before" : "after", d.sha256);
   }
 }
 
@@ -102,7 +112,7 @@ void warn_journal_not_dumped(const BackupPlan& plan, const std::vector<Dumped>& 
       err << who << "warning: " << dir.string() << " holds no dump of the "
           << role_words(pg.role) << " (" << pg.dump_file.filename().string()
           << "): this backup has no journal. Run its pg_dump line into the folder first, then "
-             "`hisbridge backup` into the same folder\n";
+             "`hisbridge backup` into the same folder, or `hisbridge backup --pg-dump`\n";
     }
   }
 }

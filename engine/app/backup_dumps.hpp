@@ -18,12 +18,17 @@
 
 namespace hisbridge::app {
 
-// A dump found in the backup folder, made before the copies.
+// A dump in the backup folder: the journal's, made before the copies (by the operator, or by
+// the command with --pg-dump), or a HIS database's, made after them (--pg-dump).
 struct Dumped {
   const PostgresDatabase* database;
   std::int64_t size_bytes = 0;
   std::string sha256;
 };
+
+// The dump of `database` in the backup folder, with its size and SHA-256; the error names it
+// when it cannot be read.
+Result<Dumped, std::string> read_dump(const PostgresDatabase& database);
 
 // Whether the backup folder may hold a file named `name` before the backup: the dump of a
 // database dumped before the copies (the journal's).

@@ -44,7 +44,8 @@ void add_postgres(BackupPlan& plan, const std::string& role, std::string_view lo
   }
   const std::string name = role + (same_role > 0 ? "-" + std::to_string(same_role + 1) : "");
   const fs::path dump = to / (name + ".pgdump");
-  plan.postgres.push_back({role, redacted, pg_dump_line(redacted, dump), dump});
+  plan.postgres.push_back({role, redacted, std::string(location), pg_dump_line(redacted, dump),
+                           dump});
 }
 
 // Adds the database `location` names in `role`: a SQLite file once, however many

@@ -33,6 +33,7 @@ struct BackupSource {
 struct PostgresDatabase {
   std::string role;                 // "journal" or "his"
   std::string location;             // the connection string, password as ***
+  std::string connection;           // as the config gives it: for pg_dump, never printed
   std::string pg_dump;              // the command line, password as ***
   std::filesystem::path dump_file;  // the file the command writes, in the backup folder
 

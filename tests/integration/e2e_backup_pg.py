@@ -15,9 +15,13 @@ mapping writes his_order into var/his.db. A sender that never stops sends lab or
     size and SHA-256, and gives no warning;
   - a folder that holds the journal's dump and anything else is refused (exit 2), nothing
     written to it;
-  - the journal's audit rows hold both backups made (not the refused one), the dump the first.
+  - `hisbridge backup --pg-dump` into a new folder does both in one command: it dumps the
+    journal itself before the copies (no pg_dump line printed, no warning), the manifest lists
+    the dump as made before the copies;
+  - the journal's audit rows hold the three backups made (not the refused one).
 Then, with the engine stopped, the restore the guide describes: `pg_restore --clean --if-exists`
-of the dump into a new database and the HIS copy in a new folder. The restored journal holds
+of the dump into a new database and the HIS copy in a new folder (the nightly backup's, and the
+one-command backup's into another database). The restored journal holds
 message ids 1..n without a gap, every order ACKed before the dump began among them; every order
 it counts as delivered is in the HIS copy (a HIS copied before the journal was dumped misses
 those delivered in between, and nothing would deliver them again); an engine started on the
@@ -119,6 +123,23 @@ def check_manifest(manifest, backup):
           "the backup folder holds %r" % os.listdir(backup))
 
 
+def one_command(binary, folder, backup):
+    """`hisbridge backup --pg-dump`: the journal dumped by the command, then the copies."""
+    done = bk.run_backup(binary, folder, backup, "--pg-dump", "--json")
+    check(done.returncode == 0, "backup --pg-dump: exit %d\n%s"
+          % (done.returncode, done.stderr.decode()))
+    check(b"warning" not in done.stderr, "backup --pg-dump warned: %r" % done.stderr.decode())
+    manifest = json.loads(done.stdout)
+    check([d["made"] for d in manifest["dumps"]] == ["before the copies"],
+          "dumps: %r" % manifest["dumps"])
+    check_manifest(manifest, backup)
+    listed = subprocess.run(["pg_restore", "--list", os.path.join(backup, "journal.pgdump")],
+                            capture_output=True, timeout=60)
+    check(listed.returncode == 0 and b"hisbridge_messages" in listed.stdout,
+          "pg_restore --list of the command's dump: exit %d" % listed.returncode)
+    return manifest
+
+
 def refuses_dump_and_more(binary, folder, root):
     used = os.path.join(root, "backup", "used")
     os.makedirs(used)
@@ -132,7 +153,7 @@ def refuses_dump_and_more(binary, folder, root):
           "the refused folder was written to")
 
 
-def check_restored(restored, his_copy, acked_before, sent_total):
+def check_restored(restored, his_copy, acked_before, sent_total, backups_before=1):
     """The restored journal against what was sent, and the HIS copy against it."""
     n, first, last = (int(v or 0) for v in restored.query(
         "SELECT count(*), min(id), max(id) FROM hisbridge_messages").strip().split("|"))
@@ -142,9 +163,11 @@ def check_restored(restored, his_copy, acked_before, sent_total):
     ids = sorted(int(c[3:]) for c in restored.query(
         "SELECT control_id FROM hisbridge_messages").split())
     check(ids == list(range(1, n + 1)), "the restored control ids are not BK-1..BK-%d" % n)
-    # The first backup was recorded before the dump, the nightly one after it.
+    # Backups recorded before the dump: the nightly one is recorded after its dump, the
+    # one-command backup before it dumps.
     audited = int(restored.query("SELECT count(*) FROM hisbridge_audit WHERE action = 'backup'"))
-    check(audited == 1, "%d backups in the restored audit rows, 1 before the dump" % audited)
+    check(audited == backups_before, "%d backups in the restored audit rows, %d before the dump"
+          % (audited, backups_before))
     delivered = [int(c[3:]) for c in restored.query(
         "SELECT m.control_id FROM hisbridge_deliveries d JOIN hisbridge_messages m"
         " ON m.id = d.message_id WHERE d.state = 'delivered'").split()]
@@ -193,6 +216,7 @@ def main():
     e2e.watchdog(240)
     journal = e2e.PostgresDatabase(server, "hisbridge_e2e_bk")
     restored = e2e.PostgresDatabase(server, "hisbridge_e2e_bk_restored")
+    restored_one = e2e.PostgresDatabase(server, "hisbridge_e2e_bk_one")
     try:
         with e2e.temp_folder("hisbridge_e2e_backup_pg_") as root:
             folder = os.path.join(root, "site")
@@ -200,6 +224,7 @@ def main():
             admin_port, lis_port = e2e.free_ports(2)
             e2e.write_config(folder, engine_config(admin_port, lis_port, mappings, journal.uri))
             backup = os.path.join(root, "backup", "nightly")
+            one_backup = os.path.join(root, "backup", "one-command")
             with e2e.Engine(binary, folder) as engine:
                 engine.start()
                 sender = bk.Sender(lis_port)
@@ -216,13 +241,17 @@ def main():
                 e2e.wait_for("orders ACKed after the backup",
                              lambda: sender.acked > acked_before + acked_during or sender.error,
                              30)
+                acked_before_one = sender.acked
+                one = one_command(binary, folder, one_backup)
+                e2e.wait_for("orders ACKed after the one-command backup",
+                             lambda: sender.acked > acked_before_one + 20 or sender.error, 30)
                 sender.stop()
                 wait_processed(journal, sender.acked)
                 refuses_dump_and_more(binary, folder, root)
                 engine.stop()
             audited = int(journal.query("SELECT count(*) FROM hisbridge_audit"
                                         " WHERE action = 'backup'"))
-            check(audited == 2, "%d backups in the journal's audit rows, 2 made" % audited)
+            check(audited == 3, "%d backups in the journal's audit rows, 3 made" % audited)
             print("pg_dump then backup of a running engine: %.2f s, %d orders ACKed meanwhile"
                   % (took, acked_during))
             check_manifest(manifest, backup)
@@ -235,9 +264,17 @@ def main():
                                     sender.acked)
             start_restored(binary, mappings, os.path.join(root, "restored"), manifest, backup,
                            restored, copied)
+            restore = subprocess.run(
+                ["pg_restore", "--clean", "--if-exists", "--dbname=" + restored_one.uri,
+                 os.path.join(one_backup, "journal.pgdump")], capture_output=True, timeout=120)
+            check(restore.returncode == 0, "pg_restore of the one-command dump: exit %d: %s"
+                  % (restore.returncode, restore.stderr.decode()))
+            check_restored(restored_one, os.path.join(one_backup, "his.db"), acked_before_one,
+                           sender.acked, backups_before=3)
     finally:
         journal.close()
         restored.close()
+        restored_one.close()
 
 
 if __name__ == "__main__":
