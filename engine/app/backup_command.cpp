@@ -169,9 +169,7 @@ void remove_copies(const Outcome& done) {
 // (the journal) or after them (HIS databases), unless its dump is in the folder already.
 Result<void, std::string> dump_postgres(const BackupPlan& plan, bool before, Outcome& done) {
   for (const PostgresDatabase& pg : plan.postgres) {
-    const bool dumped = std::any_of(done.dumped.begin(), done.dumped.end(),
-                                    [&](const Dumped& d) { return d.database == &pg; });
-    if (pg.dumped_before_copies() != before || dumped) {
+    if (pg.dumped_before_copies() != before || was_dumped(pg, done.dumped)) {
       continue;
     }
     const std::string what = "the " + role_words(pg.role) + " " + pg.location;

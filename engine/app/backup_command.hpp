@@ -34,9 +34,9 @@ CLI::App* add_backup_command(CLI::App& app, BackupOptions& options);
 // printed (password as ***) with when to run it: the journal's before the copies (a warning
 // when its dump is missing), a HIS database's after them. With --pg-dump the command runs
 // those itself in that order (pg_dump_run.hpp), a journal's dump already in DIR kept, and a
-// config whose databases are all in PostgreSQL is backed up by its dumps alone. Prints a summary (or, with
-// --json, the manifest) on standard output, and the files a restore also needs (config,
-// mappings, audit log, TLS keys), which it does not copy.
+// config whose databases are all in PostgreSQL is backed up by its dumps alone. Prints a
+// summary (or, with --json, the manifest) on standard output, and the files a restore also
+// needs (config, mappings, audit log, TLS keys), which it does not copy.
 //
 // Exit status: 0 every SQLite database copied and checked (and, with --pg-dump, every
 // PostgreSQL database dumped); 2 bad usage or input (an invalid config, DIR not empty or not a

@@ -11,13 +11,12 @@ namespace hisbridge::app {
 namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
+}  // namespace
 
 bool was_dumped(const PostgresDatabase& pg, const std::vector<Dumped>& dumps) {
   return std::any_of(dumps.begin(), dumps.end(),
                      [&](const Dumped& d) { return d.database == &pg; });
 }
-
-}  // namespace
 
 bool is_dump_made_before(const BackupPlan& plan, const fs::path& name) {
   return std::any_of(plan.postgres.begin(), plan.postgres.end(), [&](const PostgresDatabase& pg) {

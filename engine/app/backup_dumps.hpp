@@ -30,6 +30,9 @@ struct Dumped {
 // when it cannot be read.
 Result<Dumped, std::string> read_dump(const PostgresDatabase& database);
 
+// Whether `dumps` holds the dump of `database`.
+bool was_dumped(const PostgresDatabase& database, const std::vector<Dumped>& dumps);
+
 // Whether the backup folder may hold a file named `name` before the backup: the dump of a
 // database dumped before the copies (the journal's).
 bool is_dump_made_before(const BackupPlan& plan, const std::filesystem::path& name);

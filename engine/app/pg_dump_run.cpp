@@ -42,9 +42,9 @@ bool flush_path(const fs::path& path, int flags) {
 // This process's environment for pg_dump: PGPASSWORD replaced when the location has a
 // password, and a connect timeout unless one is set, so that a server that does not answer
 // fails the backup instead of holding it.
-std::vector<std::string> child_environment(const PgDumpCommand& command, bool has_timeout) {
+std::vector<std::string> child_environment(const PgDumpCommand& command) {
   std::vector<std::string> env;
-  bool timeout_set = has_timeout;
+  bool timeout_set = command.sets_connect_timeout;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const std::string_view entry(*e);
     if (command.password && entry.starts_with("PGPASSWORD=")) {
@@ -98,22 +98,21 @@ Result<PgDumpCommand, std::string> pg_dump_command(std::string_view location,
       command.password = o->val;
       continue;
     }
+    command.sets_connect_timeout =
+        command.sets_connect_timeout || std::strcmp(o->keyword, "connect_timeout") == 0;
     conninfo += (conninfo.empty() ? "" : " ") + std::string(o->keyword) + "=" +
                 quoted_value(o->val);
   }
-  fs::path part = file;
-  part += ".part";
-  command.arguments = {std::move(program), "--format=custom", "--file=" + part.string(),
-                       "--dbname=" + conninfo};
+  command.writes = file;
+  command.writes += ".part";
+  command.arguments = {std::move(program), "--format=custom",
+                       "--file=" + command.writes.string(), "--dbname=" + conninfo};
   return command;
 }
 
 Result<void, std::string> run_pg_dump(const PgDumpCommand& command, const fs::path& file) {
-  fs::path part = file;
-  part += ".part";
-  const std::string& dbname = command.arguments.back();
-  std::vector<std::string> env =
-      child_environment(command, dbname.find("connect_timeout=") != std::string::npos);
+  const fs::path& part = command.writes;
+  std::vector<std::string> env = child_environment(command);
   std::vector<std::string> arguments = command.arguments;
   std::vector<char*> argv = pointers_to(arguments);
   std::vector<char*> envp = pointers_to(env);

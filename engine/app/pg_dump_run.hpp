@@ -14,11 +14,15 @@
 namespace hisbridge::app {
 
 struct PgDumpCommand {
-  // argv, the program first: custom format into the file, the location without its password.
+  // argv, the program first: custom format into `writes`, the location without its password.
   std::vector<std::string> arguments;
   // The location's password, handed to pg_dump in PGPASSWORD; none: pg_dump finds one itself
   // (~/.pgpass, PGPASSWORD of the caller) or the server asks none.
   std::optional<std::string> password;
+  // Whether the location sets its own connect_timeout (else PGCONNECT_TIMEOUT bounds it).
+  bool sets_connect_timeout = false;
+  // The file pg_dump writes: `<file>.part`, renamed to the file when it succeeds.
+  std::filesystem::path writes;
 };
 
 // The command that dumps the database `location` names (postgresql://... or key=value pairs)
@@ -28,7 +32,7 @@ Result<PgDumpCommand, std::string> pg_dump_command(std::string_view location,
                                                    const std::filesystem::path& file,
                                                    std::string program = "pg_dump");
 
-// Runs `command`, which writes `file` under a temporary name beside it (`<file>.part`); when
+// Runs `command`, which writes `file` under a temporary name beside it (`writes`); when
 // pg_dump succeeds the temporary is flushed and renamed to `file` and the folder flushed, else
 // it is removed. pg_dump's own messages go to this process's standard error. The error says
 // what failed: pg_dump missing, its exit status or signal, the file not written.

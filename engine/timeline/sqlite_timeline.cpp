@@ -1,6 +1,7 @@
 #include "engine/timeline/sqlite_timeline.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "engine/timeline/sqlite_timeline_schema.hpp"
 #include "engine/timeline/timeline_sql.hpp"
@@ -177,24 +178,22 @@ Result<void> SqliteTimeline::commit() {
 }
 
 Result<void> SqliteTimeline::finish_drain() {
-  if (drained_.empty()) {
+  const std::vector<std::int64_t> ids = std::exchange(drained_, {});
+  if (ids.empty()) {
     return {};
   }
   sqlite3* j = journal_.get();
   if (auto begun = sqlite::run(j, journal_begin_.get(), "begin inbox"); !begun) {
-    drained_.clear();
     return begun;
   }
   sqlite3_stmt* s = delete_inbox_.get();
-  for (const std::int64_t id : drained_) {
+  for (const std::int64_t id : ids) {
     bind_int(s, 1, id);
     if (auto done = sqlite::run(j, s, "delete inbox row"); !done) {
       (void)sqlite::exec(j, "ROLLBACK");
-      drained_.clear();
       return done;
     }
   }
-  drained_.clear();
   auto committed = sqlite::run(j, journal_commit_.get(), "commit inbox");
   if (!committed && sqlite3_get_autocommit(j) == 0) {
     (void)sqlite::exec(j, "ROLLBACK");

@@ -5,6 +5,7 @@
 #include "engine/app/pg_dump_run.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -34,6 +35,8 @@ TEST(PgDumpCommandTest, KeepsThePasswordOffTheCommandLine) {
   EXPECT_EQ(c->arguments[0], "pg_dump");
   EXPECT_EQ(c->arguments[1], "--format=custom");
   EXPECT_EQ(c->arguments[2], "--file=/backup/tonight/journal.pgdump.part");
+  EXPECT_EQ(c->writes, "/backup/tonight/journal.pgdump.part");
+  EXPECT_FALSE(c->sets_connect_timeout);
   EXPECT_FALSE(has_argument(*c, "s3cr"));
   ASSERT_TRUE(c->password.has_value());
   EXPECT_EQ(*c->password, "s3cr'et");  // decoded from the URI
@@ -102,6 +105,21 @@ TEST_F(PgDumpRunTest, HandsThePasswordInTheEnvironmentAndNamesTheFileWhenDone) {
   EXPECT_NE(args.find("--file=" + dump_.string() + ".part"), std::string::npos) << args;
   EXPECT_EQ(args.find("pa55"), std::string::npos) << args;
   EXPECT_FALSE(fs::exists(dump_.string() + ".part"));
+}
+
+TEST_F(PgDumpRunTest, ALocationsOwnConnectTimeoutIsLeftAlone) {
+  ::unsetenv("PGCONNECT_TIMEOUT");
+  ::unsetenv("PGPASSWORD");
+  auto c = pg_dump_command("postgresql://hb@127.0.0.1/journal?connect_timeout=3", dump_,
+                           program(0).string());
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_TRUE(c->sets_connect_timeout);
+  EXPECT_TRUE(has_argument(*c, "connect_timeout='3'"));
+  auto ran = run_pg_dump(*c, dump_);
+  ASSERT_TRUE(ran) << ran.error();
+  const std::string written = read(dump_);
+  EXPECT_NE(written.find("timeout=\n"), std::string::npos) << written;
+  EXPECT_NE(written.find("password=\n"), std::string::npos) << written;  // none given
 }
 
 TEST_F(PgDumpRunTest, AFailedDumpLeavesNoFile) {
