@@ -19,6 +19,9 @@ mapping writes his_order into var/his.db. A sender that never stops sends lab or
     journal itself before the copies (no pg_dump line printed, no warning), the manifest lists
     the dump as made before the copies;
   - the journal's audit rows hold the three backups made (not the refused one).
+A config with the journal and the HIS database in two PostgreSQL databases (the engine not
+running) is refused without --pg-dump (exit 2, nothing to copy) and backed up with it by its
+two dumps alone: the journal's before, the HIS database's after, both readable by pg_restore.
 Then, with the engine stopped, the restore the guide describes: `pg_restore --clean --if-exists`
 of the dump into a new database and the HIS copy in a new folder (the nightly backup's, and the
 one-command backup's into another database). The restored journal holds
@@ -138,6 +141,46 @@ def one_command(binary, folder, backup):
     check(listed.returncode == 0 and b"hisbridge_messages" in listed.stdout,
           "pg_restore --list of the command's dump: exit %d" % listed.returncode)
     return manifest
+
+
+def all_in_postgres(binary, server, mappings, root):
+    """Journal and HIS in two PostgreSQL databases: the backup is their dumps alone."""
+    journal = e2e.PostgresDatabase(server, "hisbridge_e2e_bk_pj")
+    his = e2e.PostgresDatabase(server, "hisbridge_e2e_bk_ph")
+    try:
+        folder = os.path.join(root, "all-pg")
+        os.makedirs(folder)
+        admin_port, lis_port = e2e.free_ports(2)
+        config = engine_config(admin_port, lis_port, mappings, journal.uri)
+        config["his"] = {"location": his.uri}
+        e2e.write_config(folder, config)
+        refused = bk.run_backup(binary, folder, os.path.join(root, "backup", "all-pg-refused"))
+        check(refused.returncode == 2 and b"--pg-dump dumps them" in refused.stderr,
+              "all in PostgreSQL without --pg-dump: %d %r" % (refused.returncode,
+                                                             refused.stderr))
+        backup = os.path.join(root, "backup", "all-pg")
+        done = bk.run_backup(binary, folder, backup, "--pg-dump", "--json")
+        check(done.returncode == 0, "all in PostgreSQL, --pg-dump: exit %d\n%s"
+              % (done.returncode, done.stderr.decode()))
+        manifest = json.loads(done.stdout)
+        check([(d["role"], d["made"]) for d in manifest["dumps"]] ==
+              [("journal", "before the copies"), ("his", "after the copies")] and
+              manifest["files"] == [] and manifest["not_copied"] == [],
+              "all in PostgreSQL: %r" % manifest)
+        check(sorted(os.listdir(backup)) == ["backup.json", "his.pgdump", "journal.pgdump"],
+              "all in PostgreSQL, the folder holds %r" % os.listdir(backup))
+        for d in manifest["dumps"]:
+            path = os.path.join(backup, d["file"])
+            check(d["sha256"] == bk.sha256(path), "%s differs from the manifest" % d["file"])
+            listed = subprocess.run(["pg_restore", "--list", path], capture_output=True,
+                                    timeout=60)
+            check(listed.returncode == 0, "pg_restore --list %s: exit %d"
+                  % (d["file"], listed.returncode))
+        print("all in PostgreSQL: %s" % ", ".join("%s %d bytes" % (d["file"], d["size_bytes"])
+                                                  for d in manifest["dumps"]))
+    finally:
+        journal.close()
+        his.close()
 
 
 def refuses_dump_and_more(binary, folder, root):
@@ -271,6 +314,7 @@ def main():
                   % (restore.returncode, restore.stderr.decode()))
             check_restored(restored_one, os.path.join(one_backup, "his.db"), acked_before_one,
                            sender.acked, backups_before=3)
+            all_in_postgres(binary, server, mappings, root)
     finally:
         journal.close()
         restored.close()
