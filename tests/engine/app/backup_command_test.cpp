@@ -107,6 +107,16 @@ class FakePgDumpOnPath {
   std::string saved_;
 };
 
+// The options of a backup of write_pg_his_config's config into `dir`/backup.
+BackupOptions pg_his_backup(const fs::path& dir, bool pg_dump, bool json) {
+  BackupOptions options;
+  options.config_file = write_pg_his_config(dir).string();
+  options.to = (dir / "backup").string();
+  options.pg_dump = pg_dump;
+  options.json = json;
+  return options;
+}
+
 std::string file_text(const fs::path& p) {
   std::ifstream in(p);
   std::ostringstream text;
@@ -116,11 +126,7 @@ std::string file_text(const fs::path& p) {
 
 TEST_F(BackupCommandTest, PgDumpDumpsAHisDatabaseInPostgresqlAfterTheCopies) {
   const FakePgDumpOnPath fake(dir_, 0);
-  BackupOptions options;
-  options.config_file = write_pg_his_config(dir_).string();
-  options.to = (dir_ / "backup").string();
-  options.json = true;
-  options.pg_dump = true;
+  const BackupOptions options = pg_his_backup(dir_, /*pg_dump=*/true, /*json=*/true);
   std::ostringstream out;
   std::ostringstream err;
   ASSERT_EQ(run_backup(options, out, err), 0) << err.str();
@@ -144,10 +150,7 @@ TEST_F(BackupCommandTest, PgDumpDumpsAHisDatabaseInPostgresqlAfterTheCopies) {
 
 TEST_F(BackupCommandTest, AFailedPgDumpLeavesNoBackup) {
   const FakePgDumpOnPath fake(dir_, 1);
-  BackupOptions options;
-  options.config_file = write_pg_his_config(dir_).string();
-  options.to = (dir_ / "backup").string();
-  options.pg_dump = true;
+  const BackupOptions options = pg_his_backup(dir_, /*pg_dump=*/true, /*json=*/false);
   std::ostringstream out;
   std::ostringstream err;
   EXPECT_EQ(run_backup(options, out, err), 1);
@@ -163,10 +166,7 @@ TEST_F(BackupCommandTest, AFailedPgDumpLeavesNoBackup) {
 
 TEST_F(BackupCommandTest, WithoutPgDumpTheHisDatabaseIsLeftToTheOperator) {
   const FakePgDumpOnPath fake(dir_, 0);
-  BackupOptions options;
-  options.config_file = write_pg_his_config(dir_).string();
-  options.to = (dir_ / "backup").string();
-  options.json = true;
+  const BackupOptions options = pg_his_backup(dir_, /*pg_dump=*/false, /*json=*/true);
   std::ostringstream out;
   std::ostringstream err;
   ASSERT_EQ(run_backup(options, out, err), 0) << err.str();
