@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/store/open_store.hpp"
+#include "tests/support/read_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::app {
@@ -117,13 +118,6 @@ BackupOptions pg_his_backup(const fs::path& dir, bool pg_dump, bool json) {
   return options;
 }
 
-std::string file_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 TEST_F(BackupCommandTest, PgDumpDumpsAHisDatabaseInPostgresqlAfterTheCopies) {
   const FakePgDumpOnPath fake(dir_, 0);
   const BackupOptions options = pg_his_backup(dir_, /*pg_dump=*/true, /*json=*/true);
@@ -133,7 +127,7 @@ TEST_F(BackupCommandTest, PgDumpDumpsAHisDatabaseInPostgresqlAfterTheCopies) {
   EXPECT_EQ(err.str(), "");
 
   const fs::path dump = dir_ / "backup" / "his.pgdump";
-  const std::string dumped = file_text(dump);
+  const std::string dumped = testing_support::read_file(dump);
   // Run after the journal's copy was in the folder, with the config's password.
   EXPECT_NE(dumped.find("hisbridge.db\n"), std::string::npos) << dumped;
   EXPECT_NE(dumped.find("password=s3cret\n"), std::string::npos) << dumped;

@@ -11,9 +11,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
+#include "tests/support/read_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace hisbridge::app {
@@ -78,13 +78,6 @@ class PgDumpRunTest : public ::testing::Test {
     return p;
   }
 
-  static std::string read(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
   hisbridge::testing_support::TempDir folder_{"hisbridge-pgdump"};
   fs::path dump_ = folder_.path() / "journal.pgdump";
 };
@@ -95,7 +88,7 @@ TEST_F(PgDumpRunTest, HandsThePasswordInTheEnvironmentAndNamesTheFileWhenDone) {
   ASSERT_TRUE(c) << c.error();
   auto ran = run_pg_dump(*c, dump_);
   ASSERT_TRUE(ran) << ran.error();
-  const std::string written = read(dump_);
+  const std::string written = testing_support::read_file(dump_);
   EXPECT_EQ(written.rfind("PGDMP\n", 0), 0u) << written;
   EXPECT_NE(written.find("password=pa55\n"), std::string::npos) << written;
   EXPECT_NE(written.find("timeout=10\n"), std::string::npos) << written;
@@ -117,7 +110,7 @@ TEST_F(PgDumpRunTest, ALocationsOwnConnectTimeoutIsLeftAlone) {
   EXPECT_TRUE(has_argument(*c, "connect_timeout='3'"));
   auto ran = run_pg_dump(*c, dump_);
   ASSERT_TRUE(ran) << ran.error();
-  const std::string written = read(dump_);
+  const std::string written = testing_support::read_file(dump_);
   EXPECT_NE(written.find("timeout=\n"), std::string::npos) << written;
   EXPECT_NE(written.find("password=\n"), std::string::npos) << written;  // none given
 }
