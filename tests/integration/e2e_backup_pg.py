@@ -126,6 +126,13 @@ def check_manifest(manifest, backup):
           "the backup folder holds %r" % os.listdir(backup))
 
 
+def check_pg_restore_reads(path, table=None):
+    """pg_restore --list reads the dump at `path` (and lists `table`, when given)."""
+    listed = subprocess.run(["pg_restore", "--list", path], capture_output=True, timeout=60)
+    check(listed.returncode == 0 and (table is None or table.encode() in listed.stdout),
+          "pg_restore --list %s: exit %d" % (path, listed.returncode))
+
+
 def one_command(binary, folder, backup):
     """`hisbridge backup --pg-dump`: the journal dumped by the command, then the copies."""
     done = bk.run_backup(binary, folder, backup, "--pg-dump", "--json")
@@ -136,11 +143,7 @@ def one_command(binary, folder, backup):
     check([d["made"] for d in manifest["dumps"]] == ["before the copies"],
           "dumps: %r" % manifest["dumps"])
     check_manifest(manifest, backup)
-    listed = subprocess.run(["pg_restore", "--list", os.path.join(backup, "journal.pgdump")],
-                            capture_output=True, timeout=60)
-    check(listed.returncode == 0 and b"hisbridge_messages" in listed.stdout,
-          "pg_restore --list of the command's dump: exit %d" % listed.returncode)
-    return manifest
+    check_pg_restore_reads(os.path.join(backup, "journal.pgdump"), "hisbridge_messages")
 
 
 def all_in_postgres(binary, server, mappings, root):
@@ -172,10 +175,7 @@ def all_in_postgres(binary, server, mappings, root):
         for d in manifest["dumps"]:
             path = os.path.join(backup, d["file"])
             check(d["sha256"] == bk.sha256(path), "%s differs from the manifest" % d["file"])
-            listed = subprocess.run(["pg_restore", "--list", path], capture_output=True,
-                                    timeout=60)
-            check(listed.returncode == 0, "pg_restore --list %s: exit %d"
-                  % (d["file"], listed.returncode))
+            check_pg_restore_reads(path)
         print("all in PostgreSQL: %s" % ", ".join("%s %d bytes" % (d["file"], d["size_bytes"])
                                                   for d in manifest["dumps"]))
     finally:
@@ -285,7 +285,7 @@ def main():
                              lambda: sender.acked > acked_before + acked_during or sender.error,
                              30)
                 acked_before_one = sender.acked
-                one = one_command(binary, folder, one_backup)
+                one_command(binary, folder, one_backup)
                 e2e.wait_for("orders ACKed after the one-command backup",
                              lambda: sender.acked > acked_before_one + 20 or sender.error, 30)
                 sender.stop()
