@@ -271,10 +271,19 @@ bool Evaluator::each_row(const RecordRule& rule, std::size_t depth, MappingOutpu
   }
   push_scope({groups_[depth][0], {}, groups_[depth][0].end});
   bool ok = true;
+  last_row_ = nullptr;
   // Indexes, not iterators: a collect in a row may grow groups_ (never this depth's vector).
   for (std::size_t i = 0; ok && i < groups_[depth].size(); ++i) {
     const SegmentGroup group = groups_[depth][i];
+    const bool head_only = group.begin == group.head && group.end == group.head + 1;
     if (i > 0) {
+      // Between two groups that are their heads alone, every segment but the head is found
+      // where it was: a definition remembered under this head (an order's number, for its
+      // results) has the value it had in the last row computed.
+      inherited_ = head_only && groups_[depth][i - 1].end == groups_[depth][i - 1].head + 1 &&
+                           groups_[depth][i - 1].begin == groups_[depth][i - 1].head
+                       ? last_row_
+                       : nullptr;
       next_row_scope(group);
     }
     if (visited_[group.head] == 0) {
@@ -282,7 +291,12 @@ bool Evaluator::each_row(const RecordRule& rule, std::size_t depth, MappingOutpu
       ++visited_count_;
     }
     ok = emit_row(rule, out);
+    if (!head_only) {
+      last_row_ = nullptr;
+    }
   }
+  inherited_ = nullptr;
+  last_row_ = nullptr;
   pop_scope();
   return ok;
 }
@@ -379,7 +393,13 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
         break;
       }
       case ColumnStep::path: path_value(column, value); break;
-      case ColumnStep::remembered_use: ok = use_remembered(column.define, value); break;
+      case ColumnStep::remembered_use:
+        if (inherited_ == nullptr) {
+          ok = use_remembered(column.define, value);
+        } else if (&inherited_[i] != &value) {  // the same slot when that row was skipped
+          value.set(inherited_[i].type, inherited_[i].text);
+        }
+        break;
       case ColumnStep::fresh_use: ok = use_fresh(column.define, value); break;
       case ColumnStep::general: ok = eval(column, value); break;
     }
@@ -391,6 +411,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
     }
   }
   row_filled_ = columns;  // every column, for the events
+  last_row_ = values;
   for (const std::size_t k : rule.shape->key) {
     if (row[k].is_null()) {
       row_ = nullptr;

@@ -199,6 +199,11 @@ class Evaluator {
   const Condition* row_condition_ = nullptr;  // the rule's `when`, unless tested on the message
   std::vector<Value>* row_ = nullptr;              // the record being built
   std::size_t row_filled_ = 0;                     // columns of row_ computed so far
+  // In each_row: the values of the last row whose columns were all computed, and, while this
+  // row and every row since that one are groups of their heads alone, the same (emit_row takes
+  // its remembered columns from there instead of looking up their segments again).
+  const Value* last_row_ = nullptr;
+  const Value* inherited_ = nullptr;
   std::size_t use_depth_ = 0;
   std::string error_;
   std::vector<char> visited_;  // per segment number: a row-level group was made of it

@@ -202,6 +202,7 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
   const std::size_t parts = e.kind == Expr::Kind::coalesce ? e.parts.size() : 1;
   std::size_t taken = parts;  // none of the paths has a value
   std::string_view raw;
+  char escape = '\0';  // the escape character of raw's segment when it may hold one
   for (std::size_t i = 0; i < parts; ++i) {
     const Expr& part = e.kind == Expr::Kind::coalesce ? e.parts[i] : e;
     bool may_escape = true;
@@ -213,18 +214,19 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     if (text.empty() || text == "\"\"") {
       continue;  // null: the next path is read
     }
-    const char escape = segment->delimiters().escape;
-    if (may_escape && escape != '\0' && holds_byte(text, escape)) {
-      return evaluate_define(define, out);  // decoded, it may differ or be empty
-    }
     taken = i;
     raw = text;
+    escape = may_escape ? segment->delimiters().escape : '\0';
     break;
   }
   RawMemo& memo = raw_memos_[index];
+  // A text equal to the one remembered holds no escape either (only such texts are kept).
   if (memo.message == message_serial_ && memo.part == taken && memo.raw == raw) {
     out.set(memo.value.type, memo.value.text);
     return true;
+  }
+  if (escape != '\0' && holds_byte(raw, escape)) {
+    return evaluate_define(define, out);  // decoded, it may differ or be empty
   }
   // What the paths give is the raw text itself (or null), the steps make the value.
   if (taken == parts) {

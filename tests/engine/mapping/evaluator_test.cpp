@@ -389,6 +389,25 @@ TEST(EvaluatorValuesTest, EachRowFindsItsOwnGroupsSegmentsNotTheLastRowsOnes) {
                                                   "F2|e|<null>|S2"}));
 }
 
+TEST(EvaluatorValuesTest, RowsTakeDefinitionsOfTheirOwnOrderAndNotes) {
+  // A definition of the segments around a row (the order's) is the same from one OBX to the
+  // next; one that may read the row's own group (a note) is not: rows with and without notes,
+  // a row a condition skips, and a second order must each read their own.
+  const auto m = compile(R"({"define": {"order": {"coalesce": ["ORC-2", "OBR-2"],
+      "transform": ["lower"]}, "note": {"coalesce": ["NTE-3", "OBR-3"]}},
+      "records": [{"table": "t", "for_each": ["ORC+OBR", "OBX"],
+      "when": {"value": "OBX-3", "in": ["A", "B", "D", "E", "F", "G"]},
+      "key": ["v"], "columns": {"o": {"use": "order"}, "v": "OBX-5", "n": {"use": "note"}}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "ORC|NW|P1", "OBR|1|P1|F1", "OBX|1|ST|A||a", "NTE|1||n1",
+                           "OBX|2|ST|B||b", "OBX|3|ST|C||c", "OBX|4|ST|D||d", "NTE|1||n4",
+                           "ORC|NW|P2", "OBR|2|P2|F2", "OBX|1|ST|E||e", "OBX|2|ST|F||f",
+                           "OBR|3|P3|F3", "OBX|1|ST|G||g"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"p1|a|n1", "p1|b|F1", "p1|d|n4", "p2|e|F2",
+                                                  "p2|f|F2", "p3|g|F3"}));
+}
+
 TEST(EvaluatorValuesTest, CollectAtTheTopCoversTheWholeMessage) {
   EXPECT_EQ(value_of(R"({"collect": {"for_each": "OBX", "value": "OBX-3"}, "separator": ","})",
                      er7({kMsh, "OBR|1", "OBX|1|NM|A", "OBR|2", "OBX|1|NM|B"})),
