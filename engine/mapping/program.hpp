@@ -87,14 +87,6 @@ struct Expr {
   enum class Kind : std::uint8_t {
     hl7_path, xpath, constant, coalesce, concat, collect, when, column, use
   };
-
-  Kind kind = Kind::constant;
-  std::string where;
-
-  hl7::Path path;                        // hl7_path
-  std::uint32_t segment_key = 0;         // hl7_path: segment_key(path.segment), set with it
-  bool has_filter = false;               // hl7_path
-  RepetitionFilter filter;               // hl7_path
   // hl7_path: how field_reader.hpp's read_raw reads it, set at load by raw_read_of() once the
   // path and filter are known. `element` reads every path right, the others only theirs.
   enum class RawRead : std::uint8_t {
@@ -104,22 +96,33 @@ struct Expr {
     component,  // a component of the first repetition
     narrow,     // anything else: repetition, component, sub-component
   };
+
+  // What a row reads of an expression comes first, in its first two cache lines: a mapping's
+  // expressions are read over and over for each message, and the rest of each (its place in
+  // the file, what XPath and `collect` use) would otherwise share those lines.
+  Kind kind = Kind::constant;
   RawRead raw_read = RawRead::element;
+  bool has_filter = false;               // hl7_path
+  std::uint32_t segment_key = 0;         // hl7_path: segment_key(path.segment), set with it
   // hl7_path: the index of the field among its segment's parts (Segment::part_text): the
   // field number, one less in MSH. Set with raw_read.
   std::size_t part_index = 0;
+  hl7::Path path;                        // hl7_path
+  std::size_t column = 0;                // column: index in the record being built
+  std::size_t define = 0;                // use: index into Program::defines
+  std::vector<Transform> transforms;     // applied in order to the value found
+  std::vector<Expr> parts;               // coalesce, concat; when: [then, else]
+
+  std::string where;
+  RepetitionFilter filter;               // hl7_path
   std::size_t get_component = 0;         // hl7_path, after `where`: component of the repetition
   std::size_t get_subcomponent = 0;
   std::shared_ptr<const pugi::xpath_query> xpath;  // xpath, compiled at load
   Value constant;                        // constant
-  std::vector<Expr> parts;               // coalesce, concat; when: [then, else]
   std::string separator;                 // concat, collect
   std::shared_ptr<const Condition> condition;  // when, collect
   std::vector<GroupLevel> for_each;      // collect: nested segment groups (hl7 input)
   std::shared_ptr<const pugi::xpath_query> for_each_xpath;  // collect: xml input
-  std::size_t column = 0;                // column: index in the record being built
-  std::size_t define = 0;                // use: index into Program::defines
-  std::vector<Transform> transforms;     // applied in order to the value found
 };
 
 struct Condition {
