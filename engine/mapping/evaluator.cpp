@@ -341,6 +341,23 @@ bool Evaluator::each_node(const RecordRule& rule, MappingOutput& out) {
   return true;
 }
 
+// Out of line and cold, so that the rows' loops keep only a call where the reason is made.
+bool Evaluator::failed_in(std::string_view what, std::string_view column) {
+  std::string reason(what);
+  if (!column.empty()) {
+    reason += '.';
+    reason += column;
+  }
+  error_ = reason + where_am_i() + ": " + error_;
+  return false;
+}
+
+bool Evaluator::key_missing(const RecordRule& rule, std::size_t key) {
+  error_ = rule.shape->table + where_am_i() + ": key column " + rule.shape->columns[key] +
+           " is empty";
+  return false;
+}
+
 // Where a failing row was, for the reason the message is marked with.
 std::string Evaluator::where_am_i() const {
   if (scopes_.empty() || message_ == nullptr) {
@@ -354,8 +371,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   if (row_condition_ != nullptr) {
     bool taken = false;
     if (!test(*row_condition_, taken)) {
-      error_ = rule.where + where_am_i() + ": " + error_;
-      return false;
+      return failed_in(rule.where);
     }
     if (!taken) {
       return true;
@@ -405,9 +421,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
     }
     if (!ok) {
       row_ = nullptr;
-      error_ = rule.shape->table + "." + rule.shape->columns[row_filled_] + where_am_i() +
-               ": " + error_;
-      return false;
+      return failed_in(rule.shape->table, rule.shape->columns[row_filled_]);
     }
   }
   row_filled_ = columns;  // every column, for the events
@@ -418,9 +432,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
       if (rule.skip_without_key) {
         return true;
       }
-      error_ = rule.shape->table + where_am_i() + ": key column " + rule.shape->columns[k] +
-               " is empty";
-      return false;
+      return key_missing(rule, k);
     }
   }
   // Events may use every column of the row (row_ stays set for `{"column": ...}`).
@@ -438,8 +450,7 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
   for (const EventRule& er : rule.events) {
     bool taken = true;
     if (er.when && !test(*er.when, taken)) {
-      error_ = er.where + where_am_i() + ": " + error_;
-      return false;
+      return failed_in(er.where);
     }
     if (!taken) {
       continue;
@@ -447,8 +458,7 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
     const Value* time = column_of(er.time);  // mostly a column of the row, read in place
     if (time == nullptr) {
       if (!eval(er.time, event_time_)) {
-        error_ = er.where + where_am_i() + ": " + error_;
-        return false;
+        return failed_in(er.where);
       }
       time = &event_time_;
     }
@@ -456,8 +466,7 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
       continue;  // an event is a known time; without one there is nothing to count
     }
     if (!fill_event(er, row, *time, event_slot(out))) {
-      error_ = er.where + where_am_i() + ": " + error_;
-      return false;
+      return failed_in(er.where);
     }
     ++events_used_;
   }

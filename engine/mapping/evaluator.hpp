@@ -83,6 +83,10 @@ class Evaluator {
                   ClinicalEvent& event);
   const Value* column_of(const Expr& e) const;
   std::string where_am_i() const;
+  // error_ prefixed with `what` (and `.column`) and where_am_i(); false.
+  [[gnu::cold]] bool failed_in(std::string_view what, std::string_view column = {});
+  // error_ set to say that the row's key column `key` is empty; false.
+  [[gnu::cold]] bool key_missing(const RecordRule& rule, std::size_t key);
 
   bool eval(const Expr& e, Value& out);
   bool eval_source(const Expr& e, Value& out);
