@@ -89,11 +89,20 @@ void Evaluator::start(const hl7::Message& message) {
   const hl7::Segment msh = message.segment(1);
   const std::string_view field = msh.field_text(9);
   const hl7::Delimiters& d = msh.delimiters();
-  code_.clear();
-  hl7::append_decoded(code_, nth_part(field, d.component, 1).value_or(std::string_view()), d);
-  type_.assign(code_);
-  type_ += '^';
-  hl7::append_decoded(type_, nth_part(field, d.component, 2).value_or(std::string_view()), d);
+  const std::string_view code = nth_part(field, d.component, 1).value_or(std::string_view());
+  const std::string_view event = nth_part(field, d.component, 2).value_or(std::string_view());
+  if (d.escape != '\0' && (holds_byte(code, d.escape) || holds_byte(event, d.escape))) {
+    code_.clear();
+    hl7::append_decoded(code_, code, d);
+    type_.assign(code_);
+    type_ += '^';
+    hl7::append_decoded(type_, event, d);
+  } else {  // no escape: the texts are their own decoded form
+    assign_text(code_, code);
+    assign_text(type_, code);
+    type_ += '^';
+    type_.append(event);
+  }
   escapes_.assign(count, -1);
   times_used_ = 0;
   forget_segments();

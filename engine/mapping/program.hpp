@@ -31,12 +31,18 @@ struct Expr;
 // A segment id as one number (its length and up to three bytes), so that finding a segment
 // compares one word per segment. Longer texts name no segment and match none.
 constexpr std::uint32_t segment_key(std::string_view id) {
+  const auto byte = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(id[i])) << (8 * i);
+  };
+  if (id.size() == 3) {  // nearly every id: without the loop
+    return (3U << 24) | byte(0) | byte(1) | byte(2);
+  }
   if (id.size() > 3) {
     return 0xFFFFFFFFu;
   }
   auto key = static_cast<std::uint32_t>(id.size()) << 24;
   for (std::size_t i = 0; i < id.size(); ++i) {
-    key |= static_cast<std::uint32_t>(static_cast<unsigned char>(id[i])) << (8 * i);
+    key |= byte(i);
   }
   return key;
 }
