@@ -53,8 +53,11 @@ std::vector<Evaluator::ColumnStep> Evaluator::plan_columns(const Program& progra
       return on_head ? ColumnStep::head_path : ColumnStep::path;
     }
     if (column.kind == Expr::Kind::use) {
-      return remembered_under(program.defines[column.define], head) ? ColumnStep::remembered_use
-                                                                    : ColumnStep::fresh_use;
+      const Define& define = program.defines[column.define];
+      if (remembered_under(define, head)) {
+        return ColumnStep::remembered_use;
+      }
+      return has_raw_memo(define) ? ColumnStep::memo_use : ColumnStep::fresh_use;
     }
     return ColumnStep::general;
   };
@@ -425,7 +428,8 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
           value.set(inherited_[i].type, inherited_[i].text);
         }
         break;
-      case ColumnStep::fresh_use: ok = use_fresh(column.define, value); break;
+      case ColumnStep::memo_use: ok = use_raw_memo(column.define, value); break;
+      case ColumnStep::fresh_use: ok = evaluate_define(program_.defines[column.define], value); break;
       case ColumnStep::general: ok = eval(column, value); break;
     }
     if (!ok) {

@@ -60,6 +60,7 @@ class Evaluator {
     head_path,       // a plain path on the innermost group's head: read from the row's segment
     path,            // another plain path
     remembered_use,  // a definition of segments other than the head: use_remembered
+    memo_use,        // a definition remembered by the raw text it reads: use_raw_memo
     fresh_use,       // any other definition, worked out for the row
     general,         // anything else: eval
   };
