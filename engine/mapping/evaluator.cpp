@@ -150,48 +150,19 @@ bool Evaluator::map(const pugi::xml_document& document, MappingOutput& out) {
 }
 
 // The records and events after those written belong to an earlier message (or to a row that
-// failed): they go to the spares, whose strings the next message's rows reuse.
+// failed): they stay in `out`, past its sequences' ends, and the next message's rows overwrite
+// them in place.
 void Evaluator::finish(MappingOutput& out) {
-  constexpr std::size_t kMaxSpares = 4096;
-  while (out.records.size() > records_used_) {
-    if (spare_records_.size() < kMaxSpares) {
-      spare_records_.push_back(std::move(out.records.back()));
-    }
-    out.records.pop_back();
-  }
-  while (out.events.size() > events_used_) {
-    if (spare_events_.size() < kMaxSpares) {
-      spare_events_.push_back(std::move(out.events.back()));
-    }
-    out.events.pop_back();
-  }
+  constexpr std::size_t kMaxKept = 4096;
+  out.records.set_size(records_used_, kMaxKept);
+  out.events.set_size(events_used_, kMaxKept);
 }
 
-// The record written next: one left in `out` by an earlier message, a spare, or a new one.
-// Every value in it is overwritten before it counts as written.
-Record& Evaluator::record_slot(MappingOutput& out) {
-  if (out.records.size() == records_used_) {
-    if (spare_records_.empty()) {
-      out.records.emplace_back();
-    } else {
-      out.records.push_back(std::move(spare_records_.back()));
-      spare_records_.pop_back();
-    }
-  }
-  return out.records[records_used_];
-}
+// The record written next: one left in `out` by an earlier message, or a new one. Every value
+// in it is overwritten before it counts as written.
+Record& Evaluator::record_slot(MappingOutput& out) { return out.records.slot(records_used_); }
 
-ClinicalEvent& Evaluator::event_slot(MappingOutput& out) {
-  if (out.events.size() == events_used_) {
-    if (spare_events_.empty()) {
-      out.events.emplace_back();
-    } else {
-      out.events.push_back(std::move(spare_events_.back()));
-      spare_events_.pop_back();
-    }
-  }
-  return out.events[events_used_];
-}
+ClinicalEvent& Evaluator::event_slot(MappingOutput& out) { return out.events.slot(events_used_); }
 
 bool Evaluator::run_rules(MappingOutput& out) {
   error_.clear();

@@ -214,11 +214,9 @@ class Evaluator {
   std::vector<char> visited_;  // per segment number: a row-level group was made of it
   std::size_t visited_count_ = 0;  // how many are set in visited_
   // Records and events of `out` written so far; those after them are left from an earlier
-  // message (map_into) and overwritten in place. Spares keep what a shorter message left over.
+  // message (map_into), kept by `out` past its sequences' ends, and overwritten in place.
   std::size_t records_used_ = 0;
   std::size_t events_used_ = 0;
-  std::vector<Record> spare_records_;
-  std::vector<ClinicalEvent> spare_events_;
   Value event_time_;  // an event's time that is not a column of the row
   // HL7 times converted by `datetime` steps in this message and their ISO forms (a message
   // repeats its times in every OBX): the first times_used_ of times_, whose strings keep their

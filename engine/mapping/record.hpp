@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/mapping/kept_rows.hpp"
+
 namespace hisbridge::mapping {
 
 // `to` set to `from` when `from` is longer than `to` (assign_text's rare case): kept out of
@@ -105,10 +107,12 @@ struct ClinicalEvent {
   friend bool operator==(const ClinicalEvent&, const ClinicalEvent&) = default;
 };
 
-// What one message maps to.
+// What one message maps to. Filled again for every message by a caller that keeps it: the
+// records and events of an earlier, longer message are kept past the sequences' ends and
+// overwritten in place.
 struct MappingOutput {
-  std::vector<Record> records;
-  std::vector<ClinicalEvent> events;
+  KeptRows<Record> records;
+  KeptRows<ClinicalEvent> events;
   // What of the message the mapping left out and says so (a segment no group took). Names
   // segments by number, never by content: warnings are logged.
   std::vector<std::string> warnings;
