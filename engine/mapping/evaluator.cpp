@@ -258,15 +258,12 @@ bool Evaluator::each_row(const RecordRule& rule, std::size_t depth, MappingOutpu
   // Indexes, not iterators: a collect in a row may grow groups_ (never this depth's vector).
   for (std::size_t i = 0; ok && i < groups_[depth].size(); ++i) {
     const SegmentGroup group = groups_[depth][i];
-    const bool head_only = group.begin == group.head && group.end == group.head + 1;
     if (i > 0) {
-      // Between two groups that are their heads alone, every segment but the head is found
-      // where it was: a definition remembered under this head (an order's number, for its
-      // results) has the value it had in the last row computed.
-      inherited_ = head_only && groups_[depth][i - 1].end == groups_[depth][i - 1].head + 1 &&
-                           groups_[depth][i - 1].begin == groups_[depth][i - 1].head
-                       ? last_row_
-                       : nullptr;
+      // Between groups that are their heads alone, every segment but the head is found where
+      // it was: a definition remembered under this head (an order's number, for its results)
+      // has the value it had in the last row computed (last_row_ is forgotten after any other
+      // group).
+      inherited_ = group.head_alone() ? last_row_ : nullptr;
       next_row_scope(group);
     }
     if (visited_[group.head] == 0) {
@@ -274,7 +271,7 @@ bool Evaluator::each_row(const RecordRule& rule, std::size_t depth, MappingOutpu
       ++visited_count_;
     }
     ok = emit_row(rule, out);
-    if (!head_only) {
+    if (!group.head_alone()) {
       last_row_ = nullptr;
     }
   }
@@ -400,7 +397,9 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
         }
         break;
       case ColumnStep::memo_use: ok = use_raw_memo(column.define, value); break;
-      case ColumnStep::fresh_use: ok = evaluate_define(program_.defines[column.define], value); break;
+      case ColumnStep::fresh_use:
+        ok = evaluate_define(program_.defines[column.define], value);
+        break;
       case ColumnStep::general: ok = eval(column, value); break;
     }
     if (!ok) {

@@ -39,7 +39,7 @@ void Evaluator::next_row_scope(const SegmentGroup& group) {
   // (the head's id is looked at first, never kept in found_): what the last row found in the
   // groups around it stands, what it found in its own group does not. Otherwise all is
   // forgotten, as at any other change of scopes.
-  if (group.begin != group.head || group.end != group.head + 1) {
+  if (!group.head_alone()) {
     forget_segments();
     return;
   }

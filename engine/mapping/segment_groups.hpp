@@ -16,6 +16,10 @@ struct SegmentGroup {
   std::size_t begin = 0;
   std::size_t head = 0;
   std::size_t end = 0;
+
+  // Whether the group is its head alone (an OBX without NTE): it holds no segment another path
+  // could find in it.
+  bool head_alone() const { return begin == head && end == head + 1; }
 };
 
 // The groups of `level` within the segments [begin, end) whose ids, as segment_key()s, are
