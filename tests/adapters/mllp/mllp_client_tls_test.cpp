@@ -64,8 +64,10 @@ struct Server {
   std::uint16_t port() const { return listener.port(); }
   std::string peer() const { return "127.0.0.1:" + std::to_string(port()); }
 
-  IoThread io;
+  // Declared first, destroyed last: the listener's connections call it until the io thread
+  // has stopped (a paced read's timer may fire after the listener is stopped).
   FakeSourceCallbacks engine;
+  IoThread io;
   MllpListener listener;
 };
 

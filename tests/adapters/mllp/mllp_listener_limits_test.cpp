@@ -57,8 +57,10 @@ struct Listening {
   std::uint16_t port() const { return listener.port(); }
   const MllpListenerCounters& counters() const { return listener.counters(); }
 
-  IoThread io;
+  // Declared first, destroyed last: the listener's connections call it until the io thread
+  // has stopped (a paced read's timer may fire after the listener is stopped).
   FakeSourceCallbacks engine;
+  IoThread io;
   MllpListener listener;
 };
 
