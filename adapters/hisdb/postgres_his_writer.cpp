@@ -239,8 +239,10 @@ Result<void> PostgresHisWriter::upsert(const Row& row, const std::string& now) {
   }
   const TableDef& table = *row.table;
   std::vector<const char*> params;
-  std::vector<std::string> integers;  // decimal text of INTEGER columns, kept alive for libpq
-  integers.reserve(table.columns.size());
+  // The parameters' texts, NUL-terminated as libpq reads a text parameter (a value is a view of
+  // the mapping's output), kept alive until the statement ran; reserved, so none moves.
+  std::vector<std::string> texts;
+  texts.reserve(table.columns.size());
   for (std::size_t i = 0; i < table.columns.size(); ++i) {
     if (i == table.updated_at()) {
       params.push_back(now.c_str());
@@ -249,9 +251,9 @@ Result<void> PostgresHisWriter::upsert(const Row& row, const std::string& now) {
     } else if (row.values[i]->is_null()) {
       params.push_back(nullptr);
     } else if (table.columns[i].integer) {
-      params.push_back(integers.emplace_back(std::to_string(row.integers[i])).c_str());
+      params.push_back(texts.emplace_back(std::to_string(row.integers[i])).c_str());
     } else {
-      params.push_back(row.values[i]->text.c_str());
+      params.push_back(texts.emplace_back(row.values[i]->text).c_str());
     }
   }
   const store::pg::PgResult r(PQexecPrepared(conn_.get(), name->c_str(),

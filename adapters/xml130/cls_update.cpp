@@ -48,7 +48,7 @@ Xml130Result<void> read_column(const mapping::Record& record, std::size_t column
   if (*e == Element::stt || value.is_null()) {
     return {};
   }
-  std::string text = to_lf(value.text);
+  std::string text = to_lf(std::string(value.text));
   if (*e == Element::ngay_kq && !text.empty()) {
     auto converted = to_ngay_kq(text, ngay_kq_offset);
     if (!converted) {

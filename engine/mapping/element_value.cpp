@@ -31,61 +31,60 @@ hl7::Element pick_repetition(const hl7::Element& field, const RepetitionFilter& 
   return {};
 }
 
-void set_null(Value& out) {
-  out.type = Value::Type::null;
-  out.text.clear();
-}
-
 // A field whose repetitions are separated by something other than `~`: each repetition
 // decoded, joined with `~`.
-void joined_repetitions(const hl7::Element& field, std::size_t repetitions, Value& out) {
-  out.type = Value::Type::text;
-  out.text.clear();
+void joined_repetitions(const hl7::Element& field, std::size_t repetitions, ValueSink& sink,
+                        Value& out) {
+  sink.buffer.clear();
   for (std::size_t r = 1; r <= repetitions; ++r) {
-    out.text += r > 1 ? "~" : "";
+    sink.buffer += r > 1 ? "~" : "";
     const hl7::Element rep = field.repetition(r);
-    hl7::append_decoded(out.text, rep.raw(), rep.delimiters());
+    hl7::append_decoded(sink.buffer, rep.raw(), rep.delimiters());
   }
+  out.set(Value::Type::text, sink.keep_buffer());
 }
 
-void text_of(const hl7::Element& el, Value& out) {
+void text_of(const hl7::Element& el, ValueSink& sink, Value& out) {
   if (!el.exists() || el.empty() || el.is_null()) {
-    return set_null(out);
+    return out.set_null();
   }
   // With `~` as the repetition separator the raw text already is the joined form, so the
   // repetitions are counted (a scan of the field) only for the other separators.
   if (el.delimiters().repetition != '~' && el.level() == hl7::Element::Level::field) {
     if (const std::size_t repetitions = el.repetition_count(); repetitions > 1) {
-      return joined_repetitions(el, repetitions, out);
+      return joined_repetitions(el, repetitions, sink, out);
     }
   }
-  // Decoded straight into the Value (the same text as el.value()), over its old text.
-  out.type = Value::Type::text;
-  out.text.clear();
-  hl7::append_decoded(out.text, el.raw(), el.delimiters());
-  if (out.text.empty()) {
-    out.type = Value::Type::null;
+  // The same text as el.value(). MSH-1 and MSH-2 are literals Element makes, not parts of the
+  // message's bytes: every text is kept as made.
+  sink.buffer.clear();
+  hl7::append_decoded(sink.buffer, el.raw(), el.delimiters());
+  if (sink.buffer.empty()) {
+    out.set_null();
+  } else {
+    out.set(Value::Type::text, sink.keep_buffer());
   }
 }
 
 }  // namespace
 
-void element_value_by_element(const hl7::Segment& segment, const Expr& e, Value& out) {
+void element_value_by_element(const hl7::Segment& segment, const Expr& e, ValueSink& sink,
+                              Value& out) {
   hl7::Element el = segment.field(e.path.field);
   if (e.has_filter) {
     return text_of(narrow(pick_repetition(el, e.filter), e.get_component, e.get_subcomponent),
-                   out);
+                   sink, out);
   }
   const hl7::Path& p = e.path;
   if (el.exists() && el.level() == hl7::Element::Level::field && p.repetition == 0 &&
       p.component == 0 && p.subcomponent == 0) {
-    return text_of(el, out);  // joined with `~`, each repetition decoded
+    return text_of(el, sink, out);  // joined with `~`, each repetition decoded
   }
   // MSH-1 and MSH-2 are literals: Element knows how to read them.
   if (e.path.repetition != 0) {
     el = el.repetition(e.path.repetition);
   }
-  text_of(narrow(el, e.path.component, e.path.subcomponent), out);
+  text_of(narrow(el, e.path.component, e.path.subcomponent), sink, out);
 }
 
 }  // namespace hisbridge::mapping

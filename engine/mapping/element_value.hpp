@@ -2,6 +2,7 @@
 
 #include "engine/hl7/segment.hpp"
 #include "engine/mapping/program.hpp"
+#include "engine/mapping/value_sink.hpp"
 
 namespace hisbridge::mapping {
 
@@ -17,6 +18,7 @@ namespace hisbridge::mapping {
 // field whose repetitions are not separated by `~`, and any path of an Expr the loader did not
 // make (whose raw_read says `element`). The two agree on every path and filter
 // (field_reader_test).
-void element_value_by_element(const hl7::Segment& segment, const Expr& e, Value& out);
+void element_value_by_element(const hl7::Segment& segment, const Expr& e, ValueSink& sink,
+                              Value& out);
 
 }  // namespace hisbridge::mapping

@@ -112,8 +112,17 @@ void Evaluator::start(const hl7::Message& message) {
   ++message_serial_;
 }
 
+// The output's store takes a copy of the message's bytes: the values the message holds as they
+// are (nearly all) are views of it.
+void Evaluator::keep_message(const hl7::Message& message, MappingOutput& out) {
+  sink_.store = &out.texts;
+  sink_.message = message.raw().data();
+  sink_.copy = out.texts.keep(message.raw()).data();
+}
+
 bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
   start(message);
+  keep_message(message, out);
   records_used_ = out.records.size();
   events_used_ = out.events.size();
   const bool ok = run_rules(out);
@@ -123,6 +132,8 @@ bool Evaluator::map(const hl7::Message& message, MappingOutput& out) {
 
 bool Evaluator::map_into(const hl7::Message& message, MappingOutput& out) {
   start(message);
+  out.texts.clear();
+  keep_message(message, out);
   records_used_ = 0;
   events_used_ = 0;
   out.warnings.clear();
@@ -140,6 +151,9 @@ bool Evaluator::map(const pugi::xml_document& document, MappingOutput& out) {
     type_.erase(0, colon + 1);  // a namespace prefix is not part of the message type
   }
   code_ = type_;
+  sink_.store = &out.texts;
+  sink_.message = nullptr;
+  sink_.copy = nullptr;
   times_used_ = 0;  // what a message's evaluation remembers is for that message
   ++message_serial_;
   records_used_ = out.records.size();
@@ -460,18 +474,20 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
 // else the row's column of the same name, else empty.
 bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, const Value& time,
                            ClinicalEvent& event) {
-  assign_text(event.kind, er.kind);
-  assign_text(event.time, time.text);
-  const std::array<std::string*, 8> fields = event_field_slots(event);
+  // The mapping's texts are copied (the output may outlive the mapping); the row's values and
+  // the time are in the output already.
+  event.kind = sink_.keep(er.kind);
+  event.time = time.text;
+  const std::array<std::string_view*, 8> fields = event_field_slots(event);
   for (std::size_t f = 0; f < std::size(fields); ++f) {
     const std::size_t c = f < er.from_column.size() ? er.from_column[f] : row.size();
-    std::string& field = *fields[f];
+    std::string_view& field = *fields[f];
     if (c < row.size() && !row[c].is_null()) {
-      assign_text(field, row[c].text);
+      field = row[c].text;
     } else if (f == 0) {
-      assign_text(field, program_.discipline);  // the mapping's, unless a column says otherwise
+      field = sink_.keep(program_.discipline);  // the mapping's, unless a column says otherwise
     } else {
-      field.clear();
+      field = {};
     }
   }
   for (const auto& [field, expr] : er.fields) {
@@ -479,7 +495,7 @@ bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, c
     if (!eval(expr, v)) {
       return false;
     }
-    *event_field(event, field) = std::move(v.text);
+    *event_field(event, field) = v.text;
   }
   return true;
 }
@@ -494,7 +510,7 @@ bool Evaluator::apply_steps(const std::vector<Transform>& steps, Value& out) {
     // `default`, which leaves a null as it is (apply_transform does the same, out of line).
     if (step.kind == Transform::Kind::default_to) {
       if (out.is_null()) {
-        out.set(step.fallback.type, step.fallback.text);
+        out.set(step.fallback.type, sink_.keep(step.fallback.text));
       }
       continue;
     }
@@ -503,7 +519,7 @@ bool Evaluator::apply_steps(const std::vector<Transform>& steps, Value& out) {
     }
     const bool ok = step.kind == Transform::Kind::datetime
                         ? convert_time(step, out)
-                        : apply_transform(step, out, *program_.zone, error_);
+                        : apply_transform(step, out, *program_.zone, *sink_.store, error_);
     if (!ok) {
       return false;
     }
@@ -517,14 +533,18 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
     case Expr::Kind::xpath: {
       const pugi::xml_node context = scopes_.empty() ? document_->document_element().parent()
                                                      : scopes_.back().node;
-      std::string text = e.xpath->evaluate_string(context);
-      out = text.empty() ? Value::null() : Value::of_text(std::move(text));
+      const std::string text = e.xpath->evaluate_string(context);
+      if (text.empty()) {
+        out.set_null();
+      } else {
+        out.set(Value::Type::text, sink_.keep(text));
+      }
       return true;
     }
-    case Expr::Kind::constant: out = e.constant; return true;
+    // Copied: the output may outlive the mapping (a reload).
+    case Expr::Kind::constant: out.set(e.constant.type, sink_.keep(e.constant.text)); return true;
     case Expr::Kind::coalesce:
-      out.type = Value::Type::null;
-      out.text.clear();
+      out.set_null();
       for (const Expr& part : e.parts) {
         if (part.kind == Expr::Kind::hl7_path && part.transforms.empty()) {
           path_value(part, out);
@@ -537,23 +557,30 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
       }
       return true;
     case Expr::Kind::concat: {
-      // Joined in out's own string (its capacity kept from the last message), each part read
-      // into a scratch value.
+      // Joined in a buffer of the evaluator's (a part may be a concat of its own), each part
+      // read into a scratch value, then kept.
       const Scratch part_value(*this);
+      const Joined joined(*this);
       Value& v = part_value.value;
-      out.type = Value::Type::null;
-      out.text.clear();
+      std::string& text = joined.text;
+      text.clear();
+      bool any = false;
       for (const Expr& part : e.parts) {
         if (!eval(part, v)) {
           return false;
         }
         if (!v.is_null()) {
-          if (!out.is_null()) {
-            out.text += e.separator;
+          if (any) {
+            text += e.separator;
           }
-          out.text += v.text;
-          out.type = Value::Type::text;
+          text += v.text;
+          any = true;
         }
+      }
+      if (any) {
+        out.set(Value::Type::text, sink_.keep(text));
+      } else {
+        out.set_null();
       }
       return true;
     }
@@ -567,10 +594,9 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
     }
     case Expr::Kind::column:
       if (row_ != nullptr && e.column < row_filled_) {
-        out = (*row_)[e.column];  // a copy over out's own string, whose capacity it keeps
+        out = (*row_)[e.column];
       } else {
-        out.type = Value::Type::null;
-        out.text.clear();
+        out.set_null();
       }
       return true;
     case Expr::Kind::use: return use_define(e, out);
@@ -620,7 +646,11 @@ bool Evaluator::eval_collect(const Expr& e, Value& out) {
   if (!ok) {
     return false;
   }
-  out = joined.empty() ? Value::null() : Value::of_text(std::move(joined));
+  if (joined.empty()) {
+    out.set_null();
+  } else {
+    out.set(Value::Type::text, sink_.keep(joined));
+  }
   return true;
 }
 
@@ -729,13 +759,14 @@ bool Evaluator::test_value(const Condition& c, const Value& v) const {
     case Kind::in: return !v.is_null() && contains(c.texts, v.text);
     case Kind::ends_with:
       return !v.is_null() && std::any_of(c.texts.begin(), c.texts.end(), [&](const auto& t) {
-               return std::string_view(v.text).ends_with(t);
+               return v.text.ends_with(t);
              });
     case Kind::starts_with:
       return !v.is_null() && std::any_of(c.texts.begin(), c.texts.end(), [&](const auto& t) {
-               return std::string_view(v.text).starts_with(t);
+               return v.text.starts_with(t);
              });
-    case Kind::matches: return !v.is_null() && boost::regex_search(v.text, *c.pattern);
+    case Kind::matches:
+      return !v.is_null() && boost::regex_search(v.text.begin(), v.text.end(), *c.pattern);
     default: return false;
   }
 }

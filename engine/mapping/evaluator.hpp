@@ -12,6 +12,7 @@
 #include "engine/hl7/message.hpp"
 #include "engine/mapping/program.hpp"
 #include "engine/mapping/segment_groups.hpp"
+#include "engine/mapping/value_sink.hpp"
 
 namespace hisbridge::mapping {
 
@@ -37,8 +38,9 @@ class Evaluator {
   bool map(const pugi::xml_document& document, MappingOutput& out);
   // Replaces what `out` holds with the records, events and warnings of `message`: the same
   // result as clearing `out` and calling map(), but the records, values and events `out` held
-  // (from the last message) are overwritten in place, so their strings and vectors keep their
-  // capacity. A caller that keeps one MappingOutput per thread allocates next to nothing.
+  // (from the last message) are overwritten in place and its store is filled again, so their
+  // vectors, strings and blocks keep their capacity. A caller that keeps one MappingOutput per
+  // thread allocates next to nothing.
   bool map_into(const hl7::Message& message, MappingOutput& out);
 
   const std::string& error() const { return error_; }
@@ -67,6 +69,7 @@ class Evaluator {
   static std::vector<ColumnStep> plan_columns(const Program& program, const RecordRule& rule);
 
   bool handles(std::string_view type, std::string_view code) const;
+  void keep_message(const hl7::Message& message, MappingOutput& out);
   void start(const hl7::Message& message);
   bool run_rules(MappingOutput& out);
   void finish(MappingOutput& out);
@@ -150,8 +153,8 @@ class Evaluator {
   }
 
   // A Value lent for the time of one evaluation (a concat's part, a collect's item, a tested
-  // value), taken from scratch_ so its string keeps its capacity from message to message.
-  // Evaluations nest, so the values form a stack; a deque keeps their addresses.
+  // value), taken from scratch_. Evaluations nest, so the values form a stack; a deque keeps
+  // their addresses.
   struct Scratch {
     explicit Scratch(Evaluator& evaluator) : owner(evaluator), value(evaluator.take_scratch()) {}
     ~Scratch() { --owner.scratch_used_; }
@@ -160,6 +163,21 @@ class Evaluator {
     Evaluator& owner;
     Value& value;
   };
+  // A text being joined (a concat), taken from joins_ as Scratch takes a Value.
+  struct Joined {
+    explicit Joined(Evaluator& evaluator) : owner(evaluator), text(evaluator.take_join()) {}
+    ~Joined() { --owner.joins_used_; }
+    Joined(const Joined&) = delete;
+    Joined& operator=(const Joined&) = delete;
+    Evaluator& owner;
+    std::string& text;
+  };
+  std::string& take_join() {
+    if (joins_used_ == joins_.size()) {
+      joins_.emplace_back();
+    }
+    return joins_[joins_used_++];
+  }
   Value& take_scratch() {
     if (scratch_used_ == scratch_.size()) {
       scratch_.emplace_back();
@@ -219,12 +237,12 @@ class Evaluator {
   std::size_t events_used_ = 0;
   Value event_time_;  // an event's time that is not a column of the row
   // HL7 times converted by `datetime` steps in this message and their ISO forms (a message
-  // repeats its times in every OBX): the first times_used_ of times_, whose strings keep their
-  // capacity from message to message. One zone per program, one program per Evaluator, so the
-  // same text always converts the same way.
+  // repeats its times in every OBX): the first times_used_ of times_, views of texts in the
+  // output, good for that message only. One zone per program, one program per Evaluator, so
+  // the same text always converts the same way.
   struct TimeMemo {
-    std::string in;
-    std::string out;
+    std::string_view in;   // a value's text, in the output
+    std::string_view out;  // kept in the output
     std::uint64_t tag = 0;  // time_tag(in)
   };
   static std::uint64_t time_tag(std::string_view text);
@@ -247,13 +265,19 @@ class Evaluator {
   struct RawMemo {
     std::uint64_t message = 0;  // message_serial_ when it was made; 0: nothing kept
     std::size_t part = 0;       // the path the value came from; the number of paths: none
-    std::string raw;
+    std::string_view raw;       // in the message
     Value value;
   };
   std::vector<RawMemo> raw_memos_;  // per Define
   std::vector<char> has_raw_memo_;  // per Define: has_raw_memo()
   std::deque<Value> scratch_;
   std::size_t scratch_used_ = 0;
+  std::deque<std::string> joins_;
+  std::size_t joins_used_ = 0;
+  // Where the values of the message being mapped go: views of the output's copy of it, texts
+  // kept in the output's store. Every Value the evaluator holds (memos, scratch) points there
+  // too, and is good for the message being mapped only.
+  ValueSink sink_;
   std::uint64_t message_serial_ = 0;
 };
 

@@ -65,8 +65,7 @@ void Evaluator::path_value(const Expr& e, Value& out) {
   bool may_escape = true;
   const hl7::Segment* segment = path_segment(e, may_escape);
   if (segment == nullptr) {
-    out.type = Value::Type::null;
-    out.text.clear();
+    out.set_null();
     return;
   }
   read_from(*segment, may_escape, e, out);
@@ -88,8 +87,8 @@ const hl7::Segment& Evaluator::prepared_segment(std::size_t n, bool& may_escape)
 
 void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Expr& e,
                           Value& out) {
-  if (!read_raw(segment, e, may_escape, readable_, out)) {
-    element_value_by_element(segment, e, out);
+  if (!read_raw(segment, e, may_escape, readable_, sink_, out)) {
+    element_value_by_element(segment, e, sink_, out);
   }
 }
 
@@ -100,8 +99,8 @@ void Evaluator::read_head(const Expr* paths, Value* values, std::size_t count) {
   const bool may_escape = head_may_escape_;
   const char* const readable = readable_;
   for (std::size_t k = 0; k < count; ++k) {
-    if (!read_raw(head, paths[k], may_escape, readable, values[k])) {
-      element_value_by_element(head, paths[k], values[k]);
+    if (!read_raw(head, paths[k], may_escape, readable, sink_, values[k])) {
+      element_value_by_element(head, paths[k], sink_, values[k]);
     }
   }
 }
@@ -230,10 +229,9 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
   }
   // What the paths give is the raw text itself (or null), the steps make the value.
   if (taken == parts) {
-    out.type = Value::Type::null;
-    out.text.clear();
+    out.set_null();
   } else {
-    out.set(Value::Type::text, raw);
+    out.set(Value::Type::text, sink_.of_message(raw));
   }
   if (!apply_steps(e.transforms, out)) {
     memo.message = 0;
@@ -241,8 +239,8 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
   }
   memo.message = message_serial_;
   memo.part = taken;
-  memo.raw.assign(raw);
-  memo.value.set(out.type, out.text);
+  memo.raw = raw;
+  memo.value = out;
   return true;
 }
 
@@ -288,7 +286,7 @@ bool Evaluator::use_remembered(std::size_t index, Value& out) {
   for (std::size_t i = 0; i < define.segments.size(); ++i) {
     memo.segments[i] = static_cast<std::uint32_t>(segment_number(define.segments[i]));
   }
-  memo.value.set(out.type, out.text);
+  memo.value = out;
   memo.message = message_serial_;
   return true;
 }
@@ -304,7 +302,7 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
     const TimeMemo& memo = times_[i];
     if (memo.tag == tag && memo.in.size() == text.size() &&
         std::memcmp(memo.in.data(), text.data(), rest) == 0) {
-      value.set(Value::Type::text, memo.out);
+      value.text = memo.out;
       return true;
     }
   }
@@ -313,15 +311,16 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
   }
   const bool spare = times_used_ < kMemos;
   TimeMemo& memo = times_[spare ? times_used_ : next_time_++ % kMemos];
-  if (!hl7_datetime_to_iso(text, *program_.zone, memo.out)) {
-    memo.in.assign(text);
+  if (!hl7_datetime_to_iso(text, *program_.zone, sink_.buffer)) {
+    memo.in = text;
+    memo.out = sink_.keep_buffer();
     memo.tag = tag;
     times_used_ += spare ? 1 : 0;
-    value.set(Value::Type::text, memo.out);
+    value.text = memo.out;
     return true;
   }
   // Not a time (memo as it was): the step's own rules say whether that is an error or a null.
-  return apply_transform(step, value, *program_.zone, error_);
+  return apply_transform(step, value, *program_.zone, *sink_.store, error_);
 }
 
 // Told apart before the texts are compared: times of one message share their first bytes, so

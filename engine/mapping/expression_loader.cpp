@@ -222,9 +222,9 @@ void read_source(LoadContext& cx, const json& j, const std::string& at, std::str
   } else if (key == "const") {
     e.kind = Expr::Kind::constant;
     if (v.is_string()) {
-      e.constant = v.get<std::string>().empty() ? Value::null() : Value::of_text(v.get<std::string>());
+      e.constant = Literal::of_text(v.get<std::string>());
     } else if (v.is_number_integer()) {
-      e.constant = Value::of_integer(v.get<std::int64_t>());
+      e.constant = Literal::of_integer(v.get<std::int64_t>());
     } else if (v.is_number()) {
       e.constant = {Value::Type::number, v.dump()};
     } else if (!v.is_null()) {

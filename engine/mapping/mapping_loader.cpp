@@ -357,7 +357,7 @@ const std::vector<std::string>& event_fields() {
   return kFields;
 }
 
-std::string* event_field(ClinicalEvent& event, std::size_t index) {
+std::string_view* event_field(ClinicalEvent& event, std::size_t index) {
   return event_field_slots(event)[index];
 }
 

@@ -67,7 +67,7 @@ struct Transform {
 
   Kind kind = Kind::trim;
   std::string text;                          // prefix, suffix; replace: `with`
-  Value fallback;                            // default_to
+  Literal fallback;                          // default_to
   std::map<std::string, std::string, std::less<>> table;  // map
   std::string otherwise;                     // map: value for a key not in `table`
   bool has_otherwise = false;                // map: without it an unknown key passes through
@@ -124,7 +124,7 @@ struct Expr {
   std::size_t get_component = 0;         // hl7_path, after `where`: component of the repetition
   std::size_t get_subcomponent = 0;
   std::shared_ptr<const pugi::xpath_query> xpath;  // xpath, compiled at load
-  Value constant;                        // constant
+  Literal constant;                      // constant
   std::string separator;                 // concat, collect
   std::shared_ptr<const Condition> condition;  // when, collect
   std::vector<GroupLevel> for_each;      // collect: nested segment groups (hl7 input)
@@ -196,9 +196,9 @@ struct Program {
 
 // ClinicalEvent's fields other than kind and time, by name, in a fixed order.
 const std::vector<std::string>& event_fields();
-std::string* event_field(ClinicalEvent& event, std::size_t index);
+std::string_view* event_field(ClinicalEvent& event, std::size_t index);
 // The same fields as pointers into `event`, in event_fields() order.
-inline std::array<std::string*, 8> event_field_slots(ClinicalEvent& event) {
+inline std::array<std::string_view*, 8> event_field_slots(ClinicalEvent& event) {
   return {&event.discipline, &event.order_no,   &event.visit_id,     &event.patient_id,
           &event.department, &event.priority,   &event.service_code, &event.modality};
 }

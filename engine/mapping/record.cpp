@@ -1,6 +1,7 @@
 #include "engine/mapping/record.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace hisbridge::mapping {
 
@@ -14,6 +15,31 @@ void grow_text(std::string& to, std::string_view from) {
 std::size_t RecordShape::index_of(std::string_view column) const {
   return static_cast<std::size_t>(std::find(columns.begin(), columns.end(), column) -
                                   columns.begin());
+}
+
+MappingOutput::MappingOutput(const MappingOutput& other)
+    : records(other.records), events(other.events), warnings(other.warnings) {
+  for (Record& record : records) {
+    for (Value& value : record.values) {
+      value.text = texts.keep(value.text);
+    }
+  }
+  for (ClinicalEvent& event : events) {
+    for (std::string_view* field :
+         {&event.kind, &event.time, &event.discipline, &event.order_no, &event.visit_id,
+          &event.patient_id, &event.department, &event.priority, &event.service_code,
+          &event.modality}) {
+      *field = texts.keep(*field);
+    }
+  }
+}
+
+MappingOutput& MappingOutput::operator=(const MappingOutput& other) {
+  if (this != &other) {
+    MappingOutput copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
 }
 
 const Value& Record::get(std::string_view column) const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/mapping/kept_rows.hpp"
+#include "engine/mapping/text_store.hpp"
 
 namespace hisbridge::mapping {
 
@@ -48,23 +49,41 @@ void grow_text(std::string& to, std::string_view from);
 // keeps what the row already holds (stock-mapping.md: a known time is not erased by a
 // message that lacks it). Integers and numbers keep their canonical decimal text, so a
 // writer binds text or parses it, and printing never reformats a lab value.
+// The text is a view: a mapping's values point into their MappingOutput's TextStore (the
+// message's bytes as the output copied them, and the texts the mapping made), so a value the
+// message holds as it is costs no copy. A Value made elsewhere views a text its maker keeps
+// alive (a literal, a Literal's text).
 struct Value {
   enum class Type : std::uint8_t { null, text, integer, number };
 
   Type type = Type::null;
-  std::string text;
+  std::string_view text;
 
   static Value null() { return {}; }
-  static Value of_text(std::string s) { return {Type::text, std::move(s)}; }
-  static Value of_integer(std::int64_t n) { return {Type::integer, std::to_string(n)}; }
+  static Value of_text(std::string_view s) { return {Type::text, s}; }
 
   bool is_null() const { return type == Type::null; }
-  // Sets the type and the text (assign_text: `s` must not be part of this Value's text).
   void set(Type t, std::string_view s) {
     type = t;
-    assign_text(text, s);
+    text = s;
+  }
+  void set_null() {
+    type = Type::null;
+    text = {};
   }
   friend bool operator==(const Value&, const Value&) = default;
+};
+
+// A value that holds its text: a mapping file's constants and defaults.
+struct Literal {
+  Value::Type type = Value::Type::null;
+  std::string text;
+
+  static Literal of_text(std::string s) {
+    return s.empty() ? Literal{} : Literal{Value::Type::text, std::move(s)};
+  }
+  static Literal of_integer(std::int64_t n) { return {Value::Type::integer, std::to_string(n)}; }
+  Value view() const { return {type, text}; }
 };
 
 // The table and column names a mapping's record rule writes, shared by every record the rule
@@ -91,31 +110,42 @@ struct Record {
 // A clinical event for the turnaround engine (stock-mapping.md, turnaround section). Kinds the
 // stock mappings emit: registered, ordered, collected, received, started, completed,
 // preliminary, final, corrected. `time` is ISO 8601 with offset; every other field may be
-// empty when the message does not say.
+// empty when the message does not say. The texts are views, as a Value's: an event a mapping
+// makes points into its MappingOutput's store.
 struct ClinicalEvent {
-  std::string kind;
-  std::string time;
-  std::string discipline;  // LAB or RAD
-  std::string order_no;
-  std::string visit_id;
-  std::string patient_id;
-  std::string department;
-  std::string priority;  // S or R
-  std::string service_code;
-  std::string modality;
+  std::string_view kind;
+  std::string_view time;
+  std::string_view discipline;  // LAB or RAD
+  std::string_view order_no;
+  std::string_view visit_id;
+  std::string_view patient_id;
+  std::string_view department;
+  std::string_view priority;  // S or R
+  std::string_view service_code;
+  std::string_view modality;
 
   friend bool operator==(const ClinicalEvent&, const ClinicalEvent&) = default;
 };
 
 // What one message maps to. Filled again for every message by a caller that keeps it: the
 // records and events of an earlier, longer message are kept past the sequences' ends and
-// overwritten in place.
+// overwritten in place, and the texts of the values are kept in `texts` again.
 struct MappingOutput {
   KeptRows<Record> records;
   KeptRows<ClinicalEvent> events;
   // What of the message the mapping left out and says so (a segment no group took). Names
   // segments by number, never by content: warnings are logged.
   std::vector<std::string> warnings;
+  // What the records' values point into.
+  TextStore texts;
+
+  MappingOutput() = default;
+  // A copy keeps its own texts: its values point into its own store.
+  MappingOutput(const MappingOutput& other);
+  MappingOutput& operator=(const MappingOutput& other);
+  MappingOutput(MappingOutput&&) noexcept = default;
+  MappingOutput& operator=(MappingOutput&&) noexcept = default;
+  ~MappingOutput() = default;
 };
 
 }  // namespace hisbridge::mapping

@@ -108,8 +108,8 @@ void read_object(LoadContext& cx, const json& j, const std::string& at, Transfor
   }
   if (const json* d = r.member("default")) {
     t.kind = Kind::default_to;
-    t.fallback = d->is_number_integer() ? Value::of_integer(d->get<std::int64_t>())
-                                        : Value::of_text(text(cx, d, r.pointer("default")));
+    t.fallback = d->is_number_integer() ? Literal::of_integer(d->get<std::int64_t>())
+                                        : Literal::of_text(text(cx, d, r.pointer("default")));
   } else if (r.has("map")) {
     t.kind = Kind::map;
     read_map(cx, r, t);

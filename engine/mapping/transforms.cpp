@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <iterator>
 
 #include "engine/mapping/hl7_datetime.hpp"
@@ -61,68 +62,74 @@ bool is_decimal(std::string_view s) {
 // The outcome of a step that could not read the value: an error, or null when the step says so.
 bool invalid(const Transform& step, Value& value, std::string& error, std::string reason) {
   if (step.on_invalid == Transform::OnInvalid::null) {
-    value = Value::null();
+    value.set_null();
     return true;
   }
   error = std::move(reason);
   return false;
 }
 
-bool to_time(const Transform& step, Value& value, const TimeZone& zone, std::string& error) {
+bool to_time(const Transform& step, Value& value, const TimeZone& zone, TextStore& store,
+             std::string& error) {
   auto iso = step.kind == Transform::Kind::datetime ? hl7_datetime_to_iso(value.text, zone)
                                                     : hl7_date_to_iso(value.text);
   if (!iso) {
     return invalid(step, value, error,
-                   "'" + value.text + "' is not an HL7 " +
+                   "'" + std::string(value.text) + "' is not an HL7 " +
                        (step.kind == Transform::Kind::datetime ? "date/time" : "date") + ": " +
                        iso.error().message());
   }
-  value.text = std::move(*iso);
+  value.text = store.keep(*iso);
   return true;
 }
 
-bool to_integer(const Transform& step, Value& value, std::string& error) {
+bool to_integer(const Transform& step, Value& value, TextStore& store, std::string& error) {
   const std::string_view s = trimmed(value.text);
   std::int64_t n = 0;
   const char* begin = s.data() + (!s.empty() && s.front() == '+' ? 1 : 0);
   const auto [end, ec] = std::from_chars(begin, s.data() + s.size(), n);
   if (ec != std::errc() || end != s.data() + s.size() || begin == end) {
-    return invalid(step, value, error, "'" + value.text + "' is not a whole number");
+    return invalid(step, value, error, "'" + std::string(value.text) + "' is not a whole number");
   }
-  // The same text as Value::of_integer, written over the old one.
+  // The canonical text (no sign, no leading zeros): mostly the text as written, kept as it is.
   char digits[24];
   const auto written = std::to_chars(std::begin(digits), std::end(digits), n);
-  value.set(Value::Type::integer,
-            std::string_view(digits, static_cast<std::size_t>(written.ptr - digits)));
+  const std::string_view canonical(digits, static_cast<std::size_t>(written.ptr - digits));
+  value.set(Value::Type::integer, canonical == value.text ? value.text : store.keep(canonical));
   return true;
 }
 
 bool to_number(const Transform& step, Value& value, std::string& error) {
   const std::string_view s = trimmed(value.text);
   if (!is_decimal(s)) {
-    return invalid(step, value, error, "'" + value.text + "' is not a number");
+    return invalid(step, value, error, "'" + std::string(value.text) + "' is not a number");
   }
   // The text is kept as written (5.10 stays 5.10): a lab value's digits are part of it.
-  if (s.size() == value.text.size()) {
-    value.type = Value::Type::number;
-  } else {
-    value = {Value::Type::number, std::string(s)};
-  }
+  value.set(Value::Type::number, s);
   return true;
 }
 
-bool look_up(const Transform& step, Value& value, std::string& error) {
+// A text of the mapping's (a table's cell, a `map` value) as a value of the output: copied,
+// since the output may outlive the mapping (a reload).
+void set_copy(Value& value, std::string_view text, TextStore& store) {
+  if (text.empty()) {
+    value.set_null();
+  } else {
+    value.set(Value::Type::text, store.keep(text));
+  }
+}
+
+bool look_up(const Transform& step, Value& value, TextStore& store, std::string& error) {
   if (const std::string* found = step.lookup->find(value.text, step.lookup_column)) {
-    value.text = *found;
-    value.type = found->empty() ? Value::Type::null : Value::Type::text;
+    set_copy(value, *found, store);
     return true;
   }
   switch (step.missing) {
     case Transform::Missing::keep: return true;
-    case Transform::Missing::null: value = Value::null(); return true;
+    case Transform::Missing::null: value.set_null(); return true;
     case Transform::Missing::error: break;
   }
-  error = "'" + value.text + "' is not in lookup table " + step.text;
+  error = "'" + std::string(value.text) + "' is not in lookup table " + step.text;
   return false;
 }
 
@@ -132,37 +139,49 @@ bool split(const Transform& step, Value& value) {
     const std::size_t at = step.separator.empty() ? std::string_view::npos
                                                   : rest.find(step.separator);
     if (part == step.index) {
-      value.text = std::string(rest.substr(0, at));
+      value.text = rest.substr(0, at);
       break;
     }
     if (at == std::string_view::npos) {
-      value.text.clear();
+      value.text = {};
       break;
     }
     rest.remove_prefix(at + step.separator.size());
   }
   if (value.text.empty()) {
-    value = Value::null();
+    value.set_null();
   }
   return true;
 }
 
-void change_case(Value& value, bool upper) {
+void change_case(Value& value, bool upper, TextStore& store) {
   // ASCII only: codes are ASCII, and a name's diacritics are never re-cased by a mapping.
-  for (char& c : value.text) {
-    const auto u = static_cast<unsigned char>(c);
-    c = static_cast<char>(upper ? std::toupper(u) : std::tolower(u));
+  char* const out = store.room(value.text.size());
+  for (std::size_t i = 0; i < value.text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(value.text[i]);
+    out[i] = static_cast<char>(upper ? std::toupper(u) : std::tolower(u));
   }
+  value.text = std::string_view(out, value.text.size());
 }
 
-bool map_value(const Transform& step, Value& value) {
+bool map_value(const Transform& step, Value& value, TextStore& store) {
   const auto found = step.table.find(value.text);
   if (found != step.table.end()) {
-    value = found->second.empty() ? Value::null() : Value::of_text(found->second);
+    set_copy(value, found->second, store);
   } else if (step.has_otherwise) {
-    value = step.otherwise.empty() ? Value::null() : Value::of_text(step.otherwise);
+    set_copy(value, step.otherwise, store);
   }
   return true;
+}
+
+// `before`, the value's text and `after`, kept as one text.
+void surround(Value& value, std::string_view before, std::string_view after, TextStore& store) {
+  const std::size_t n = before.size() + value.text.size() + after.size();
+  char* const out = store.room(n);
+  std::memcpy(out, before.data(), before.size());
+  std::memcpy(out + before.size(), value.text.data(), value.text.size());
+  std::memcpy(out + before.size() + value.text.size(), after.data(), after.size());
+  value.text = std::string_view(out, n);
 }
 
 }  // namespace
@@ -174,16 +193,16 @@ std::size_t code_points(std::string_view text) {
 }
 
 bool apply_transform(const Transform& step, Value& value, const TimeZone& zone,
-                     std::string& error) {
+                     TextStore& store, std::string& error) {
   using Kind = Transform::Kind;
   if (step.kind == Kind::default_to) {
     if (value.is_null()) {
-      value = step.fallback;
+      value.set(step.fallback.type, store.keep(step.fallback.text));
     }
     return true;
   }
   if (step.kind == Kind::map) {
-    return map_value(step, value);
+    return map_value(step, value, store);
   }
   if (value.is_null()) {
     return true;
@@ -191,24 +210,32 @@ bool apply_transform(const Transform& step, Value& value, const TimeZone& zone,
   switch (step.kind) {
     case Kind::trim: {
       const std::string_view t = trimmed(value.text);
-      value = t.empty() ? Value::null() : Value{value.type, std::string(t)};
-      return true;
-    }
-    case Kind::upper: change_case(value, true); return true;
-    case Kind::lower: change_case(value, false); return true;
-    case Kind::lookup: return look_up(step, value, error);
-    case Kind::replace:
-      value.text = boost::regex_replace(value.text, *step.pattern, step.text,
-                                        boost::format_perl);
-      if (value.text.empty()) {
-        value = Value::null();
+      if (t.empty()) {
+        value.set_null();
+      } else {
+        value.text = t;
       }
       return true;
+    }
+    case Kind::upper: change_case(value, true, store); return true;
+    case Kind::lower: change_case(value, false, store); return true;
+    case Kind::lookup: return look_up(step, value, store, error);
+    case Kind::replace: {
+      const std::string replaced =
+          boost::regex_replace(std::string(value.text), *step.pattern, step.text,
+                               boost::format_perl);
+      if (replaced.empty()) {
+        value.set_null();
+      } else {
+        value.text = store.keep(replaced);
+      }
+      return true;
+    }
     case Kind::split: return split(step, value);
     case Kind::datetime:
-    case Kind::date: return to_time(step, value, zone, error);
+    case Kind::date: return to_time(step, value, zone, store, error);
     case Kind::number: return to_number(step, value, error);
-    case Kind::integer: return to_integer(step, value, error);
+    case Kind::integer: return to_integer(step, value, store, error);
     case Kind::max_length:
       if (const std::size_t n = code_points(value.text); n > step.limit) {
         error = "value has " + std::to_string(n) + " characters, more than the " +
@@ -216,8 +243,8 @@ bool apply_transform(const Transform& step, Value& value, const TimeZone& zone,
         return false;
       }
       return true;
-    case Kind::prefix: value.text.insert(0, step.text); return true;
-    case Kind::suffix: value.text += step.text; return true;
+    case Kind::prefix: surround(value, step.text, {}, store); return true;
+    case Kind::suffix: surround(value, {}, step.text, store); return true;
     case Kind::default_to:
     case Kind::map: break;
   }

@@ -11,8 +11,9 @@ namespace hisbridge::mapping {
 // cannot be transformed and the step says that is an error (a time that is not an HL7 time, a
 // code missing from a lookup table, a text longer than allowed): the message's mapping fails
 // rather than writing something the sender did not say.
+// A text the step makes (a time, a re-cased code, a table's value) is kept in `store`.
 bool apply_transform(const Transform& step, Value& value, const TimeZone& zone,
-                     std::string& error);
+                     TextStore& store, std::string& error);
 
 // Number of Unicode code points in UTF-8 text (what a length limit counts: a Vietnamese
 // letter is one character, two or three bytes).

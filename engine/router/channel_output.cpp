@@ -37,7 +37,7 @@ std::string order_key(const store::StoredMessage& stored, const mapping::Mapping
   for (const mapping::Record& record : output.records) {
     const mapping::Value& order = record.get("order_no");
     if (!order.is_null() && !order.text.empty()) {
-      return "order:" + order.text;
+      return "order:" + std::string(order.text);
     }
   }
   return {};

@@ -30,10 +30,10 @@ void append_marks(std::span<const mapping::ClinicalEvent> events, std::vector<Ma
       continue;
     }
     if (!e.order_no.empty()) {
-      out.push_back({Scope::order, e.order_no, e.kind, *at, info_of(e)});
+      out.push_back({Scope::order, std::string(e.order_no), std::string(e.kind), *at, info_of(e)});
     }
     if (!e.visit_id.empty()) {
-      out.push_back({Scope::visit, e.visit_id, e.kind, *at, info_of(e)});
+      out.push_back({Scope::visit, std::string(e.visit_id), std::string(e.kind), *at, info_of(e)});
     }
   }
 }

@@ -16,6 +16,7 @@
 
 #include "engine/mapping/record.hpp"
 #include "tests/support/read_file.hpp"
+#include "tests/support/kept_values.hpp"
 
 namespace hisbridge::fhir::testing {
 
@@ -32,9 +33,9 @@ inline mapping::Record record(const std::string& table, const std::vector<Column
     if (!value) {
       r.values.push_back(mapping::Value::null());
     } else if (name == "seq") {
-      r.values.push_back(mapping::Value::of_integer(std::stoll(*value)));
+      r.values.push_back(testing_support::kept_integer(std::stoll(*value)));
     } else {
-      r.values.push_back(mapping::Value::of_text(*value));
+      r.values.push_back(testing_support::kept_text(*value));
     }
   }
   r.shape = std::move(shape);

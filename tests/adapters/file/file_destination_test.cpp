@@ -15,6 +15,7 @@
 
 #include "tests/support/read_file.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/kept_values.hpp"
 
 namespace hisbridge::file {
 namespace {
@@ -39,9 +40,9 @@ std::shared_ptr<const mapping::RecordShape> result_shape() {
 mapping::Record result(std::string test_code, std::string value) {
   using mapping::Value;
   return {result_shape(),
-          {Value::of_text("O1"), Value::of_text(std::move(test_code)), Value::of_integer(1),
-           Value::of_text("Định lượng Glucose [Máu]"),
-           Value{Value::Type::number, std::move(value)}, Value::of_text("mmol/L"),
+          {Value::of_text("O1"), testing_support::kept_text(test_code),
+           Value{Value::Type::integer, "1"}, Value::of_text("Định lượng Glucose [Máu]"),
+           testing_support::kept_value(Value::Type::number, value), Value::of_text("mmol/L"),
            Value::null()}};
 }
 

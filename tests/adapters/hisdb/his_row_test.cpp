@@ -27,7 +27,7 @@ std::string refusal(const mapping::Record& r) {
 
 TEST(HisRowTest, PlacesValuesByTableColumn) {
   const auto r = record("his_result", {{"status", text("F")},
-                                       {"seq", mapping::Value::of_integer(12)},
+                                       {"seq", testing_support::kept_integer(12)},
                                        {"test_code", text("GLU")},
                                        {"order_no", text("O1")},
                                        {"unit", null()}});

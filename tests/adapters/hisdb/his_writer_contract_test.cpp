@@ -64,7 +64,7 @@ Record result(const std::string& test_code, std::int64_t seq, const std::string&
               const std::string& status, mapping::Value observed_at = null()) {
   return record("his_result", {{"order_no", text("ORD1")},
                                {"test_code", text(test_code)},
-                               {"seq", mapping::Value::of_integer(seq)},
+                               {"seq", testing_support::kept_integer(seq)},
                                {"test_name", text("Glucose")},
                                {"value", text(value)},
                                {"value_type", text("NM")},

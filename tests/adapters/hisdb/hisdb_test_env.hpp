@@ -17,13 +17,14 @@
 #include "adapters/hisdb/his_writer.hpp"
 #include "engine/mapping/record.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/kept_values.hpp"
 
 namespace hisbridge::hisdb::testing {
 
 using Cell = std::optional<std::string>;  // nullopt = SQL NULL
 using Columns = std::vector<std::pair<std::string, mapping::Value>>;
 
-inline mapping::Value text(std::string s) { return mapping::Value::of_text(std::move(s)); }
+inline mapping::Value text(std::string_view s) { return testing_support::kept_text(s); }
 inline mapping::Value null() { return mapping::Value::null(); }
 
 // A record of `table` carrying exactly `columns`, in that order.

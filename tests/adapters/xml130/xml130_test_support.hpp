@@ -18,6 +18,7 @@
 
 #include "engine/mapping/record.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/kept_values.hpp"
 
 namespace hisbridge::xml130::testing {
 
@@ -75,7 +76,7 @@ inline std::shared_ptr<const mapping::RecordShape> make_shape(std::string table,
 }
 
 inline mapping::Value value_of(const std::optional<std::string>& text) {
-  return text ? mapping::Value::of_text(*text) : mapping::Value::null();
+  return text ? testing_support::kept_text(*text) : mapping::Value::null();
 }
 
 inline mapping::Record make_record(const Cls& c) {

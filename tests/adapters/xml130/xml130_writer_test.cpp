@@ -439,7 +439,7 @@ TEST(Xml130WriterTest, SttGivenByTheMappingIsIgnoredAndColumnsMayComeInAnyOrder)
                                                "MA_BS_DOC_KQ", "MA_DICH_VU", "MA_LK"});
   const mapping::Record record{
       shape,
-      {mapping::Value::of_integer(99), mapping::Value::of_text("2026-03-05T08:15+07:00"),
+      {mapping::Value{mapping::Value::Type::integer, "99"}, mapping::Value::of_text("2026-03-05T08:15+07:00"),
        mapping::Value{mapping::Value::Type::number, "12.50"}, mapping::Value::of_text("HB"),
        mapping::Value::of_text("001234/HCM-CCHN"), mapping::Value::of_text("22.0121.1369"),
        mapping::Value::of_text(kEpisode)}};

@@ -63,7 +63,8 @@ std::vector<std::string> rows(const MappingOutput& out, std::string_view table =
     }
     std::string line;
     for (std::size_t i = 0; i < r.values.size(); ++i) {
-      line += (i > 0 ? "|" : "") + (r.values[i].is_null() ? std::string("<null>") : r.values[i].text);
+      line += (i > 0 ? "|" : "");
+      line += r.values[i].is_null() ? std::string("<null>") : std::string(r.values[i].text);
     }
     result.push_back(line);
   }
@@ -185,7 +186,7 @@ std::string value_of(std::string_view value, const std::string& message = er7({k
     return "<error: " + out.error().reason + ">";
   }
   const Value& v = out->records.at(0).values.at(1);
-  return v.is_null() ? "<null>" : v.text;
+  return v.is_null() ? "<null>" : std::string(v.text);
 }
 
 const std::string kPatient = er7(

@@ -7,13 +7,14 @@ namespace {
 
 constexpr std::int64_t kT = 1772673300LL * 1'000'000;  // 2026-03-05T08:15:00+07:00
 
-mapping::ClinicalEvent event(std::string kind, std::string time, std::string order_no,
-                             std::string visit_id) {
+// An event's texts are views: these are literals, which outlive every test.
+mapping::ClinicalEvent event(std::string_view kind, std::string_view time,
+                             std::string_view order_no, std::string_view visit_id) {
   mapping::ClinicalEvent e;
-  e.kind = std::move(kind);
-  e.time = std::move(time);
-  e.order_no = std::move(order_no);
-  e.visit_id = std::move(visit_id);
+  e.kind = kind;
+  e.time = time;
+  e.order_no = order_no;
+  e.visit_id = visit_id;
   e.discipline = "LAB";
   e.patient_id = "P1";
   e.department = "KHOA_NOI";
