@@ -1,13 +1,14 @@
 #include "adapters/hisdb/his_row.hpp"
 
 #include <charconv>
+#include <string_view>
 
 #include "adapters/hisdb/error.hpp"
 
 namespace hisbridge::hisdb {
 namespace {
 
-bool parse_integer(const std::string& text, std::int64_t& out) {
+bool parse_integer(std::string_view text, std::int64_t& out) {
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, out);
   return ec == std::errc() && ptr == end && !text.empty();

@@ -35,12 +35,11 @@ Evaluator::Evaluator(const Program& program) : program_(program) {
   taken_for_type_.assign(program.records.size(), -1);
   plans_.reserve(program.records.size());
   for (const RecordRule& rule : program.records) {
-    plans_.push_back(plan_columns(program, rule));
+    plans_.push_back(plan_row(program, rule));
   }
 }
 
-std::vector<Evaluator::ColumnStep> Evaluator::plan_columns(const Program& program,
-                                                           const RecordRule& rule) {
+Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule& rule) {
   // Only a for_each over segments has a head per row; it is what find_segment looks at first.
   const std::uint32_t head = rule.for_each.empty() ? 0 : rule.for_each.back().head_key;
   const auto step_of = [&](const Expr& column) {
@@ -61,10 +60,14 @@ std::vector<Evaluator::ColumnStep> Evaluator::plan_columns(const Program& progra
     }
     return ColumnStep::general;
   };
-  std::vector<ColumnStep> plan;
-  plan.reserve(rule.columns.size());
-  for (const Expr& column : rule.columns) {
-    plan.push_back(step_of(column));
+  RowPlan plan;
+  for (std::size_t i = 0; i < rule.columns.size(); ++i) {
+    const ColumnStep step = step_of(rule.columns[i]);
+    if (step == ColumnStep::head_path) {
+      plan.head_columns.push_back(i);
+    } else {
+      plan.steps.push_back({step, i});
+    }
   }
   return plan;
 }
@@ -378,30 +381,25 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   std::vector<Value>& row = record.values;
   row.resize(rule.columns.size());
   row_ = &row;
-  const std::vector<ColumnStep>& plan =
-      plans_[static_cast<std::size_t>(&rule - program_.records.data())];
+  const RowPlan& plan = plans_[static_cast<std::size_t>(&rule - program_.records.data())];
   // Walked by local pointers: row_filled_ is read by evaluations (a `column` reference), so the
   // compiler reloads whatever it would index by it after each call.
   const std::size_t columns = rule.columns.size();
   const Expr* const exprs = rule.columns.data();
-  const ColumnStep* const steps = plan.data();
   Value* const values = row.data();
-  for (std::size_t i = 0; i < columns; ++i) {
+  if (!plan.head_columns.empty()) {
+    read_head(exprs, values, plan.head_columns.data(), plan.head_columns.size());
+  }
+  const RowPlan::Step* const steps = plan.steps.data();
+  const std::size_t step_count = plan.steps.size();
+  for (std::size_t s = 0; s < step_count; ++s) {
+    const std::size_t i = steps[s].column;
     row_filled_ = i;
     const Expr& column = exprs[i];
     Value& value = values[i];
     bool ok = true;
-    switch (steps[i]) {
-      case ColumnStep::head_path: {
-        // The columns that read the row's segment next to this one, in one call.
-        std::size_t end = i + 1;
-        while (end < columns && steps[end] == ColumnStep::head_path) {
-          ++end;
-        }
-        read_head(&column, &value, end - i);
-        i = end - 1;
-        break;
-      }
+    switch (steps[s].kind) {
+      case ColumnStep::head_path: break;  // read above
       case ColumnStep::path: path_value(column, value); break;
       case ColumnStep::remembered_use:
         if (inherited_ == nullptr) {

@@ -66,7 +66,18 @@ class Evaluator {
     fresh_use,       // any other definition, worked out for the row
     general,         // anything else: eval
   };
-  static std::vector<ColumnStep> plan_columns(const Program& program, const RecordRule& rule);
+  // A rule's columns as emit_row computes them: the plain paths on the innermost group's head
+  // first, all in one pass over the row's segment (they read nothing else, and a `column`
+  // reference still sees only the columns before its own), then every other column in order.
+  struct RowPlan {
+    std::vector<std::size_t> head_columns;
+    struct Step {
+      ColumnStep kind;
+      std::size_t column;
+    };
+    std::vector<Step> steps;
+  };
+  static RowPlan plan_row(const Program& program, const RecordRule& rule);
 
   bool handles(std::string_view type, std::string_view code) const;
   void keep_message(const hl7::Message& message, MappingOutput& out);
@@ -117,8 +128,9 @@ class Evaluator {
     const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
     return n == 0 ? nullptr : &prepared_segment(n, may_escape);
   }
-  // `count` paths on the innermost group's head read into `values`, in order.
-  void read_head(const Expr* paths, Value* values, std::size_t count);
+  // The columns `columns[0..count)` of a row, plain paths on the innermost group's head, read
+  // from `exprs` into `values`.
+  void read_head(const Expr* exprs, Value* values, const std::size_t* columns, std::size_t count);
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
   std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
   std::size_t find_segment(std::uint32_t key) const;
@@ -217,7 +229,7 @@ class Evaluator {
   // its values there.
   const hl7::Segment* head_ = nullptr;
   bool head_may_escape_ = true;
-  std::vector<std::vector<ColumnStep>> plans_;  // per record rule, per column
+  std::vector<RowPlan> plans_;  // per record rule
   std::vector<std::vector<SegmentGroup>> groups_;  // per depth, reused
   const Condition* row_condition_ = nullptr;  // the rule's `when`, unless tested on the message
   std::vector<Value>* row_ = nullptr;              // the record being built

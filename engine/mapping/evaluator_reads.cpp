@@ -92,15 +92,18 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
   }
 }
 
-void Evaluator::read_head(const Expr* paths, Value* values, std::size_t count) {
+void Evaluator::read_head(const Expr* exprs, Value* values, const std::size_t* columns,
+                          std::size_t count) {
   // Copies, so that the values' bytes written in between do not make the compiler read the
   // segment and the message's end again for each column.
   const hl7::Segment head = head_segment();
   const bool may_escape = head_may_escape_;
   const char* const readable = readable_;
   for (std::size_t k = 0; k < count; ++k) {
-    if (!read_raw(head, paths[k], may_escape, readable, sink_, values[k])) {
-      element_value_by_element(head, paths[k], sink_, values[k]);
+    const Expr& e = exprs[columns[k]];
+    Value& value = values[columns[k]];
+    if (!read_raw(head, e, may_escape, readable, sink_, value)) {
+      element_value_by_element(head, e, sink_, value);
     }
   }
 }

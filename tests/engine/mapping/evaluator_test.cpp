@@ -228,6 +228,22 @@ TEST(EvaluatorValuesTest, CoalesceConcatWhenColumnAndConst) {
   EXPECT_EQ(value_of(R"({"const": ""})"), "<null>");
 }
 
+// A row's plain paths on its own segment are read together, before the other columns (the
+// loader refuses a reference to a later column): every column lands in its own place, and one
+// that uses another sees it.
+TEST(EvaluatorValuesTest, PathsOnTheRowsSegmentAndOtherColumnsInterleave) {
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": ["OBR", "OBX"], "key": ["code"],
+      "columns": {"order": "OBR-2", "code": "OBX-3.1", "tagged": {"column": "code",
+                  "transform": [{"prefix": "c="}]}, "name": "OBX-3.2", "type": "OBX-2",
+                  "unit": {"coalesce": ["OBX-6", {"column": "type"}]}, "value": "OBX-5"}}]})");
+  ASSERT_NE(m, nullptr);
+  auto out = m->apply(er7({kMsh, "OBR|1|A1", "OBX|1|NM|GLU^Glucose||5.6|mmol/L",
+                           "OBX|2|ST|NOTE^Ghi chú||Âm tính"}));
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"A1|GLU|c=GLU|Glucose|NM|mmol/L|5.6",
+                                                  "A1|NOTE|c=NOTE|Ghi chú|ST|ST|Âm tính"}));
+}
+
 TEST(EvaluatorValuesTest, UseEvaluatesTheDefinitionWhereItIsUsed) {
   const auto m = compile(R"({"define": {"code": {"path": "OBX-3", "transform": ["lower"]},
       "label": {"concat": [{"use": "code"}, "OBX-5"], "separator": "="}},
