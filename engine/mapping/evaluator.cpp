@@ -499,7 +499,8 @@ bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, c
 }
 
 bool Evaluator::eval(const Expr& e, Value& out) {
-  return eval_source(e, out) && apply_steps(e.transforms, out);
+  // Most expressions have no steps: no call for them.
+  return eval_source(e, out) && (e.transforms.empty() || apply_steps(e.transforms, out));
 }
 
 bool Evaluator::apply_steps(const std::vector<Transform>& steps, Value& out) {

@@ -137,7 +137,7 @@ TEST(SqliteHisWriterDeathTest, AFullDiskIsRetryableAndTheRecordsGoInOnceThereIsR
     }
     OtherConnection other(file);
     return other.text_of("SELECT count(*) FROM his_patient WHERE patient_id = '" +
-                         message[0].values[0].text + "'") == "1"
+                         std::string(message[0].values[0].text) + "'") == "1"
                ? 0
                : 14;
   };

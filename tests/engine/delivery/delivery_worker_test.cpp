@@ -79,7 +79,7 @@ class ScriptedDestination final : public Destination {
     Call call{item.stored.message.control_id, item.message != nullptr, {}};
     for (const mapping::Record& r : item.output.records) {
       if (r.table() == "his_order") {
-        call.orders.push_back(r.get("order_no").text);
+        call.orders.emplace_back(r.get("order_no").text);
       }
     }
     const std::lock_guard lock(mutex_);

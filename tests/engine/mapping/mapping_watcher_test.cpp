@@ -92,7 +92,7 @@ class MappingWatcherTest : public testing::Test {
     if (out->records.size() != 1) {
       return "<" + std::to_string(out->records.size()) + " records>";
     }
-    return out->records[0].get("department").text;
+    return std::string(out->records[0].get("department").text);
   }
 
   static MappingStatus status_of(const MappingWatcher& watcher, const std::string& file) {

@@ -47,7 +47,7 @@ SimulationOptions two_hospitals() {
 std::set<std::string> kinds_of(const mapping::MappingOutput& out) {
   std::set<std::string> kinds;
   for (const auto& e : out.events) {
-    kinds.insert(e.kind);
+    kinds.emplace(e.kind);
   }
   return kinds;
 }
