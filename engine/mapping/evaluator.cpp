@@ -430,8 +430,9 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
       return key_missing(rule, k);
     }
   }
-  // Events may use every column of the row (row_ stays set for `{"column": ...}`).
-  const bool events_ok = emit_events(rule, row, out);
+  // Events may use every column of the row (row_ stays set for `{"column": ...}`). Most rows
+  // (results) have none: no call for them.
+  const bool events_ok = rule.events.empty() || emit_events(rule, row, out);
   row_ = nullptr;
   if (!events_ok) {
     return false;

@@ -1,6 +1,7 @@
 #include "engine/mapping/hl7_datetime.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <cstdlib>
 #include <iterator>
 
@@ -371,8 +372,22 @@ bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
 // took about 730 instructions of it. The same text as the general path writes; false, `out`
 // untouched, for any other form or a value out of range, which the general path reads and
 // reports.
+// Whether the eight bytes at `p` are all ASCII digits, in a few word operations: every time a
+// mapping converts starts with twelve or fourteen of them.
+bool eight_digits(const char* p) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, p, sizeof word);
+  constexpr std::uint64_t kZeros = 0x3030303030303030ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  // A byte below '0' borrows into its high bit; one above '9' carries into it once 0x46 is added.
+  return (((word - kZeros) | (word + 0x4646464646464646ULL)) & kHighs) == 0;
+}
+
 bool convert_common_form(std::string_view t, const TimeZone& zone, std::string& out) {
   std::size_t n = 0;
+  if (t.size() >= 8 && eight_digits(t.data())) {
+    n = 8;
+  }
   while (n < t.size() && n < 15 && is_digit(t[n])) {
     ++n;
   }
@@ -423,7 +438,14 @@ bool convert_common_form(std::string_view t, const TimeZone& zone, std::string& 
     *at++ = ':';
     at = std::copy_n(t.data() + 12, 2, at);
   }
-  out.assign(buffer, put_offset(at, offset));
+  if (!rest.empty() && offset != 0) {
+    // An offset as written (+0700) is its own ISO form but for the colon.
+    const char written[] = {rest[0], rest[1], rest[2], ':', rest[3], rest[4]};
+    at = std::copy_n(written, sizeof written, at);
+  } else {
+    at = put_offset(at, offset);  // -0000 is +00:00, as the general form writes it
+  }
+  out.assign(buffer, at);
   return true;
 }
 

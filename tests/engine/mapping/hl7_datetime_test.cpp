@@ -107,6 +107,32 @@ TEST(Hl7DateTimeTest, TheCommonFormGivesWhatTheGeneralParseGives) {
   EXPECT_GE(compared, 23'520U);
 }
 
+// A byte that is not a digit, anywhere in the first eight (checked a word at a time) or after
+// them: bytes just below '0' and just above '9', and high ones (a UTF-8 digit), each give what the
+// general parse gives.
+TEST(Hl7DateTimeTest, ANonDigitAnywhereInTheDigitsGivesWhatTheGeneralParseGives) {
+  const std::string good = "20260305081500+0700";
+  std::size_t compared = 0;
+  for (std::size_t at = 0; at < 14; ++at) {
+    for (const char bad : {'/', ':', ' ', 'A', '\x00', '\x7f', '\xb0', '\xba', '\xef', '\xff'}) {
+      std::string text = good;
+      text[at] = bad;
+      auto common = hl7_datetime_to_iso(text, kPlusSeven);
+      auto general = hl7_datetime_to_iso(" " + text, kPlusSeven);
+      ASSERT_EQ(common.has_value(), general.has_value()) << at << " " << static_cast<int>(bad);
+      if (common) {
+        EXPECT_EQ(*common, *general) << text;
+      } else {
+        EXPECT_EQ(common.error(), general.error()) << at << " " << static_cast<int>(bad);
+      }
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 140U);
+  EXPECT_EQ(*hl7_datetime_to_iso(good, kPlusSeven), "2026-03-05T08:15:00+07:00");
+  EXPECT_EQ(*hl7_datetime_to_iso("20260305081500-0330", kPlusSeven), "2026-03-05T08:15:00-03:30");
+}
+
 TEST(Hl7DateTimeTest, ValidatesTheCalendar) {
   EXPECT_EQ(iso("20240229"), "2024-02-29");
   EXPECT_EQ(iso("20000229235959"), "2000-02-29T23:59:59+07:00");
