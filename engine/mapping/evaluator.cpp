@@ -64,7 +64,10 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
   for (std::size_t i = 0; i < rule.columns.size(); ++i) {
     const ColumnStep step = step_of(rule.columns[i]);
     if (step == ColumnStep::head_path) {
-      plan.head_columns.push_back(i);
+      const Expr& e = rule.columns[i];
+      plan.head_columns.push_back({static_cast<std::uint32_t>(i),
+                                   static_cast<std::uint32_t>(e.part_index),
+                                   static_cast<std::uint32_t>(e.path.component), e.raw_read});
     } else {
       plan.steps.push_back({step, i});
     }

@@ -69,8 +69,16 @@ class Evaluator {
   // A rule's columns as emit_row computes them: the plain paths on the innermost group's head
   // first, all in one pass over the row's segment (they read nothing else, and a `column`
   // reference still sees only the columns before its own), then every other column in order.
+  // A plain path on the head, as read_head reads it: what of the Expr it needs, packed (a row
+  // reads eight of them; the Exprs are 392 bytes apart).
+  struct HeadRead {
+    std::uint32_t column = 0;     // the row's column, and its Expr in the rule
+    std::uint32_t part = 0;       // Expr::part_index
+    std::uint32_t component = 0;  // Expr::path.component, for RawRead::component
+    Expr::RawRead how = Expr::RawRead::element;
+  };
   struct RowPlan {
-    std::vector<std::size_t> head_columns;
+    std::vector<HeadRead> head_columns;
     struct Step {
       ColumnStep kind;
       std::size_t column;
@@ -128,9 +136,9 @@ class Evaluator {
     const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
     return n == 0 ? nullptr : &prepared_segment(n, may_escape);
   }
-  // The columns `columns[0..count)` of a row, plain paths on the innermost group's head, read
-  // from `exprs` into `values`.
-  void read_head(const Expr* exprs, Value* values, const std::size_t* columns, std::size_t count);
+  // The columns `reads[0..count)` of a row, plain paths on the innermost group's head, read
+  // into `values` (`exprs`: the rule's columns, for the paths read_head leaves to read_from).
+  void read_head(const Expr* exprs, Value* values, const HeadRead* reads, std::size_t count);
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
   std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
   std::size_t find_segment(std::uint32_t key) const;

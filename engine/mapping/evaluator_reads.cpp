@@ -92,19 +92,30 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
   }
 }
 
-void Evaluator::read_head(const Expr* exprs, Value* values, const std::size_t* columns,
+void Evaluator::read_head(const Expr* exprs, Value* values, const HeadRead* reads,
                           std::size_t count) {
   // Copies, so that the values' bytes written in between do not make the compiler read the
   // segment and the message's end again for each column.
   const hl7::Segment head = head_segment();
   const bool may_escape = head_may_escape_;
   const char* const readable = readable_;
+  const hl7::Delimiters d = head.delimiters();
+  // A whole field and a component of the first repetition (what nearly every column reads)
+  // here, as narrowed_raw reads them; every other path through read_from.
   for (std::size_t k = 0; k < count; ++k) {
-    const Expr& e = exprs[columns[k]];
-    Value& value = values[columns[k]];
-    if (!read_raw(head, e, may_escape, readable, sink_, value)) {
-      element_value_by_element(head, e, sink_, value);
+    const HeadRead& r = reads[k];
+    Value& value = values[r.column];
+    std::string_view text = head.part_text(r.part);
+    if (r.how == Expr::RawRead::component) {
+      if (!part_within(text, d.component, d.repetition, r.component, readable)) {
+        text = {};
+      }
+    } else if (r.how != Expr::RawRead::field ||
+               (d.repetition != '~' && holds_byte(text, d.repetition))) {
+      read_from(head, may_escape, exprs[r.column], value);
+      continue;
     }
+    set_decoded(text, d, may_escape, sink_, value);
   }
 }
 

@@ -244,6 +244,26 @@ TEST(EvaluatorValuesTest, PathsOnTheRowsSegmentAndOtherColumnsInterleave) {
                                                   "A1|NOTE|c=NOTE|Ghi chú|ST|ST|Âm tính"}));
 }
 
+// A row's own fields under another repetition separator read as under `~`: a whole field's
+// repetitions joined with `~`, components of the first repetition, escapes decoded.
+TEST(EvaluatorValuesTest, RowFieldsReadTheSameUnderAnyRepetitionSeparator) {
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": "OBX", "key": ["code"],
+      "columns": {"code": "OBX-3.1", "name": "OBX-3.2", "value": "OBX-5", "unit": "OBX-6",
+                  "second": "OBX-5[2]"}}]})");
+  ASSERT_NE(m, nullptr);
+  for (const char repetition : {'~', '!'}) {
+    std::string text = er7({"MSH|^~\\&|LIS|BV|HIS|BV|20260305081500+0700||ORU^R01|C1|P|2.5",
+                            "OBX|1|ST|C1^T\\S\\n~C2^Other||x~y \\T\\ z|mmol/L",
+                            "OBX|2|NM|C3^Ba~C4||5.6|g/L~mg/dL"});
+    std::replace(text.begin(), text.end(), '~', repetition);
+    auto out = m->apply(text);
+    ASSERT_TRUE(out) << out.error().reason;
+    EXPECT_EQ(rows(*out), (std::vector<std::string>{"C1|T^n|x~y & z|mmol/L|y & z",
+                                                    "C3|Ba|5.6|g/L~mg/dL|<null>"}))
+        << "repetitions by '" << repetition << "'";
+  }
+}
+
 TEST(EvaluatorValuesTest, UseEvaluatesTheDefinitionWhereItIsUsed) {
   const auto m = compile(R"({"define": {"code": {"path": "OBX-3", "transform": ["lower"]},
       "label": {"concat": [{"use": "code"}, "OBX-5"], "separator": "="}},
