@@ -32,6 +32,19 @@ Evaluator::Evaluator(const Program& program) : program_(program) {
     has_raw_memo_.push_back(has_raw_memo(define) ? 1 : 0);
   }
   raw_memos_.resize(program.defines.size());
+  for (std::size_t d = 0; d < program.defines.size(); ++d) {
+    if (has_raw_memo_[d] == 0) {
+      continue;
+    }
+    const Expr& e = program.defines[d].value;
+    if (e.kind == Expr::Kind::coalesce) {
+      for (const Expr& part : e.parts) {
+        raw_memos_[d].paths.push_back({&part, PackedPath::of(part)});
+      }
+    } else {
+      raw_memos_[d].paths.push_back({&e, PackedPath::of(e)});
+    }
+  }
   taken_for_type_.assign(program.records.size(), -1);
   plans_.reserve(program.records.size());
   for (const RecordRule& rule : program.records) {
@@ -64,10 +77,7 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
   for (std::size_t i = 0; i < rule.columns.size(); ++i) {
     const ColumnStep step = step_of(rule.columns[i]);
     if (step == ColumnStep::head_path) {
-      const Expr& e = rule.columns[i];
-      plan.head_columns.push_back({static_cast<std::uint32_t>(i),
-                                   static_cast<std::uint32_t>(e.part_index),
-                                   static_cast<std::uint32_t>(e.path.component), e.raw_read});
+      plan.head_columns.push_back({i, PackedPath::of(rule.columns[i])});
     } else {
       plan.steps.push_back({step, i});
     }

@@ -11,6 +11,7 @@
 
 #include "engine/hl7/message.hpp"
 #include "engine/mapping/program.hpp"
+#include "engine/mapping/field_reader.hpp"
 #include "engine/mapping/segment_groups.hpp"
 #include "engine/mapping/value_sink.hpp"
 
@@ -72,10 +73,8 @@ class Evaluator {
   // A plain path on the head, as read_head reads it: what of the Expr it needs, packed (a row
   // reads eight of them; the Exprs are 392 bytes apart).
   struct HeadRead {
-    std::uint32_t column = 0;     // the row's column, and its Expr in the rule
-    std::uint32_t part = 0;       // Expr::part_index
-    std::uint32_t component = 0;  // Expr::path.component, for RawRead::component
-    Expr::RawRead how = Expr::RawRead::element;
+    std::size_t column = 0;  // the row's column, and its Expr in the rule
+    PackedPath path;
   };
   struct RowPlan {
     std::vector<HeadRead> head_columns;
@@ -287,6 +286,12 @@ class Evaluator {
     std::size_t part = 0;       // the path the value came from; the number of paths: none
     std::string_view raw;       // in the message
     Value value;
+    // The definition's paths, in order, each with its packed form.
+    struct Path {
+      const Expr* expr = nullptr;
+      PackedPath packed;
+    };
+    std::vector<Path> paths;
   };
   std::vector<RawMemo> raw_memos_;  // per Define
   std::vector<char> has_raw_memo_;  // per Define: has_raw_memo()

@@ -105,17 +105,12 @@ void Evaluator::read_head(const Expr* exprs, Value* values, const HeadRead* read
   for (std::size_t k = 0; k < count; ++k) {
     const HeadRead& r = reads[k];
     Value& value = values[r.column];
-    std::string_view text = head.part_text(r.part);
-    if (r.how == Expr::RawRead::component) {
-      if (!part_within(text, d.component, d.repetition, r.component, readable)) {
-        text = {};
-      }
-    } else if (r.how != Expr::RawRead::field ||
-               (d.repetition != '~' && holds_byte(text, d.repetition))) {
+    std::string_view text;
+    if (packed_raw(head, d, r.path, readable, text)) {
+      set_decoded(text, d, may_escape, sink_, value);
+    } else {
       read_from(head, may_escape, exprs[r.column], value);
-      continue;
     }
-    set_decoded(text, d, may_escape, sink_, value);
   }
 }
 
@@ -210,19 +205,21 @@ bool Evaluator::has_raw_memo(const Define& define) {
 }
 
 bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
-  const Define& define = program_.defines[index];
-  const Expr& e = define.value;
-  const std::size_t parts = e.kind == Expr::Kind::coalesce ? e.parts.size() : 1;
+  RawMemo& memo = raw_memos_[index];
+  const std::size_t parts = memo.paths.size();
   std::size_t taken = parts;  // none of the paths has a value
   std::string_view raw;
   char escape = '\0';  // the escape character of raw's segment when it may hold one
   for (std::size_t i = 0; i < parts; ++i) {
-    const Expr& part = e.kind == Expr::Kind::coalesce ? e.parts[i] : e;
+    const Expr& part = *memo.paths[i].expr;
     bool may_escape = true;
     const hl7::Segment* segment = path_segment(part, may_escape);
     std::string_view text;
-    if (segment != nullptr && !narrowed_raw(*segment, part, readable_, text)) {
-      return evaluate_define(define, out);  // read through hl7::Element, not the raw text
+    if (segment != nullptr &&
+        !packed_raw(*segment, segment->delimiters(), memo.paths[i].packed, readable_, text) &&
+        !narrowed_raw(*segment, part, readable_, text)) {
+      // read through hl7::Element, not the raw text
+      return evaluate_define(program_.defines[index], out);
     }
     if (text.empty() || text == "\"\"") {
       continue;  // null: the next path is read
@@ -232,12 +229,12 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     escape = may_escape ? segment->delimiters().escape : '\0';
     break;
   }
-  RawMemo& memo = raw_memos_[index];
   // A text equal to the one remembered holds no escape either (only such texts are kept).
   if (memo.message == message_serial_ && memo.part == taken && memo.raw == raw) {
     out.set(memo.value.type, memo.value.text);
     return true;
   }
+  const Define& define = program_.defines[index];
   if (escape != '\0' && holds_byte(raw, escape)) {
     return evaluate_define(define, out);  // decoded, it may differ or be empty
   }
@@ -247,7 +244,7 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
   } else {
     out.set(Value::Type::text, sink_.of_message(raw));
   }
-  if (!apply_steps(e.transforms, out)) {
+  if (!apply_steps(define.value.transforms, out)) {
     memo.message = 0;
     return false;
   }

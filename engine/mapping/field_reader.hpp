@@ -287,6 +287,37 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
   return true;
 }
 
+// What of a path expression a row reads for a whole field or a component of the field's first
+// repetition (nearly every path a mapping reads), packed apart from the Expr, whose fields are
+// spread over cache lines the row does not otherwise need.
+struct PackedPath {
+  std::uint32_t part = 0;       // Expr::part_index
+  std::uint32_t component = 0;  // Expr::path.component
+  Expr::RawRead how = Expr::RawRead::element;
+
+  static PackedPath of(const Expr& e) {
+    return {static_cast<std::uint32_t>(e.part_index), static_cast<std::uint32_t>(e.path.component),
+            e.raw_read};
+  }
+};
+
+// The raw text `p` names in `segment` (whose delimiters are `d`), as narrowed_raw gives it, for
+// a whole field (whose repetitions are separated by `~`) or a component of the first
+// repetition; false, with `text` to be ignored, for every other path.
+[[gnu::always_inline]] inline bool packed_raw(const hl7::Segment& segment,
+                                              const hl7::Delimiters& d, PackedPath p,
+                                              const char* readable, std::string_view& text) {
+  text = segment.part_text(p.part);
+  if (p.how == Expr::RawRead::component) {
+    if (!part_within(text, d.component, d.repetition, p.component, readable)) {
+      text = {};
+    }
+    return true;
+  }
+  return p.how == Expr::RawRead::field &&
+         (d.repetition == '~' || !holds_byte(text, d.repetition));
+}
+
 // Sets how read_raw reads the path expression `e` (raw_read, part_index), once its path and
 // filter are known.
 constexpr void set_raw_read(Expr& e) {
