@@ -16,7 +16,8 @@ TextStore::TextStore(TextStore&& other) noexcept
       next_(std::exchange(other.next_, nullptr)),
       left_(std::exchange(other.left_, 0)),
       block_size_(std::exchange(other.block_size_, 0)),
-      kept_before_(std::exchange(other.kept_before_, 0)) {
+      kept_before_(std::exchange(other.kept_before_, 0)),
+      held_(std::exchange(other.held_, 0)) {
   other.blocks_.clear();
 }
 
@@ -28,6 +29,7 @@ TextStore& TextStore::operator=(TextStore&& other) noexcept {
     left_ = std::exchange(other.left_, 0);
     block_size_ = std::exchange(other.block_size_, 0);
     kept_before_ = std::exchange(other.kept_before_, 0);
+    held_ = std::exchange(other.held_, 0);
   }
   return *this;
 }
@@ -35,21 +37,26 @@ TextStore& TextStore::operator=(TextStore&& other) noexcept {
 void TextStore::grow(std::size_t n) {
   kept_before_ += block_size_ - left_;
   block_size_ = std::max({kFirstBlock, n, 2 * block_size_});
-  blocks_.push_back(std::make_unique<char[]>(block_size_));
+  blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_size_));
+  held_ += block_size_;
   next_ = blocks_.back().get();
   left_ = block_size_;
 }
 
 void TextStore::clear() {
-  if (blocks_.size() > 1) {
+  if (blocks_.size() > 1 || block_size_ > kMaxKeptBlock) {
     // One block for all that the last message needed, so that the next one like it needs no
-    // other: the earlier blocks go.
+    // other: the earlier blocks go; all of them after a huge message.
     const std::size_t needed = used();
     blocks_.clear();
+    next_ = nullptr;
     block_size_ = 0;
     kept_before_ = 0;
     left_ = 0;
-    grow(needed);
+    held_ = 0;
+    if (needed <= kMaxKeptBlock) {
+      grow(needed);
+    }
     return;
   }
   kept_before_ = 0;

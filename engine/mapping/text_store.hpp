@@ -42,10 +42,15 @@ class TextStore {
     return at;
   }
   // Forgets every text (their bytes may be overwritten from now on). Keeps one block, as large
-  // as all the texts were, for the next message.
+  // as all the texts were, for the next message; none after a message that needed more than
+  // kMaxKeptBlock (a rare huge message does not hold its memory for good).
   void clear();
   // Bytes kept since the last clear().
   std::size_t used() const { return kept_before_ + (block_size_ - left_); }
+  // Bytes of the blocks held.
+  std::size_t held() const { return held_; }
+
+  static constexpr std::size_t kMaxKeptBlock = std::size_t{1} << 20;
 
  private:
   void grow(std::size_t n);
@@ -55,6 +60,7 @@ class TextStore {
   std::size_t left_ = 0;
   std::size_t block_size_ = 0;   // the size of the last block
   std::size_t kept_before_ = 0;  // bytes kept in the blocks before the last
+  std::size_t held_ = 0;         // bytes of all the blocks
 };
 
 }  // namespace hisbridge::mapping

@@ -64,6 +64,24 @@ TEST(TextStoreTest, AfterClearTheNextMessageLikeTheLastFitsOneBlock) {
   }
 }
 
+TEST(TextStoreTest, AHugeMessageDoesNotHoldItsMemoryAfterClear) {
+  TextStore store;
+  const std::string big(3 * TextStore::kMaxKeptBlock, 'x');
+  EXPECT_EQ(store.keep(big), big);
+  EXPECT_GE(store.held(), big.size());
+  store.clear();
+  EXPECT_EQ(store.held(), 0U);
+  EXPECT_EQ(store.keep("again"), "again");  // and the store goes on
+  // A message of ordinary size keeps its block across clear().
+  store.clear();
+  const std::size_t held = store.held();
+  EXPECT_GT(held, 0U);
+  EXPECT_LE(held, TextStore::kMaxKeptBlock);
+  store.keep("Nguyễn Thị Hoa");
+  store.clear();
+  EXPECT_EQ(store.held(), held);
+}
+
 TEST(TextStoreTest, AMoveTakesTheBlocksAndTheTextsStay) {
   TextStore store;
   const std::string_view kept = store.keep("Nguyễn Thị Hoa");
