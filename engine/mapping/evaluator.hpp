@@ -10,8 +10,8 @@
 #include <pugixml.hpp>
 
 #include "engine/hl7/message.hpp"
-#include "engine/mapping/program.hpp"
 #include "engine/mapping/field_reader.hpp"
+#include "engine/mapping/program.hpp"
 #include "engine/mapping/segment_groups.hpp"
 #include "engine/mapping/value_sink.hpp"
 
@@ -67,15 +67,15 @@ class Evaluator {
     fresh_use,       // any other definition, worked out for the row
     general,         // anything else: eval
   };
-  // A rule's columns as emit_row computes them: the plain paths on the innermost group's head
-  // first, all in one pass over the row's segment (they read nothing else, and a `column`
-  // reference still sees only the columns before its own), then every other column in order.
   // A plain path on the head, as read_head reads it: what of the Expr it needs, packed (a row
   // reads eight of them; the Exprs are 392 bytes apart).
   struct HeadRead {
     std::size_t column = 0;  // the row's column, and its Expr in the rule
     PackedPath path;
   };
+  // A rule's columns as emit_row computes them: the plain paths on the innermost group's head
+  // first, all in one pass over the row's segment (they read nothing else, and a `column`
+  // reference can only name a column before its own), then every other column in order.
   struct RowPlan {
     std::vector<HeadRead> head_columns;
     struct Step {

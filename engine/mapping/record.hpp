@@ -52,7 +52,7 @@ void grow_text(std::string& to, std::string_view from);
 // The text is a view: a mapping's values point into their MappingOutput's TextStore (the
 // message's bytes as the output copied them, and the texts the mapping made), so a value the
 // message holds as it is costs no copy. A Value made elsewhere views a text its maker keeps
-// alive (a literal, a Literal's text).
+// alive (a string literal, a test's own store).
 struct Value {
   enum class Type : std::uint8_t { null, text, integer, number };
 
@@ -83,7 +83,6 @@ struct Literal {
     return s.empty() ? Literal{} : Literal{Value::Type::text, std::move(s)};
   }
   static Literal of_integer(std::int64_t n) { return {Value::Type::integer, std::to_string(n)}; }
-  Value view() const { return {type, text}; }
 };
 
 // The table and column names a mapping's record rule writes, shared by every record the rule
