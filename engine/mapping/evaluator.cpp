@@ -572,10 +572,10 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
     case Expr::Kind::concat: {
       // Joined in a buffer of the evaluator's (a part may be a concat of its own), each part
       // read into a scratch value, then kept.
-      const Scratch part_value(*this);
-      const Joined joined(*this);
-      Value& v = part_value.value;
-      std::string& text = joined.text;
+      const Lent<Value> part_value(scratch_, scratch_used_);
+      const Lent<std::string> joined(joins_, joins_used_);
+      Value& v = *part_value;
+      std::string& text = *joined;
       text.clear();
       bool any = false;
       for (const Expr& part : e.parts) {
@@ -705,8 +705,8 @@ bool Evaluator::collect_one(const Expr& e, std::string& joined) {
       return true;
     }
   }
-  const Scratch item(*this);
-  Value& v = item.value;
+  const Lent<Value> item(scratch_, scratch_used_);
+  Value& v = *item;
   if (!eval(e.parts[0], v)) {
     return false;
   }
@@ -752,8 +752,8 @@ bool Evaluator::test(const Condition& c, bool& result) {
         result = test_value(c, *column);
         return true;
       }
-      const Scratch tested(*this);
-      Value& v = tested.value;
+      const Lent<Value> tested(scratch_, scratch_used_);
+      Value& v = *tested;
       if (!eval(c.value, v)) {
         return false;
       }

@@ -171,38 +171,25 @@ class Evaluator {
     return e.segment_key == head_key_ && head_key_ != 0 && e.path.segment_occurrence <= 1;
   }
 
-  // A Value lent for the time of one evaluation (a concat's part, a collect's item, a tested
-  // value), taken from scratch_. Evaluations nest, so the values form a stack; a deque keeps
-  // their addresses.
-  struct Scratch {
-    explicit Scratch(Evaluator& evaluator) : owner(evaluator), value(evaluator.take_scratch()) {}
-    ~Scratch() { --owner.scratch_used_; }
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    Evaluator& owner;
-    Value& value;
-  };
-  // A text being joined (a concat), taken from joins_ as Scratch takes a Value.
-  struct Joined {
-    explicit Joined(Evaluator& evaluator) : owner(evaluator), text(evaluator.take_join()) {}
-    ~Joined() { --owner.joins_used_; }
-    Joined(const Joined&) = delete;
-    Joined& operator=(const Joined&) = delete;
-    Evaluator& owner;
-    std::string& text;
-  };
-  std::string& take_join() {
-    if (joins_used_ == joins_.size()) {
-      joins_.emplace_back();
+  // An item of `pool` lent for the time of one evaluation (a concat's part and its joined
+  // text, a collect's item, a tested value), of the first `used`. Evaluations nest, so the items
+  // lent form a stack; a deque keeps their addresses.
+  template <class T>
+  class Lent {
+   public:
+    Lent(std::deque<T>& pool, std::size_t& used)
+        : used_(used), item_(used == pool.size() ? pool.emplace_back() : pool[used]) {
+      ++used_;
     }
-    return joins_[joins_used_++];
-  }
-  Value& take_scratch() {
-    if (scratch_used_ == scratch_.size()) {
-      scratch_.emplace_back();
-    }
-    return scratch_[scratch_used_++];
-  }
+    ~Lent() { --used_; }
+    Lent(const Lent&) = delete;
+    Lent& operator=(const Lent&) = delete;
+    T& operator*() const { return item_; }
+
+   private:
+    std::size_t& used_;
+    T& item_;
+  };
 
   const Program& program_;
   const hl7::Message* message_ = nullptr;

@@ -312,7 +312,7 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
   for (std::size_t i = 0; i < times_used_; ++i) {
     const TimeMemo& memo = times_[i];
     if (memo.tag == tag && memo.in.size() == text.size() &&
-        std::memcmp(memo.in.data(), text.data(), rest) == 0) {
+        (rest == 0 || std::memcmp(memo.in.data(), text.data(), rest) == 0)) {
       value.text = memo.out;
       return true;
     }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstring>
 #include <iterator>
 
 #include "engine/mapping/hl7_datetime.hpp"
@@ -178,9 +177,10 @@ bool map_value(const Transform& step, Value& value, TextStore& store) {
 void surround(Value& value, std::string_view before, std::string_view after, TextStore& store) {
   const std::size_t n = before.size() + value.text.size() + after.size();
   char* const out = store.room(n);
-  std::memcpy(out, before.data(), before.size());
-  std::memcpy(out + before.size(), value.text.data(), value.text.size());
-  std::memcpy(out + before.size() + value.text.size(), after.data(), after.size());
+  // std::copy, not memcpy: an empty part may have no bytes at all (a null data()).
+  char* at = std::copy(before.begin(), before.end(), out);
+  at = std::copy(value.text.begin(), value.text.end(), at);
+  std::copy(after.begin(), after.end(), at);
   value.text = std::string_view(out, n);
 }
 
