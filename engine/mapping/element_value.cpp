@@ -57,13 +57,7 @@ void text_of(const hl7::Element& el, ValueSink& sink, Value& out) {
   }
   // The same text as el.value(). MSH-1 and MSH-2 are literals Element makes, not parts of the
   // message's bytes: every text is kept as made.
-  sink.buffer.clear();
-  hl7::append_decoded(sink.buffer, el.raw(), el.delimiters());
-  if (sink.buffer.empty()) {
-    out.set_null();
-  } else {
-    out.set(Value::Type::text, sink.keep_buffer());
-  }
+  sink.set_decoded(el.raw(), el.delimiters(), out);
 }
 
 }  // namespace

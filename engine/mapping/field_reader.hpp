@@ -172,13 +172,7 @@ inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may
     out.set(Value::Type::text, sink.of_message(raw));
     return;
   }
-  sink.buffer.clear();
-  hl7::append_decoded(sink.buffer, raw, d);
-  if (sink.buffer.empty()) {
-    out.set_null();
-  } else {
-    out.set(Value::Type::text, sink.keep_buffer());
-  }
+  sink.set_decoded(raw, d, out);
 }
 
 // The repetition of `field` whose component `filter.component` is one of the filter's values

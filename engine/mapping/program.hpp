@@ -1,6 +1,5 @@
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -196,11 +195,7 @@ struct Program {
 
 // ClinicalEvent's fields other than kind and time, by name, in a fixed order.
 const std::vector<std::string>& event_fields();
+// The same field as event_field_slots(event)[index] (record.hpp).
 std::string_view* event_field(ClinicalEvent& event, std::size_t index);
-// The same fields as pointers into `event`, in event_fields() order.
-inline std::array<std::string_view*, 8> event_field_slots(ClinicalEvent& event) {
-  return {&event.discipline, &event.order_no,   &event.visit_id,     &event.patient_id,
-          &event.department, &event.priority,   &event.service_code, &event.modality};
-}
 
 }  // namespace hisbridge::mapping

@@ -25,10 +25,9 @@ MappingOutput::MappingOutput(const MappingOutput& other)
     }
   }
   for (ClinicalEvent& event : events) {
-    for (std::string_view* field :
-         {&event.kind, &event.time, &event.discipline, &event.order_no, &event.visit_id,
-          &event.patient_id, &event.department, &event.priority, &event.service_code,
-          &event.modality}) {
+    event.kind = texts.keep(event.kind);
+    event.time = texts.keep(event.time);
+    for (std::string_view* field : event_field_slots(event)) {
       *field = texts.keep(*field);
     }
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -125,6 +126,13 @@ struct ClinicalEvent {
 
   friend bool operator==(const ClinicalEvent&, const ClinicalEvent&) = default;
 };
+
+// ClinicalEvent's fields other than kind and time as pointers into `event`, in the order
+// event_fields() names them (program.hpp).
+inline std::array<std::string_view*, 8> event_field_slots(ClinicalEvent& event) {
+  return {&event.discipline, &event.order_no,   &event.visit_id,     &event.patient_id,
+          &event.department, &event.priority,   &event.service_code, &event.modality};
+}
 
 // What one message maps to. Filled again for every message by a caller that keeps it: the
 // records and events of an earlier, longer message are kept past the sequences' ends and

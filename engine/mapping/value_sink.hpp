@@ -3,6 +3,9 @@
 #include <string>
 #include <string_view>
 
+#include "engine/hl7/delimiters.hpp"
+#include "engine/hl7/escape.hpp"
+#include "engine/mapping/record.hpp"
 #include "engine/mapping/text_store.hpp"
 
 namespace hisbridge::mapping {
@@ -22,6 +25,16 @@ struct ValueSink {
   }
   std::string_view keep(std::string_view text) const { return store->keep(text); }
   std::string_view keep_buffer() const { return store->keep(buffer); }
+  // `raw` with its escapes decoded (delimiters `d`), kept, into `out`; null when that is empty.
+  void set_decoded(std::string_view raw, const hl7::Delimiters& d, Value& out) {
+    buffer.clear();
+    hl7::append_decoded(buffer, raw, d);
+    if (buffer.empty()) {
+      out.set_null();
+    } else {
+      out.set(Value::Type::text, keep_buffer());
+    }
+  }
 };
 
 }  // namespace hisbridge::mapping
