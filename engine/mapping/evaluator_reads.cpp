@@ -100,13 +100,14 @@ void Evaluator::read_head(const Expr* exprs, Value* values, const HeadRead* read
   const bool may_escape = head_may_escape_;
   const char* const readable = readable_;
   const hl7::Delimiters d = head.delimiters();
+  const PairFinder components = component_finder(d);
   // A whole field and a component of the first repetition (what nearly every column reads)
   // here, as narrowed_raw reads them; every other path through read_from.
   for (std::size_t k = 0; k < count; ++k) {
     const HeadRead& r = reads[k];
     Value& value = values[r.column];
     std::string_view text;
-    if (packed_raw(head, d, r.path, readable, text)) {
+    if (packed_raw(head, components, r.path, readable, text)) {
       set_decoded(text, d, may_escape, sink_, value);
     } else {
       read_from(head, may_escape, exprs[r.column], value);
@@ -216,7 +217,8 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     const hl7::Segment* segment = path_segment(part, may_escape);
     std::string_view text;
     if (segment != nullptr &&
-        !packed_raw(*segment, segment->delimiters(), memo.paths[i].packed, readable_, text) &&
+        !packed_raw(*segment, component_finder(segment->delimiters()), memo.paths[i].packed,
+                    readable_, text) &&
         !narrowed_raw(*segment, part, readable_, text)) {
       // read through hl7::Element, not the raw text
       return evaluate_define(program_.defines[index], out);

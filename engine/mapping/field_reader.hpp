@@ -59,42 +59,71 @@ inline const char* find_either_by_words(const char* p, const char* end, const ch
   return end;
 }
 
-// The same, sixteen bytes a step where SSE2 is there (every x86-64): a byte-by-byte loop was
-// two fifths of the time a value took to read, eight bytes a step still a tenth of a mapping
-// (a component of a time or a name is found past most of its field).
+// The first of two bytes, sixteen bytes a step where SSE2 is there (every x86-64): a
+// byte-by-byte loop was two fifths of the time a value took to read, eight bytes a step still a
+// tenth of a mapping (a component of a time or a name is found past most of its field). Made
+// once for the many parts a row reads with the same delimiters: the bytes broadcast to every
+// lane cost as much as a short search.
+class PairFinder {
+ public:
+  PairFinder(char a, char b)
+      : a_(a), b_(b)
+#if defined(__SSE2__)
+        ,
+        as_(_mm_set1_epi8(a)),
+        bs_(_mm_set1_epi8(b))
+#endif
+  {
+  }
+
+  char second() const { return b_; }
+
+  // The first `a` or `b` in [p, end), else end; `readable` as for find_either_by_words.
+  const char* find(const char* p, const char* end, const char* readable) const {
+#if defined(__SSE2__)
+    while (end - p > 0 && readable - p >= 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      auto found = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_cmpeq_epi8(bytes, as_), _mm_cmpeq_epi8(bytes, bs_))));
+      const auto left = static_cast<std::size_t>(end - p);
+      if (left < 16) {
+        found &= (1U << left) - 1;  // bytes past `end` are not the part's
+      }
+      if (found != 0) {
+        return p + std::countr_zero(found);
+      }
+      p += 16;
+    }
+#endif
+    return find_either_by_words(p, end, readable, a_, b_);
+  }
+
+ private:
+  char a_;
+  char b_;
+#if defined(__SSE2__)
+  __m128i as_;
+  __m128i bs_;
+#endif
+};
+
 inline const char* find_either(const char* p, const char* end, const char* readable, char a,
                                char b) {
-#if defined(__SSE2__)
-  const __m128i as = _mm_set1_epi8(a);
-  const __m128i bs = _mm_set1_epi8(b);
-  while (end - p > 0 && readable - p >= 16) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    auto found = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, as), _mm_cmpeq_epi8(bytes, bs))));
-    const auto left = static_cast<std::size_t>(end - p);
-    if (left < 16) {
-      found &= (1U << left) - 1;  // bytes past `end` are not the part's
-    }
-    if (found != 0) {
-      return p + std::countr_zero(found);
-    }
-    p += 16;
-  }
-#endif
-  return find_either_by_words(p, end, readable, a, b);
+  return PairFinder(a, b).find(p, end, readable);
 }
 
-// Part `number` of `raw` between `delimiter`s, where the text ends at the first `stop` (the
-// repetition `raw` begins with ends there; `stop` may also be a character `raw` cannot hold
-// any more); false when there are fewer parts. Reads up to the end of the part, however long
-// the rest of the field; `readable` as for find_either.
-inline bool part_within(std::string_view& raw, char delimiter, char stop, std::size_t number,
-                 const char* readable) {
+// Part `number` of `raw` between the finder's first bytes, where the text ends at its second
+// (`stop`: the repetition `raw` begins with ends there; it may also be a character `raw` cannot
+// hold any more); false when there are fewer parts. Reads up to the end of the part, however
+// long the rest of the field; `readable` as for find_either.
+inline bool part_within(std::string_view& raw, const PairFinder& finder, std::size_t number,
+                        const char* readable) {
+  const char stop = finder.second();
   const char* p = raw.data();
   const char* const end = p + raw.size();
   const char* begin = p;
   for (std::size_t n = 1;; ++n) {
-    const char* const at = find_either(p, end, readable, delimiter, stop);
+    const char* const at = finder.find(p, end, readable);
     if (at == end || *at == stop || n == number) {
       if (n != number) {
         return false;
@@ -104,6 +133,11 @@ inline bool part_within(std::string_view& raw, char delimiter, char stop, std::s
     }
     begin = p = at + 1;
   }
+}
+
+inline bool part_within(std::string_view& raw, char delimiter, char stop, std::size_t number,
+                        const char* readable) {
+  return part_within(raw, PairFinder(delimiter, stop), number, readable);
 }
 
 // The `number`th part of `raw` between `delimiter`s, nothing when there are fewer.
@@ -295,21 +329,27 @@ struct PackedPath {
   }
 };
 
-// The raw text `p` names in `segment` (whose delimiters are `d`), as narrowed_raw gives it, for
-// a whole field (whose repetitions are separated by `~`) or a component of the first
-// repetition; false, with `text` to be ignored, for every other path.
+// The finder of a segment's components within a repetition (packed_raw's `components`).
+inline PairFinder component_finder(const hl7::Delimiters& d) {
+  return {d.component, d.repetition};
+}
+
+// The raw text `p` names in `segment`, as narrowed_raw gives it, for a whole field (whose
+// repetitions are separated by `~`) or a component of the first repetition; false, with `text`
+// to be ignored, for every other path. `components` is component_finder() of the segment's
+// delimiters.
 [[gnu::always_inline]] inline bool packed_raw(const hl7::Segment& segment,
-                                              const hl7::Delimiters& d, PackedPath p,
+                                              const PairFinder& components, PackedPath p,
                                               const char* readable, std::string_view& text) {
   text = segment.part_text(p.part);
   if (p.how == Expr::RawRead::component) {
-    if (!part_within(text, d.component, d.repetition, p.component, readable)) {
+    if (!part_within(text, components, p.component, readable)) {
       text = {};
     }
     return true;
   }
-  return p.how == Expr::RawRead::field &&
-         (d.repetition == '~' || !holds_byte(text, d.repetition));
+  const char repetition = components.second();
+  return p.how == Expr::RawRead::field && (repetition == '~' || !holds_byte(text, repetition));
 }
 
 // Sets how read_raw reads the path expression `e` (raw_read, part_index), once its path and
