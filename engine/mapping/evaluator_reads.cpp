@@ -324,9 +324,11 @@ bool Evaluator::convert_time(const Transform& step, Value& value) {
   }
   const bool spare = times_used_ < kMemos;
   TimeMemo& memo = times_[spare ? times_used_ : next_time_++ % kMemos];
-  if (!hl7_datetime_to_iso(text, *program_.zone, sink_.buffer)) {
+  char common[kCommonIsoMax];
+  const std::size_t written = common_datetime_to_iso(text, *program_.zone, common);
+  if (written != 0 || !hl7_datetime_to_iso(text, *program_.zone, sink_.buffer)) {
     memo.in = text;
-    memo.out = sink_.keep_buffer();
+    memo.out = written != 0 ? sink_.keep({common, written}) : sink_.keep_buffer();
     memo.tag = tag;
     times_used_ += spare ? 1 : 0;
     value.text = memo.out;

@@ -367,11 +367,6 @@ constexpr PatternToken kTokens[] = {
 
 bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-// The form senders use nearly always, YYYYMMDDHHMM[SS] with or without +/-ZZZZ, converted by
-// copying its digits: each new time of a message is converted, and the general parse and format
-// took about 730 instructions of it. The same text as the general path writes; false, `out`
-// untouched, for any other form or a value out of range, which the general path reads and
-// reports.
 // Whether the eight bytes at `p` are all ASCII digits, in a few word operations: every time a
 // mapping converts starts with twelve or fourteen of them.
 bool eight_digits(const char* p) {
@@ -383,21 +378,27 @@ bool eight_digits(const char* p) {
   return (((word - kZeros) | (word + 0x4646464646464646ULL)) & kHighs) == 0;
 }
 
-bool convert_common_form(std::string_view t, const TimeZone& zone, std::string& out) {
-  std::size_t n = 0;
-  if (t.size() >= 8 && eight_digits(t.data())) {
-    n = 8;
+}  // namespace
+
+std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, char* out) {
+  // Twelve or fourteen digits: eight checked a word at once, then one by one, and no digit
+  // after them.
+  if (t.size() < 12 || !eight_digits(t.data()) || !is_digit(t[8]) || !is_digit(t[9]) ||
+      !is_digit(t[10]) || !is_digit(t[11])) {
+    return 0;
   }
-  while (n < t.size() && n < 15 && is_digit(t[n])) {
-    ++n;
+  std::size_t n = 12;
+  if (t.size() >= 14 && is_digit(t[12]) && is_digit(t[13])) {
+    n = 14;
   }
-  if (n != 12 && n != 14) {
-    return false;
+  if (t.size() > n && is_digit(t[n])) {
+    return 0;  // 13 or more than 14 digits
   }
   const std::string_view rest = t.substr(n);
   if (!rest.empty() && (rest.size() != 5 || (rest[0] != '+' && rest[0] != '-') ||
-                        !std::all_of(rest.begin() + 1, rest.end(), is_digit))) {
-    return false;
+                        !is_digit(rest[1]) || !is_digit(rest[2]) || !is_digit(rest[3]) ||
+                        !is_digit(rest[4]))) {
+    return 0;
   }
   const auto two = [&](std::string_view s, std::size_t at) {
     return (s[at] - '0') * 10 + (s[at + 1] - '0');
@@ -411,21 +412,20 @@ bool convert_common_form(std::string_view t, const TimeZone& zone, std::string& 
   p.minute = two(t, 10);
   p.second = n == 14 ? two(t, 12) : 0;
   if (validate(p)) {
-    return false;
+    return 0;
   }
   int offset = 0;
   if (!rest.empty()) {
     const int hours = two(rest, 1);
     const int minutes = two(rest, 3);
     if (hours > 23 || minutes > 59) {
-      return false;
+      return 0;
     }
     offset = (rest[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
   } else {
     offset = zone.offset_for_local(wall_seconds(p));
   }
-  char buffer[40];
-  char* at = std::copy_n(t.data(), 4, buffer);
+  char* at = std::copy_n(t.data(), 4, out);
   *at++ = '-';
   at = std::copy_n(t.data() + 4, 2, at);
   *at++ = '-';
@@ -445,11 +445,8 @@ bool convert_common_form(std::string_view t, const TimeZone& zone, std::string& 
   } else {
     at = put_offset(at, offset);  // -0000 is +00:00, as the general form writes it
   }
-  out.assign(buffer, at);
-  return true;
+  return static_cast<std::size_t>(at - out);
 }
-
-}  // namespace
 
 const boost::system::error_category& date_time_category() noexcept {
   static const Category category;
@@ -470,7 +467,9 @@ Result<std::string> hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zo
 
 boost::system::error_code hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zone,
                                               std::string& out) {
-  if (convert_common_form(hl7, zone, out)) {
+  char common[kCommonIsoMax];
+  if (const std::size_t n = common_datetime_to_iso(hl7, zone, common); n != 0) {
+    out.assign(common, n);
     return {};
   }
   auto parts = parse_hl7(hl7);

@@ -53,6 +53,14 @@ Result<std::string> hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zo
 boost::system::error_code hl7_datetime_to_iso(std::string_view hl7, const TimeZone& zone,
                                               std::string& out);
 
+// The form senders use nearly always, `YYYYMMDDHHMM[SS]` with or without `+/-ZZZZ`, converted
+// as hl7_datetime_to_iso converts it by copying its digits (every new time of a message is
+// converted: the general parse and format cost twice as much), written at `out`, which has room
+// for kCommonIsoMax bytes; the length written, 0 (nothing written) for any other form or a value
+// out of range, which hl7_datetime_to_iso reads and reports.
+constexpr std::size_t kCommonIsoMax = 32;
+std::size_t common_datetime_to_iso(std::string_view hl7, const TimeZone& zone, char* out);
+
 // The date part of an HL7 DT or DTM as `YYYY-MM-DD` (PID-7 often carries a time of birth, which is
 // validated and dropped; the date is the one written, in the sender's zone). A value coarser than a
 // day stays so: `1980` -> `1980`, `198005` -> `1980-05`.

@@ -133,6 +133,30 @@ TEST(Hl7DateTimeTest, ANonDigitAnywhereInTheDigitsGivesWhatTheGeneralParseGives)
   EXPECT_EQ(*hl7_datetime_to_iso("20260305081500-0330", kPlusSeven), "2026-03-05T08:15:00-03:30");
 }
 
+// The common form written into a buffer: what it writes is what the general parse writes; it
+// takes the forms senders use and leaves every other one (returns 0) to the general parse.
+TEST(Hl7DateTimeTest, TheCommonFormIntoABufferWritesWhatTheGeneralParseWrites) {
+  const std::string_view taken[] = {"202603050815", "20260305081500", "202603050815+0700",
+                                    "20260305081500-0330", "20260305081500+0000",
+                                    "20000229235959"};
+  const std::string_view left[] = {"2026030508",        "2026030508150",     "202603050815001",
+                                   "20260305081500.12", "20260305081500+07", "20260305081500+07000",
+                                   "20260305081500 ",   "20260305081500+0a00", "20250229081500",
+                                   "20260305241500",    "20260305081500+2400", ""};
+  char buffer[kCommonIsoMax];
+  for (const std::string_view text : taken) {
+    const std::size_t n = common_datetime_to_iso(text, kPlusSeven, buffer);
+    ASSERT_NE(n, 0U) << text;
+    auto general = hl7_datetime_to_iso(" " + std::string(text), kPlusSeven);
+    ASSERT_TRUE(general) << text;
+    EXPECT_EQ(std::string_view(buffer, n), *general) << text;
+  }
+  for (const std::string_view text : left) {
+    EXPECT_EQ(common_datetime_to_iso(text, kPlusSeven, buffer), 0U) << text;
+  }
+  EXPECT_EQ(*hl7_datetime_to_iso("20260305081500+0000", kPlusSeven), "2026-03-05T08:15:00+00:00");
+}
+
 TEST(Hl7DateTimeTest, ValidatesTheCalendar) {
   EXPECT_EQ(iso("20240229"), "2024-02-29");
   EXPECT_EQ(iso("20000229235959"), "2000-02-29T23:59:59+07:00");
