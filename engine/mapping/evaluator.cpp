@@ -486,9 +486,9 @@ bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& ro
 // else the row's column of the same name, else empty.
 bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, const Value& time,
                            ClinicalEvent& event) {
-  // The mapping's texts are copied (the output may outlive the mapping); the row's values and
-  // the time are in the output already.
-  event.kind = sink_.keep(er.kind);
+  // The mapping's texts are viewed where the program holds them (MappingOutput::program); the
+  // row's values and the time are in the output already.
+  event.kind = er.kind;
   event.time = time.text;
   const std::array<std::string_view*, 8> fields = event_field_slots(event);
   for (std::size_t f = 0; f < std::size(fields); ++f) {
@@ -497,7 +497,7 @@ bool Evaluator::fill_event(const EventRule& er, const std::vector<Value>& row, c
     if (c < row.size() && !row[c].is_null()) {
       field = row[c].text;
     } else if (f == 0) {
-      field = sink_.keep(program_.discipline);  // the mapping's, unless a column says otherwise
+      field = program_.discipline;  // the mapping's, unless a column says otherwise
     } else {
       field = {};
     }
@@ -523,7 +523,7 @@ bool Evaluator::apply_steps(const std::vector<Transform>& steps, Value& out) {
     // `default`, which leaves a null as it is (apply_transform does the same, out of line).
     if (step.kind == Transform::Kind::default_to) {
       if (out.is_null()) {
-        out.set(step.fallback.type, sink_.keep(step.fallback.text));
+        out.set(step.fallback.type, step.fallback.text);
       }
       continue;
     }
@@ -554,8 +554,8 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
       }
       return true;
     }
-    // Copied: the output may outlive the mapping (a reload).
-    case Expr::Kind::constant: out.set(e.constant.type, sink_.keep(e.constant.text)); return true;
+    // The program's own text (MappingOutput::program keeps it).
+    case Expr::Kind::constant: out.set(e.constant.type, e.constant.text); return true;
     case Expr::Kind::coalesce:
       out.set_null();
       for (const Expr& part : e.parts) {

@@ -30,6 +30,8 @@ namespace hisbridge::mapping {
 // those of the next order under the same specimen.
 class Evaluator {
  public:
+  // Values made may view `program`'s own texts (its constants, table cells, event kinds): an
+  // output must not outlive it unless MappingOutput::program keeps it (Mapping::apply sets it).
   explicit Evaluator(const Program& program);
 
   // Appends the records and events of `message` to `out`. False with error() set when the

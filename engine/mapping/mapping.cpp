@@ -51,6 +51,7 @@ MapResult apply_xml(const std::shared_ptr<const Program>& program, std::string_v
   }
   Evaluator& evaluator = thread_evaluator(program);
   MappingOutput out;
+  out.program = program;
   if (!evaluator.map(document, out)) {
     return MappingFailure{evaluator.error()};
   }
@@ -88,6 +89,7 @@ MapResult Mapping::apply(const hl7::Message& message, Evaluator& evaluator) cons
     return MappingFailure{"mapping " + program_->name + " reads XML, not HL7 v2"};
   }
   MappingOutput out;
+  out.program = program_;
   if (!evaluator.map(message, out)) {
     return MappingFailure{evaluator.error()};
   }
@@ -98,6 +100,9 @@ Result<void, MappingFailure> Mapping::apply(const hl7::Message& message, Evaluat
                                             MappingOutput& out) const {
   if (program_->input != Program::Input::hl7) {
     return MappingFailure{"mapping " + program_->name + " reads XML, not HL7 v2"};
+  }
+  if (out.program != program_) {  // the values about to be made may view its texts
+    out.program = program_;
   }
   if (!evaluator.map_into(message, out)) {
     return MappingFailure{evaluator.error()};

@@ -18,7 +18,8 @@ std::size_t RecordShape::index_of(std::string_view column) const {
 }
 
 MappingOutput::MappingOutput(const MappingOutput& other)
-    : records(other.records), events(other.events), warnings(other.warnings) {
+    : records(other.records), events(other.events), warnings(other.warnings),
+      program(other.program) {
   for (Record& record : records) {
     for (Value& value : record.values) {
       value.text = texts.keep(value.text);

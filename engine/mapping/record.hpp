@@ -143,8 +143,14 @@ struct MappingOutput {
   // What of the message the mapping left out and says so (a segment no group took). Names
   // segments by number, never by content: warnings are logged.
   std::vector<std::string> warnings;
-  // What the records' values point into.
+  // What the records' values point into: the output's copy of the message and the texts the
+  // mapping made,
   TextStore texts;
+  // and the mapping's own texts (constants, defaults, table cells, `map` values, event kinds,
+  // the discipline), viewed where the program holds them: the program is kept alive with the
+  // output, which may outlive its mapping across a reload. Set by Mapping::apply; an output made
+  // by an Evaluator directly must not outlive the Program it was made with.
+  std::shared_ptr<const void> program;
 
   MappingOutput() = default;
   // A copy keeps its own texts: its values point into its own store.

@@ -108,19 +108,19 @@ bool to_number(const Transform& step, Value& value, std::string& error) {
   return true;
 }
 
-// A text of the mapping's (a table's cell, a `map` value) as a value of the output: copied,
-// since the output may outlive the mapping (a reload).
-void set_copy(Value& value, std::string_view text, TextStore& store) {
+// A text of the mapping's (a table's cell, a `map` value) as a value of the output: viewed
+// where the program holds it (MappingOutput::program keeps the program alive).
+void set_program_text(Value& value, std::string_view text) {
   if (text.empty()) {
     value.set_null();
   } else {
-    value.set(Value::Type::text, store.keep(text));
+    value.set(Value::Type::text, text);
   }
 }
 
-bool look_up(const Transform& step, Value& value, TextStore& store, std::string& error) {
+bool look_up(const Transform& step, Value& value, std::string& error) {
   if (const std::string* found = step.lookup->find(value.text, step.lookup_column)) {
-    set_copy(value, *found, store);
+    set_program_text(value, *found);
     return true;
   }
   switch (step.missing) {
@@ -163,12 +163,12 @@ void change_case(Value& value, bool upper, TextStore& store) {
   value.text = std::string_view(out, value.text.size());
 }
 
-bool map_value(const Transform& step, Value& value, TextStore& store) {
+bool map_value(const Transform& step, Value& value) {
   const auto found = step.table.find(value.text);
   if (found != step.table.end()) {
-    set_copy(value, found->second, store);
+    set_program_text(value, found->second);
   } else if (step.has_otherwise) {
-    set_copy(value, step.otherwise, store);
+    set_program_text(value, step.otherwise);
   }
   return true;
 }
@@ -197,12 +197,12 @@ bool apply_transform(const Transform& step, Value& value, const TimeZone& zone,
   using Kind = Transform::Kind;
   if (step.kind == Kind::default_to) {
     if (value.is_null()) {
-      value.set(step.fallback.type, store.keep(step.fallback.text));
+      value.set(step.fallback.type, step.fallback.text);
     }
     return true;
   }
   if (step.kind == Kind::map) {
-    return map_value(step, value, store);
+    return map_value(step, value);
   }
   if (value.is_null()) {
     return true;
@@ -219,7 +219,7 @@ bool apply_transform(const Transform& step, Value& value, const TimeZone& zone,
     }
     case Kind::upper: change_case(value, true, store); return true;
     case Kind::lower: change_case(value, false, store); return true;
-    case Kind::lookup: return look_up(step, value, store, error);
+    case Kind::lookup: return look_up(step, value, error);
     case Kind::replace: {
       const std::string replaced =
           boost::regex_replace(std::string(value.text), *step.pattern, step.text,

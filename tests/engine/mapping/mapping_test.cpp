@@ -149,6 +149,54 @@ TEST(ThreadEvaluatorTest, MapsAsANewEvaluatorWould) {
   EXPECT_EQ(compared, 6 * parsed.size());
 }
 
+// Values may view their mapping's own texts (constants, table cells, `map` values, event kinds):
+// an output keeps its program alive after a reload has dropped the Mapping and the thread's
+// evaluator has let the program go, and still reads as it did (under ASan a view into a freed
+// program is an error).
+TEST(MappingOutputLifetimeTest, AnOutputOutlivesItsMappingAcrossAReload) {
+  const ReadMessages read = read_messages();
+  const std::vector<hl7::Message>& parsed = read.parsed;
+  std::vector<std::shared_ptr<const Mapping>> mappings = stock_mappings();
+  ASSERT_FALSE(mappings.empty());
+  std::vector<MappingOutput> outputs;
+  std::vector<std::string> printed;
+  std::vector<std::weak_ptr<const void>> programs;
+  for (const auto& mapping : mappings) {
+    for (const hl7::Message& message : parsed) {
+      auto out = mapping->apply(message);  // with the evaluator this thread keeps
+      if (out) {
+        printed.push_back(to_json(*out).dump());
+        outputs.push_back(std::move(*out));
+      }
+    }
+    ASSERT_FALSE(outputs.empty());
+    programs.push_back(outputs.back().program);
+  }
+  ASSERT_GT(outputs.size(), parsed.size());
+  // A message of each mapping maps a constant, a `map` value or a table cell, or an event.
+  const auto has_event = [](const MappingOutput& o) { return !o.events.empty(); };
+  ASSERT_TRUE(std::any_of(outputs.begin(), outputs.end(), has_event));
+  // Whatever maps anew on this thread lets go the evaluators of the programs only it holds.
+  const auto map_with_new_mappings = [&] {
+    for (const auto& mapping : stock_mappings()) {
+      static_cast<void>(mapping->apply(parsed.front()));  // mapped or not, it asked
+    }
+  };
+  mappings.clear();  // the reload
+  map_with_new_mappings();
+  for (const auto& program : programs) {
+    EXPECT_FALSE(program.expired());  // the outputs hold them
+  }
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    EXPECT_EQ(to_json(outputs[i]).dump(), printed[i]) << "output " << i;
+  }
+  outputs.clear();
+  map_with_new_mappings();
+  for (const auto& program : programs) {
+    EXPECT_TRUE(program.expired()) << "a program held past its outputs";
+  }
+}
+
 // Mapping::apply_into, as the router and the delivery workers call it: one output kept per
 // mapping on one thread, three mappings in turn (a router serving three channels), forwards
 // then backwards over every message: each output is what a new one would hold.
