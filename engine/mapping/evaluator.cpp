@@ -69,7 +69,16 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
       if (remembered_under(define, head)) {
         return ColumnStep::remembered_use;
       }
-      return has_raw_memo(define) ? ColumnStep::memo_use : ColumnStep::fresh_use;
+      if (!has_raw_memo(define)) {
+        return ColumnStep::fresh_use;
+      }
+      const Expr& first =
+          define.value.kind == Expr::Kind::coalesce ? define.value.parts.front() : define.value;
+      const bool first_on_head = head != 0 && first.segment_key == head &&
+                                 first.path.segment_occurrence <= 1 &&
+                                 (first.raw_read == Expr::RawRead::component ||
+                                  first.raw_read == Expr::RawRead::field);
+      return first_on_head ? ColumnStep::head_memo_use : ColumnStep::memo_use;
     }
     return ColumnStep::general;
   };
@@ -78,6 +87,16 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
     const ColumnStep step = step_of(rule.columns[i]);
     if (step == ColumnStep::head_path) {
       plan.head_columns.push_back({i, PackedPath::of(rule.columns[i])});
+    } else if (step == ColumnStep::head_memo_use && i < 64) {
+      const Expr& column = rule.columns[i];
+      const Define& define = program.defines[column.define];
+      const Expr& first =
+          define.value.kind == Expr::Kind::coalesce ? define.value.parts.front() : define.value;
+      plan.head_columns.push_back(
+          {i, PackedPath::of(first), static_cast<std::uint32_t>(column.define)});
+      plan.steps.push_back({step, i});
+    } else if (step == ColumnStep::head_memo_use) {
+      plan.steps.push_back({ColumnStep::memo_use, i});
     } else {
       plan.steps.push_back({step, i});
     }
@@ -400,8 +419,9 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   const std::size_t columns = rule.columns.size();
   const Expr* const exprs = rule.columns.data();
   Value* const values = row.data();
+  std::uint64_t from_memo = 0;  // head_memo_use columns read_head took from their memo
   if (!plan.head_columns.empty()) {
-    read_head(exprs, values, plan.head_columns.data(), plan.head_columns.size());
+    from_memo = read_head(exprs, values, plan.head_columns.data(), plan.head_columns.size());
   }
   const RowPlan::Step* const steps = plan.steps.data();
   const std::size_t step_count = plan.steps.size();
@@ -422,6 +442,11 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
         }
         break;
       case ColumnStep::memo_use: ok = use_raw_memo(column.define, value); break;
+      case ColumnStep::head_memo_use:
+        if ((from_memo >> i & 1) == 0) {
+          ok = use_raw_memo(column.define, value);
+        }
+        break;
       case ColumnStep::fresh_use:
         ok = evaluate_define(program_.defines[column.define], value);
         break;

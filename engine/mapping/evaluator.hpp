@@ -66,14 +66,20 @@ class Evaluator {
     path,            // another plain path
     remembered_use,  // a definition of segments other than the head: use_remembered
     memo_use,        // a definition remembered by the raw text it reads: use_raw_memo
+    head_memo_use,   // the same, its first path on the head: tried in read_head first
     fresh_use,       // any other definition, worked out for the row
     general,         // anything else: eval
   };
   // A plain path on the head, as read_head reads it: what of the Expr it needs, packed (a row
   // reads eight of them; the Exprs are 392 bytes apart).
+  // A memo_use whose definition's first path is on the head (a result's `observed_at`, its
+  // `seq`) is one too: read_head compares that path's text with the memo, and only when they
+  // differ does the row's step call use_raw_memo.
   struct HeadRead {
+    static constexpr std::uint32_t kNoDefine = ~std::uint32_t{0};
     std::size_t column = 0;  // the row's column, and its Expr in the rule
     PackedPath path;
+    std::uint32_t define = kNoDefine;  // a head_memo_use's definition
   };
   // A rule's columns as emit_row computes them: the plain paths on the innermost group's head
   // first, all in one pass over the row's segment (they read nothing else, and a `column`
@@ -139,7 +145,12 @@ class Evaluator {
   }
   // The columns `reads[0..count)` of a row, plain paths on the innermost group's head, read
   // into `values` (`exprs`: the rule's columns, for the paths read_head leaves to read_from).
-  void read_head(const Expr* exprs, Value* values, const HeadRead* reads, std::size_t count);
+  // Returns the columns (a bit each) of the head_memo_uses taken from their memo.
+  std::uint64_t read_head(const Expr* exprs, Value* values, const HeadRead* reads,
+                          std::size_t count);
+  // Whether the memo of `define` (a head_memo_use) holds the value for `text`, its first path's
+  // raw text, as use_raw_memo would find it; if so `out` is set to it.
+  bool head_memo_hit(std::uint32_t define, std::string_view text, Value& out) const;
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
   std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
   std::size_t find_segment(std::uint32_t key) const;

@@ -92,8 +92,8 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
   }
 }
 
-void Evaluator::read_head(const Expr* exprs, Value* values, const HeadRead* reads,
-                          std::size_t count) {
+std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const HeadRead* reads,
+                                   std::size_t count) {
   // Copies, so that the values' bytes written in between do not make the compiler read the
   // segment and the message's end again for each column.
   const hl7::Segment head = head_segment();
@@ -103,16 +103,42 @@ void Evaluator::read_head(const Expr* exprs, Value* values, const HeadRead* read
   const PairFinder components = component_finder(d);
   // A whole field and a component of the first repetition (what nearly every column reads)
   // here, as narrowed_raw reads them; every other path through read_from.
+  std::uint64_t from_memo = 0;
   for (std::size_t k = 0; k < count; ++k) {
     const HeadRead& r = reads[k];
     Value& value = values[r.column];
     std::string_view text;
+    if (r.define != HeadRead::kNoDefine) {
+      if (packed_raw(head, components, r.path, readable, text) &&
+          head_memo_hit(r.define, text, value)) {
+        from_memo |= std::uint64_t{1} << r.column;
+      }
+      continue;
+    }
     if (packed_raw(head, components, r.path, readable, text)) {
       set_decoded(text, d, may_escape, sink_, value);
     } else {
       read_from(head, may_escape, exprs[r.column], value);
     }
   }
+  return from_memo;
+}
+
+bool Evaluator::head_memo_hit(std::uint32_t define, std::string_view text, Value& out) const {
+  const RawMemo& memo = raw_memos_[define];
+  if (memo.message != message_serial_) {
+    return false;
+  }
+  if (text.empty() || text == "\"\"") {
+    // Null: use_raw_memo would read the next path; with none, the memo of no value holds.
+    if (memo.paths.size() != 1 || memo.part != 1) {
+      return false;
+    }
+  } else if (memo.part != 0 || memo.raw != text) {
+    return false;
+  }
+  out.set(memo.value.type, memo.value.text);
+  return true;
 }
 
 std::size_t Evaluator::segment_for(const Expr& e) {

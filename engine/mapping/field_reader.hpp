@@ -25,7 +25,9 @@ namespace hisbridge::mapping {
 
 // The first `a` or `b` in [p, end), else end, eight bytes a step while they lie before
 // `readable` (the end of the message's bytes, which `end` is within), then byte by byte.
-inline const char* find_either_by_words(const char* p, const char* end, const char* readable,
+// Out of line: PairFinder calls it only within sixteen bytes of the message's end, and inlined
+// its constants were set up before every search.
+[[gnu::noinline]] inline const char* find_either_by_words(const char* p, const char* end, const char* readable,
                                         char a, char b) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
@@ -81,7 +83,10 @@ class PairFinder {
   // The first `a` or `b` in [p, end), else end; `readable` as for find_either_by_words.
   const char* find(const char* p, const char* end, const char* readable) const {
 #if defined(__SSE2__)
-    while (end - p > 0 && readable - p >= 16) {
+    while (end - p > 0) {
+      if (readable - p < 16) {
+        return find_either_by_words(p, end, readable, a_, b_);  // the message's last bytes
+      }
       const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       auto found = static_cast<unsigned>(_mm_movemask_epi8(
           _mm_or_si128(_mm_cmpeq_epi8(bytes, as_), _mm_cmpeq_epi8(bytes, bs_))));
@@ -94,8 +99,10 @@ class PairFinder {
       }
       p += 16;
     }
-#endif
+    return end;
+#else
     return find_either_by_words(p, end, readable, a_, b_);
+#endif
   }
 
  private:
