@@ -92,7 +92,7 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
       const Define& define = program.defines[column.define];
       const Expr& first =
           define.value.kind == Expr::Kind::coalesce ? define.value.parts.front() : define.value;
-      plan.head_columns.push_back(
+      plan.head_memos.push_back(
           {i, PackedPath::of(first), static_cast<std::uint32_t>(column.define)});
       plan.steps.push_back({step, i});
     } else if (step == ColumnStep::head_memo_use) {
@@ -420,8 +420,8 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   const Expr* const exprs = rule.columns.data();
   Value* const values = row.data();
   std::uint64_t from_memo = 0;  // head_memo_use columns read_head took from their memo
-  if (!plan.head_columns.empty()) {
-    from_memo = read_head(exprs, values, plan.head_columns.data(), plan.head_columns.size());
+  if (!plan.head_columns.empty() || !plan.head_memos.empty()) {
+    from_memo = read_head(exprs, values, plan);
   }
   const RowPlan::Step* const steps = plan.steps.data();
   const std::size_t step_count = plan.steps.size();

@@ -71,10 +71,9 @@ class Evaluator {
     general,         // anything else: eval
   };
   // A plain path on the head, as read_head reads it: what of the Expr it needs, packed (a row
-  // reads eight of them; the Exprs are 392 bytes apart).
-  // A memo_use whose definition's first path is on the head (a result's `observed_at`, its
-  // `seq`) is one too: read_head compares that path's text with the memo, and only when they
-  // differ does the row's step call use_raw_memo.
+  // reads eight of them; the Exprs are 392 bytes apart). Or the first path of a head_memo_use's
+  // definition (a result's `observed_at`, its `seq`): read_head compares its text with the
+  // memo, and only when they differ does the row's step call use_raw_memo.
   struct HeadRead {
     static constexpr std::uint32_t kNoDefine = ~std::uint32_t{0};
     std::size_t column = 0;  // the row's column, and its Expr in the rule
@@ -83,9 +82,11 @@ class Evaluator {
   };
   // A rule's columns as emit_row computes them: the plain paths on the innermost group's head
   // first, all in one pass over the row's segment (they read nothing else, and a `column`
-  // reference can only name a column before its own), then every other column in order.
+  // reference can only name a column before its own), then the head memos (a loop of their
+  // own keeps the first one tight), then every other column in order.
   struct RowPlan {
     std::vector<HeadRead> head_columns;
+    std::vector<HeadRead> head_memos;
     struct Step {
       ColumnStep kind;
       std::size_t column;
@@ -143,11 +144,10 @@ class Evaluator {
     const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
     return n == 0 ? nullptr : &prepared_segment(n, may_escape);
   }
-  // The columns `reads[0..count)` of a row, plain paths on the innermost group's head, read
-  // into `values` (`exprs`: the rule's columns, for the paths read_head leaves to read_from).
-  // Returns the columns (a bit each) of the head_memo_uses taken from their memo.
-  std::uint64_t read_head(const Expr* exprs, Value* values, const HeadRead* reads,
-                          std::size_t count);
+  // A row's plain paths on the innermost group's head (plan.head_columns) read into `values`
+  // (`exprs`: the rule's columns, for the paths read_head leaves to read_from), and its head
+  // memos tried. Returns the columns (a bit each) of the head_memo_uses taken from their memo.
+  std::uint64_t read_head(const Expr* exprs, Value* values, const RowPlan& plan);
   // Whether the memo of `define` (a head_memo_use) holds the value for `text`, its first path's
   // raw text, as use_raw_memo would find it; if so `out` is set to it.
   bool head_memo_hit(std::uint32_t define, std::string_view text, Value& out) const;

@@ -92,8 +92,7 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
   }
 }
 
-std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const HeadRead* reads,
-                                   std::size_t count) {
+std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPlan& plan) {
   // Copies, so that the values' bytes written in between do not make the compiler read the
   // segment and the message's end again for each column.
   const hl7::Segment head = head_segment();
@@ -103,22 +102,21 @@ std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const HeadR
   const PairFinder components = component_finder(d);
   // A whole field and a component of the first repetition (what nearly every column reads)
   // here, as narrowed_raw reads them; every other path through read_from.
-  std::uint64_t from_memo = 0;
-  for (std::size_t k = 0; k < count; ++k) {
-    const HeadRead& r = reads[k];
+  for (const HeadRead& r : plan.head_columns) {
     Value& value = values[r.column];
     std::string_view text;
-    if (r.define != HeadRead::kNoDefine) {
-      if (packed_raw(head, components, r.path, readable, text) &&
-          head_memo_hit(r.define, text, value)) {
-        from_memo |= std::uint64_t{1} << r.column;
-      }
-      continue;
-    }
     if (packed_raw(head, components, r.path, readable, text)) {
       set_decoded(text, d, may_escape, sink_, value);
     } else {
       read_from(head, may_escape, exprs[r.column], value);
+    }
+  }
+  std::uint64_t from_memo = 0;
+  for (const HeadRead& r : plan.head_memos) {
+    std::string_view text;
+    if (packed_raw(head, components, r.path, readable, text) &&
+        head_memo_hit(r.define, text, values[r.column])) {
+      from_memo |= std::uint64_t{1} << r.column;
     }
   }
   return from_memo;
