@@ -1,6 +1,7 @@
 #include "engine/mapping/evaluator.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "engine/hl7/escape.hpp"
 #include "engine/mapping/field_reader.hpp"
@@ -565,6 +566,42 @@ bool Evaluator::apply_steps(const std::vector<Transform>& steps, Value& out) {
   return true;
 }
 
+// A concat of a few parts (a name, an address): the parts read first, each text staying where
+// it is (in the output's store, the message's copy or the program), then written once, joined,
+// into the output's store.
+bool Evaluator::concat_in_place(const Expr& e, Value& out) {
+  std::array<std::string_view, kJoinedInPlace> texts;
+  std::size_t count = 0;
+  std::size_t size = 0;
+  const Lent<Value> part_value(scratch_, scratch_used_);
+  Value& v = *part_value;
+  for (const Expr& part : e.parts) {
+    if (part.kind == Expr::Kind::hl7_path && part.transforms.empty()) {
+      path_value(part, v);
+    } else if (!eval(part, v)) {
+      return false;
+    }
+    if (!v.is_null()) {
+      texts[count++] = v.text;
+      size += v.text.size();
+    }
+  }
+  if (count == 0) {
+    out.set_null();
+    return true;
+  }
+  size += (count - 1) * e.separator.size();
+  char* const joined = sink_.store->room(size);
+  // std::copy, not memcpy: an empty separator has no bytes to copy from.
+  char* at = std::copy(texts[0].begin(), texts[0].end(), joined);
+  for (std::size_t i = 1; i < count; ++i) {
+    at = std::copy(e.separator.begin(), e.separator.end(), at);
+    at = std::copy(texts[i].begin(), texts[i].end(), at);
+  }
+  out.set(Value::Type::text, std::string_view(joined, size));
+  return true;
+}
+
 bool Evaluator::eval_source(const Expr& e, Value& out) {
   switch (e.kind) {
     case Expr::Kind::hl7_path: path_value(e, out); return true;
@@ -595,6 +632,9 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
       }
       return true;
     case Expr::Kind::concat: {
+      if (e.parts.size() <= kJoinedInPlace) {
+        return concat_in_place(e, out);
+      }
       // Joined in a buffer of the evaluator's (a part may be a concat of its own), each part
       // read into a scratch value, then kept.
       const Lent<Value> part_value(scratch_, scratch_used_);

@@ -123,6 +123,8 @@ class Evaluator {
   bool eval_source(const Expr& e, Value& out);
   bool apply_steps(const std::vector<Transform>& steps, Value& out);  // a value's `then` list
   bool eval_collect(const Expr& e, Value& out);
+  static constexpr std::size_t kJoinedInPlace = 8;  // concat_in_place's most parts
+  bool concat_in_place(const Expr& e, Value& out);
   bool collect_groups(const Expr& e, std::size_t depth, std::size_t begin, std::size_t end,
                       std::string& joined);
   bool collect_one(const Expr& e, std::string& joined);

@@ -218,6 +218,17 @@ TEST(EvaluatorValuesTest, CoalesceConcatWhenColumnAndConst) {
   EXPECT_EQ(value_of(R"({"concat": ["PID-5.1", "PID-9", "PID-5.3", "PID-5.2"],
                          "separator": " "})", kPatient), "Nguyễn Thị Hoa");
   EXPECT_EQ(value_of(R"({"concat": ["PID-9", "PID-12"], "separator": " "})", kPatient), "<null>");
+  // Up to eight parts are joined in the output's store, more through a buffer: the same text;
+  // a part may be a concat itself or have steps, the separator may be empty.
+  EXPECT_EQ(value_of(R"({"concat": ["PID-5.1", "PID-9", "PID-5.3", "PID-5.2", "PID-8",
+                         "PID-5.1", "PID-9", "PID-8"], "separator": "/"})", kPatient),
+            "Nguyễn/Thị/Hoa/F/Nguyễn/F");
+  EXPECT_EQ(value_of(R"({"concat": ["PID-5.1", "PID-9", "PID-5.3", "PID-5.2", "PID-8",
+                         "PID-5.1", "PID-9", "PID-8", "PID-5.2"], "separator": "/"})", kPatient),
+            "Nguyễn/Thị/Hoa/F/Nguyễn/F/Hoa");
+  EXPECT_EQ(value_of(R"({"concat": [{"concat": ["PID-5.3", "PID-5.2"], "separator": "-"},
+                         {"path": "PID-8", "transform": ["lower"]}, "PID-9"]})", kPatient),
+            "Thị-Hoaf");
   EXPECT_EQ(value_of(R"({"when": {"value": "PID-8", "equals": "F"}, "then": {"const": "nữ"},
                          "else": {"const": "nam"}})", kPatient), "nữ");
   EXPECT_EQ(value_of(R"({"when": {"value": "PID-8", "equals": "M"}, "then": "PID-8"})",
