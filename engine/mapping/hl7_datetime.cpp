@@ -380,6 +380,26 @@ bool eight_digits(const char* p) {
 
 }  // namespace
 
+std::size_t common_date_to_iso(std::string_view t, char* out) {
+  if (t.size() != 8 || !eight_digits(t.data())) {
+    return 0;
+  }
+  Parts p;
+  p.precision = Precision::day;
+  p.year = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+  p.month = (t[4] - '0') * 10 + (t[5] - '0');
+  p.day = (t[6] - '0') * 10 + (t[7] - '0');
+  if (validate(p)) {
+    return 0;
+  }
+  char* at = std::copy_n(t.data(), 4, out);
+  *at++ = '-';
+  at = std::copy_n(t.data() + 4, 2, at);
+  *at++ = '-';
+  at = std::copy_n(t.data() + 6, 2, at);
+  return static_cast<std::size_t>(at - out);
+}
+
 std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, char* out) {
   // Twelve or fourteen digits: eight checked a word at once, then one by one, and no digit
   // after them.

@@ -60,6 +60,9 @@ boost::system::error_code hl7_datetime_to_iso(std::string_view hl7, const TimeZo
 // out of range, which hl7_datetime_to_iso reads and reports.
 constexpr std::size_t kCommonIsoMax = 32;
 std::size_t common_datetime_to_iso(std::string_view hl7, const TimeZone& zone, char* out);
+// The same for hl7_date_to_iso of a plain date, `YYYYMMDD` (a birth date, nearly always):
+// `YYYY-MM-DD` written at `out` (room for kCommonIsoMax bytes), its length, or 0.
+std::size_t common_date_to_iso(std::string_view hl7, char* out);
 
 // The date part of an HL7 DT or DTM as `YYYY-MM-DD` (PID-7 often carries a time of birth, which is
 // validated and dropped; the date is the one written, in the sender's zone). A value coarser than a

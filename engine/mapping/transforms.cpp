@@ -70,6 +70,13 @@ bool invalid(const Transform& step, Value& value, std::string& error, std::strin
 
 bool to_time(const Transform& step, Value& value, const TimeZone& zone, TextStore& store,
              std::string& error) {
+  if (step.kind == Transform::Kind::date) {
+    char common[kCommonIsoMax];
+    if (const std::size_t n = common_date_to_iso(value.text, common); n != 0) {
+      value.text = store.keep(std::string_view(common, n));
+      return true;
+    }
+  }
   auto iso = step.kind == Transform::Kind::datetime ? hl7_datetime_to_iso(value.text, zone)
                                                     : hl7_date_to_iso(value.text);
   if (!iso) {

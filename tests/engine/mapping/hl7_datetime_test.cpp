@@ -157,6 +157,22 @@ TEST(Hl7DateTimeTest, TheCommonFormIntoABufferWritesWhatTheGeneralParseWrites) {
   EXPECT_EQ(*hl7_datetime_to_iso("20260305081500+0000", kPlusSeven), "2026-03-05T08:15:00+00:00");
 }
 
+// A plain date written into a buffer: what hl7_date_to_iso writes, for exactly eight digits of
+// a real day; every other text is left to it.
+TEST(Hl7DateTimeTest, ThePlainDateIntoABufferWritesWhatTheDateParseWrites) {
+  char buffer[kCommonIsoMax];
+  for (const std::string_view text : {"19850412", "20240229", "20001231", "00010101"}) {
+    const std::size_t n = common_date_to_iso(text, buffer);
+    ASSERT_EQ(n, 10U) << text;
+    EXPECT_EQ(std::string_view(buffer, n), *hl7_date_to_iso(text)) << text;
+  }
+  for (const std::string_view text :
+       {"19000229", "20250230", "20251301", "20250001", "00000101", "1985041", "198504120",
+        "19850412 ", "1985-04-", "1985041a", "198504121230", ""}) {
+    EXPECT_EQ(common_date_to_iso(text, buffer), 0U) << text;
+  }
+}
+
 TEST(Hl7DateTimeTest, ValidatesTheCalendar) {
   EXPECT_EQ(iso("20240229"), "2024-02-29");
   EXPECT_EQ(iso("20000229235959"), "2000-02-29T23:59:59+07:00");
