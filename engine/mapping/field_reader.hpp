@@ -218,35 +218,56 @@ inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may
 
 // The repetition of `field` whose component `filter.component` is one of the filter's values
 // (decoded, a missing component read as empty, as hl7::Element reads them); false when none is.
+// One pass over the field with one finder of `^` and `~` (identifiers: CX-5 is past four
+// separators, most of them next to each other); `readable` as for find_either.
 inline bool pick_repetition(std::string_view& field, const RepetitionFilter& filter,
-                            const hl7::Delimiters& d) {
-  std::size_t begin = 0;
+                            const hl7::Delimiters& d, const char* readable) {
+  const PairFinder separators(d.component, d.repetition);
+  const std::size_t wanted = filter.component > 1 ? filter.component : 1;
+  const char* p = field.data();
+  const char* const end = p + field.size();
   for (;;) {
-    const std::size_t end = field.find(d.repetition, begin);
-    const std::string_view rep =
-        field.substr(begin, end == std::string_view::npos ? end : end - begin);
-    const std::string_view key = nth_part(rep, d.component, filter.component).value_or("");
-    const bool escaped = d.escape != '\0' && key.find(d.escape) != std::string_view::npos;
+    const char* const repetition = p;
+    const char* key_begin = wanted == 1 ? p : nullptr;
+    const char* key_end = nullptr;
+    std::size_t component = 1;
+    const char* at = separators.find(p, end, readable);
+    for (; at != end && *at != d.repetition; at = separators.find(p, end, readable)) {
+      ++component;
+      if (component == wanted) {
+        key_begin = at + 1;
+      } else if (component == wanted + 1) {
+        key_end = at;
+      }
+      p = at + 1;
+    }
+    std::string_view key;
+    if (key_begin != nullptr) {
+      key = std::string_view(key_begin,
+                             static_cast<std::size_t>((key_end != nullptr ? key_end : at) - key_begin));
+    }
+    const bool escaped = d.escape != '\0' && holds_byte(key, d.escape);
     const std::string decoded = escaped ? hl7::decode_escapes(key, d) : std::string();
-    const std::string_view wanted = escaped ? std::string_view(decoded) : key;
+    const std::string_view compared = escaped ? std::string_view(decoded) : key;
     for (const std::string& value : filter.values) {
-      if (value == wanted) {
-        field = rep;
+      if (value == compared) {
+        field = std::string_view(repetition, static_cast<std::size_t>(at - repetition));
         return true;
       }
     }
-    if (end == std::string_view::npos) {
+    if (at == end) {
       return false;
     }
-    begin = end + 1;
+    p = at + 1;
   }
 }
 
 // A field narrowed to the repetition its filter picks, then to `get`'s component and
 // sub-component (a sub-component alone is read from the first component, as narrow_raw reads
 // it); false when there is no such part.
-inline bool filtered_raw(std::string_view& raw, const Expr& e, const hl7::Delimiters& d) {
-  if (!pick_repetition(raw, e.filter, d)) {
+inline bool filtered_raw(std::string_view& raw, const Expr& e, const hl7::Delimiters& d,
+                         const char* readable) {
+  if (!pick_repetition(raw, e.filter, d, readable)) {
     return false;
   }
   const std::size_t component =
@@ -304,7 +325,7 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
   if (text.data() == nullptr) {
     text = {};
   } else if (how == Expr::RawRead::filtered) {
-    if (!filtered_raw(text, e, d)) {
+    if (!filtered_raw(text, e, d, readable)) {
       text = {};
     }
   } else if (how == Expr::RawRead::component) {

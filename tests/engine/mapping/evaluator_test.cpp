@@ -210,6 +210,17 @@ TEST(EvaluatorValuesTest, WherePicksARepetitionAndGetReadsInsideIt) {
                          "get": "4"})", kPatient), "BHXH");
   EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 5, "equals": "NI"},
                          "get": "1"})", kPatient), "<null>");
+  // The key decoded before it is compared, the last repetition, a filter on the first
+  // component, repetitions with fewer components than the filter's.
+  const std::string ids = er7({kMsh, "PID|1||A1^^^S^P\\T\\I~B2^^^T~C3^^^U^MR"});
+  EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 5, "equals": "P&I"},
+                         "get": "1"})", ids), "A1");
+  EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 5, "equals": "MR"},
+                         "get": "4"})", ids), "U");
+  EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 1, "equals": "B2"},
+                         "get": "4"})", ids), "T");
+  EXPECT_EQ(value_of(R"({"path": "PID-3", "where": {"component": 6, "equals": "X"},
+                         "get": "1"})", ids), "<null>");
 }
 
 TEST(EvaluatorValuesTest, CoalesceConcatWhenColumnAndConst) {
