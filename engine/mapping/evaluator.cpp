@@ -272,7 +272,15 @@ bool Evaluator::each_group(const RecordRule& rule, std::size_t depth, std::size_
   if (groups_.size() <= depth) {
     groups_.resize(depth + 1);
   }
-  find_groups(keys_, rule.for_each[depth], begin, end, groups_[depth]);
+  const GroupLevel& level = rule.for_each[depth];
+  if (depth != 0) {
+    find_groups(keys_, level, begin, end, groups_[depth]);
+  } else if (!(top_serial_ == message_serial_ && top_level_->head_key == level.head_key &&
+               top_level_->leading_keys == level.leading_keys)) {
+    find_groups(keys_, level, begin, end, groups_[0]);  // the whole message, [1, end of it]
+    top_serial_ = message_serial_;
+    top_level_ = &level;
+  }
   if (depth == 0) {
     header_end_ = groups_[0].empty() ? keys_.size() + 1 : groups_[0].front().begin;
   } else if (!groups_[depth].empty()) {
@@ -742,6 +750,9 @@ bool Evaluator::collect_groups(const Expr& e, std::size_t depth, std::size_t beg
     groups_.resize(slot + 1);
   }
   find_groups(keys_, e.for_each[depth], begin, end, groups_[slot]);
+  if (slot == 0) {
+    top_serial_ = 0;  // groups_[0] no longer holds a rule's top level
+  }
   if (slot == 0 && depth == 0) {
     header_end_ = groups_[0].empty() ? keys_.size() + 1 : groups_[0].front().begin;
   } else if (slot > 0 && !groups_[slot].empty()) {

@@ -240,6 +240,11 @@ class Evaluator {
   bool head_may_escape_ = true;
   std::vector<RowPlan> plans_;  // per record rule
   std::vector<std::vector<SegmentGroup>> groups_;  // per depth, reused
+  // What groups_[0] holds: the groups of the message's top level for `top_level_` found in
+  // message `top_serial_` (0: not known). An order rule and a result rule of the same ORU both
+  // group the whole message by ORC+OBR: the second takes the first's groups.
+  std::uint64_t top_serial_ = 0;
+  const GroupLevel* top_level_ = nullptr;
   const Condition* row_condition_ = nullptr;  // the rule's `when`, unless tested on the message
   std::vector<Value>* row_ = nullptr;              // the record being built
   std::size_t row_filled_ = 0;                     // columns of row_ computed so far

@@ -87,6 +87,39 @@ std::string with(std::string text, std::string_view what) {
   return text;
 }
 
+// Rules that group the whole message the same way share its groups (found once a message);
+// a rule grouping it otherwise, or a `collect` at the top between them, does not leave its
+// groups to the next rule, and the next message is grouped anew.
+TEST(EvaluatorGroupsTest, RulesGroupingTheMessageAlikeEachFindTheirOwnGroups) {
+  const auto m = compile(R"({"records": [
+      {"table": "a", "for_each": "ORC+OBR", "key": ["o"], "columns": {"o": "OBR-3", "p": "ORC-2"}},
+      {"table": "b", "for_each": "OBX", "key": ["t"], "columns": {"t": "OBX-3"}},
+      {"table": "c", "for_each": "ORC+OBR", "key": ["o"], "columns": {"o": "OBR-3", "p": "ORC-2"}},
+      {"table": "d", "key": ["all"], "columns": {
+         "all": {"collect": {"for_each": "OBX", "value": "OBX-3"}, "separator": ","}}},
+      {"table": "e", "for_each": ["ORC+OBR", "OBX"], "key": ["t"],
+       "columns": {"t": "OBX-3", "o": "OBR-3"}}]})");
+  ASSERT_NE(m, nullptr);
+  Evaluator evaluator(m->program());
+  MappingOutput out;
+  auto first = hl7::Message::parse(kOru);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(m->apply(*first, evaluator, out));
+  const std::vector<std::string> orders = {"F1|A1", "F2|<null>", "F3|A3"};
+  EXPECT_EQ(rows(out, "a"), orders);
+  EXPECT_EQ(rows(out, "b"), (std::vector<std::string>{"T1", "T2"}));
+  EXPECT_EQ(rows(out, "c"), orders);
+  EXPECT_EQ(rows(out, "d"), (std::vector<std::string>{"T1,T2"}));
+  EXPECT_EQ(rows(out, "e"), (std::vector<std::string>{"T1|F1", "T2|F2"}));
+  const std::string other_text =
+      er7({kMsh, "ORC|RE|B1", "OBR|1||G1|X", "OBX|1|NM|U1||1", "OBX|2|NM|U2||1"});
+  auto other = hl7::Message::parse(other_text);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(m->apply(*other, evaluator, out));
+  EXPECT_EQ(rows(out, "c"), (std::vector<std::string>{"G1|B1"}));
+  EXPECT_EQ(rows(out, "e"), (std::vector<std::string>{"U1|G1", "U2|G1"}));
+}
+
 TEST(EvaluatorGroupsTest, OrcBeforeObrBelongsToThatObr) {
   const auto m = compile(with(kOrderRule, "ORC+OBR"));
   ASSERT_NE(m, nullptr);
