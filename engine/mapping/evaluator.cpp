@@ -584,9 +584,7 @@ bool Evaluator::concat_in_place(const Expr& e, Value& out) {
   const Lent<Value> part_value(scratch_, scratch_used_);
   Value& v = *part_value;
   for (const Expr& part : e.parts) {
-    if (part.kind == Expr::Kind::hl7_path && part.transforms.empty()) {
-      path_value(part, v);
-    } else if (!eval(part, v)) {
+    if (!eval_part(part, v)) {
       return false;
     }
     if (!v.is_null()) {
@@ -629,9 +627,7 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
     case Expr::Kind::coalesce:
       out.set_null();
       for (const Expr& part : e.parts) {
-        if (part.kind == Expr::Kind::hl7_path && part.transforms.empty()) {
-          path_value(part, out);
-        } else if (!eval(part, out)) {
+        if (!eval_part(part, out)) {
           return false;
         }
         if (!out.is_null()) {

@@ -121,6 +121,14 @@ class Evaluator {
 
   bool eval(const Expr& e, Value& out);
   bool eval_source(const Expr& e, Value& out);
+  // A part of a coalesce or a concat: a plain path (most are) read without eval's dispatch.
+  bool eval_part(const Expr& part, Value& out) {
+    if (part.kind == Expr::Kind::hl7_path && part.transforms.empty()) {
+      path_value(part, out);
+      return true;
+    }
+    return eval(part, out);
+  }
   bool apply_steps(const std::vector<Transform>& steps, Value& out);  // a value's `then` list
   bool eval_collect(const Expr& e, Value& out);
   static constexpr std::size_t kJoinedInPlace = 8;  // concat_in_place's most parts
