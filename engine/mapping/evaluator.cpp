@@ -26,6 +26,12 @@ bool contains(const std::vector<std::string>& list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
+// The path a definition remembered by its raw text (has_raw_memo: a path, or a coalesce of
+// paths) reads first.
+const Expr& first_path_of(const Define& define) {
+  return define.value.kind == Expr::Kind::coalesce ? define.value.parts.front() : define.value;
+}
+
 }  // namespace
 
 Evaluator::Evaluator(const Program& program) : program_(program) {
@@ -73,8 +79,7 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
       if (!has_raw_memo(define)) {
         return ColumnStep::fresh_use;
       }
-      const Expr& first =
-          define.value.kind == Expr::Kind::coalesce ? define.value.parts.front() : define.value;
+      const Expr& first = first_path_of(define);
       const bool first_on_head = head != 0 && first.segment_key == head &&
                                  first.path.segment_occurrence <= 1 &&
                                  (first.raw_read == Expr::RawRead::component ||
@@ -90,11 +95,8 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
       plan.head_columns.push_back({i, PackedPath::of(rule.columns[i])});
     } else if (step == ColumnStep::head_memo_use && i < 64) {
       const Expr& column = rule.columns[i];
-      const Define& define = program.defines[column.define];
-      const Expr& first =
-          define.value.kind == Expr::Kind::coalesce ? define.value.parts.front() : define.value;
-      plan.head_memos.push_back(
-          {i, PackedPath::of(first), static_cast<std::uint32_t>(column.define)});
+      plan.head_memos.push_back({i, PackedPath::of(first_path_of(program.defines[column.define])),
+                                 static_cast<std::uint32_t>(column.define)});
       plan.steps.push_back({step, i});
     } else if (step == ColumnStep::head_memo_use) {
       plan.steps.push_back({ColumnStep::memo_use, i});
