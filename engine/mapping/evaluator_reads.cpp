@@ -127,7 +127,7 @@ bool Evaluator::head_memo_hit(std::uint32_t define, std::string_view text, Value
   if (memo.message != message_serial_) {
     return false;
   }
-  if (text.empty() || text == "\"\"") {
+  if (is_null_text(text)) {
     // Null: use_raw_memo would read the next path; with none, the memo of no value holds.
     if (memo.paths.size() != 1 || memo.part != 1) {
       return false;
@@ -247,7 +247,7 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
       // read through hl7::Element, not the raw text
       return evaluate_define(program_.defines[index], out);
     }
-    if (text.empty() || text == "\"\"") {
+    if (is_null_text(text)) {
       continue;  // null: the next path is read
     }
     taken = i;

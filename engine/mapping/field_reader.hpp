@@ -27,8 +27,8 @@ namespace hisbridge::mapping {
 // `readable` (the end of the message's bytes, which `end` is within), then byte by byte.
 // Out of line: PairFinder calls it only within sixteen bytes of the message's end, and inlined
 // its constants were set up before every search.
-[[gnu::noinline]] inline const char* find_either_by_words(const char* p, const char* end, const char* readable,
-                                        char a, char b) {
+[[gnu::noinline]] inline const char* find_either_by_words(const char* p, const char* end,
+                                                          const char* readable, char a, char b) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
   const std::uint64_t as = kOnes * static_cast<unsigned char>(a);
@@ -200,12 +200,17 @@ inline bool holds_byte(std::string_view text, char c) {
   return false;
 }
 
+// Whether a part's raw text is no value: empty, or `""` (HL7's explicit null).
+inline bool is_null_text(std::string_view raw) {
+  return raw.empty() || raw == "\"\"";
+}
+
 // `raw` (a part of the message's bytes) decoded into `out`; empty and `""` (HL7 null) give
 // null. Text without escapes (nearly all, and all of a segment `may_escape` says has none) is
 // its own decoded form: `out` views the output's copy of it.
 inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may_escape,
                         ValueSink& sink, Value& out) {
-  if (raw.empty() || (raw.size() == 2 && raw[0] == '"' && raw[1] == '"')) {
+  if (is_null_text(raw)) {
     out.set_null();
     return;
   }

@@ -378,6 +378,15 @@ bool eight_digits(const char* p) {
   return (((word - kZeros) | (word + 0x4646464646464646ULL)) & kHighs) == 0;
 }
 
+// `YYYY-MM-DD` from the digits YYYYMMDD at `digits` (checked), written at `out`; the end.
+char* put_digits_as_date(const char* digits, char* out) {
+  char* at = std::copy_n(digits, 4, out);
+  *at++ = '-';
+  at = std::copy_n(digits + 4, 2, at);
+  *at++ = '-';
+  return std::copy_n(digits + 6, 2, at);
+}
+
 }  // namespace
 
 std::size_t common_date_to_iso(std::string_view t, char* out) {
@@ -392,12 +401,7 @@ std::size_t common_date_to_iso(std::string_view t, char* out) {
   if (validate(p)) {
     return 0;
   }
-  char* at = std::copy_n(t.data(), 4, out);
-  *at++ = '-';
-  at = std::copy_n(t.data() + 4, 2, at);
-  *at++ = '-';
-  at = std::copy_n(t.data() + 6, 2, at);
-  return static_cast<std::size_t>(at - out);
+  return static_cast<std::size_t>(put_digits_as_date(t.data(), out) - out);
 }
 
 std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, char* out) {
@@ -445,11 +449,7 @@ std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, cha
   } else {
     offset = zone.offset_for_local(wall_seconds(p));
   }
-  char* at = std::copy_n(t.data(), 4, out);
-  *at++ = '-';
-  at = std::copy_n(t.data() + 4, 2, at);
-  *at++ = '-';
-  at = std::copy_n(t.data() + 6, 2, at);
+  char* at = put_digits_as_date(t.data(), out);
   *at++ = 'T';
   at = std::copy_n(t.data() + 8, 2, at);
   *at++ = ':';
