@@ -42,6 +42,31 @@ class Segment {
     const std::size_t end = index + 1 < parts_.size() ? parts_[index + 1] - base_ - 1 : raw_.size();
     return {raw_.data() + begin, end - begin};
   }
+  // The parts as a reader that takes many of one segment holds them: parts().text(i) is
+  // part_text(i), with the segment's offsets and ends worked out once.
+  class Parts {
+   public:
+    std::string_view text(std::size_t index) const {
+      if (index >= count_) {
+        return {};
+      }
+      const char* const begin = origin_ + offsets_[index];
+      const char* const end = index + 1 < count_ ? origin_ + offsets_[index + 1] - 1 : end_;
+      return {begin, static_cast<std::size_t>(end - begin)};
+    }
+
+   private:
+    friend class Segment;
+    Parts(const char* origin, const std::uint32_t* offsets, std::size_t count, const char* end)
+        : origin_(origin), offsets_(offsets), count_(count), end_(end) {}
+    const char* origin_;  // the message's first byte, where the offsets count from
+    const std::uint32_t* offsets_;
+    std::size_t count_;
+    const char* end_;  // the segment's end, before its terminator
+  };
+  Parts parts() const {
+    return {raw_.data() - base_, parts_.data(), parts_.size(), raw_.data() + raw_.size()};
+  }
   const Delimiters& delimiters() const { return delimiters_; }
 
   // The segment text without its terminator.

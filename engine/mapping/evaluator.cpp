@@ -92,7 +92,12 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
   for (std::size_t i = 0; i < rule.columns.size(); ++i) {
     const ColumnStep step = step_of(rule.columns[i]);
     if (step == ColumnStep::head_path) {
-      plan.head_columns.push_back({i, PackedPath::of(rule.columns[i])});
+      const HeadRead read{i, PackedPath::of(rule.columns[i])};
+      switch (read.path.how) {
+        case Expr::RawRead::field: plan.head_fields.push_back(read); break;
+        case Expr::RawRead::component: plan.head_components.push_back(read); break;
+        default: plan.head_others.push_back(read); break;
+      }
     } else if (step == ColumnStep::head_memo_use && i < 64) {
       const Expr& column = rule.columns[i];
       plan.head_memos.push_back({i, PackedPath::of(first_path_of(program.defines[column.define])),
@@ -431,7 +436,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   const Expr* const exprs = rule.columns.data();
   Value* const values = row.data();
   std::uint64_t from_memo = 0;  // head_memo_use columns read_head took from their memo
-  if (!plan.head_columns.empty() || !plan.head_memos.empty()) {
+  if (plan.reads_head()) {
     from_memo = read_head(exprs, values, plan);
   }
   const RowPlan::Step* const steps = plan.steps.data();

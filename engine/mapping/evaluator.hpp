@@ -85,13 +85,22 @@ class Evaluator {
   // reference can only name a column before its own), then the head memos (a loop of their
   // own keeps the first one tight), then every other column in order.
   struct RowPlan {
-    std::vector<HeadRead> head_columns;
+    // By how they are read, each kind in a loop of its own: whole fields, components of the
+    // first repetition, every other path on the head (read_from).
+    std::vector<HeadRead> head_fields;
+    std::vector<HeadRead> head_components;
+    std::vector<HeadRead> head_others;
     std::vector<HeadRead> head_memos;
     struct Step {
       ColumnStep kind;
       std::size_t column;
     };
     std::vector<Step> steps;
+
+    bool reads_head() const {
+      return !head_fields.empty() || !head_components.empty() || !head_others.empty() ||
+             !head_memos.empty();
+    }
   };
   static RowPlan plan_row(const Program& program, const RecordRule& rule);
 
@@ -154,7 +163,7 @@ class Evaluator {
     const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
     return n == 0 ? nullptr : &prepared_segment(n, may_escape);
   }
-  // A row's plain paths on the innermost group's head (plan.head_columns) read into `values`
+  // A row's plain paths on the innermost group's head (plan.head_*) read into `values`
   // (`exprs`: the rule's columns, for the paths read_head leaves to read_from), and its head
   // memos tried. Returns the columns (a bit each) of the head_memo_uses taken from their memo.
   std::uint64_t read_head(const Expr* exprs, Value* values, const RowPlan& plan);

@@ -96,25 +96,35 @@ std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPl
   // Copies, so that the values' bytes written in between do not make the compiler read the
   // segment and the message's end again for each column.
   const hl7::Segment head = head_segment();
+  const hl7::Segment::Parts parts = head.parts();
   const bool may_escape = head_may_escape_;
   const char* const readable = readable_;
   const hl7::Delimiters d = head.delimiters();
   const PairFinder components = component_finder(d);
-  // A whole field and a component of the first repetition (what nearly every column reads)
-  // here, as narrowed_raw reads them; every other path through read_from.
-  for (const HeadRead& r : plan.head_columns) {
-    Value& value = values[r.column];
-    std::string_view text;
-    if (packed_raw(head, components, r.path, readable, text)) {
-      set_decoded(text, d, may_escape, sink_, value);
+  // Whole fields and components of the first repetition (what nearly every column reads) as
+  // narrowed_raw reads them, each kind in a tight loop; every other path through read_from.
+  for (const HeadRead& r : plan.head_fields) {
+    const std::string_view text = parts.text(r.path.part);
+    if (d.repetition == '~' || !holds_byte(text, d.repetition)) {
+      set_decoded(text, d, may_escape, sink_, values[r.column]);
     } else {
-      read_from(head, may_escape, exprs[r.column], value);
+      read_from(head, may_escape, exprs[r.column], values[r.column]);
     }
+  }
+  for (const HeadRead& r : plan.head_components) {
+    std::string_view text = parts.text(r.path.part);
+    if (!part_within(text, components, r.path.component, readable)) {
+      text = {};
+    }
+    set_decoded(text, d, may_escape, sink_, values[r.column]);
+  }
+  for (const HeadRead& r : plan.head_others) {
+    read_from(head, may_escape, exprs[r.column], values[r.column]);
   }
   std::uint64_t from_memo = 0;
   for (const HeadRead& r : plan.head_memos) {
     std::string_view text;
-    if (packed_raw(head, components, r.path, readable, text) &&
+    if (packed_raw(parts, components, r.path, readable, text) &&
         head_memo_hit(r.define, text, values[r.column])) {
       from_memo |= std::uint64_t{1} << r.column;
     }
@@ -241,8 +251,8 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     const hl7::Segment* segment = path_segment(part, may_escape);
     std::string_view text;
     if (segment != nullptr &&
-        !packed_raw(*segment, component_finder(segment->delimiters()), memo.paths[i].packed,
-                    readable_, text) &&
+        !packed_raw(segment->parts(), component_finder(segment->delimiters()),
+                    memo.paths[i].packed, readable_, text) &&
         !narrowed_raw(*segment, part, readable_, text)) {
       // read through hl7::Element, not the raw text
       return evaluate_define(program_.defines[index], out);

@@ -367,14 +367,14 @@ inline PairFinder component_finder(const hl7::Delimiters& d) {
   return {d.component, d.repetition};
 }
 
-// The raw text `p` names in `segment`, as narrowed_raw gives it, for a whole field (whose
-// repetitions are separated by `~`) or a component of the first repetition; false, with `text`
-// to be ignored, for every other path. `components` is component_finder() of the segment's
-// delimiters.
-[[gnu::always_inline]] inline bool packed_raw(const hl7::Segment& segment,
+// The raw text `p` names in a segment (its `parts`), as narrowed_raw gives it, for a whole
+// field (whose repetitions are separated by `~`) or a component of the first repetition; false,
+// with `text` to be ignored, for every other path. `components` is component_finder() of the
+// segment's delimiters.
+[[gnu::always_inline]] inline bool packed_raw(const hl7::Segment::Parts& parts,
                                               const PairFinder& components, PackedPath p,
                                               const char* readable, std::string_view& text) {
-  text = segment.part_text(p.part);
+  text = parts.text(p.part);
   if (p.how == Expr::RawRead::component) {
     if (!part_within(text, components, p.component, readable)) {
       text = {};

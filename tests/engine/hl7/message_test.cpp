@@ -97,6 +97,24 @@ TEST(MessageTest, SegmentIdsReadWithoutMakingSegments) {
   EXPECT_EQ(bare.segment_id(3), "PID");
 }
 
+TEST(MessageTest, ASegmentsPartsReadAsPartTextReadsThem) {
+  // Every segment of a message and the last one without a terminator, each part and one past
+  // them: the same bytes at the same place (an absent part: no bytes).
+  for (const std::string_view bytes : {kOru, std::string_view("MSH|^~\\&|A||\rPID|1||X^Y||")}) {
+    const Message m = parse_ok(bytes);
+    for (std::size_t n = 1; n <= m.segment_count(); ++n) {
+      const Segment segment = m.segment(n);
+      const Segment::Parts parts = segment.parts();
+      for (std::size_t i = 0; i <= segment.field_count() + 1; ++i) {
+        const std::string_view expected = segment.part_text(i);
+        const std::string_view got = parts.text(i);
+        EXPECT_EQ(got, expected) << n << " " << i;
+        EXPECT_EQ(got.data(), expected.data()) << n << " " << i;
+      }
+    }
+  }
+}
+
 TEST(MessageTest, ToleratesLfCrlfBomAndBlankLines) {
   const std::string lf = "\xEF\xBB\xBFMSH|^~\\&|A\nPID|1||X\n\nOBX|1\n";
   const Message a = parse_ok(lf);
