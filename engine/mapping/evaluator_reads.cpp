@@ -43,6 +43,9 @@ void Evaluator::next_row_scope(const SegmentGroup& group) {
     forget_segments();
     return;
   }
+  if (previous.head_alone()) {
+    return;  // its one segment, the head, is never kept in found_: all that is kept stands
+  }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < found_count_; ++i) {
     const std::size_t n = found_[i].number;

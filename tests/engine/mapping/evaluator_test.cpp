@@ -472,13 +472,18 @@ TEST(EvaluatorValuesTest, EachRowFindsItsOwnGroupsSegmentsNotTheLastRowsOnes) {
       "key": ["o", "v"], "columns": {"o": "OBR-3", "v": "OBX-5", "note": "NTE-3",
       "spm": "SPM-2"}}]})");
   ASSERT_NE(m, nullptr);
+  // Between OBX without notes (b, b2; d, d2) what the rows found stands as it was.
   auto out = m->apply(er7({kMsh, "OBR|1||F1", "NTE|1||order note", "OBX|1|ST|A||a",
-                           "NTE|1||n1", "OBX|2|ST|B||b", "OBX|3|ST|C||c", "NTE|1||n3",
-                           "OBX|4|ST|D||d", "OBR|2||F2", "OBX|1|ST|E||e", "SPM|1|S2"}));
+                           "NTE|1||n1", "OBX|2|ST|B||b", "OBX|3|ST|B2||b2", "OBX|4|ST|C||c",
+                           "NTE|1||n3", "OBX|5|ST|D||d", "OBX|6|ST|D2||d2", "OBR|2||F2",
+                           "OBX|1|ST|E||e", "SPM|1|S2", "OBX|2|ST|F||f", "OBX|3|ST|G||g"}));
   ASSERT_TRUE(out) << out.error().reason;
-  EXPECT_EQ(rows(*out), (std::vector<std::string>{"F1|a|n1|<null>", "F1|b|order note|<null>",
-                                                  "F1|c|n3|<null>", "F1|d|order note|<null>",
-                                                  "F2|e|<null>|S2"}));
+  EXPECT_EQ(rows(*out),
+            (std::vector<std::string>{"F1|a|n1|<null>", "F1|b|order note|<null>",
+                                      "F1|b2|order note|<null>", "F1|c|n3|<null>",
+                                      "F1|d|order note|<null>", "F1|d2|order note|<null>",
+                                      "F2|e|<null>|S2", "F2|f|<null>|<null>",
+                                      "F2|g|<null>|<null>"}));
 }
 
 TEST(EvaluatorValuesTest, RowsTakeDefinitionsOfTheirOwnOrderAndNotes) {
