@@ -169,7 +169,8 @@ class Evaluator {
   std::uint64_t read_head(const Expr* exprs, Value* values, const RowPlan& plan);
   // Whether the memo of `define` (a head_memo_use) holds the value for `text`, its first path's
   // raw text, as use_raw_memo would find it; if so `out` is set to it.
-  bool head_memo_hit(std::uint32_t define, std::string_view text, Value& out) const;
+  [[gnu::always_inline]] inline bool head_memo_hit(std::uint32_t define, std::string_view text,
+                                                  Value& out) const;
   std::size_t segment_for(const Expr& e);  // the segment a path expression reads; 0: none
   std::size_t segment_number(std::uint32_t key);  // occurrence 1, remembered per scopes
   std::size_t find_segment(std::uint32_t key) const;
