@@ -427,15 +427,17 @@ std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, cha
   const auto two = [&](std::string_view s, std::size_t at) {
     return (s[at] - '0') * 10 + (s[at + 1] - '0');
   };
-  Parts p;
-  p.precision = n == 14 ? Precision::second : Precision::minute;
-  p.year = two(t, 0) * 100 + two(t, 2);
-  p.month = two(t, 4);
-  p.day = two(t, 6);
-  p.hour = two(t, 8);
-  p.minute = two(t, 10);
-  p.second = n == 14 ? two(t, 12) : 0;
-  if (validate(p)) {
+  // The parts checked as validate() checks them, without a Parts made and passed: a day past
+  // the 28th is the only one that needs its month's length.
+  const int year = two(t, 0) * 100 + two(t, 2);
+  const int month = two(t, 4);
+  const int day = two(t, 6);
+  const int hour = two(t, 8);
+  const int minute = two(t, 10);
+  const int second = n == 14 ? two(t, 12) : 0;
+  if (year == 0 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 ||
+      second > 59 ||
+      (day > 28 && day > static_cast<int>(days_in_month(year, static_cast<unsigned>(month))))) {
     return 0;
   }
   int offset = 0;
@@ -447,7 +449,9 @@ std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, cha
     }
     offset = (rest[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
   } else {
-    offset = zone.offset_for_local(wall_seconds(p));
+    const std::int64_t days =
+        days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    offset = zone.offset_for_local(days * 86400 + hour * 3600 + minute * 60 + second);
   }
   char* at = put_digits_as_date(t.data(), out);
   *at++ = 'T';
