@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,34 @@ TEST(Hl7DateTimeTest, TheCommonFormIntoABufferWritesWhatTheGeneralParseWrites) {
     EXPECT_EQ(common_datetime_to_iso(text, kPlusSeven, buffer), 0U) << text;
   }
   EXPECT_EQ(*hl7_datetime_to_iso("20260305081500+0000", kPlusSeven), "2026-03-05T08:15:00+00:00");
+}
+
+// The calendar's edges in the common form: it takes a time exactly when the general parse
+// (made to run by a leading space) takes it, and writes the same text.
+TEST(Hl7DateTimeTest, TheCommonFormKeepsTheCalendarAsTheGeneralParseDoes) {
+  char buffer[kCommonIsoMax];
+  std::size_t taken = 0;
+  std::size_t checked = 0;
+  for (const char* year : {"0000", "0001", "1900", "2000", "2024", "2025", "2100"}) {
+    for (int month = 0; month <= 13; ++month) {
+      for (int day : {0, 1, 28, 29, 30, 31, 32}) {
+        for (const char* time : {"0000", "2359", "235959", "235960", "2400", "0060"}) {
+          char text[32];
+          std::snprintf(text, sizeof text, "%s%02d%02d%s", year, month, day, time);
+          const std::size_t n = common_datetime_to_iso(text, kPlusSeven, buffer);
+          auto general = hl7_datetime_to_iso(" " + std::string(text), kPlusSeven);
+          ASSERT_EQ(n != 0, general.has_value()) << text;
+          if (n != 0) {
+            EXPECT_EQ(std::string_view(buffer, n), *general) << text;
+            ++taken;
+          }
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 7U * 14 * 7 * 6);
+  EXPECT_GT(taken, 0U);
 }
 
 // A plain date written into a buffer: what hl7_date_to_iso writes, for exactly eight digits of
