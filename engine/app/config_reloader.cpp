@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "engine/app/log_settings.hpp"
 #include "engine/config/config_loader.hpp"
 #include "engine/config/json_reader.hpp"
+#include "engine/core/read_whole_file.hpp"
 
 namespace hisbridge::app {
 namespace {
@@ -17,12 +17,8 @@ namespace {
 using nlohmann::json;
 
 // The file's text; nullopt when it cannot be opened.
-std::optional<std::string> read_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+Result<std::string, std::string> read_text(const std::filesystem::path& file) {
+  return read_whole_file(file, config::kMaxConfigFileBytes);
 }
 
 // The JSON of `text`; null when it does not parse (check_config_text says why).
@@ -79,7 +75,7 @@ ReloadOutcome ConfigReloader::reload() {
   const auto text = read_text(file_);
   config::Config next;
   if (!text) {
-    outcome.errors.push_back(file_.string() + ": cannot open the config file");
+    outcome.errors.push_back(file_.string() + ": cannot open the config file: " + text.error());
   } else {
     for (const auto& error : config::check_config_text(*text, file_, &next)) {
       outcome.errors.push_back(error.to_string());

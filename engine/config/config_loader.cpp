@@ -1,10 +1,9 @@
 #include "engine/config/config_loader.hpp"
 
-#include <fstream>
-#include <iterator>
 #include <set>
 
 #include "engine/config/json_reader.hpp"
+#include "engine/core/read_whole_file.hpp"
 #include "engine/config/admin_reader.hpp"
 #include "engine/config/tls_reader.hpp"
 #include "engine/config/turnaround_reader.hpp"
@@ -439,12 +438,11 @@ std::vector<ConfigError> check_config_text(std::string_view text, const std::fil
 }
 
 std::vector<ConfigError> check_config(const std::filesystem::path& file, Config* out) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return {{file.string(), 0, 0, "cannot open the config file"}};
+  auto text = read_whole_file(file, kMaxConfigFileBytes);
+  if (!text) {
+    return {{file.string(), 0, 0, "cannot open the config file: " + text.error()}};
   }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return check_config_text(text, file, out);
+  return check_config_text(*text, file, out);
 }
 
 Config load_config(const std::filesystem::path& file) {

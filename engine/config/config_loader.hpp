@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string_view>
 #include <vector>
@@ -8,6 +9,9 @@
 #include "engine/config/config_error.hpp"
 
 namespace hisbridge::config {
+
+// A config file is hand-written: a larger file (a wrong path) is refused, not read.
+constexpr std::size_t kMaxConfigFileBytes = std::size_t{16} << 20;
 
 // Reads and validates the config file; throws ConfigErrors with every problem found, each with
 // file, line and column. Meant for start-up: `main` catches it once and exits 2.

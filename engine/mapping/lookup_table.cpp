@@ -1,12 +1,9 @@
 #include "engine/mapping/lookup_table.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
-#include <system_error>
 
+#include "engine/core/read_whole_file.hpp"
 #include "engine/hl7/utf8.hpp"
 
 namespace hisbridge::mapping {
@@ -228,16 +225,11 @@ void throw_exception_from_error(const LookupTableError& e, const boost::source_l
 }
 
 Result<LookupTable, LookupTableError> LookupTable::load(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return LookupTableError{file.string(), 0, 0,
-                            "cannot open: " + std::generic_category().message(errno)};
+  auto text = read_whole_file(file, kMaxFileBytes);
+  if (!text) {
+    return LookupTableError{file.string(), 0, 0, "cannot open: " + text.error()};
   }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    return LookupTableError{file.string(), 0, 0, "cannot read the file"};
-  }
-  return parse(text, file.string());
+  return parse(*text, file.string());
 }
 
 Result<LookupTable, LookupTableError> LookupTable::parse(std::string_view text,

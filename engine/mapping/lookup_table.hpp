@@ -48,6 +48,10 @@ struct LookupTableError {
 //   repeated (a lookup with two answers would be ambiguous).
 class LookupTable {
  public:
+  // A code list of the ministry's (tens of thousands of rows) is a few megabytes; a larger
+  // file is refused, as is anything but a regular file.
+  static constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
+
   static Result<LookupTable, LookupTableError> load(const std::filesystem::path& file);
   // `file_name` only names the table in errors.
   static Result<LookupTable, LookupTableError> parse(std::string_view text, std::string file_name);

@@ -1,10 +1,9 @@
 #include "engine/mapping/mapping_loader.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
 #include "engine/config/source_map.hpp"
+#include "engine/core/read_whole_file.hpp"
 #include "engine/mapping/define_segments.hpp"
 #include "engine/mapping/load_context.hpp"
 
@@ -342,12 +341,14 @@ Result<std::shared_ptr<const Program>, MappingErrors> load_mapping_text(
 
 Result<std::shared_ptr<const Program>, MappingErrors> load_mapping(
     const std::filesystem::path& file, const MappingLoadOptions& options) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return MappingErrors{{file.string(), 0, 0, "cannot open the mapping file"}};
+  // Hand-written: a few hundred lines. A bound, so that a wrong path (a log, a device) is
+  // refused instead of read.
+  constexpr std::size_t kMaxMappingBytes = std::size_t{16} << 20;
+  auto text = read_whole_file(file, kMaxMappingBytes);
+  if (!text) {
+    return MappingErrors{{file.string(), 0, 0, "cannot open the mapping file: " + text.error()}};
   }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return load_mapping_text(text, file, options);
+  return load_mapping_text(*text, file, options);
 }
 
 const std::vector<std::string>& event_fields() {

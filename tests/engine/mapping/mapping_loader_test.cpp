@@ -84,7 +84,17 @@ TEST_F(MappingLoaderTest, AMissingFileCannotBeOpened) {
   ASSERT_FALSE(loaded);
   ASSERT_EQ(loaded.error().size(), 1U);
   EXPECT_EQ(loaded.error()[0].line, 0U);
-  EXPECT_EQ(loaded.error()[0].message, "cannot open the mapping file");
+  EXPECT_EQ(loaded.error()[0].message, "cannot open the mapping file: No such file or directory");
+}
+
+TEST_F(MappingLoaderTest, ATableThatIsADeviceIsRefusedNotRead) {
+  // A wrong path in "tables" (a device here; a FIFO would make the reload wait for ever) is an
+  // error placed on the table's name, and the rest of the mapping is still checked.
+  const auto e = errors(R"({"tables": {"zero": "/dev/zero", "thu-muc": "."},
+ "records": [{"table": "t", "key": ["k"], "columns": {"k": "OBX-3"}}]})");
+  ASSERT_EQ(e.size(), 2U);  // in the order of the tables' names
+  EXPECT_EQ(e[0], "m.json:1:45: table 'thu-muc': .: cannot open: a directory");
+  EXPECT_EQ(e[1], "m.json:1:21: table 'zero': /dev/zero: cannot open: not a regular file");
 }
 
 TEST_F(MappingLoaderTest, UnknownKeysSuggestTheKnownOne) {
