@@ -34,14 +34,7 @@ class Segment {
   }
   // The same by the index of the part: field n is part n, but part n - 1 in MSH (whose field 1
   // is the separator itself). For readers that know which segment they read.
-  std::string_view part_text(std::size_t index) const {
-    if (index >= parts_.size()) {
-      return {};
-    }
-    const std::size_t begin = parts_[index] - base_;
-    const std::size_t end = index + 1 < parts_.size() ? parts_[index + 1] - base_ - 1 : raw_.size();
-    return {raw_.data() + begin, end - begin};
-  }
+  std::string_view part_text(std::size_t index) const { return parts().text(index); }
   // The parts as a reader that takes many of one segment holds them: parts().text(i) is
   // part_text(i), with the segment's offsets and ends worked out once.
   class Parts {

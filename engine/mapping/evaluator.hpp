@@ -81,9 +81,9 @@ class Evaluator {
     std::uint32_t define = kNoDefine;  // a head_memo_use's definition
   };
   // A rule's columns as emit_row computes them: the plain paths on the innermost group's head
-  // first, all in one pass over the row's segment (they read nothing else, and a `column`
-  // reference can only name a column before its own), then the head memos (a loop of their
-  // own keeps the first one tight), then every other column in order.
+  // first, read from the row's segment before anything else (they read nothing else, and a
+  // `column` reference can only name a column before its own), then the head memos (a loop of
+  // their own keeps the first one tight), then every other column in order.
   struct RowPlan {
     // By how they are read, each kind in a loop of its own: whole fields, components of the
     // first repetition, every other path on the head (read_from).
