@@ -1,8 +1,6 @@
 #include "engine/app/config_reloader.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -16,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-// The file's text; nullopt when it cannot be opened.
+// The file's text, or why it cannot be read.
 Result<std::string, std::string> read_text(const std::filesystem::path& file) {
   return read_whole_file(file, config::kMaxConfigFileBytes);
 }

@@ -3,10 +3,10 @@
 #include <set>
 
 #include "engine/config/json_reader.hpp"
-#include "engine/core/read_whole_file.hpp"
 #include "engine/config/admin_reader.hpp"
 #include "engine/config/tls_reader.hpp"
 #include "engine/config/turnaround_reader.hpp"
+#include "engine/core/read_whole_file.hpp"
 #include "engine/hl7/charset.hpp"
 #include "engine/hl7/path.hpp"
 
