@@ -101,27 +101,45 @@ bool take_fraction(std::string_view s, std::size_t& pos, std::string_view& out) 
   return !out.empty() && out.size() <= kMaxFractionDigits;
 }
 
+// The first of a time's parts out of its range (0: none). Inlined into the common form's
+// conversion, which has no Parts to pass: only a day past the 28th needs its month's length.
+[[gnu::always_inline]] inline int calendar_error(int year, int month, int day, int hour,
+                                                 int minute, int second) {
+  if (year == 0) {
+    return static_cast<int>(DateTimeError::bad_year);
+  }
+  if (month < 1 || month > 12) {
+    return static_cast<int>(DateTimeError::bad_month);
+  }
+  if (day < 1 ||
+      (day > 28 && day > static_cast<int>(days_in_month(year, static_cast<unsigned>(month))))) {
+    return static_cast<int>(DateTimeError::bad_day);
+  }
+  if (hour > 23) {
+    return static_cast<int>(DateTimeError::bad_hour);
+  }
+  if (minute > 59) {
+    return static_cast<int>(DateTimeError::bad_minute);
+  }
+  if (second > 59) {
+    return static_cast<int>(DateTimeError::bad_second);
+  }
+  return 0;
+}
+
 boost::system::error_code validate(const Parts& p) {
-  if (p.year == 0) {
-    return DateTimeError::bad_year;
-  }
-  if (p.month < 1 || p.month > 12) {
-    return DateTimeError::bad_month;
-  }
-  if (p.day < 1 ||
-      p.day > static_cast<int>(days_in_month(p.year, static_cast<unsigned>(p.month)))) {
-    return DateTimeError::bad_day;
-  }
-  if (p.hour > 23) {
-    return DateTimeError::bad_hour;
-  }
-  if (p.minute > 59) {
-    return DateTimeError::bad_minute;
-  }
-  if (p.second > 59) {
-    return DateTimeError::bad_second;
+  const int error = calendar_error(p.year, p.month, p.day, p.hour, p.minute, p.second);
+  if (error != 0) {
+    return static_cast<DateTimeError>(error);
   }
   return {};
+}
+
+// Seconds since 1970-01-01 of a wall time, as if it were UTC.
+std::int64_t wall_seconds_of(int year, int month, int day, int hour, int minute, int second) {
+  const std::int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
 std::string_view trim_spaces(std::string_view s) {
@@ -266,9 +284,7 @@ Result<Parts> parse_iso(std::string_view s) {
 }
 
 std::int64_t wall_seconds(const Parts& p) {
-  const std::int64_t days =
-      days_from_civil(p.year, static_cast<unsigned>(p.month), static_cast<unsigned>(p.day));
-  return days * 86400 + p.hour * 3600 + p.minute * 60 + p.second;
+  return wall_seconds_of(p.year, p.month, p.day, p.hour, p.minute, p.second);
 }
 
 void append_number(std::string& out, int value, int width) {
@@ -427,17 +443,14 @@ std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, cha
   const auto two = [&](std::string_view s, std::size_t at) {
     return (s[at] - '0') * 10 + (s[at + 1] - '0');
   };
-  // The parts checked as validate() checks them, without a Parts made and passed: a day past
-  // the 28th is the only one that needs its month's length.
+  // The parts checked as validate() checks them, without a Parts made and passed.
   const int year = two(t, 0) * 100 + two(t, 2);
   const int month = two(t, 4);
   const int day = two(t, 6);
   const int hour = two(t, 8);
   const int minute = two(t, 10);
   const int second = n == 14 ? two(t, 12) : 0;
-  if (year == 0 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 ||
-      second > 59 ||
-      (day > 28 && day > static_cast<int>(days_in_month(year, static_cast<unsigned>(month))))) {
+  if (calendar_error(year, month, day, hour, minute, second) != 0) {
     return 0;
   }
   int offset = 0;
@@ -449,9 +462,7 @@ std::size_t common_datetime_to_iso(std::string_view t, const TimeZone& zone, cha
     }
     offset = (rest[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
   } else {
-    const std::int64_t days =
-        days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    offset = zone.offset_for_local(days * 86400 + hour * 3600 + minute * 60 + second);
+    offset = zone.offset_for_local(wall_seconds_of(year, month, day, hour, minute, second));
   }
   char* at = put_digits_as_date(t.data(), out);
   *at++ = 'T';
