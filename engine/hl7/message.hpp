@@ -112,6 +112,7 @@ class Message {
   std::string_view raw_;
   Delimiters delimiters_;
   std::vector<SegmentIndex> segments_;
+  // Per segment, where each of its parts begins, then its end mark: one past its last byte.
   std::vector<std::uint32_t> parts_;
 };
 

@@ -171,6 +171,9 @@ std::optional<ParseError> MessageParser::end_segment(std::size_t at) {
                             static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(at),
                             static_cast<std::uint32_t>(segment_first_part_),
                             static_cast<std::uint32_t>(part_count)});
+  // Where a part after the last would begin, as if a separator stood at the segment's end: the
+  // last part ends one byte before it, as every other part does (Segment::Parts reads it).
+  out_.parts_.push_back(static_cast<std::uint32_t>(at + 1));
   return std::nullopt;
 }
 
@@ -181,7 +184,7 @@ std::optional<ParseError> MessageParser::scan() {
   std::size_t after_terminator = kInSegment;
   std::optional<ParseError> failure;
   out_.segments_.reserve(32);
-  out_.parts_.reserve(n / 8);
+  out_.parts_.reserve(n / 8 + 32);  // parts mostly hold eight bytes or more; an end mark per segment
   begin_segment(0);
 
   for_each_special(bytes_, out_.delimiters_.field, [&](std::size_t at, char c) {

@@ -8,9 +8,7 @@ Element Segment::part(std::size_t index) const {
   if (index >= parts_.size()) {
     return {};
   }
-  const std::size_t begin = parts_[index] - base_;
-  const std::size_t end = index + 1 < parts_.size() ? parts_[index + 1] - base_ - 1 : raw_.size();
-  return Element(raw_.substr(begin, end - begin), delimiters_, Element::Level::field);
+  return Element(parts().text(index), delimiters_, Element::Level::field);
 }
 
 std::size_t Segment::field_count() const {

@@ -43,23 +43,21 @@ class Segment {
       if (index >= count_) {
         return {};
       }
-      const char* const begin = origin_ + offsets_[index];
-      const char* const end = index + 1 < count_ ? origin_ + offsets_[index + 1] - 1 : end_;
-      return {begin, static_cast<std::size_t>(end - begin)};
+      // offsets_[count_] is where a part after the last would begin (the parser's end mark), so
+      // the last part needs no case of its own.
+      const std::uint32_t begin = offsets_[index];
+      return {origin_ + begin, offsets_[index + 1] - begin - 1};
     }
 
    private:
     friend class Segment;
-    Parts(const char* origin, const std::uint32_t* offsets, std::size_t count, const char* end)
-        : origin_(origin), offsets_(offsets), count_(count), end_(end) {}
+    Parts(const char* origin, const std::uint32_t* offsets, std::size_t count)
+        : origin_(origin), offsets_(offsets), count_(count) {}
     const char* origin_;  // the message's first byte, where the offsets count from
     const std::uint32_t* offsets_;
     std::size_t count_;
-    const char* end_;  // the segment's end, before its terminator
   };
-  Parts parts() const {
-    return {raw_.data() - base_, parts_.data(), parts_.size(), raw_.data() + raw_.size()};
-  }
+  Parts parts() const { return {raw_.data() - base_, parts_.data(), parts_.size()}; }
   const Delimiters& delimiters() const { return delimiters_; }
 
   // The segment text without its terminator.
@@ -79,7 +77,9 @@ class Segment {
 
   std::string_view raw_;
   std::string_view terminator_;
-  std::span<const std::uint32_t> parts_;  // offsets (in the message) where each part begins
+  // Offsets (in the message) where each part begins; one more follows the span, where a part
+  // after the last would begin (one past the segment's end).
+  std::span<const std::uint32_t> parts_;
   std::size_t base_ = 0;                   // offset of raw_ in the message
   Delimiters delimiters_;
   std::size_t number_ = 0;

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace hisbridge::hl7 {
 namespace {
@@ -97,19 +99,37 @@ TEST(MessageTest, SegmentIdsReadWithoutMakingSegments) {
   EXPECT_EQ(bare.segment_id(3), "PID");
 }
 
-TEST(MessageTest, ASegmentsPartsReadAsPartTextReadsThem) {
-  // Every segment of a message and the last one without a terminator, each part and one past
-  // them: the same bytes at the same place (an absent part: no bytes).
-  for (const std::string_view bytes : {kOru, std::string_view("MSH|^~\\&|A||\rPID|1||X^Y||")}) {
+TEST(MessageTest, ASegmentsPartsAreItsTextBetweenFieldSeparators) {
+  // Every segment, whatever ends it (CR, CRLF with a blank line after, nothing at the end of the
+  // message, an empty last field): part i is the i-th piece of the segment's text split at `|`,
+  // viewed in place; past the last, no bytes. The parser's end mark after each segment's parts
+  // is what ends the last one.
+  for (const std::string_view bytes :
+       {kOru, std::string_view("MSH|^~\\&|A||\rPID|1||X^Y||"),
+        std::string_view("MSH|^~\\&|A\r\nPID|1||X\r\n   \r\nOBX|1|NM|Z||7\r\n")}) {
     const Message m = parse_ok(bytes);
     for (std::size_t n = 1; n <= m.segment_count(); ++n) {
       const Segment segment = m.segment(n);
+      const std::string_view raw = segment.raw();
+      std::vector<std::string_view> pieces;
+      for (std::size_t begin = 0;;) {
+        const std::size_t bar = raw.find('|', begin);
+        pieces.push_back(raw.substr(begin, bar == std::string_view::npos ? bar : bar - begin));
+        if (bar == std::string_view::npos) {
+          break;
+        }
+        begin = bar + 1;
+      }
       const Segment::Parts parts = segment.parts();
-      for (std::size_t i = 0; i <= segment.field_count() + 1; ++i) {
-        const std::string_view expected = segment.part_text(i);
+      for (std::size_t i = 0; i < pieces.size() + 2; ++i) {
         const std::string_view got = parts.text(i);
-        EXPECT_EQ(got, expected) << n << " " << i;
-        EXPECT_EQ(got.data(), expected.data()) << n << " " << i;
+        if (i < pieces.size()) {
+          EXPECT_EQ(got, pieces[i]) << n << " " << i;
+          EXPECT_EQ(got.data(), pieces[i].data()) << n << " " << i;
+        } else {
+          EXPECT_TRUE(got.empty()) << n << " " << i;
+        }
+        EXPECT_EQ(segment.part_text(i), got) << n << " " << i;
       }
     }
   }
