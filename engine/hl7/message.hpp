@@ -77,6 +77,17 @@ class Message {
     const SegmentIndex& s = segments_[number - 1];
     return raw_.substr(s.begin, std::min<std::size_t>(3, s.end - s.begin));
   }
+  // The text and the parts of segment `number` (1-based, in range) as segment(number).raw() and
+  // .parts() give them, without making the Segment (for a reader that takes a few parts of many
+  // segments).
+  std::string_view segment_text(std::size_t number) const {
+    const SegmentIndex& s = segments_[number - 1];
+    return raw_.substr(s.begin, s.end - s.begin);
+  }
+  Segment::Parts segment_parts(std::size_t number) const {
+    const SegmentIndex& s = segments_[number - 1];
+    return {raw_.data(), parts_.data() + s.first_part, s.part_count};
+  }
   std::optional<Segment> find(std::string_view id, std::size_t occurrence = 1) const;
   std::vector<Segment> all(std::string_view id) const;
 

@@ -51,6 +51,7 @@ class Segment {
 
    private:
     friend class Segment;
+    friend class Message;
     Parts(const char* origin, const std::uint32_t* offsets, std::size_t count)
         : origin_(origin), offsets_(offsets), count_(count) {}
     const char* origin_;  // the message's first byte, where the offsets count from

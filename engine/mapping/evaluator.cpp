@@ -130,6 +130,8 @@ void Evaluator::start(const hl7::Message& message) {
     keys_[n - 1] = segment_key(message.segment_id(n));
   }
   segments_.resize(count);  // made when first read: a mapping reads a few of a message's segments
+  delimiters_ = message.delimiters();
+  components_ = component_finder(delimiters_);
   // MSH-9.1 and MSH-9.2 over the old texts, read as hl7::Element reads them: parts of the whole
   // field between `^`, decoded.
   const hl7::Segment msh = message.segment(1);

@@ -151,6 +151,8 @@ class Evaluator {
   // Segment n (1-based), made at its first read in the message; `may_escape` false when it
   // holds no escape character.
   const hl7::Segment& prepared_segment(std::size_t n, bool& may_escape);
+  // Whether segment n holds the escape character, looked for in its text.
+  bool holds_escape(std::size_t n) const;
   void read_from(const hl7::Segment& segment, bool may_escape, const Expr& e, Value& out);
   // The segment a path reads in the current scopes, made ready (`may_escape` as for
   // prepared_segment); null when there is none.
@@ -231,7 +233,12 @@ class Evaluator {
   // The message's segments, [0] is segment 1, each made at its first read (escapes_ says so).
   std::vector<hl7::Segment> segments_;
   std::vector<std::uint32_t> keys_;  // segment_key() of each segment's id, [0] is segment 1
-  std::vector<std::int8_t> escapes_;   // per segment: holds an escape character; -1 not known
+  // Per segment: holds an escape character; -1 not known, and segments_ does not hold it yet.
+  std::vector<std::int8_t> escapes_;
+  // The message's delimiters (every segment has them), and the finder of a component's end that
+  // read_head uses for every row's head: made once per message, not once per row.
+  hl7::Delimiters delimiters_;
+  PairFinder components_;
   std::size_t header_end_ = 0;        // inside a for_each: the first segment of the first group
   std::string type_;                  // "ORU^R01", or the XML root's name
   std::string code_;                  // "ORU"

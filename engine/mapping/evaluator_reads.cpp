@@ -80,12 +80,16 @@ const hl7::Segment& Evaluator::prepared_segment(std::size_t n, bool& may_escape)
   std::int8_t& escapes = escapes_[n - 1];
   if (escapes < 0) {  // the segment's first read in this message
     segment = message_->segment(n);
-    const char escape = segment.delimiters().escape;
-    const std::string_view raw = segment.raw();
-    escapes = escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr ? 1 : 0;
+    escapes = holds_escape(n) ? 1 : 0;
   }
   may_escape = escapes != 0;
   return segment;
+}
+
+bool Evaluator::holds_escape(std::size_t n) const {
+  const char escape = delimiters_.escape;
+  const std::string_view raw = message_->segment_text(n);
+  return escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr;
 }
 
 void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Expr& e,
@@ -96,14 +100,17 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
 }
 
 std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPlan& plan) {
-  // Copies, so that the values' bytes written in between do not make the compiler read the
-  // segment and the message's end again for each column.
-  const hl7::Segment head = head_segment();
-  const hl7::Segment::Parts parts = head.parts();
-  const bool may_escape = head_may_escape_;
+  // The head's parts read from the message's index (no Segment made for them), and copies of
+  // what every read takes, so that the values' bytes written in between do not make the
+  // compiler read them again for each column.
+  // A head read by a path elsewhere (a memo's) was made ready then; else its escape is looked
+  // for here, and the Segment made only if a read below needs it.
+  const hl7::Segment::Parts parts = message_->segment_parts(head_number_);
+  const std::int8_t known = escapes_[head_number_ - 1];
+  const bool may_escape = known < 0 ? holds_escape(head_number_) : known != 0;
   const char* const readable = readable_;
-  const hl7::Delimiters d = head.delimiters();
-  const PairFinder components = component_finder(d);
+  const hl7::Delimiters d = delimiters_;
+  const PairFinder components = components_;
   // Whole fields and components of the first repetition (what nearly every column reads) as
   // narrowed_raw reads them, each kind in a tight loop; every other path through read_from.
   for (const HeadRead& r : plan.head_fields) {
@@ -111,7 +118,7 @@ std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPl
     if (d.repetition == '~' || !holds_byte(text, d.repetition)) {
       set_decoded(text, d, may_escape, sink_, values[r.column]);
     } else {
-      read_from(head, may_escape, exprs[r.column], values[r.column]);
+      read_from(head_segment(), may_escape, exprs[r.column], values[r.column]);
     }
   }
   for (const HeadRead& r : plan.head_components) {
@@ -122,7 +129,7 @@ std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPl
     set_decoded(text, d, may_escape, sink_, values[r.column]);
   }
   for (const HeadRead& r : plan.head_others) {
-    read_from(head, may_escape, exprs[r.column], values[r.column]);
+    read_from(head_segment(), may_escape, exprs[r.column], values[r.column]);
   }
   std::uint64_t from_memo = 0;
   for (const HeadRead& r : plan.head_memos) {

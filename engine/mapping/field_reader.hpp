@@ -68,6 +68,7 @@ namespace hisbridge::mapping {
 // lane cost as much as a short search.
 class PairFinder {
  public:
+  PairFinder() : PairFinder('^', '~') {}
   PairFinder(char a, char b)
       : a_(a), b_(b)
 #if defined(__SSE2__)
