@@ -121,8 +121,13 @@ TEST(MessageTest, ASegmentsPartsAreItsTextBetweenFieldSeparators) {
         begin = bar + 1;
       }
       const Segment::Parts parts = segment.parts();
+      const Segment::Parts indexed = m.segment_parts(n);  // no Segment made
+      EXPECT_EQ(m.segment_text(n), raw);
+      EXPECT_EQ(m.segment_text(n).data(), raw.data());
       for (std::size_t i = 0; i < pieces.size() + 2; ++i) {
         const std::string_view got = parts.text(i);
+        EXPECT_EQ(indexed.text(i), got) << n << " " << i;
+        EXPECT_EQ(indexed.text(i).data(), got.data()) << n << " " << i;
         if (i < pieces.size()) {
           EXPECT_EQ(got, pieces[i]) << n << " " << i;
           EXPECT_EQ(got.data(), pieces[i].data()) << n << " " << i;
