@@ -109,6 +109,11 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
       plan.steps.push_back({step, i});
     }
   }
+  plan.columns = rule.columns.size();
+  plan.reads_head = !plan.head_fields.empty() || !plan.head_components.empty() ||
+                    !plan.head_others.empty() || !plan.head_memos.empty();
+  plan.key = rule.shape->key;
+  plan.has_events = !rule.events.empty();
   return plan;
 }
 
@@ -322,23 +327,26 @@ bool Evaluator::each_row(const RecordRule& rule, std::size_t depth, MappingOutpu
   push_scope({groups_[depth][0], {}, groups_[depth][0].end});
   bool ok = true;
   last_row_ = nullptr;
-  // Indexes, not iterators: a collect in a row may grow groups_ (never this depth's vector).
-  for (std::size_t i = 0; ok && i < groups_[depth].size(); ++i) {
+  const RowPlan& plan = plans_[static_cast<std::size_t>(&rule - program_.records.data())];
+  // Indexes, not iterators: a collect in a row may grow groups_, never this depth's vector.
+  const std::size_t count = groups_[depth].size();
+  for (std::size_t i = 0; ok && i < count; ++i) {
     const SegmentGroup group = groups_[depth][i];
+    const bool alone = group.head_alone();
     if (i > 0) {
       // Between groups that are their heads alone, every segment but the head is found where
       // it was: a definition remembered under this head (an order's number, for its results)
       // has the value it had in the last row computed (last_row_ is forgotten after any other
       // group).
-      inherited_ = group.head_alone() ? last_row_ : nullptr;
+      inherited_ = alone ? last_row_ : nullptr;
       next_row_scope(group);
     }
     if (visited_[group.head] == 0) {
       visited_[group.head] = 1;
       ++visited_count_;
     }
-    ok = emit_row(rule, out);
-    if (!group.head_alone()) {
+    ok = emit_planned_row(rule, plan, out);
+    if (!alone) {
       last_row_ = nullptr;
     }
   }
@@ -415,6 +423,12 @@ std::string Evaluator::where_am_i() const {
 }
 
 bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
+  return emit_planned_row(rule, plans_[static_cast<std::size_t>(&rule - program_.records.data())],
+                          out);
+}
+
+bool Evaluator::emit_planned_row(const RecordRule& rule, const RowPlan& plan,
+                                 MappingOutput& out) {
   if (row_condition_ != nullptr) {
     bool taken = false;
     if (!test(*row_condition_, taken)) {
@@ -429,16 +443,15 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
     record.shape = rule.shape;
   }
   std::vector<Value>& row = record.values;
-  row.resize(rule.columns.size());
+  const std::size_t columns = plan.columns;
+  row.resize(columns);
   row_ = &row;
-  const RowPlan& plan = plans_[static_cast<std::size_t>(&rule - program_.records.data())];
   // Walked by local pointers: row_filled_ is read by evaluations (a `column` reference), so the
   // compiler reloads whatever it would index by it after each call.
-  const std::size_t columns = rule.columns.size();
   const Expr* const exprs = rule.columns.data();
   Value* const values = row.data();
   std::uint64_t from_memo = 0;  // head_memo_use columns read_head took from their memo
-  if (plan.reads_head()) {
+  if (plan.reads_head) {
     from_memo = read_head(exprs, values, plan);
   }
   const RowPlan::Step* const steps = plan.steps.data();
@@ -477,8 +490,8 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   }
   row_filled_ = columns;  // every column, for the events
   last_row_ = values;
-  for (const std::size_t k : rule.shape->key) {
-    if (row[k].is_null()) {
+  for (const std::size_t k : plan.key) {
+    if (values[k].is_null()) {
       row_ = nullptr;
       if (rule.skip_without_key) {
         return true;
@@ -488,7 +501,7 @@ bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
   }
   // Events may use every column of the row (row_ stays set for `{"column": ...}`). Most rows
   // (results) have none: no call for them.
-  const bool events_ok = rule.events.empty() || emit_events(rule, row, out);
+  const bool events_ok = !plan.has_events || emit_events(rule, row, out);
   row_ = nullptr;
   if (!events_ok) {
     return false;
