@@ -222,12 +222,6 @@ void Evaluator::finish(MappingOutput& out) {
   out.events.set_size(events_used_, kMaxKept);
 }
 
-// The record written next: one left in `out` by an earlier message, or a new one. Every value
-// in it is overwritten before it counts as written.
-Record& Evaluator::record_slot(MappingOutput& out) { return out.records.slot(records_used_); }
-
-ClinicalEvent& Evaluator::event_slot(MappingOutput& out) { return out.events.slot(events_used_); }
-
 bool Evaluator::run_rules(MappingOutput& out) {
   error_.clear();
   if (!handles(type_, code_)) {

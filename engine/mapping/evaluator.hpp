@@ -110,8 +110,10 @@ class Evaluator {
   void start(const hl7::Message& message);
   bool run_rules(MappingOutput& out);
   void finish(MappingOutput& out);
-  Record& record_slot(MappingOutput& out);
-  ClinicalEvent& event_slot(MappingOutput& out);
+  // The record (event) written next: one left in `out` by an earlier message, or a new one.
+  // Every value in it is overwritten before it counts as written.
+  Record& record_slot(MappingOutput& out) { return out.records.slot(records_used_); }
+  ClinicalEvent& event_slot(MappingOutput& out) { return out.events.slot(events_used_); }
   bool convert_time(const Transform& step, Value& value);
   bool each_group(const RecordRule& rule, std::size_t depth, std::size_t begin, std::size_t end,
                   MappingOutput& out);

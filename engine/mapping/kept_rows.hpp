@@ -83,8 +83,8 @@ class KeptRows {
   // For a writer that overwrites elements in place: element `i` (at most size() past the ones
   // stored) as it was left, default-made when there was none. Not counted until set_size().
   T& slot(std::size_t i) {
-    if (i == items_.size()) {
-      items_.emplace_back();
+    if (i == items_.size()) [[unlikely]] {
+      grow();
     }
     return items_[i];
   }
@@ -102,6 +102,9 @@ class KeptRows {
   }
 
  private:
+  // Out of line: a writer takes a slot per row, and after the first messages there is one.
+  [[gnu::noinline]] void grow() { items_.emplace_back(); }
+
   template <class It>
   void assign(It first, It last) {
     size_ = 0;
