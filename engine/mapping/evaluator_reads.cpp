@@ -27,35 +27,6 @@ void Evaluator::pop_scope() {
   note_head();
 }
 
-void Evaluator::next_row_scope(const SegmentGroup& group) {
-  Scope& scope = scopes_.back();
-  const SegmentGroup previous = scope.group;
-  scope.group = group;
-  scope.own_end = group.end;
-  head_number_ = group.head;
-  head_key_ = keys_[group.head - 1];
-  head_ = nullptr;
-  // A group that is its head alone (an OBX without NTE) holds nothing another path could find
-  // (the head's id is looked at first, never kept in found_): what the last row found in the
-  // groups around it stands, what it found in its own group does not. Otherwise all is
-  // forgotten, as at any other change of scopes.
-  if (!group.head_alone()) {
-    forget_segments();
-    return;
-  }
-  if (previous.head_alone()) {
-    return;  // its one segment, the head, is never kept in found_: all that is kept stands
-  }
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < found_count_; ++i) {
-    const std::size_t n = found_[i].number;
-    if (n < previous.begin || n >= previous.end) {  // 0 (none) included
-      found_[kept++] = found_[i];
-    }
-  }
-  found_count_ = kept;
-}
-
 void Evaluator::note_head() {
   forget_segments();
   head_number_ = scopes_.empty() ? 0 : scopes_.back().group.head;
