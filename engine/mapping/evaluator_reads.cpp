@@ -231,9 +231,9 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     bool may_escape = true;
     const hl7::Segment* segment = path_segment(part, may_escape);
     std::string_view text;
+    // Every segment has the message's delimiters: its component finder is components_.
     if (segment != nullptr &&
-        !packed_raw(segment->parts(), component_finder(segment->delimiters()),
-                    memo.paths[i].packed, readable_, text) &&
+        !packed_raw(segment->parts(), components_, memo.paths[i].packed, readable_, text) &&
         !narrowed_raw(*segment, part, readable_, text)) {
       // read through hl7::Element, not the raw text
       return evaluate_define(program_.defines[index], out);
