@@ -174,7 +174,8 @@ class Evaluator {
   // A row's plain paths on the innermost group's head (plan.head_*) read into `values`
   // (`exprs`: the rule's columns, for the paths read_head leaves to read_from), and its head
   // memos tried. Returns the columns (a bit each) of the head_memo_uses taken from their memo.
-  std::uint64_t read_head(const Expr* exprs, Value* values, const RowPlan& plan);
+  [[gnu::always_inline]] inline std::uint64_t read_head(const Expr* exprs, Value* values,
+                                                     const RowPlan& plan);
   // Whether the memo of `define` (a head_memo_use) holds the value for `text`, its first path's
   // raw text, as use_raw_memo would find it; if so `out` is set to it.
   [[gnu::always_inline]] inline bool head_memo_hit(std::uint32_t define, std::string_view text,

@@ -70,66 +70,6 @@ void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Ex
   }
 }
 
-std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPlan& plan) {
-  // The head's parts read from the message's index (no Segment made for them), and copies of
-  // what every read takes, so that the values' bytes written in between do not make the
-  // compiler read them again for each column.
-  // A head read by a path elsewhere (a memo's) was made ready then; else its escape is looked
-  // for here, and the Segment made only if a read below needs it.
-  const hl7::Segment::Parts parts = message_->segment_parts(head_number_);
-  const std::int8_t known = escapes_[head_number_ - 1];
-  const bool may_escape = known < 0 ? holds_escape(head_number_) : known != 0;
-  const char* const readable = readable_;
-  const hl7::Delimiters d = delimiters_;
-  const PairFinder components = components_;
-  // Whole fields and components of the first repetition (what nearly every column reads) as
-  // narrowed_raw reads them, each kind in a tight loop; every other path through read_from.
-  for (const HeadRead& r : plan.head_fields) {
-    const std::string_view text = parts.text(r.path.part);
-    if (d.repetition == '~' || !holds_byte(text, d.repetition)) {
-      set_decoded(text, d, may_escape, sink_, values[r.column]);
-    } else {
-      read_from(head_segment(), may_escape, exprs[r.column], values[r.column]);
-    }
-  }
-  for (const HeadRead& r : plan.head_components) {
-    std::string_view text = parts.text(r.path.part);
-    if (!part_within(text, components, r.path.component, readable)) {
-      text = {};
-    }
-    set_decoded(text, d, may_escape, sink_, values[r.column]);
-  }
-  for (const HeadRead& r : plan.head_others) {
-    read_from(head_segment(), may_escape, exprs[r.column], values[r.column]);
-  }
-  std::uint64_t from_memo = 0;
-  for (const HeadRead& r : plan.head_memos) {
-    std::string_view text;
-    if (packed_raw(parts, components, r.path, readable, text) &&
-        head_memo_hit(r.define, text, values[r.column])) {
-      from_memo |= std::uint64_t{1} << r.column;
-    }
-  }
-  return from_memo;
-}
-
-bool Evaluator::head_memo_hit(std::uint32_t define, std::string_view text, Value& out) const {
-  const RawMemo& memo = raw_memos_[define];
-  if (memo.message != message_serial_) {
-    return false;
-  }
-  if (is_null_text(text)) {
-    // Null: use_raw_memo would read the next path; with none, the memo of no value holds.
-    if (memo.paths.size() != 1 || memo.part != 1) {
-      return false;
-    }
-  } else if (memo.part != 0 || memo.raw != text) {
-    return false;
-  }
-  out.set(memo.value.type, memo.value.text);
-  return true;
-}
-
 std::size_t Evaluator::segment_for(const Expr& e) {
   // Called for every path a row reads: a row's columns mostly read a few segments, each found
   // once per row and then remembered until the scopes change.
