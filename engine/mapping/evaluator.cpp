@@ -156,7 +156,8 @@ void Evaluator::start(const hl7::Message& message) {
     type_ += '^';
     type_.append(event);
   }
-  escapes_.assign(count, -1);
+  segment_states_.assign(count, 0);
+  mark_escapes(message);
   times_used_ = 0;
   forget_segments();
   ++message_serial_;
@@ -279,8 +280,7 @@ std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPl
   // A head read by a path elsewhere (a memo's) was made ready then; else its escape is looked
   // for here, and the Segment made only if a read below needs it.
   const hl7::Segment::Parts parts = message_->segment_parts(head_number_);
-  const std::int8_t known = escapes_[head_number_ - 1];
-  const bool may_escape = known < 0 ? holds_escape(head_number_) : known != 0;
+  const bool may_escape = (segment_states_[head_number_ - 1] & kEscape) != 0;
   const char* const readable = readable_;
   const hl7::Delimiters d = delimiters_;
   const PairFinder components = components_;

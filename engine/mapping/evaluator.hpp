@@ -157,8 +157,9 @@ class Evaluator {
   // Segment n (1-based), made at its first read in the message; `may_escape` false when it
   // holds no escape character.
   const hl7::Segment& prepared_segment(std::size_t n, bool& may_escape);
-  // Whether segment n holds the escape character, looked for in its text.
-  bool holds_escape(std::size_t n) const;
+  // Sets kEscape in segment_states_ for each segment of `message` that holds the escape
+  // character.
+  void mark_escapes(const hl7::Message& message);
   void read_from(const hl7::Segment& segment, bool may_escape, const Expr& e, Value& out);
   // The segment a path reads in the current scopes, made ready (`may_escape` as for
   // prepared_segment); null when there is none.
@@ -237,11 +238,14 @@ class Evaluator {
   const hl7::Message* message_ = nullptr;
   const char* readable_ = nullptr;  // the end of the message's bytes (read_raw's `readable`)
   const pugi::xml_document* document_ = nullptr;
-  // The message's segments, [0] is segment 1, each made at its first read (escapes_ says so).
+  // The message's segments, [0] is segment 1, each made at its first read (kMade says so).
   std::vector<hl7::Segment> segments_;
   std::vector<std::uint32_t> keys_;  // segment_key() of each segment's id, [0] is segment 1
-  // Per segment: holds an escape character; -1 not known, and segments_ does not hold it yet.
-  std::vector<std::int8_t> escapes_;
+  // Per segment: kEscape when it holds the escape character (known for all at the start: one
+  // search through the message, which holds a few), kMade once segments_ holds it.
+  static constexpr std::uint8_t kEscape = 1;
+  static constexpr std::uint8_t kMade = 2;
+  std::vector<std::uint8_t> segment_states_;
   // The message's delimiters (every segment has them), and the finder of a component's end that
   // read_head uses for every row's head: made once per message, not once per row.
   hl7::Delimiters delimiters_;

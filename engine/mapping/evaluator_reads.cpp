@@ -48,19 +48,44 @@ void Evaluator::path_value(const Expr& e, Value& out) {
 
 const hl7::Segment& Evaluator::prepared_segment(std::size_t n, bool& may_escape) {
   hl7::Segment& segment = segments_[n - 1];
-  std::int8_t& escapes = escapes_[n - 1];
-  if (escapes < 0) {  // the segment's first read in this message
+  std::uint8_t& state = segment_states_[n - 1];
+  if ((state & kMade) == 0) {  // the segment's first read in this message
     segment = message_->segment(n);
-    escapes = holds_escape(n) ? 1 : 0;
+    state |= kMade;
   }
-  may_escape = escapes != 0;
+  may_escape = (state & kEscape) != 0;
   return segment;
 }
 
-bool Evaluator::holds_escape(std::size_t n) const {
-  const char escape = delimiters_.escape;
-  const std::string_view raw = message_->segment_text(n);
-  return escape != '\0' && std::memchr(raw.data(), escape, raw.size()) != nullptr;
+void Evaluator::mark_escapes(const hl7::Message& message) {
+  const char escape = message.delimiters().escape;
+  const std::size_t count = message.segment_count();
+  if (escape == '\0' || count == 0) {
+    return;
+  }
+  const std::string_view raw = message.raw();
+  const char* const end = raw.data() + raw.size();
+  const char* p = raw.data();
+  std::size_t n = 1;  // escapes are found in order, and so are the segments holding them
+  while (p < end) {
+    p = static_cast<const char*>(std::memchr(p, escape, static_cast<std::size_t>(end - p)));
+    if (p == nullptr) {
+      return;
+    }
+    std::string_view text = message.segment_text(n);
+    while (text.data() + text.size() <= p) {  // p is past segment n (in its terminator, or after)
+      if (++n > count) {
+        return;
+      }
+      text = message.segment_text(n);
+    }
+    if (p < text.data()) {
+      ++p;  // between segments (a BOM, blank lines): no segment's
+      continue;
+    }
+    segment_states_[n - 1] |= kEscape;
+    p = text.data() + text.size();  // the rest of the segment need not be searched
+  }
 }
 
 void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Expr& e,

@@ -486,6 +486,35 @@ TEST(EvaluatorValuesTest, EachRowFindsItsOwnGroupsSegmentsNotTheLastRowsOnes) {
                                       "F2|g|<null>|<null>"}));
 }
 
+TEST(EvaluatorValuesTest, EscapesAreDecodedInTheSegmentsThatHoldThemAndNoOthers) {
+  // Which segments hold the escape character is found once for the message: rows (on their
+  // head) and other paths alike decode exactly there. Segments with several escapes, one
+  // after a segment without any, CRLF and a blank line between segments, the last segment
+  // without a terminator; a text that only looks escaped outside the escape character (`\T`
+  // under `#` as escape) stays as sent.
+  const auto m = compile(R"({"records": [{"table": "t", "for_each": ["OBR", "OBX"],
+      "key": ["v"], "columns": {"o": "OBR-4.2", "v": "OBX-5", "u": "OBX-6.1", "p": "PID-5"}}]})");
+  ASSERT_NE(m, nullptr);
+  const std::string crlf = "MSH|^~\\&|LIS|BV|HIS|BV|20260305081500+0700||ORU^R01|C1|P|2.5\r\n"
+                           "PID|1||P1||A\\T\\B\r\n\r\n"
+                           "OBR|1||F1|X^Gan \\T\\ thận\r\n"
+                           "OBX|1|ST|T1||plain|mg\r\n"
+                           "OBX|2|ST|T2||a\\F\\b\\.br\\c|\\S\\u\r\n"
+                           "OBX|3|ST|T3||d|e\r\n"
+                           "OBX|4|ST|T4||\\E\\x|f";
+  auto out = m->apply(crlf);
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"Gan & thận|plain|mg|A&B",
+                                                  "Gan & thận|a|b\nc|^u|A&B",
+                                                  "Gan & thận|d|e|A&B",
+                                                  "Gan & thận|\\x|f|A&B"}));
+  const std::string other_escape = "MSH|^~#&|LIS|BV|HIS|BV|20260305081500+0700||ORU^R01|C1|P|2.5\r"
+                                   "OBR|1||F1|X^Y\\T\\Z\rOBX|1|ST|T1||#T#|\\F\\";
+  out = m->apply(other_escape);
+  ASSERT_TRUE(out) << out.error().reason;
+  EXPECT_EQ(rows(*out), (std::vector<std::string>{"Y\\T\\Z|&|\\F\\|<null>"}));
+}
+
 TEST(EvaluatorValuesTest, RowsTakeDefinitionsOfTheirOwnOrderAndNotes) {
   // A definition of the segments around a row (the order's) is the same from one OBX to the
   // next; one that may read the row's own group (a note) is not: rows with and without notes,
