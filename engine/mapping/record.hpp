@@ -128,7 +128,8 @@ struct ClinicalEvent {
 };
 
 // ClinicalEvent's fields other than kind and time as pointers into `event`, in the order
-// event_fields() names them (program.hpp).
+// event_fields() names them (program.hpp). Evaluator::fill_event writes them one by one in
+// the same order: a field added here goes there too (EvaluatorEventsTest checks each).
 inline std::array<std::string_view*, 8> event_field_slots(ClinicalEvent& event) {
   return {&event.discipline, &event.order_no,   &event.visit_id,     &event.patient_id,
           &event.department, &event.priority,   &event.service_code, &event.modality};

@@ -781,6 +781,51 @@ TEST(EvaluatorEventsTest, OnlyWithATimeAndWhenTheConditionHolds) {
   EXPECT_EQ(final_event.modality, "");
 }
 
+TEST(EvaluatorEventsTest, EachFieldTakesTheRecordsColumnOfItsNameElseNothing) {
+  // Every event field from the column of the same name (the discipline too), in a row whose
+  // columns are in another order; a rule without such columns gives the mapping's discipline
+  // and empty fields, also over the events an earlier message left in a reused output.
+  const auto m = compile(R"({"discipline": "LAB", "records": [
+      {"table": "a", "for_each": "OBR", "key": ["order_no"],
+       "columns": {"modality": "OBR-24", "service_code": "OBR-4", "priority": "OBR-5",
+                   "department": "OBR-6", "patient_id": "OBR-7", "visit_id": "OBR-8",
+                   "order_no": "OBR-2", "discipline": "OBR-9", "at": "OBR-22"},
+       "events": [{"kind": "final", "time": {"column": "at"}}]},
+      {"table": "b", "for_each": "OBR", "key": ["k"], "columns": {"k": "OBR-3", "at": "OBR-22"},
+       "events": [{"kind": "final", "time": {"column": "at"}}]}]})");
+  ASSERT_NE(m, nullptr);
+  const auto obr = [](std::string_view code) {
+    return seg("OBR", {{1, "1"}, {2, "O1"}, {3, code}, {4, "SC"}, {5, "S"}, {6, "KHOA"}, {7, "P1"},
+                       {8, "V1"}, {9, "RAD"}, {22, "202603051000"}, {24, "CT"}});
+  };
+  // The first message's second event (of rule a) sits where the second's event of rule b goes.
+  const auto first = hl7::Message::parse_owned(er7({kMsh, obr("K1"), obr("K2")}));
+  const auto second = hl7::Message::parse_owned(er7({kMsh, obr("K3")}));
+  ASSERT_TRUE(first && second);
+  Evaluator evaluator(m->program());
+  MappingOutput out;
+  ASSERT_TRUE(evaluator.map_into(*first, out)) << evaluator.error();
+  ASSERT_EQ(out.events.size(), 4U);
+  ASSERT_TRUE(evaluator.map_into(*second, out)) << evaluator.error();
+  ASSERT_EQ(out.events.size(), 2U);
+  const ClinicalEvent& a = out.events[0];
+  EXPECT_EQ(a.discipline, "RAD");
+  EXPECT_EQ(a.order_no, "O1");
+  EXPECT_EQ(a.visit_id, "V1");
+  EXPECT_EQ(a.patient_id, "P1");
+  EXPECT_EQ(a.department, "KHOA");
+  EXPECT_EQ(a.priority, "S");
+  EXPECT_EQ(a.service_code, "SC");
+  EXPECT_EQ(a.modality, "CT");
+  const ClinicalEvent& b = out.events[1];
+  EXPECT_EQ(b.kind, "final");
+  ClinicalEvent expected;  // every other field empty
+  expected.kind = b.kind;
+  expected.time = b.time;
+  expected.discipline = "LAB";
+  EXPECT_EQ(b, expected);
+}
+
 // --- XML input -----------------------------------------------------------------------------
 
 TEST(EvaluatorXmlTest, XPathsReadFromEachNodeAndTheRootNameIsTheType) {
