@@ -325,7 +325,7 @@ bool Evaluator::head_memo_hit(std::uint32_t define, std::string_view text, Value
     if (memo.paths.size() != 1 || memo.part != 1) {
       return false;
     }
-  } else if (memo.part != 0 || memo.raw != text) {
+  } else if (memo.part != 0 || !same_text(memo.raw, text)) {
     return false;
   }
   out.set(memo.value.type, memo.value.text);

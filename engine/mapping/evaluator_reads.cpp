@@ -212,7 +212,7 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     break;
   }
   // A text equal to the one remembered holds no escape either (only such texts are kept).
-  if (memo.message == message_serial_ && memo.part == taken && memo.raw == raw) {
+  if (memo.message == message_serial_ && memo.part == taken && same_text(memo.raw, raw)) {
     out.set(memo.value.type, memo.value.text);
     return true;
   }

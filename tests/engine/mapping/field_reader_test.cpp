@@ -104,6 +104,28 @@ Expr path_expr(const std::string& text) {
   return e;
 }
 
+TEST(FieldReaderTest, SameTextComparesEveryByteOfEveryLength) {
+  // Texts of 0 to 40 bytes, equal, and differing at each position in turn (words compared
+  // up to 24 bytes, memcmp past that), and of different lengths with a common start.
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string a;
+    for (std::size_t i = 0; i < n; ++i) {
+      a += static_cast<char>('0' + i % 10);
+    }
+    const std::string b = a;
+    EXPECT_TRUE(same_text(a, b)) << n;
+    for (std::size_t at = 0; at < n; ++at) {
+      std::string c = a;
+      c[at] = 'x';
+      EXPECT_FALSE(same_text(a, c)) << n << " " << at;
+      EXPECT_FALSE(same_text(c, a)) << n << " " << at;
+    }
+    EXPECT_FALSE(same_text(a, a + "0")) << n;
+    EXPECT_FALSE(same_text(a + "0", a)) << n;
+  }
+  EXPECT_TRUE(same_text(std::string_view(), std::string_view()));
+}
+
 TEST(FieldReaderTest, EachPathIsReadTheWayItsShapeAsks) {
   EXPECT_EQ(path_expr("OBX-5").raw_read, Expr::RawRead::field);
   EXPECT_EQ(path_expr("OBX-3.1").raw_read, Expr::RawRead::component);
