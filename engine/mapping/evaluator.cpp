@@ -277,8 +277,8 @@ std::uint64_t Evaluator::read_head(const Expr* exprs, Value* values, const RowPl
   // The head's parts read from the message's index (no Segment made for them), and copies of
   // what every read takes, so that the values' bytes written in between do not make the
   // compiler read them again for each column.
-  // A head read by a path elsewhere (a memo's) was made ready then; else its escape is looked
-  // for here, and the Segment made only if a read below needs it.
+  // Whether it holds an escape was marked at the message's start; its Segment is made only if a
+  // read below needs one (read_from).
   const hl7::Segment::Parts parts = message_->segment_parts(head_number_);
   const bool may_escape = (segment_states_[head_number_ - 1] & kEscape) != 0;
   const char* const readable = readable_;
