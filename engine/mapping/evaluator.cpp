@@ -240,7 +240,7 @@ bool Evaluator::run_rules(MappingOutput& out) {
     // A rule for other message types is skipped whole: not walked, and not reported. A
     // condition on the message is tested once for each message type (it reads nothing else),
     // one on the row's values for each row.
-    const std::size_t index = static_cast<std::size_t>(&rule - program_.records.data());
+    const std::size_t index = rule_index(rule);
     row_condition_ = rule.when.get();
     if (rule.when && message_level(*rule.when)) {
       row_condition_ = nullptr;
@@ -381,7 +381,7 @@ bool Evaluator::each_row(const RecordRule& rule, std::size_t depth, MappingOutpu
   push_scope({groups_[depth][0], {}, groups_[depth][0].end});
   bool ok = true;
   last_row_ = nullptr;
-  const RowPlan& plan = plans_[static_cast<std::size_t>(&rule - program_.records.data())];
+  const RowPlan& plan = plans_[rule_index(rule)];
   // Indexes, not iterators: a collect in a row may grow groups_, never this depth's vector.
   const std::size_t count = groups_[depth].size();
   for (std::size_t i = 0; ok && i < count; ++i) {
@@ -477,8 +477,7 @@ std::string Evaluator::where_am_i() const {
 }
 
 bool Evaluator::emit_row(const RecordRule& rule, MappingOutput& out) {
-  return emit_planned_row(rule, plans_[static_cast<std::size_t>(&rule - program_.records.data())],
-                          out);
+  return emit_planned_row(rule, plans_[rule_index(rule)], out);
 }
 
 bool Evaluator::emit_planned_row(const RecordRule& rule, const RowPlan& plan,

@@ -104,6 +104,10 @@ class Evaluator {
     bool has_events = false;
   };
   static RowPlan plan_row(const Program& program, const RecordRule& rule);
+  // The position of `rule` (one of program_.records) there: its plan's and its taken_for_type_'s.
+  std::size_t rule_index(const RecordRule& rule) const {
+    return static_cast<std::size_t>(&rule - program_.records.data());
+  }
 
   bool handles(std::string_view type, std::string_view code) const;
   void keep_message(const hl7::Message& message, MappingOutput& out);
