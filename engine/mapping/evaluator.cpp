@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "engine/hl7/escape.hpp"
 #include "engine/mapping/field_reader.hpp"
@@ -114,6 +115,21 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
                     !plan.head_others.empty() || !plan.head_memos.empty();
   plan.key = rule.shape->key;
   plan.has_events = !rule.events.empty();
+  // A row's own column (as column_of() takes it: a `column` and nothing more).
+  const auto own_column = [&](const Expr& e) {
+    return e.kind == Expr::Kind::column && e.transforms.empty() && e.column < plan.columns
+               ? static_cast<std::uint32_t>(e.column)
+               : RowPlan::Event::kNone;
+  };
+  for (const EventRule& er : rule.events) {
+    RowPlan::Event event;
+    event.time_column = own_column(er.time);
+    if (er.when && (er.when->kind == Condition::Kind::equals ||
+                    er.when->kind == Condition::Kind::in)) {
+      event.when_column = own_column(er.when->value);
+    }
+    plan.events.push_back(event);
+  }
   return plan;
 }
 
@@ -131,8 +147,33 @@ void Evaluator::start(const hl7::Message& message) {
   document_ = nullptr;
   const std::size_t count = message.segment_count();
   keys_.resize(count);
+  segment_states_.resize(count);
+  // Each segment's key and whether it holds the escape character, in one walk: the escapes
+  // are found in order (a message holds a few), and a segment found to hold one is not
+  // searched further.
+  const char escape = message.delimiters().escape;
+  const char* const raw_end = readable_;
+  const auto next_escape = [&](const char* from) -> const char* {
+    return escape == '\0' ? nullptr
+                          : static_cast<const char*>(std::memchr(
+                                from, escape, static_cast<std::size_t>(raw_end - from)));
+  };
+  const char* escape_at = next_escape(message.raw().data());
   for (std::size_t n = 1; n <= count; ++n) {
-    keys_[n - 1] = segment_key(message.segment_id(n));
+    const std::string_view text = message.segment_text(n);
+    keys_[n - 1] = segment_key(text.substr(0, 3));  // its id, as segment_id() gives it
+    const char* const end = text.data() + text.size();
+    std::uint8_t state = 0;
+    if (escape_at != nullptr && escape_at < end) {
+      if (escape_at < text.data()) {  // between segments (a BOM, blank lines): no segment's
+        escape_at = next_escape(text.data());
+      }
+      if (escape_at != nullptr && escape_at < end) {
+        state = kEscape;
+        escape_at = next_escape(end);
+      }
+    }
+    segment_states_[n - 1] = state;
   }
   segments_.resize(count);  // made when first read: a mapping reads a few of a message's segments
   delimiters_ = message.delimiters();
@@ -156,8 +197,6 @@ void Evaluator::start(const hl7::Message& message) {
     type_ += '^';
     type_.append(event);
   }
-  segment_states_.assign(count, 0);
-  mark_escapes(message);
   times_used_ = 0;
   forget_segments();
   ++message_serial_;
@@ -554,7 +593,7 @@ bool Evaluator::emit_planned_row(const RecordRule& rule, const RowPlan& plan,
   }
   // Events may use every column of the row (row_ stays set for `{"column": ...}`). Most rows
   // (results) have none: no call for them.
-  const bool events_ok = !plan.has_events || emit_events(rule, row, out);
+  const bool events_ok = !plan.has_events || emit_events(rule, plan, row, out);
   row_ = nullptr;
   if (!events_ok) {
     return false;
@@ -563,17 +602,30 @@ bool Evaluator::emit_planned_row(const RecordRule& rule, const RowPlan& plan,
   return true;
 }
 
-bool Evaluator::emit_events(const RecordRule& rule, const std::vector<Value>& row,
-                            MappingOutput& out) {
-  for (const EventRule& er : rule.events) {
+bool Evaluator::emit_events(const RecordRule& rule, const RowPlan& plan,
+                            const std::vector<Value>& row, MappingOutput& out) {
+  using Planned = RowPlan::Event;
+  const Value* const values = row.data();
+  for (std::size_t i = 0; i < rule.events.size(); ++i) {
+    const EventRule& er = rule.events[i];
+    const Planned& planned = plan.events[i];
     bool taken = true;
-    if (er.when && !test(*er.when, taken)) {
+    if (planned.when_column != Planned::kNone) {
+      // As test() would: the column is not null and is one of the texts.
+      const Value& tested = values[planned.when_column];
+      taken = !tested.is_null() && std::any_of(er.when->texts.begin(), er.when->texts.end(),
+                                               [&](const std::string& t) {
+                                                 return same_text(t, tested.text);
+                                               });
+    } else if (er.when && !test(*er.when, taken)) {
       return failed_in(er.where);
     }
     if (!taken) {
       continue;
     }
-    const Value* time = column_of(er.time);  // mostly a column of the row, read in place
+    // Mostly a column of the row, read in place.
+    const Value* time =
+        planned.time_column != Planned::kNone ? &values[planned.time_column] : column_of(er.time);
     if (time == nullptr) {
       if (!eval(er.time, event_time_)) {
         return failed_in(er.where);

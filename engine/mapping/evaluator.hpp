@@ -102,6 +102,15 @@ class Evaluator {
     bool reads_head = false;
     std::vector<std::size_t> key;
     bool has_events = false;
+    // Per event of the rule, what emit_events reads of the row without evaluating anything.
+    struct Event {
+      static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+      std::uint32_t time_column = kNone;  // the time is this column of the row, as it stands
+      // A `when` that is `equals` or `in` on a column of the row, as it stands: that column
+      // (its texts are the condition's). kNone: test() decides.
+      std::uint32_t when_column = kNone;
+    };
+    std::vector<Event> events;
   };
   static RowPlan plan_row(const Program& program, const RecordRule& rule);
   // The position of `rule` (one of program_.records) there: its plan's and its taken_for_type_'s.
@@ -128,7 +137,8 @@ class Evaluator {
   // emit_row with the rule's plan at hand: inlined in each_row's loop over a rule's rows.
   [[gnu::always_inline]] inline bool emit_planned_row(const RecordRule& rule, const RowPlan& plan,
                                                       MappingOutput& out);
-  bool emit_events(const RecordRule& rule, const std::vector<Value>& row, MappingOutput& out);
+  bool emit_events(const RecordRule& rule, const RowPlan& plan, const std::vector<Value>& row,
+                   MappingOutput& out);
   bool fill_event(const EventRule& er, const std::vector<Value>& row, const Value& time,
                   ClinicalEvent& event);
   const Value* column_of(const Expr& e) const;
@@ -161,9 +171,6 @@ class Evaluator {
   // Segment n (1-based), made at its first read in the message; `may_escape` false when it
   // holds no escape character.
   const hl7::Segment& prepared_segment(std::size_t n, bool& may_escape);
-  // Sets kEscape in segment_states_ for each segment of `message` that holds the escape
-  // character.
-  void mark_escapes(const hl7::Message& message);
   void read_from(const hl7::Segment& segment, bool may_escape, const Expr& e, Value& out);
   // The segment a path reads in the current scopes, made ready (`may_escape` as for
   // prepared_segment); null when there is none.

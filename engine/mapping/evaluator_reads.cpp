@@ -57,37 +57,6 @@ const hl7::Segment& Evaluator::prepared_segment(std::size_t n, bool& may_escape)
   return segment;
 }
 
-void Evaluator::mark_escapes(const hl7::Message& message) {
-  const char escape = message.delimiters().escape;
-  const std::size_t count = message.segment_count();
-  if (escape == '\0' || count == 0) {
-    return;
-  }
-  const std::string_view raw = message.raw();
-  const char* const end = raw.data() + raw.size();
-  const char* p = raw.data();
-  std::size_t n = 1;  // escapes are found in order, and so are the segments holding them
-  while (p < end) {
-    p = static_cast<const char*>(std::memchr(p, escape, static_cast<std::size_t>(end - p)));
-    if (p == nullptr) {
-      return;
-    }
-    std::string_view text = message.segment_text(n);
-    while (text.data() + text.size() <= p) {  // p is past segment n (in its terminator, or after)
-      if (++n > count) {
-        return;
-      }
-      text = message.segment_text(n);
-    }
-    if (p < text.data()) {
-      ++p;  // between segments (a BOM, blank lines): no segment's
-      continue;
-    }
-    segment_states_[n - 1] |= kEscape;
-    p = text.data() + text.size();  // the rest of the segment need not be searched
-  }
-}
-
 void Evaluator::read_from(const hl7::Segment& segment, bool may_escape, const Expr& e,
                           Value& out) {
   if (!read_raw(segment, e, may_escape, readable_, sink_, out)) {

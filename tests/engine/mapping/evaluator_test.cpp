@@ -826,6 +826,45 @@ TEST(EvaluatorEventsTest, EachFieldTakesTheRecordsColumnOfItsNameElseNothing) {
   EXPECT_EQ(b, expected);
 }
 
+TEST(EvaluatorEventsTest, AConditionOnAColumnTakesItAsItStandsAndAnyOfItsTexts) {
+  // `equals` and `in` on a column of the row, a column with steps of its own, and the same
+  // condition on a path and on a column with a step in the condition (those evaluated): each
+  // event only where its condition holds, never for an empty status.
+  const auto m = compile(R"({"records": [{"table": "his_order", "for_each": "OBR",
+      "key": ["order_no"],
+      "columns": {"order_no": "OBR-2", "status": "OBR-25",
+                  "lowered": {"path": "OBR-25", "transform": ["lower"]},
+                  "at": {"path": "OBR-22", "transform": ["datetime"]}},
+      "events": [
+        {"kind": "final", "time": {"column": "at"},
+         "when": {"value": {"column": "status"}, "in": ["F", "C"]}},
+        {"kind": "preliminary", "time": {"column": "at"},
+         "when": {"value": {"column": "status"}, "equals": "P"}},
+        {"kind": "corrected", "time": {"column": "at"},
+         "when": {"value": {"column": "lowered"}, "equals": "c"}},
+        {"kind": "collected", "time": {"path": "OBR-7", "transform": ["datetime"]},
+         "when": {"value": "OBR-25", "equals": "F"}},
+        {"kind": "received", "time": {"column": "at"},
+         "when": {"value": {"column": "status", "transform": ["lower"]}, "in": ["p", "x"]}}]}]})");
+  ASSERT_NE(m, nullptr);
+  const auto obr = [](std::string_view order, std::string_view status) {
+    return seg("OBR", {{1, "1"}, {2, order}, {7, "202603050900"}, {22, "202603051000"},
+                       {25, status}});
+  };
+  auto out = m->apply(er7({kMsh, obr("A1", "F"), obr("A2", "P"), obr("A3", "C"), obr("A4", ""),
+                           obr("A5", "FF")}));
+  ASSERT_TRUE(out) << out.error().reason;
+  std::vector<std::string> events;
+  for (const ClinicalEvent& e : out->events) {
+    events.push_back(std::string(e.order_no) + ":" + std::string(e.kind) + "@" +
+                     std::string(e.time));
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{
+                        "A1:final@2026-03-05T10:00+07:00", "A1:collected@2026-03-05T09:00+07:00",
+                        "A2:preliminary@2026-03-05T10:00+07:00", "A2:received@2026-03-05T10:00+07:00",
+                        "A3:final@2026-03-05T10:00+07:00", "A3:corrected@2026-03-05T10:00+07:00"}));
+}
+
 // --- XML input -----------------------------------------------------------------------------
 
 TEST(EvaluatorXmlTest, XPathsReadFromEachNodeAndTheRootNameIsTheType) {
