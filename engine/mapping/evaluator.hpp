@@ -172,17 +172,15 @@ class Evaluator {
   // holds no escape character.
   const hl7::Segment& prepared_segment(std::size_t n, bool& may_escape);
   void read_from(const hl7::Segment& segment, bool may_escape, const Expr& e, Value& out);
-  // The segment a path reads in the current scopes, made ready (`may_escape` as for
-  // prepared_segment); null when there is none.
-  const hl7::Segment* path_segment(const Expr& e, bool& may_escape) {
+  // The number of the segment a path reads in the current scopes; 0 when there is none.
+  std::size_t path_segment_number(const Expr& e) {
     if (on_head(e)) {
-      const hl7::Segment& head = head_segment();
-      may_escape = head_may_escape_;  // known once the head is made ready
-      return &head;
+      return head_number_;
     }
-    const std::size_t n = message_ == nullptr ? 0 : segment_for(e);
-    return n == 0 ? nullptr : &prepared_segment(n, may_escape);
+    return message_ == nullptr ? 0 : segment_for(e);
   }
+  // Whether segment n may hold the escape character (segment_states_).
+  bool may_escape_in(std::size_t n) const { return (segment_states_[n - 1] & kEscape) != 0; }
   // A row's plain paths on the innermost group's head (plan.head_*) read into `values`
   // (`exprs`: the rule's columns, for the paths read_head leaves to read_from), and its head
   // memos tried. Returns the columns (a bit each) of the head_memo_uses taken from their memo.

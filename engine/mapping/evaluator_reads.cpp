@@ -36,13 +36,20 @@ void Evaluator::note_head() {
 }
 
 void Evaluator::path_value(const Expr& e, Value& out) {
-  bool may_escape = true;
-  const hl7::Segment* segment = path_segment(e, may_escape);
-  if (segment == nullptr) {
+  // The raw text read from the message's index: a Segment is made only for the paths
+  // read through hl7::Element.
+  const std::size_t n = path_segment_number(e);
+  if (n == 0) {
     out.set_null();
     return;
   }
-  read_from(*segment, may_escape, e, out);
+  bool may_escape = may_escape_in(n);
+  std::string_view raw;
+  if (narrowed_raw(message_->segment_parts(n), delimiters_, e, readable_, raw)) {
+    set_decoded(raw, delimiters_, may_escape, sink_, out);
+    return;
+  }
+  element_value_by_element(prepared_segment(n, may_escape), e, sink_, out);
 }
 
 
@@ -162,13 +169,15 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
   char escape = '\0';  // the escape character of raw's segment when it may hold one
   for (std::size_t i = 0; i < parts; ++i) {
     const Expr& part = *memo.paths[i].expr;
-    bool may_escape = true;
-    const hl7::Segment* segment = path_segment(part, may_escape);
+    const std::size_t n = path_segment_number(part);
+    if (n == 0) {
+      continue;  // no such segment: null, the next path is read
+    }
+    const hl7::Segment::Parts segment_parts = message_->segment_parts(n);
     std::string_view text;
     // Every segment has the message's delimiters: its component finder is components_.
-    if (segment != nullptr &&
-        !packed_raw(segment->parts(), components_, memo.paths[i].packed, readable_, text) &&
-        !narrowed_raw(*segment, part, readable_, text)) {
+    if (!packed_raw(segment_parts, components_, memo.paths[i].packed, readable_, text) &&
+        !narrowed_raw(segment_parts, delimiters_, part, readable_, text)) {
       // read through hl7::Element, not the raw text
       return evaluate_define(program_.defines[index], out);
     }
@@ -177,7 +186,7 @@ bool Evaluator::use_raw_memo(std::size_t index, Value& out) {
     }
     taken = i;
     raw = text;
-    escape = may_escape ? segment->delimiters().escape : '\0';
+    escape = may_escape_in(n) ? delimiters_.escape : '\0';
     break;
   }
   // A text equal to the one remembered holds no escape either (only such texts are kept).

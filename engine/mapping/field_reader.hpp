@@ -339,15 +339,17 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
 // end of the message's bytes.
 // Inlined by force: it is read_raw's body, and g++ left it out of line once a second caller
 // came (a call per value read).
-[[gnu::always_inline]] inline bool narrowed_raw(const hl7::Segment& segment, const Expr& e,
+// The segment is given by its parts and delimiters (a Message's index has them without a
+// Segment made).
+[[gnu::always_inline]] inline bool narrowed_raw(const hl7::Segment::Parts& parts,
+                                                const hl7::Delimiters& d, const Expr& e,
                                                 const char* readable, std::string_view& raw) {
   const Expr::RawRead how = e.raw_read;
   if (how == Expr::RawRead::element) {
     return false;
   }
   const hl7::Path& p = e.path;
-  std::string_view text = segment.part_text(e.part_index);
-  const hl7::Delimiters& d = segment.delimiters();
+  std::string_view text = parts.text(e.part_index);
   if (text.data() == nullptr) {
     text = {};
   } else if (how == Expr::RawRead::filtered) {
@@ -367,6 +369,11 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
   }
   raw = text;
   return true;
+}
+
+[[gnu::always_inline]] inline bool narrowed_raw(const hl7::Segment& segment, const Expr& e,
+                                                const char* readable, std::string_view& raw) {
+  return narrowed_raw(segment.parts(), segment.delimiters(), e, readable, raw);
 }
 
 // What of a path expression a row reads for a whole field or a component of the field's first
