@@ -330,6 +330,9 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
   if (p.repetition <= 1 && p.component != 0 && p.subcomponent == 0) {
     return Expr::RawRead::component;  // the first repetition's, as narrow_raw reads it
   }
+  if (p.repetition <= 1 && p.subcomponent != 0) {
+    return Expr::RawRead::subcomponent;  // as narrow_raw reads it
+  }
   return Expr::RawRead::narrow;
 }
 
@@ -363,6 +366,13 @@ constexpr Expr::RawRead raw_read_of(const Expr& e) {
   } else if (how == Expr::RawRead::field) {
     if (d.repetition != '~' && text.find(d.repetition) != std::string_view::npos) {
       return false;  // the joined form needs each repetition decoded on its own
+    }
+  } else if (how == Expr::RawRead::subcomponent) {
+    // narrow_raw's steps for the first repetition, inline (a department, a name's family).
+    if (!part_within(text, d.component, d.repetition, p.component != 0 ? p.component : 1,
+                     readable) ||
+        !part_within(text, d.subcomponent, d.component, p.subcomponent, readable)) {
+      text = {};
     }
   } else if (!narrow_raw(text, p, d, readable)) {
     text = {};

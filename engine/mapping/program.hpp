@@ -99,7 +99,8 @@ struct Expr {
     filtered,   // the repetition a filter picks, then `get`
     field,      // the whole field
     component,  // a component of the first repetition
-    narrow,     // anything else: repetition, component, sub-component
+    subcomponent,  // a sub-component of the first repetition (of its first component if none)
+    narrow,     // anything else: a repetition, its component or sub-component
   };
 
   // What a row reads of an expression comes first, in its first two cache lines: a mapping's

@@ -132,7 +132,9 @@ TEST(FieldReaderTest, EachPathIsReadTheWayItsShapeAsks) {
   EXPECT_EQ(path_expr("PID-3[1].5").raw_read, Expr::RawRead::component);
   EXPECT_EQ(path_expr("PID-3[1]").raw_read, Expr::RawRead::narrow);
   EXPECT_EQ(path_expr("PID-3[2].1").raw_read, Expr::RawRead::narrow);
-  EXPECT_EQ(path_expr("PV1-3.1.1").raw_read, Expr::RawRead::narrow);
+  EXPECT_EQ(path_expr("PV1-3.1.1").raw_read, Expr::RawRead::subcomponent);
+  EXPECT_EQ(path_expr("PID-5[1].1.1").raw_read, Expr::RawRead::subcomponent);
+  EXPECT_EQ(path_expr("PID-11[2].1.1").raw_read, Expr::RawRead::narrow);
   EXPECT_EQ(path_expr("MSH-2").raw_read, Expr::RawRead::element);
   EXPECT_EQ(path_expr("MSH-9.1").raw_read, Expr::RawRead::component);
   // The field's index among the segment's parts: MSH counts its field separator as field 1.
