@@ -54,6 +54,7 @@ Evaluator::Evaluator(const Program& program) : program_(program) {
     }
   }
   taken_for_type_.assign(program.records.size(), -1);
+  handles_type_ = handles(tested_type_, tested_code_);  // for the type not tested yet: ""
   plans_.reserve(program.records.size());
   for (const RecordRule& rule : program.records) {
     plans_.push_back(plan_row(program, rule));
@@ -264,14 +265,15 @@ void Evaluator::finish(MappingOutput& out) {
 
 bool Evaluator::run_rules(MappingOutput& out) {
   error_.clear();
-  if (!handles(type_, code_)) {
-    error_ = "mapping " + program_.name + " does not handle " + type_ + " messages";
-    return false;
-  }
   if (type_ != tested_type_ || code_ != tested_code_) {
     tested_type_ = type_;
     tested_code_ = code_;
+    handles_type_ = handles(type_, code_);
     taken_for_type_.assign(program_.records.size(), -1);
+  }
+  if (!handles_type_) {
+    error_ = "mapping " + program_.name + " does not handle " + type_ + " messages";
+    return false;
   }
   for (const RecordRule& rule : program_.records) {
     scopes_.clear();

@@ -263,11 +263,12 @@ class Evaluator {
   std::string type_;                  // "ORU^R01", or the XML root's name
   std::string code_;                  // "ORU"
   // Per record rule whose `when` reads the message type only: whether it is taken for the type
-  // tested_type_/tested_code_ (1, 0; -1: not tested yet). A channel's messages mostly share one
-  // type.
+  // tested_type_/tested_code_ (1, 0; -1: not tested yet), and whether the mapping handles that
+  // type. A channel's messages mostly share one type.
   std::vector<std::int8_t> taken_for_type_;
   std::string tested_type_;
   std::string tested_code_;
+  bool handles_type_ = false;
   std::vector<Scope> scopes_;
   struct Found {
     std::uint32_t key;
