@@ -189,7 +189,8 @@ inline bool narrow_raw(std::string_view& raw, const hl7::Path& p, const hl7::Del
 }
 
 // Whether `a` and `b` hold the same bytes: up to 24 (a time with its offset) in word compares,
-// without a call (a row compares its time's text with the one remembered).
+// fewer than 8 one by one, without a call (a row compares its time's text with the one
+// remembered, an event its status with the condition's).
 [[gnu::always_inline]] inline bool same_text(std::string_view a, std::string_view b) {
   const std::size_t n = a.size();
   if (n != b.size()) {
@@ -205,7 +206,15 @@ inline bool narrow_raw(std::string_view& raw, const hl7::Path& p, const hl7::Del
     return middle && word(a.data()) == word(b.data()) &&
            word(a.data() + n - 8) == word(b.data() + n - 8);
   }
-  return n == 0 || std::memcmp(a.data(), b.data(), n) == 0;
+  if (n < 8) {  // a status, a flag, a code: byte by byte
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return std::memcmp(a.data(), b.data(), n) == 0;
 }
 
 // Whether `text` holds `c`: short texts (most values) byte by byte, without a call.
