@@ -713,17 +713,19 @@ bool Evaluator::apply_steps(const std::vector<Transform>& steps, Value& out) {
 // it is (in the output's store, the message's copy or the program), then written once, joined,
 // into the output's store.
 bool Evaluator::concat_in_place(const Expr& e, Value& out) {
-  std::array<std::string_view, kJoinedInPlace> texts;
+  // The parts' texts as plain arrays: an array of string_view would be zeroed first.
+  const char* data[kJoinedInPlace];
+  std::size_t sizes[kJoinedInPlace];
   std::size_t count = 0;
   std::size_t size = 0;
-  const Lent<Value> part_value(scratch_, scratch_used_);
-  Value& v = *part_value;
+  Value v;
   for (const Expr& part : e.parts) {
     if (!eval_part(part, v)) {
       return false;
     }
     if (!v.is_null()) {
-      texts[count++] = v.text;
+      data[count] = v.text.data();
+      sizes[count++] = v.text.size();
       size += v.text.size();
     }
   }
@@ -734,10 +736,10 @@ bool Evaluator::concat_in_place(const Expr& e, Value& out) {
   size += (count - 1) * e.separator.size();
   char* const joined = sink_.store->room(size);
   // std::copy, not memcpy: an empty separator has no bytes to copy from.
-  char* at = std::copy(texts[0].begin(), texts[0].end(), joined);
+  char* at = std::copy_n(data[0], sizes[0], joined);
   for (std::size_t i = 1; i < count; ++i) {
     at = std::copy(e.separator.begin(), e.separator.end(), at);
-    at = std::copy(texts[i].begin(), texts[i].end(), at);
+    at = std::copy_n(data[i], sizes[i], at);
   }
   out.set(Value::Type::text, std::string_view(joined, size));
   return true;
@@ -776,9 +778,8 @@ bool Evaluator::eval_source(const Expr& e, Value& out) {
       }
       // Joined in a buffer of the evaluator's (a part may be a concat of its own), each part
       // read into a scratch value, then kept.
-      const Lent<Value> part_value(scratch_, scratch_used_);
       const Lent<std::string> joined(joins_, joins_used_);
-      Value& v = *part_value;
+      Value v;
       std::string& text = *joined;
       text.clear();
       bool any = false;
@@ -912,8 +913,7 @@ bool Evaluator::collect_one(const Expr& e, std::string& joined) {
       return true;
     }
   }
-  const Lent<Value> item(scratch_, scratch_used_);
-  Value& v = *item;
+  Value v;
   if (!eval(e.parts[0], v)) {
     return false;
   }
@@ -959,8 +959,7 @@ bool Evaluator::test(const Condition& c, bool& result) {
         result = test_value(c, *column);
         return true;
       }
-      const Lent<Value> tested(scratch_, scratch_used_);
-      Value& v = *tested;
+      Value v;
       if (!eval(c.value, v)) {
         return false;
       }

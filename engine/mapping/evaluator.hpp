@@ -223,8 +223,8 @@ class Evaluator {
     return e.segment_key == head_key_ && head_key_ != 0 && e.path.segment_occurrence <= 1;
   }
 
-  // An item of `pool` lent for the time of one evaluation (a concat's part and its joined
-  // text, a collect's item, a tested value), of the first `used`. Evaluations nest, so the items
+  // An item of `pool` lent for the time of one evaluation (a long concat's joined text), of the
+  // first `used`: its capacity is kept from message to message. Evaluations nest, so the items
   // lent form a stack; a deque keeps their addresses.
   template <class T>
   class Lent {
@@ -348,12 +348,10 @@ class Evaluator {
   };
   std::vector<RawMemo> raw_memos_;  // per Define
   std::vector<char> has_raw_memo_;  // per Define: has_raw_memo()
-  std::deque<Value> scratch_;
-  std::size_t scratch_used_ = 0;
   std::deque<std::string> joins_;
   std::size_t joins_used_ = 0;
   // Where the values of the message being mapped go: views of the output's copy of it, texts
-  // kept in the output's store. Every Value the evaluator holds (memos, scratch) points there
+  // kept in the output's store. Every Value the evaluator holds (its memos) points there
   // too, and is good for the message being mapped only.
   ValueSink sink_;
   std::uint64_t message_serial_ = 0;
