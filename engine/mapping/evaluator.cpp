@@ -75,7 +75,17 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
     }
     if (column.kind == Expr::Kind::use) {
       const Define& define = program.defines[column.define];
-      if (remembered_under(define, head)) {
+      // A definition that reads a leading segment of the row's group (an order's ORC) is worked
+      // out again for every row, each group having its own: remembered by its segments it
+      // would never be found again, remembered by its text (the visit's department before the
+      // ORC's) it mostly is.
+      const bool reads_leading =
+          !rule.for_each.empty() &&
+          std::any_of(define.segments.begin(), define.segments.end(), [&](std::uint32_t key) {
+            const auto& leading = rule.for_each.back().leading_keys;
+            return std::find(leading.begin(), leading.end(), key) != leading.end();
+          });
+      if (remembered_under(define, head) && !(reads_leading && has_raw_memo(define))) {
         return ColumnStep::remembered_use;
       }
       if (!has_raw_memo(define)) {

@@ -393,6 +393,41 @@ TEST(EvaluatorValuesTest, RememberedDefinitionsFollowTheSegmentsTheyRead) {
 // A definition read afresh for each row (it reads the row's OBX) is remembered by the text its
 // paths give: rows with the same text share the value, and any other text, an HL7 null, an
 // escape or another message is read and converted again.
+// A definition reading an order's leading ORC (as the stock department does) is worked out
+// for every order row: each order's own ORC, none for an order without one, the visit's
+// department where there is one, escapes decoded, and the next message read afresh.
+TEST(EvaluatorValuesTest, ADefinitionOfAnOrdersLeadingSegmentFollowsEachOrder) {
+  const auto m = compile(R"({"define": {
+      "department": {"coalesce": ["PV1-3.1.1", "ORC-17.1"]},
+      "placer": {"coalesce": ["ORC-2.1", "OBR-2.1"], "transform": ["upper"]}},
+      "records": [{"table": "t", "for_each": "ORC+OBR", "key": ["o"],
+      "columns": {"o": "OBR-3", "department": {"use": "department"},
+                  "placer": {"use": "placer"}}}]})");
+  ASSERT_NE(m, nullptr);
+  const auto message = [](std::string_view pv1_3) {
+    return er7({kMsh, "PID|1||P1", seg("PV1", {{1, "1"}, {3, pv1_3}}),
+                seg("ORC", {{1, "RE"}, {2, "a1"}, {17, "KHOA1"}}), "OBR|1||F1|X",
+                seg("ORC", {{1, "RE"}, {2, "a2"}, {17, "KHOA1"}}), "OBR|2|b2|F2|Y",
+                seg("ORC", {{1, "RE"}, {17, "KHOA\\T\\2"}}), "OBR|3|b3|F3|Z",
+                "OBR|4|b4|F4|W",
+                seg("ORC", {{1, "RE"}, {2, "a5"}, {17, "KHOA1"}}), "OBR|5||F5|V"});
+  };
+  Evaluator evaluator(m->program());
+  MappingOutput out;
+  const std::string first_text = message("");
+  auto first = hl7::Message::parse(first_text);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(m->apply(*first, evaluator, out));
+  EXPECT_EQ(rows(out), (std::vector<std::string>{"F1|KHOA1|A1", "F2|KHOA1|A2", "F3|KHOA&2|B3",
+                                                 "F4|<null>|B4", "F5|KHOA1|A5"}));
+  const std::string second_text = message("NOI^P2^^BV");
+  auto second = hl7::Message::parse(second_text);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(m->apply(*second, evaluator, out));
+  EXPECT_EQ(rows(out), (std::vector<std::string>{"F1|NOI|A1", "F2|NOI|A2", "F3|NOI|B3",
+                                                 "F4|NOI|B4", "F5|NOI|A5"}));
+}
+
 TEST(EvaluatorValuesTest, DefinitionsReadForEachRowFollowTheTextTheyRead) {
   const auto m = compile(R"({"define": {
       "at": {"coalesce": ["OBX-14", "OBR-7"], "transform": ["datetime"]},
