@@ -64,13 +64,17 @@ class FakeSourceCallbacks final : public router::SourceCallbacks {
 
   explicit FakeSourceCallbacks(Policy policy = ingest_like)
       : policy_(std::move(policy)), thread_([this] { run(); }) {}
-  ~FakeSourceCallbacks() override {
+  ~FakeSourceCallbacks() override { stop(); }
+  // Answers what it holds, then stops answering (its thread ends); once only.
+  void stop() {
     {
       const std::lock_guard lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
   }
   FakeSourceCallbacks(const FakeSourceCallbacks&) = delete;
   FakeSourceCallbacks& operator=(const FakeSourceCallbacks&) = delete;
@@ -133,10 +137,15 @@ class FakeSourceCallbacks final : public router::SourceCallbacks {
 class IoThread {
  public:
   IoThread() : work_(ioc_.get_executor()), thread_([this] { ioc_.run(); }) {}
-  ~IoThread() {
-    work_.reset();
-    ioc_.stop();
-    thread_.join();
+  ~IoThread() { stop(); }
+  // Stops running handlers and ends the thread, keeping the io_context (and its strands) for
+  // what may still post to it; once only.
+  void stop() {
+    if (thread_.joinable()) {
+      work_.reset();
+      ioc_.stop();
+      thread_.join();
+    }
   }
   IoThread(const IoThread&) = delete;
   IoThread& operator=(const IoThread&) = delete;

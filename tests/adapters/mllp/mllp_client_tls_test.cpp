@@ -51,7 +51,13 @@ struct Server {
     auto started = listener.start();
     EXPECT_TRUE(started) << started.error().message();
   }
-  ~Server() { listener.stop(); }
+  // The replies the fake still holds post to their sessions' strands: they run after the
+  // io thread has stopped but before its io_context (and the strands) is destroyed.
+  ~Server() {
+    listener.stop();
+    io.stop();
+    engine.stop();
+  }
   static MllpListenerOptions options(const config::TlsConfig& tls) {
     MllpListenerOptions o;
     o.name = "his";

@@ -53,7 +53,13 @@ struct Listening {
     auto started = listener.start();
     EXPECT_TRUE(started) << started.error().message();
   }
-  ~Listening() { listener.stop(); }
+  // The replies the fake still holds post to their sessions' strands: they run after the
+  // io thread has stopped but before its io_context (and the strands) is destroyed.
+  ~Listening() {
+    listener.stop();
+    io.stop();
+    engine.stop();
+  }
   std::uint16_t port() const { return listener.port(); }
   const MllpListenerCounters& counters() const { return listener.counters(); }
 

@@ -57,13 +57,19 @@ MllpListenerOptions tls_options(const config::TlsConfig& tls) {
 }
 
 // A listener on its own io thread, fed to a fake ingest; torn down in the order the listener
-// asks for (listener, then the replies, then the thread).
+// asks for (the listener, the io thread, the fake's last replies, then the io_context).
 struct Listening {
   explicit Listening(MllpListenerOptions options) : listener(io.ioc(), std::move(options), engine) {
     auto started = listener.start();
     EXPECT_TRUE(started) << started.error().message();
   }
-  ~Listening() { listener.stop(); }
+  // The replies the fake still holds post to their sessions' strands: they run after the
+  // io thread has stopped but before its io_context (and the strands) is destroyed.
+  ~Listening() {
+    listener.stop();
+    io.stop();
+    engine.stop();
+  }
   std::uint16_t port() const { return listener.port(); }
   const MllpListenerCounters& counters() const { return listener.counters(); }
 
