@@ -23,8 +23,18 @@ bool message_level(const Condition& c) {
   }
 }
 
+// A condition on one value (`exists` ... `matches`), which test_value() decides: not one on the
+// message type, nor one made of others.
+bool tests_a_value(const Condition& c) {
+  using Kind = Condition::Kind;
+  return c.kind != Kind::message_type && c.kind != Kind::all && c.kind != Kind::any &&
+         c.kind != Kind::negate;
+}
+
+// Texts compared by same_text (a status, a type: a few bytes each), not through memcmp calls.
 bool contains(const std::vector<std::string>& list, std::string_view s) {
-  return std::find(list.begin(), list.end(), s) != list.end();
+  return std::any_of(list.begin(), list.end(),
+                     [&](const std::string& t) { return same_text(t, s); });
 }
 
 // The path a definition remembered by its raw text (has_raw_memo: a path, or a coalesce of
@@ -135,8 +145,7 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
   for (const EventRule& er : rule.events) {
     RowPlan::Event event;
     event.time_column = own_column(er.time);
-    if (er.when && (er.when->kind == Condition::Kind::equals ||
-                    er.when->kind == Condition::Kind::in)) {
+    if (er.when && tests_a_value(*er.when)) {
       event.when_column = own_column(er.when->value);
     }
     plan.events.push_back(event);
@@ -623,12 +632,7 @@ bool Evaluator::emit_events(const RecordRule& rule, const RowPlan& plan,
     const Planned& planned = plan.events[i];
     bool taken = true;
     if (planned.when_column != Planned::kNone) {
-      // As test() would: the column is not null and is one of the texts.
-      const Value& tested = values[planned.when_column];
-      taken = !tested.is_null() && std::any_of(er.when->texts.begin(), er.when->texts.end(),
-                                               [&](const std::string& t) {
-                                                 return same_text(t, tested.text);
-                                               });
+      taken = test_value(*er.when, values[planned.when_column]);  // as test() takes a column
     } else if (er.when && !test(*er.when, taken)) {
       return failed_in(er.where);
     }

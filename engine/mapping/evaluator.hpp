@@ -106,8 +106,8 @@ class Evaluator {
     struct Event {
       static constexpr std::uint32_t kNone = ~std::uint32_t{0};
       std::uint32_t time_column = kNone;  // the time is this column of the row, as it stands
-      // A `when` that is `equals` or `in` on a column of the row, as it stands: that column
-      // (its texts are the condition's). kNone: test() decides.
+      // A `when` on one value that is a column of the row, as it stands: that column, which
+      // test_value() tests. kNone: test() decides.
       std::uint32_t when_column = kNone;
     };
     std::vector<Event> events;
