@@ -58,6 +58,7 @@
 #include "engine/store/sqlite_db.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "tests/bench/mllp_load.hpp"
+#include "tests/bench/quick_run.hpp"
 
 namespace {
 
@@ -81,19 +82,10 @@ Settings& settings() {
   return s;
 }
 
-// --benchmark_min_time=X with X < 1, or HISBRIDGE_BENCH_QUICK=1: a short smoke run.
-void read_settings(int argc, char** argv) {
+// A short smoke run (quick_run()): each scenario 0.4 s.
+void read_settings() {
   Settings& s = settings();
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    constexpr std::string_view kMinTime = "--benchmark_min_time=";
-    if (arg.starts_with(kMinTime) && std::atof(argv[i] + kMinTime.size()) < 1.0) {
-      s.quick = true;
-    }
-  }
-  if (const char* v = std::getenv("HISBRIDGE_BENCH_QUICK"); v != nullptr && *v == '1') {
-    s.quick = true;
-  }
+  s.quick = bench::quick_run();
   if (s.quick) {
     s.warmup = std::chrono::milliseconds(100);
     s.measure = std::chrono::milliseconds(400);
@@ -789,7 +781,7 @@ void register_scenarios() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  read_settings(argc, argv);
+  read_settings();
   spdlog::set_level(spdlog::level::warn);
   register_scenarios();
   benchmark::Initialize(&argc, argv);

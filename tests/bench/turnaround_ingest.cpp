@@ -26,7 +26,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -36,6 +35,7 @@
 #include "engine/config/config.hpp"
 #include "engine/store/sqlite_db.hpp"
 #include "tests/bench/mllp_load.hpp"
+#include "tests/bench/quick_run.hpp"
 
 namespace {
 
@@ -50,26 +50,9 @@ struct IngestSettings {
   std::chrono::milliseconds measure{3000};
 };
 
-// --benchmark_min_time=X with X < 1 on the command line (read from /proc: main() belongs to
-// turnaround_bench.cpp), or HISBRIDGE_BENCH_QUICK=1: a short smoke run.
-bool quick_run() {
-  const char* quick = std::getenv("HISBRIDGE_BENCH_QUICK");
-  if (quick != nullptr && *quick == '1') {
-    return true;
-  }
-  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
-  constexpr std::string_view kMinTime = "--benchmark_min_time=";
-  for (std::string arg; std::getline(cmdline, arg, '\0');) {
-    if (arg.starts_with(kMinTime) && std::atof(arg.c_str() + kMinTime.size()) < 1.0) {
-      return true;
-    }
-  }
-  return false;
-}
-
 IngestSettings ingest_settings() {
   IngestSettings s;
-  if (quick_run()) {
+  if (bench::quick_run()) {
     s.rounds = 1;
     s.measure = std::chrono::milliseconds(400);
   }
