@@ -78,6 +78,9 @@ Evaluator::RowPlan Evaluator::plan_row(const Program& program, const RecordRule&
     if (!column.transforms.empty()) {
       return ColumnStep::general;
     }
+    if (column.kind == Expr::Kind::constant) {
+      return ColumnStep::constant;
+    }
     if (column.kind == Expr::Kind::hl7_path) {
       const bool on_head =
           head != 0 && column.segment_key == head && column.path.segment_occurrence <= 1;
@@ -594,6 +597,7 @@ bool Evaluator::emit_planned_row(const RecordRule& rule, const RowPlan& plan,
       case ColumnStep::fresh_use:
         ok = evaluate_define(program_.defines[column.define], value);
         break;
+      case ColumnStep::constant: value.set(column.constant.type, column.constant.text); break;
       case ColumnStep::general: ok = eval(column, value); break;
     }
     if (!ok) {

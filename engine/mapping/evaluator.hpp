@@ -68,6 +68,7 @@ class Evaluator {
     memo_use,        // a definition remembered by the raw text it reads: use_raw_memo
     head_memo_use,   // the same, its first path on the head: tried in read_head first
     fresh_use,       // any other definition, worked out for the row
+    constant,        // a constant without steps (an order's discipline): set as it is
     general,         // anything else: eval
   };
   // A plain path on the head, as read_head reads it: what of the Expr it needs, packed (a row
