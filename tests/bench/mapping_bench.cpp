@@ -513,12 +513,13 @@ void print_summary(const RateReporter& reporter) {
               share / kTargetShareOfParse);
     std::printf("%-40s %16s  (the rounds' ratios from %.1f%% to %.1f%%)\n", "", "",
                 100.0 * *std::min_element(ratios.begin(), ratios.end()), 100.0 * best_of(ratios));
-    std::printf("%-40s %16s  (Google Benchmark's median above; %.1f records, %.1f results a "
-                "message)\n",
-                ("map only, " + set->name).c_str(),
-                per_second(reporter.rate("map_only/" + set->name)).c_str(),
-                static_cast<double>(set->records) / messages,
-                static_cast<double>(set->results) / messages);
+    if (const double map = reporter.rate("map_only/" + set->name); map > 0) {
+      std::printf("%-40s %16s  (Google Benchmark's median above; %.1f records, %.1f results a "
+                  "message)\n",
+                  ("map only, " + set->name).c_str(), per_second(map).c_str(),
+                  static_cast<double>(set->records) / messages,
+                  static_cast<double>(set->results) / messages);
+    }
   }
 }
 
