@@ -88,14 +88,7 @@ class PairFinder {
       if (readable - p < 16) {
         return find_either_by_words(p, end, readable, a_, b_);  // the message's last bytes
       }
-      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      auto found = static_cast<unsigned>(_mm_movemask_epi8(
-          _mm_or_si128(_mm_cmpeq_epi8(bytes, as_), _mm_cmpeq_epi8(bytes, bs_))));
-      const auto left = static_cast<std::size_t>(end - p);
-      if (left < 16) {
-        found &= (1U << left) - 1;  // bytes past `end` are not the part's
-      }
-      if (found != 0) {
+      if (const unsigned found = mask(p, end); found != 0) {
         return p + std::countr_zero(found);
       }
       p += 16;
@@ -105,6 +98,21 @@ class PairFinder {
     return find_either_by_words(p, end, readable, a_, b_);
 #endif
   }
+
+#if defined(__SSE2__)
+  // Bit i set when p[i] is `a` or `b`, for the sixteen bytes from p that lie before `end`;
+  // all sixteen must be readable.
+  unsigned mask(const char* p, const char* end) const {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    auto found = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, as_), _mm_cmpeq_epi8(bytes, bs_))));
+    const auto left = static_cast<std::size_t>(end - p);
+    if (left < 16) {
+      found &= (1U << left) - 1;  // bytes past `end` are not the part's
+    }
+    return found;
+  }
+#endif
 
  private:
   char a_;
@@ -130,15 +138,41 @@ inline bool part_within(std::string_view& raw, const PairFinder& finder, std::si
   const char* p = raw.data();
   const char* const end = p + raw.size();
   const char* begin = p;
-  for (std::size_t n = 1;; ++n) {
-    const char* const at = finder.find(p, end, readable);
-    if (at == end || *at == stop || n == number) {
-      if (n != number) {
-        return false;
-      }
-      raw = std::string_view(begin, static_cast<std::size_t>(at - begin));
-      return true;
+  std::size_t n = 1;
+  // Where `at` ends part n: the part asked for, or no such part.
+  const auto ends_here = [&](const char* at) {
+    return at == end || *at == stop || n == number;
+  };
+  const auto take = [&](const char* at) {
+    if (n != number) {
+      return false;
     }
+    raw = std::string_view(begin, static_cast<std::size_t>(at - begin));
+    return true;
+  };
+#if defined(__SSE2__)
+  // Sixteen bytes a step, each delimiter among them taken from the step's mask: a part past the
+  // first (a name's given name, a test's text) costs no search of its own.
+  for (; end - p > 0 && readable - p >= 16; p += 16) {
+    for (unsigned found = finder.mask(p, end); found != 0; found &= found - 1) {
+      const char* const at = p + std::countr_zero(found);
+      if (ends_here(at)) {
+        return take(at);
+      }
+      ++n;
+      begin = at + 1;
+    }
+  }
+  if (end - p <= 0) {
+    return take(end);
+  }
+#endif
+  for (;;) {  // the message's last bytes (or no SSE2): a search for each delimiter
+    const char* const at = finder.find(p, end, readable);
+    if (ends_here(at)) {
+      return take(at);
+    }
+    ++n;
     begin = p = at + 1;
   }
 }

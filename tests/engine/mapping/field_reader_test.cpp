@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -75,6 +76,57 @@ TEST(FieldReaderTest, PartWithinTakesTheNumberedPartUpToTheStop) {
   EXPECT_EQ(part('^', '~', 3), "L");
   EXPECT_EQ(part('^', '~', 4), "<none>");  // the first repetition has three components
   EXPECT_EQ(part('~', '~', 1), "CBC^Công thức máu^L");
+}
+
+// Part `number` between `delimiter`s up to the first `stop`, one byte at a time.
+std::optional<std::string_view> naive_part(std::string_view raw, char delimiter, char stop,
+                                           std::size_t number) {
+  std::size_t n = 1;
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != delimiter && raw[i] != stop) {
+      continue;
+    }
+    if (raw[i] == stop || n == number) {
+      return n == number ? std::optional(raw.substr(begin, i - begin)) : std::nullopt;
+    }
+    ++n;
+    begin = i + 1;
+  }
+  return n == number ? std::optional(raw.substr(begin)) : std::nullopt;
+}
+
+TEST(FieldReaderTest, PartWithinFindsEveryPartOfTextsOfEveryLength) {
+  // Texts across several sixteen-byte steps, parts past the first (found from one step's mask),
+  // and `readable` at the text's end or a little after, so that the search ends byte by byte
+  // from anywhere in the text.
+  std::mt19937 rng(20261202);
+  std::uniform_int_distribution<std::size_t> length(0, 70);
+  std::uniform_int_distribution<std::size_t> part(1, 9);
+  for (int round = 0; round < 20000; ++round) {
+    const std::string buffer = random_text(rng, 100);
+    const std::size_t begin = length(rng) % 16;
+    const std::size_t size = length(rng);
+    const std::size_t slack = round % 3 == 0 ? 0 : length(rng) % 20;
+    if (begin + size + slack > buffer.size()) {
+      continue;
+    }
+    const std::string_view text(buffer.data() + begin, size);
+    const char* readable = text.data() + size + slack;
+    const std::size_t number = part(rng);
+    for (const auto& [delimiter, stop] :
+         {std::pair{'^', '~'}, std::pair{'&', '^'}, std::pair{'~', '~'}}) {
+      std::string_view raw = text;
+      const bool found = part_within(raw, delimiter, stop, number, readable);
+      const std::optional<std::string_view> expected = naive_part(text, delimiter, stop, number);
+      ASSERT_EQ(found, expected.has_value())
+          << "round " << round << " size " << size << " slack " << slack << " part " << number;
+      if (found) {
+        ASSERT_EQ(raw.data() - text.data(), expected->data() - text.data()) << "round " << round;
+        ASSERT_EQ(raw.size(), expected->size()) << "round " << round;
+      }
+    }
+  }
 }
 
 TEST(FieldReaderTest, AssignTextGivesTheSameStringAsAssign) {
