@@ -128,6 +128,36 @@ inline const char* find_either(const char* p, const char* end, const char* reada
   return PairFinder(a, b).find(p, end, readable);
 }
 
+// Calls on_separator(at) for each of the finder's bytes in [p, end), in order, then with
+// `end`, until it returns true; `readable` as for find_either. Sixteen bytes a step where SSE2
+// is there, each separator among them taken from the step's mask: a part past the first (a
+// name's given name, a test's text, an identifier's type) costs no search of its own.
+template <class OnSeparator>
+[[gnu::always_inline]] inline void each_separator(const char* p, const char* end,
+                                                  const char* readable, const PairFinder& finder,
+                                                  OnSeparator&& on_separator) {
+#if defined(__SSE2__)
+  for (; end - p > 0 && readable - p >= 16; p += 16) {
+    for (unsigned found = finder.mask(p, end); found != 0; found &= found - 1) {
+      if (on_separator(p + std::countr_zero(found))) {
+        return;
+      }
+    }
+  }
+  if (end - p <= 0) {
+    on_separator(end);
+    return;
+  }
+#endif
+  for (;;) {  // the message's last bytes (or no SSE2): a search for each separator
+    const char* const at = finder.find(p, end, readable);
+    if (on_separator(at) || at == end) {
+      return;
+    }
+    p = at + 1;
+  }
+}
+
 // Part `number` of `raw` between the finder's first bytes, where the text ends at its second
 // (`stop`: the repetition `raw` begins with ends there; it may also be a character `raw` cannot
 // hold any more); false when there are fewer parts. Reads up to the end of the part, however
@@ -136,46 +166,23 @@ inline const char* find_either(const char* p, const char* end, const char* reada
 [[gnu::always_inline]] inline bool part_within(std::string_view& raw, const PairFinder& finder,
                                                std::size_t number, const char* readable) {
   const char stop = finder.second();
-  const char* p = raw.data();
-  const char* const end = p + raw.size();
-  const char* begin = p;
+  const char* begin = raw.data();
+  const char* const end = begin + raw.size();
   std::size_t n = 1;
-  // Where `at` ends part n: the part asked for, or no such part.
-  const auto ends_here = [&](const char* at) {
-    return at == end || *at == stop || n == number;
-  };
-  const auto take = [&](const char* at) {
-    if (n != number) {
-      return false;
-    }
-    raw = std::string_view(begin, static_cast<std::size_t>(at - begin));
-    return true;
-  };
-#if defined(__SSE2__)
-  // Sixteen bytes a step, each delimiter among them taken from the step's mask: a part past the
-  // first (a name's given name, a test's text) costs no search of its own.
-  for (; end - p > 0 && readable - p >= 16; p += 16) {
-    for (unsigned found = finder.mask(p, end); found != 0; found &= found - 1) {
-      const char* const at = p + std::countr_zero(found);
-      if (ends_here(at)) {
-        return take(at);
-      }
+  bool found = false;
+  each_separator(begin, end, readable, finder, [&](const char* at) __attribute__((always_inline)) {
+    if (at != end && *at != stop && n != number) {
       ++n;
       begin = at + 1;
+      return false;
     }
-  }
-  if (end - p <= 0) {
-    return take(end);
-  }
-#endif
-  for (;;) {  // the message's last bytes (or no SSE2): a search for each delimiter
-    const char* const at = finder.find(p, end, readable);
-    if (ends_here(at)) {
-      return take(at);
+    found = n == number;
+    if (found) {
+      raw = std::string_view(begin, static_cast<std::size_t>(at - begin));
     }
-    ++n;
-    begin = p = at + 1;
-  }
+    return true;
+  });
+  return found;
 }
 
 inline bool part_within(std::string_view& raw, char delimiter, char stop, std::size_t number,
@@ -292,25 +299,24 @@ inline void set_decoded(std::string_view raw, const hl7::Delimiters& d, bool may
 // separators, most of them next to each other); `readable` as for find_either.
 inline bool pick_repetition(std::string_view& field, const RepetitionFilter& filter,
                             const hl7::Delimiters& d, const char* readable) {
-  const PairFinder separators(d.component, d.repetition);
   const std::size_t wanted = filter.component > 1 ? filter.component : 1;
-  const char* p = field.data();
-  const char* const end = p + field.size();
-  for (;;) {
-    const char* const repetition = p;
-    const char* key_begin = wanted == 1 ? p : nullptr;
-    const char* key_end = nullptr;
-    std::size_t component = 1;
-    const char* at = separators.find(p, end, readable);
-    for (; at != end && *at != d.repetition; at = separators.find(p, end, readable)) {
+  const char* const end = field.data() + field.size();
+  const char* repetition = field.data();
+  const char* key_begin = wanted == 1 ? repetition : nullptr;
+  const char* key_end = nullptr;
+  std::size_t component = 1;
+  bool picked = false;
+  const auto on_separator = [&](const char* at) __attribute__((always_inline)) {
+    if (at != end && *at != d.repetition) {
       ++component;
       if (component == wanted) {
         key_begin = at + 1;
       } else if (component == wanted + 1) {
         key_end = at;
       }
-      p = at + 1;
+      return false;
     }
+    // The end of a repetition: its key compared (decoded when it holds an escape).
     std::string_view key;
     if (key_begin != nullptr) {
       key = std::string_view(key_begin,
@@ -322,14 +328,18 @@ inline bool pick_repetition(std::string_view& field, const RepetitionFilter& fil
     for (const std::string& value : filter.values) {
       if (value == compared) {
         field = std::string_view(repetition, static_cast<std::size_t>(at - repetition));
+        picked = true;
         return true;
       }
     }
-    if (at == end) {
-      return false;
-    }
-    p = at + 1;
-  }
+    repetition = at + 1;
+    key_begin = wanted == 1 ? repetition : nullptr;
+    key_end = nullptr;
+    component = 1;
+    return false;  // at `end` the scan stops anyway
+  };
+  each_separator(field.data(), end, readable, PairFinder(d.component, d.repetition), on_separator);
+  return picked;
 }
 
 // A field narrowed to the repetition its filter picks, then to `get`'s component and
