@@ -65,13 +65,13 @@ double median_of(std::vector<double> values) {
     return 0.0;
   }
   const std::size_t mid = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(mid);
+  std::nth_element(values.begin(), middle, values.end());
   if (values.size() % 2 == 1) {
-    return values[mid];
+    return *middle;
   }
-  const double upper = values[mid];
-  const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2.0;
+  // Everything before `middle` is no larger than it: the largest of them is the other middle.
+  return (*std::max_element(values.begin(), middle) + *middle) / 2.0;
 }
 
 double best_of(const std::vector<double>& values) {
