@@ -41,22 +41,48 @@ std::string random_text(std::mt19937& rng, std::size_t size) {
   return s;
 }
 
+// A text drawn at random inside a longer random buffer: where it begins (below
+// `begin_below`), its size (up to `max_size`) and where `readable` is: at the text's end every
+// third round, else up to `slack_below` - 1 bytes after it. None when the draw does not fit.
+struct PlacedText {
+  std::string buffer;
+  std::size_t begin = 0;
+  std::size_t size = 0;
+  std::size_t slack = 0;
+  const char* text() const { return buffer.data() + begin; }
+  const char* end() const { return text() + size; }
+  const char* readable() const { return end() + slack; }
+};
+
+std::optional<PlacedText> place_text(std::mt19937& rng, int round, std::size_t buffer_size,
+                                     std::size_t max_size, std::size_t begin_below,
+                                     std::size_t slack_below) {
+  std::uniform_int_distribution<std::size_t> length(0, max_size);
+  PlacedText placed;
+  placed.buffer = random_text(rng, buffer_size);
+  placed.begin = length(rng) % begin_below;
+  placed.size = length(rng);
+  placed.slack = round % 3 == 0 ? 0 : length(rng) % slack_below;
+  if (placed.begin + placed.size + placed.slack > placed.buffer.size()) {
+    return std::nullopt;
+  }
+  return placed;
+}
+
 TEST(FieldReaderTest, FindEitherFindsTheFirstMatchWhateverTheWordsAround) {
   std::mt19937 rng(20261130);
-  std::uniform_int_distribution<std::size_t> length(0, 40);
   for (int round = 0; round < 20000; ++round) {
     // The text sits in a longer buffer: `readable` is sometimes exactly its end, sometimes
     // further on, so both the word-wide steps and the byte-by-byte tail are taken.
-    const std::string buffer = random_text(rng, 48);
-    const std::size_t begin = length(rng) % 8;
-    const std::size_t size = length(rng);
-    const std::size_t slack = round % 3 == 0 ? 0 : length(rng) % 9;
-    if (begin + size + slack > buffer.size()) {
+    const std::optional<PlacedText> placed = place_text(rng, round, 48, 40, 8, 9);
+    if (!placed) {
       continue;
     }
-    const char* p = buffer.data() + begin;
-    const char* end = p + size;
-    const char* readable = end + slack;
+    const char* p = placed->text();
+    const char* end = placed->end();
+    const char* readable = placed->readable();
+    const std::size_t size = placed->size;
+    const std::size_t slack = placed->slack;
     for (const auto& [a, b] : {std::pair{'^', '~'}, std::pair{'&', '^'}, std::pair{'~', '~'}}) {
       ASSERT_EQ(find_either(p, end, readable, a, b) - p, naive_find_either(p, end, a, b) - p)
           << "round " << round << " size " << size << " slack " << slack;
@@ -101,18 +127,16 @@ TEST(FieldReaderTest, PartWithinFindsEveryPartOfTextsOfEveryLength) {
   // and `readable` at the text's end or a little after, so that the search ends byte by byte
   // from anywhere in the text.
   std::mt19937 rng(20261202);
-  std::uniform_int_distribution<std::size_t> length(0, 70);
   std::uniform_int_distribution<std::size_t> part(1, 9);
   for (int round = 0; round < 20000; ++round) {
-    const std::string buffer = random_text(rng, 100);
-    const std::size_t begin = length(rng) % 16;
-    const std::size_t size = length(rng);
-    const std::size_t slack = round % 3 == 0 ? 0 : length(rng) % 20;
-    if (begin + size + slack > buffer.size()) {
+    const std::optional<PlacedText> placed = place_text(rng, round, 100, 70, 16, 20);
+    if (!placed) {
       continue;
     }
-    const std::string_view text(buffer.data() + begin, size);
-    const char* readable = text.data() + size + slack;
+    const std::string_view text(placed->text(), placed->size);
+    const char* readable = placed->readable();
+    const std::size_t size = placed->size;
+    const std::size_t slack = placed->slack;
     const std::size_t number = part(rng);
     for (const auto& [delimiter, stop] :
          {std::pair{'^', '~'}, std::pair{'&', '^'}, std::pair{'~', '~'}}) {
